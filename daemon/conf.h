@@ -1,0 +1,82 @@
+/**
+ * @file conf.h
+ * @brief ddns.conf: read with libconfig into a checked, immutable ::conf_t.
+ *
+ * Every error names the file, the line and the setting, e.g.
+ * `ddns.conf:14: records.[2].key_hash: not a "sha256:<hex>" hash`.
+ * A conf_t owns its libconfig tree; provider instances keep a pointer to
+ * their settings group, so a conf_t lives as long as the instances made
+ * from it (see app.h for how a reload swaps generations).
+ */
+#ifndef DDNS_CONF_H
+#define DDNS_CONF_H
+
+#include <libconfig.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "addr.h"
+#include "keys.h"
+
+/** One `providers.<name>` entry. */
+typedef struct conf_provider {
+	char *name;        /**< instance name (the group's name) */
+	char *plugin;      /**< plugin name or absolute path */
+	config_setting_t *setting; /**< the group (borrowed from conf_t.cfg) */
+	char *fingerprint; /**< canonical text of all options, to spot changes */
+	const char *file;  /**< file of the group, for messages */
+	int line;          /**< its line */
+} conf_provider_t;
+
+/** One `records` entry. */
+typedef struct conf_record {
+	char name[NAME_TEXT_MAX];   /**< normalised domain */
+	char provider[64];          /**< instance name */
+	char key_hash[KEY_HASH_MAX];
+	char lan_ipv4[ADDR_TEXT_MAX]; /**< "" if none */
+	char lan_ipv6[ADDR_TEXT_MAX]; /**< "" if none */
+	int line;
+} conf_record_t;
+
+/** The whole configuration. */
+typedef struct conf {
+	config_t cfg;          /**< the parsed tree (owned) */
+	char *path;            /**< file given with -c */
+
+	char **http_listen;    /**< "addr:port" strings */
+	size_t n_http_listen;
+	char *tls_certificate; /**< NULL: plain HTTP */
+	char *tls_key;
+	addr_cidr_t *trusted_proxies;
+	size_t n_trusted_proxies;
+	size_t max_body;       /**< bytes, default 4096 */
+
+	char *database;        /**< sqlite path */
+	char *user;            /**< drop privileges to it, or NULL */
+	char *plugin_dir;      /**< where plugins are looked up by name */
+	char *log_level;       /**< "info" by default */
+	bool log_syslog;
+
+	uint32_t update_timeout_ms;   /**< provider deadline, default 30000 */
+	uint32_t auth_fail_delay_ms;  /**< delay before a 403, default 2000 */
+	uint32_t shutdown_timeout_ms; /**< bounded drain at exit, default 10000 */
+
+	conf_provider_t *providers;
+	size_t n_providers;
+	conf_record_t *records;
+	size_t n_records;
+} conf_t;
+
+/**
+ * Read and check @p path.  On error returns a negative code and writes one
+ * line (file:line: setting: problem) into @p err.
+ * @param plugin_dir_default used when the file sets no `plugin_dir`.
+ */
+int conf_load(const char *path, const char *plugin_dir_default, conf_t **out,
+              char *err, size_t errlen);
+/** Free @p conf (NULL is fine). */
+void conf_free(conf_t *conf);
+/** The provider entry named @p name, or NULL. */
+const conf_provider_t *conf_find_provider(const conf_t *conf, const char *name);
+
+#endif

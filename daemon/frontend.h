@@ -1,0 +1,24 @@
+/**
+ * @file frontend.h
+ * @brief Protocol front ends: HTTP routes that turn requests into pipeline
+ *        requests and pipeline results into protocol replies.
+ *
+ * Each front end registers its routes on the server; the environment is
+ * borrowed and outlives the server.
+ */
+#ifndef DDNS_FRONTEND_H
+#define DDNS_FRONTEND_H
+
+#include "httpd.h"
+#include "pipeline.h"
+#include "store.h"
+
+typedef struct frontend_env {
+	pipeline_t *pipeline;
+	store_t *store;
+} frontend_env_t;
+
+/** The seed's API: /dynamicdns/update/<name>/ and /dynamicdns/read/<name>/. */
+int api_seed_register(httpd_t *h, const frontend_env_t *env);
+
+#endif

@@ -1,0 +1,86 @@
+/**
+ * @file httpd.h
+ * @brief HTTP server: libmicrohttpd in external-loop mode on the libuv loop.
+ *
+ * MHD runs with MHD_USE_EPOLL and no thread of its own: its epoll fd is
+ * watched with uv_poll and MHD_get_timeout() drives a uv_timer.  Handlers are
+ * routed by path prefix and called once the whole request (body included)
+ * has arrived.  A handler that does not reply before returning suspends the
+ * connection (MHD_suspend_connection); httpd_reply() later resumes it.
+ *
+ * The server answers by itself: 404 for an unknown path, 413 for a body over
+ * max_body, 400 for a malformed request (all JSON {"error": ...}).
+ */
+#ifndef DDNS_HTTPD_H
+#define DDNS_HTTPD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <uv.h>
+#include "addr.h"
+
+typedef struct httpd httpd_t;
+typedef struct httpd_req httpd_req_t;
+
+/** Route handler.  @p req is valid until httpd_reply(). */
+typedef void (*httpd_handler_fn)(httpd_req_t *req, void *arg);
+
+/** Server settings. */
+typedef struct httpd_config {
+	const char *const *listen;   /**< "addr:port" */
+	size_t n_listen;
+	const addr_cidr_t *trusted;  /**< proxies allowed to set X-Forwarded-For */
+	size_t n_trusted;
+	size_t max_body;             /**< bytes; larger bodies get 413 */
+	const char *tls_cert_pem;    /**< PEM text, or NULL for plain HTTP */
+	const char *tls_key_pem;
+	unsigned connection_limit;   /**< 0 = MHD default */
+	unsigned connection_timeout_s; /**< idle timeout, 0 = 30 s */
+} httpd_config_t;
+
+/** Bind and start serving on @p loop.  @p err gets one line on failure. */
+int httpd_start(uv_loop_t *loop, const httpd_config_t *cfg, httpd_t **out,
+                char *err, size_t errlen);
+/** Route paths beginning with @p prefix to @p fn (longest prefix wins). */
+int httpd_route(httpd_t *h, const char *prefix, httpd_handler_fn fn, void *arg);
+/** Replace the trusted-proxy list (reload).  Copied. */
+int httpd_set_trusted(httpd_t *h, const addr_cidr_t *trusted, size_t n);
+/** Stop accepting new connections (shutdown's first step). */
+void httpd_quiesce(httpd_t *h);
+/** Requests handed to a handler and not yet replied to. */
+unsigned httpd_pending(const httpd_t *h);
+/** Stop MHD and close the uv handles (memory freed in close callbacks). */
+void httpd_free(httpd_t *h);
+/** Actual bound port of listener @p i (for tests using port 0). */
+int httpd_port(const httpd_t *h, size_t i);
+
+/* Request accessors: strings are borrowed until httpd_reply(). */
+const char *httpd_req_method(const httpd_req_t *r);
+/** Path without the query string, percent-decoded by MHD. */
+const char *httpd_req_path(const httpd_req_t *r);
+/** Request header (case-insensitive), or NULL. */
+const char *httpd_req_header(const httpd_req_t *r, const char *name);
+/** URL query argument, or NULL. */
+const char *httpd_req_query(const httpd_req_t *r, const char *name);
+/** Field of an application/x-www-form-urlencoded body, or NULL. */
+const char *httpd_req_form(const httpd_req_t *r, const char *name);
+/** Raw body (may be empty, never NULL) and its length. */
+const char *httpd_req_body(const httpd_req_t *r, size_t *len);
+/** Client address as text: the peer, or X-Forwarded-For's right-most
+ *  untrusted hop when the peer is a trusted proxy. */
+const char *httpd_req_client(const httpd_req_t *r);
+/** Same, parsed. */
+const addr_t *httpd_req_client_addr(const httpd_req_t *r);
+/** True for an HTTP/1.0 request. */
+bool httpd_req_http10(const httpd_req_t *r);
+
+/** Add a response header (before httpd_reply()). */
+void httpd_req_add_header(httpd_req_t *r, const char *name, const char *value);
+/** Send the reply (copied) and release @p r.  Resumes a suspended
+ *  connection.  Exactly once per request. */
+void httpd_reply(httpd_req_t *r, unsigned status, const char *content_type,
+                 const char *body, size_t len);
+/** httpd_reply() with `{"error": msg}` as application/json. */
+void httpd_reply_json_error(httpd_req_t *r, unsigned status, const char *msg);
+
+#endif

@@ -1,0 +1,83 @@
+/**
+ * @file pipeline.h
+ * @brief The protocol-neutral update pipeline.
+ *
+ * authenticate (key hash, constant time) -> compare with the store ->
+ * dispatch to the record's provider instance -> on confirmation commit the
+ * addresses and history in one transaction -> complete.
+ *
+ * At most one provider update per record is in flight; requests arriving
+ * meanwhile are coalesced (the latest address wins) and applied after it.
+ * An unknown name and a wrong key fail alike, after the configured delay
+ * (a timer, so others are served meanwhile).
+ */
+#ifndef DDNS_PIPELINE_H
+#define DDNS_PIPELINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+#include "addr.h"
+#include "provider.h"
+#include "store.h"
+
+typedef struct pipeline pipeline_t;
+
+typedef enum {
+	PIPELINE_CHANGED = 0,     /**< provider confirmed; store updated */
+	PIPELINE_UNCHANGED,       /**< the store already held these addresses */
+	PIPELINE_AUTH_FAILED,     /**< unknown name or wrong key (same outcome) */
+	PIPELINE_PROVIDER_FAILED, /**< the provider refused; message says why */
+	PIPELINE_TIMEOUT,         /**< the provider did not answer in time */
+	PIPELINE_ABUSE,           /**< blocked by abuse control */
+	PIPELINE_UNAVAILABLE,     /**< shutting down, or provider not configured */
+	PIPELINE_INTERNAL,        /**< store failure */
+} pipeline_status_t;
+
+/** Outcome handed to the callback; strings borrowed for the call. */
+typedef struct pipeline_result {
+	pipeline_status_t status;
+	const char *name;    /**< normalised name */
+	const char *ipv4;    /**< address held now ("" none) */
+	const char *ipv6;
+	bool changed_ipv4;   /**< this request changed A */
+	bool changed_ipv6;
+	int64_t last_change; /**< Unix seconds */
+	const char *message; /**< provider's message, or "" */
+} pipeline_result_t;
+
+typedef void (*pipeline_cb)(const pipeline_result_t *res, void *arg);
+
+/** A request.  Strings are copied by pipeline_submit(). */
+typedef struct pipeline_request {
+	const char *name;    /**< normalised (addr_name_normalize) */
+	const char *key;     /**< presented key */
+	size_t key_len;
+	const char *ipv4;    /**< canonical new IPv4, or NULL */
+	const char *ipv6;    /**< canonical new IPv6, or NULL */
+	const char *client;  /**< client address text, for history */
+} pipeline_request_t;
+
+/** Looks up the current instance for a provider name (NULL if none). */
+typedef provider_t *(*pipeline_provider_fn)(const char *name, void *arg);
+
+typedef struct pipeline_opts {
+	uint32_t update_timeout_ms;
+	uint32_t auth_fail_delay_ms;
+} pipeline_opts_t;
+
+int pipeline_new(uv_loop_t *loop, store_t *store, pipeline_provider_fn lookup,
+                 void *lookup_arg, const pipeline_opts_t *opts, pipeline_t **out);
+/** Update options (reload). */
+void pipeline_set_opts(pipeline_t *p, const pipeline_opts_t *opts);
+/** Submit; @p cb fires exactly once, never from inside this call. */
+int pipeline_submit(pipeline_t *p, const pipeline_request_t *req,
+                    pipeline_cb cb, void *arg);
+/** Requests not yet completed. */
+unsigned pipeline_pending(const pipeline_t *p);
+/** Flush batched last_seen times to the store. */
+void pipeline_flush(pipeline_t *p);
+/** Complete pending auth delays at once, flush, close handles. */
+void pipeline_free(pipeline_t *p);
+
+#endif

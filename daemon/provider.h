@@ -1,0 +1,78 @@
+/**
+ * @file provider.h
+ * @brief Provider instances: a loaded module + its state + the host table.
+ *
+ * A provider_t is one `providers.<name>` entry brought to life.  It owns the
+ * ddns_ctx_t handed to the plugin, the timers/watches/HTTP requests the
+ * plugin starts (so destroy can reclaim what a buggy plugin leaks), and the
+ * updates in flight.  provider_update()'s callback fires exactly once:
+ * success, failure, the host's deadline, or cancellation at shutdown.
+ *
+ * Instances are reference-counted: a reload drops the old generation's
+ * reference, and an instance with updates in flight lives until they end.
+ */
+#ifndef DDNS_PROVIDER_H
+#define DDNS_PROVIDER_H
+
+#include <stdint.h>
+#include <uv.h>
+#include "conf.h"
+#include "http_client.h"
+#include "store.h"
+
+typedef struct provider provider_t;
+
+/** What instances need from the daemon. */
+typedef struct provider_env {
+	uv_loop_t *loop;
+	http_client_t *http;
+	store_t *store;
+} provider_env_t;
+
+/** One update's outcome. @p message is borrowed for the call. */
+typedef void (*provider_done_cb)(int result, const char *message, void *arg);
+
+/** What to change. */
+typedef struct provider_change {
+	const char *name;     /**< normalised FQDN */
+	const char *ipv4;     /**< new, or NULL */
+	const char *ipv6;     /**< new, or NULL */
+	const char *old_ipv4; /**< or NULL */
+	const char *old_ipv6; /**< or NULL */
+	uint32_t timeout_ms;  /**< the host's deadline */
+} provider_change_t;
+
+/**
+ * Load the module of @p cp, check its options and create the instance.
+ * @p conf must outlive the instance (its settings are read lazily).
+ * On error @p err has one line naming the file/line or the module file.
+ */
+int provider_create(const provider_env_t *env, const conf_t *conf,
+                    const conf_provider_t *cp, provider_t **out,
+                    char *err, size_t errlen);
+/** Instance name. */
+const char *provider_name(const provider_t *p);
+/** Plugin name (descriptor's). */
+const char *provider_plugin(const provider_t *p);
+/** The conf entry's fingerprint (to keep unchanged instances on reload). */
+const char *provider_fingerprint(const provider_t *p);
+
+/**
+ * Start an update.  Returns 0 and later calls @p cb exactly once (never from
+ * inside this call), or returns a negative code and never calls it.
+ */
+int provider_update(provider_t *p, const provider_change_t *change,
+                    provider_done_cb cb, void *arg);
+/** Updates in flight. */
+unsigned provider_inflight(const provider_t *p);
+/** Tell the plugin its records changed (reload, ddnsctl). */
+void provider_records_changed(provider_t *p);
+/** Complete every update in flight with DDNS_ECANCELED (shutdown). */
+void provider_cancel_all(provider_t *p);
+
+/** Take a reference. */
+provider_t *provider_ref(provider_t *p);
+/** Drop a reference; the instance is destroyed once unreferenced and idle. */
+void provider_unref(provider_t *p);
+
+#endif

@@ -1,0 +1,273 @@
+/**
+ * @file ddns/plugin.h
+ * @brief The ddnsd provider plugin SDK: the only header a provider module needs.
+ *
+ * A provider module is a shared object that exports exactly one symbol,
+ * `ddns_plugin`, a const ::ddns_plugin_t descriptor (use DDNS_PLUGIN_EXPORT).
+ * ddnsd dlopen()s the module, checks the descriptor's ABI number and size,
+ * validates the configured options against the ones the module declares, and
+ * creates one instance per `providers` entry in ddns.conf.
+ *
+ * Everything a module needs from its host (logging, its configuration, an
+ * asynchronous HTTP client, timers, fd watches, the records it owns) comes
+ * through the ::ddns_host_t table handed to create().  The module never blocks:
+ * the host runs one event loop, and every callback below runs on it.
+ *
+ * Versioning: both structs only ever grow at their end.  DDNS_PLUGIN_ABI and
+ * DDNS_HOST_ABI change only when an existing member changes meaning; a module
+ * may read a host member only if `host->size` covers it (DDNS_HOST_HAS()).
+ *
+ * This header uses no third-party types, so a module builds with nothing but
+ * `pkg-config --cflags ddns-plugin`.
+ */
+#ifndef DDNS_PLUGIN_H
+#define DDNS_PLUGIN_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** ABI of ::ddns_plugin_t.  The host refuses a module built for another. */
+#define DDNS_PLUGIN_ABI 1
+/** ABI of ::ddns_host_t. */
+#define DDNS_HOST_ABI 1
+
+/** True when the host table @p h is large enough to contain @p member. */
+#define DDNS_HOST_HAS(h, member) \
+	((h)->size >= offsetof(ddns_host_t, member) + sizeof((h)->member))
+
+/**
+ * Result codes.  0 is success; failures are negative.  Values from -1 to
+ * -4095 are negated errno values (-ENOMEM, -EINVAL, ...); the ones below are
+ * ddnsd's own.
+ */
+enum {
+	DDNS_OK = 0,
+	DDNS_EPROVIDER = -5000, /**< the provider refused or failed the change */
+	DDNS_ETIMEOUT = -5001,  /**< the update's deadline passed */
+	DDNS_ECANCELED = -5002, /**< the host is shutting down or reloading */
+	DDNS_EBADREPLY = -5003, /**< the provider answered something unexpected */
+	DDNS_ERATELIMIT = -5004, /**< rate-limited past the update's deadline */
+	DDNS_ECONFIG = -5005,   /**< an option is missing or invalid */
+	DDNS_EABI = -5006,      /**< ABI or struct size mismatch */
+	DDNS_ENOTFOUND = -5007, /**< the record or zone does not exist */
+	DDNS_EAUTH = -5008,     /**< credentials refused */
+};
+
+/** Log levels, most severe first (syslog's order). */
+typedef enum {
+	DDNS_LOG_ERR = 3,
+	DDNS_LOG_WARNING = 4,
+	DDNS_LOG_NOTICE = 5,
+	DDNS_LOG_INFO = 6,
+	DDNS_LOG_DEBUG = 7,
+} ddns_log_level_t;
+
+/** Type of a declared option. */
+typedef enum {
+	DDNS_OPT_STRING = 1, /**< a string */
+	DDNS_OPT_INT = 2,    /**< an integer (64 bit) */
+	DDNS_OPT_BOOL = 3,   /**< true or false */
+	DDNS_OPT_LIST = 4,   /**< a string, or a list/array of strings */
+} ddns_opt_type_t;
+
+/** The option must be present. */
+#define DDNS_OPT_REQUIRED 0x1u
+/** The value is a credential: the host never logs or prints it. */
+#define DDNS_OPT_SECRET 0x2u
+/**
+ * The option is recognised only to be refused, with @c help as the message
+ * (for settings of an old API, such as DigitalOcean v1's client_id).
+ */
+#define DDNS_OPT_REJECTED 0x4u
+
+/** One option a module accepts in its `providers` entry. */
+typedef struct ddns_option {
+	const char *name;     /**< setting name, e.g. "token" */
+	ddns_opt_type_t type; /**< its type */
+	unsigned flags;       /**< DDNS_OPT_* flags */
+	const char *help;     /**< one line for `ddnsd --list-plugins` and errors */
+} ddns_option_t;
+
+/** Opaque per-instance handle the host gives to create(). */
+typedef struct ddns_ctx ddns_ctx_t;
+
+/** A record owned by an instance, as the host sees it.  Strings are
+ *  borrowed for the duration of the call that hands them out. */
+typedef struct ddns_record {
+	const char *name;     /**< lower-case FQDN without trailing dot */
+	const char *ipv4;     /**< current IPv4 address, or NULL */
+	const char *ipv6;     /**< current IPv6 address, or NULL */
+	const char *lan_ipv4; /**< LAN IPv4 address, or NULL */
+	const char *lan_ipv6; /**< LAN IPv6 address, or NULL */
+	int64_t last_change;  /**< Unix time of the last change, 0 if never */
+} ddns_record_t;
+
+/**
+ * One update, owned by the host.  Valid from update() until the module calls
+ * host->update_done() for it (even past its deadline: the host then ignores
+ * the result but keeps the memory until done is called).
+ */
+typedef struct ddns_update {
+	const char *name;      /**< lower-case FQDN without trailing dot */
+	const char *ipv4;      /**< new IPv4 address, or NULL to leave A alone */
+	const char *ipv6;      /**< new IPv6 address, or NULL to leave AAAA alone */
+	const char *old_ipv4;  /**< the address the store holds, or NULL */
+	const char *old_ipv6;  /**< the address the store holds, or NULL */
+	uint64_t deadline_ms;  /**< host->now_ms() value past which the host gives up */
+	void *module_data;     /**< free for the module's use */
+} ddns_update_t;
+
+/** HTTP request for host->http_request().  All strings are copied. */
+typedef struct ddns_http_request {
+	const char *method;         /**< "GET", "POST", "PUT", "PATCH", "DELETE" */
+	const char *url;            /**< absolute URL */
+	const char *const *headers; /**< "Name: value" strings, NULL-terminated, or NULL */
+	const char *body;           /**< request body, or NULL */
+	size_t body_len;            /**< its length */
+	uint32_t timeout_ms;        /**< whole-transfer timeout; 0 = 30 s */
+} ddns_http_request_t;
+
+/** HTTP response handed to a ::ddns_http_cb.  Borrowed for the callback. */
+typedef struct ddns_http_response {
+	int error;              /**< 0, or a negative code when no response came
+	                             (DDNS_ETIMEOUT, -ECONNREFUSED, ...) */
+	const char *error_text; /**< human-readable transport error, or NULL */
+	long status;            /**< HTTP status, 0 if none */
+	const char *body;       /**< NUL-terminated body ("" if none) */
+	size_t body_len;        /**< its length */
+	size_t n_headers;       /**< response header count */
+	const char *const *header_names;  /**< lower-case names */
+	const char *const *header_values; /**< values, same order */
+} ddns_http_response_t;
+
+/** Opaque handles for asynchronous host services. */
+typedef struct ddns_http ddns_http_t;
+typedef struct ddns_timer ddns_timer_t;
+typedef struct ddns_fd_watch ddns_fd_watch_t;
+
+/** Called once when an HTTP request ends (never if it was cancelled). */
+typedef void (*ddns_http_cb)(const ddns_http_response_t *res, void *arg);
+/** Called when a timer fires.  The timer is then stopped and freed. */
+typedef void (*ddns_timer_cb)(void *arg);
+/** Called when @p fd is ready; @p events is a mask of DDNS_FD_*. */
+typedef void (*ddns_fd_cb)(int fd, unsigned events, void *arg);
+/** Called for each record by host->records_foreach(); non-zero stops. */
+typedef int (*ddns_record_cb)(const ddns_record_t *rec, void *arg);
+
+#define DDNS_FD_READ 0x1u
+#define DDNS_FD_WRITE 0x2u
+
+/**
+ * Services the host offers a module.  Every function may be called only from
+ * the loop thread (the callbacks' thread), except log() and now_ms(), which
+ * are thread-safe.  Members are appended only; check DDNS_HOST_HAS().
+ */
+typedef struct ddns_host {
+	uint32_t abi;  /**< DDNS_HOST_ABI of the host */
+	uint32_t size; /**< sizeof(ddns_host_t) in the host */
+
+	/** Log a line; the host prefixes the instance name.  Never pass secrets. */
+	void (*log)(ddns_ctx_t *ctx, ddns_log_level_t level, const char *fmt, ...)
+		__attribute__((format(printf, 3, 4)));
+	/** Milliseconds of a monotonic clock. */
+	uint64_t (*now_ms)(void);
+
+	/** The instance's name in ddns.conf (`providers.<name>`). */
+	const char *(*instance_name)(ddns_ctx_t *ctx);
+	/** String option: 0 and *out set (borrowed, valid for the instance's
+	 *  life), or -ENOENT when absent, -EINVAL when of another type. */
+	int (*conf_string)(ddns_ctx_t *ctx, const char *name, const char **out);
+	/** Integer option, as conf_string. */
+	int (*conf_int)(ddns_ctx_t *ctx, const char *name, int64_t *out);
+	/** Boolean option, as conf_string. */
+	int (*conf_bool)(ddns_ctx_t *ctx, const char *name, int *out);
+	/** Number of strings in a DDNS_OPT_LIST option (0 if absent). */
+	int (*conf_list_count)(ddns_ctx_t *ctx, const char *name);
+	/** Item @p i of a list option (borrowed), or NULL. */
+	const char *(*conf_list_item)(ddns_ctx_t *ctx, const char *name, int i);
+	/** Report a configuration error found in create(); the host prints it
+	 *  with the file and line of the option (or of the instance). */
+	void (*conf_error)(ddns_ctx_t *ctx, const char *option, const char *fmt, ...)
+		__attribute__((format(printf, 3, 4)));
+
+	/** Start an HTTP request; @p cb fires exactly once unless cancelled.
+	 *  On success *out (if not NULL) is a handle valid until @p cb runs. */
+	int (*http_request)(ddns_ctx_t *ctx, const ddns_http_request_t *req,
+	                    ddns_http_cb cb, void *arg, ddns_http_t **out);
+	/** Cancel a request in progress; its callback will not run. */
+	void (*http_cancel)(ddns_http_t *http);
+
+	/** One-shot timer after @p ms milliseconds; *out valid until it fires. */
+	int (*timer_start)(ddns_ctx_t *ctx, uint64_t ms, ddns_timer_cb cb, void *arg,
+	                   ddns_timer_t **out);
+	/** Stop a timer that has not fired; its callback will not run. */
+	void (*timer_stop)(ddns_timer_t *timer);
+
+	/** Watch @p fd for DDNS_FD_* @p events until fd_unwatch(). */
+	int (*fd_watch)(ddns_ctx_t *ctx, int fd, unsigned events, ddns_fd_cb cb,
+	                void *arg, ddns_fd_watch_t **out);
+	/** Stop watching; the fd itself stays open (the module owns it). */
+	void (*fd_unwatch)(ddns_fd_watch_t *watch);
+
+	/** Call @p cb for every record this instance owns.  Returns 0, the
+	 *  callback's non-zero value, or a negative error. */
+	int (*records_foreach)(ddns_ctx_t *ctx, ddns_record_cb cb, void *arg);
+
+	/** Complete an update: exactly once per update().  @p result is DDNS_OK
+	 *  or a negative code; @p message (copied, may be NULL) says what the
+	 *  provider said, for the client's reply and the history. */
+	void (*update_done)(ddns_update_t *update, int result, const char *message);
+} ddns_host_t;
+
+/**
+ * The descriptor a module exports as `ddns_plugin`.
+ */
+typedef struct ddns_plugin {
+	uint32_t abi;  /**< DDNS_PLUGIN_ABI the module was built with */
+	uint32_t size; /**< sizeof(ddns_plugin_t) the module was built with */
+	const char *name;        /**< short name, e.g. "digitalocean" */
+	const char *version;     /**< the module's own version */
+	const char *description; /**< one line */
+	const ddns_option_t *options; /**< terminated by an entry with name NULL */
+
+	/** Create an instance.  Read options with host->conf_*; report bad ones
+	 *  with host->conf_error() and return DDNS_ECONFIG.  May bind sockets.
+	 *  On success store the instance in *instance and return 0. */
+	int (*create)(ddns_ctx_t *ctx, const ddns_host_t *host, void **instance);
+	/** Destroy an instance: cancel its requests, timers and watches, free it.
+	 *  Every update it was given has been completed or cancelled before. */
+	void (*destroy)(void *instance);
+	/** Start applying @p update.  Return 0 and later call host->update_done
+	 *  exactly once, or return a negative code (done must then not be
+	 *  called).  Never block. */
+	int (*update)(void *instance, ddns_update_t *update);
+	/** Optional: the host gave up on @p update (deadline or shutdown).  Stop
+	 *  its work soon and call update_done (its result is ignored). */
+	void (*cancel)(void *instance, ddns_update_t *update);
+	/** Optional: the set of records this instance owns, or their LAN
+	 *  addresses, changed (reload, ddnsctl).  Re-read with records_foreach. */
+	void (*records_changed)(void *instance);
+} ddns_plugin_t;
+
+#if defined(__GNUC__)
+#define DDNS_PLUGIN_VISIBLE __attribute__((visibility("default")))
+#else
+#define DDNS_PLUGIN_VISIBLE
+#endif
+
+/** Define the module's descriptor: `DDNS_PLUGIN_EXPORT = { ... };` */
+#define DDNS_PLUGIN_EXPORT DDNS_PLUGIN_VISIBLE extern const ddns_plugin_t ddns_plugin; \
+	const ddns_plugin_t ddns_plugin
+
+/** The exported symbol's name, for hosts. */
+#define DDNS_PLUGIN_SYMBOL "ddns_plugin"
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* DDNS_PLUGIN_H */

@@ -1,0 +1,120 @@
+# Shared helpers for end-to-end tests: source it from a test script.
+#
+# e2e_init                 make a scratch folder ($E2E_DIR), trap cleanup
+# e2e_free_port            print a free TCP port on 127.0.0.1
+# e2e_start_ddnsd CONF     start $DDNSD -c CONF in the background, wait until
+#                          its HTTP port ($E2E_HTTP_PORT) answers; pid in
+#                          $E2E_DDNSD_PID, log in $E2E_DIR/ddnsd.log
+# e2e_stop_ddnsd           SIGTERM and wait; fails if exit status is not 0
+# e2e_key_hash KEY         print "sha256:<hex>" of KEY
+# check DESC CMD...        run CMD, count a pass or a failure
+# expect_eq DESC GOT WANT  compare strings
+# e2e_finish               print "N passed, N failed", exit 1 on failure
+set -u
+
+: "${DDNSD:?DDNSD must point at the ddnsd binary}"
+: "${DDNS_TEST_PLUGIN_DIR:?}"
+E2E_PASS=0
+E2E_FAIL=0
+
+e2e_init() {
+	E2E_DIR=$(mktemp -d "${TMPDIR:-/tmp}/ddns-e2e.XXXXXX")
+	trap e2e_cleanup EXIT
+}
+
+e2e_cleanup() {
+	local pid
+	for pid in ${E2E_DDNSD_PID:-} ${E2E_EXTRA_PIDS:-}; do
+		kill -9 "$pid" 2>/dev/null
+	done
+	wait 2>/dev/null
+	if [ "${E2E_KEEP:-0}" = 1 ] || [ "$E2E_FAIL" -gt 0 ]; then
+		echo "e2e: kept $E2E_DIR" >&2
+		if [ -f "$E2E_DIR/ddnsd.log" ]; then
+			echo "--- ddnsd.log (tail) ---" >&2
+			tail -n 40 "$E2E_DIR/ddnsd.log" >&2
+		fi
+	else
+		rm -rf "$E2E_DIR"
+	fi
+}
+
+e2e_free_port() {
+	python3 -c 'import socket
+s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+e2e_free_udp_port() {
+	python3 -c 'import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0))
+t = socket.socket(); t.bind(("127.0.0.1", s.getsockname()[1]))
+print(s.getsockname()[1])'
+}
+
+e2e_key_hash() {
+	printf 'sha256:%s\n' "$(printf '%s' "$1" | sha256sum | cut -d' ' -f1)"
+}
+
+# Wait until TCP port $1 on 127.0.0.1 accepts, at most ~10 s.
+e2e_wait_port() {
+	local i
+	for i in $(seq 1 200); do
+		if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then
+			return 0
+		fi
+		if [ -n "${E2E_DDNSD_PID:-}" ] && ! kill -0 "$E2E_DDNSD_PID" 2>/dev/null; then
+			return 1
+		fi
+		sleep 0.05
+	done
+	return 1
+}
+
+e2e_start_ddnsd() {
+	local conf=$1
+	"$DDNSD" -c "$conf" >>"$E2E_DIR/ddnsd.log" 2>&1 &
+	E2E_DDNSD_PID=$!
+	if ! e2e_wait_port "$E2E_HTTP_PORT"; then
+		echo "e2e: ddnsd did not start; log:" >&2
+		cat "$E2E_DIR/ddnsd.log" >&2
+		return 1
+	fi
+}
+
+e2e_stop_ddnsd() {
+	local rc=0
+	[ -n "${E2E_DDNSD_PID:-}" ] || return 0
+	kill -TERM "$E2E_DDNSD_PID" 2>/dev/null
+	wait "$E2E_DDNSD_PID" || rc=$?
+	E2E_DDNSD_PID=
+	return $rc
+}
+
+check() {
+	local desc=$1
+	shift
+	if "$@"; then
+		E2E_PASS=$((E2E_PASS + 1))
+		echo "ok - $desc"
+	else
+		E2E_FAIL=$((E2E_FAIL + 1))
+		echo "not ok - $desc"
+	fi
+}
+
+expect_eq() {
+	if [ "$2" = "$3" ]; then
+		E2E_PASS=$((E2E_PASS + 1))
+		echo "ok - $1"
+	else
+		E2E_FAIL=$((E2E_FAIL + 1))
+		echo "not ok - $1"
+		echo "#   got:  $2"
+		echo "#   want: $3"
+	fi
+}
+
+e2e_finish() {
+	echo "$E2E_PASS passed, $E2E_FAIL failed"
+	[ "$E2E_FAIL" -eq 0 ]
+}

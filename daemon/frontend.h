@@ -20,5 +20,7 @@ typedef struct frontend_env {
 
 /** The seed's API: /dynamicdns/update/<name>/ and /dynamicdns/read/<name>/. */
 int api_seed_register(httpd_t *h, const frontend_env_t *env);
+/** dyndns2: /nic/update and /nic/checkip. */
+int api_dyndns2_register(httpd_t *h, const frontend_env_t *env);
 
 #endif

@@ -68,6 +68,10 @@ typedef struct pipeline_opts {
 
 int pipeline_new(uv_loop_t *loop, store_t *store, pipeline_provider_fn lookup,
                  void *lookup_arg, const pipeline_opts_t *opts, pipeline_t **out);
+/** Use @p abuse (borrowed, may be NULL) for abuse control: blocked sources
+ *  and names complete with PIPELINE_ABUSE and a history row. */
+struct abuse;
+void pipeline_set_abuse(pipeline_t *p, struct abuse *abuse);
 /** Update options (reload). */
 void pipeline_set_opts(pipeline_t *p, const pipeline_opts_t *opts);
 /** Submit; @p cb fires exactly once, never from inside this call. */

@@ -1,0 +1,47 @@
+/**
+ * @file abuse.h
+ * @brief Abuse control without punishing honest cron clients.
+ *
+ * Two independent limits, both lifted by time (expiry is checked against the
+ * caller's clock and old entries are swept by a uv_timer, never a sleep):
+ *  - a name whose address changed more than max_changes times within
+ *    change_window_s is refused (`abuse`) for change_block_s;
+ *  - a source address with more than max_auth_failures failed
+ *    authentications within auth_window_s is refused for auth_block_s.
+ * Unchanged-address requests (the cron case) never count as changes.
+ */
+#ifndef DDNS_ABUSE_H
+#define DDNS_ABUSE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+#include "addr.h"
+
+typedef struct abuse abuse_t;
+
+typedef struct abuse_opts {
+	uint32_t max_changes;       /**< 0 disables the name limit */
+	uint32_t change_window_s;
+	uint32_t change_block_s;
+	uint32_t max_auth_failures; /**< 0 disables the source limit */
+	uint32_t auth_window_s;
+	uint32_t auth_block_s;
+} abuse_opts_t;
+
+/** Create; the sweep timer runs on @p loop. */
+int abuse_new(uv_loop_t *loop, const abuse_opts_t *opts, abuse_t **out);
+/** Change the limits (reload); current counts are kept. */
+void abuse_set_opts(abuse_t *a, const abuse_opts_t *opts);
+/** True while @p client is blocked for failed authentications. */
+bool abuse_source_blocked(abuse_t *a, const addr_t *client, uint64_t now_ms);
+/** Count a failed authentication from @p client; true if it is now blocked. */
+bool abuse_auth_failed(abuse_t *a, const addr_t *client, uint64_t now_ms);
+/** True while changes of @p name are blocked. */
+bool abuse_change_blocked(abuse_t *a, const char *name, uint64_t now_ms);
+/** Count an applied change of @p name; true if it is now blocked. */
+bool abuse_change_applied(abuse_t *a, const char *name, uint64_t now_ms);
+/** Close the timer and free (memory released in the close callback). */
+void abuse_free(abuse_t *a);
+
+#endif

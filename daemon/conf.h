@@ -38,6 +38,16 @@ typedef struct conf_record {
 	int line;
 } conf_record_t;
 
+/** The `abuse` group (see abuse.h for what each limit means). */
+typedef struct conf_abuse {
+	uint32_t max_changes;       /**< default 10; 0 disables the name limit */
+	uint32_t change_window_s;   /**< default 3600 */
+	uint32_t change_block_s;    /**< default 3600 */
+	uint32_t max_auth_failures; /**< default 10; 0 disables the source limit */
+	uint32_t auth_window_s;     /**< default 600 */
+	uint32_t auth_block_s;      /**< default 900 */
+} conf_abuse_t;
+
 /** The whole configuration. */
 typedef struct conf {
 	config_t cfg;          /**< the parsed tree (owned) */
@@ -65,6 +75,8 @@ typedef struct conf {
 	size_t n_providers;
 	conf_record_t *records;
 	size_t n_records;
+
+	conf_abuse_t abuse;    /**< abuse-control limits */
 } conf_t;
 
 /**

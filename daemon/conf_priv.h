@@ -1,0 +1,49 @@
+/**
+ * @file conf_priv.h
+ * @brief What conf.c and conf_entries.c share while reading one file.
+ */
+#ifndef DDNS_CONF_PRIV_H
+#define DDNS_CONF_PRIV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <libconfig.h>
+#include "conf.h"
+
+/** State of one conf_load() call. */
+typedef struct conf_reader {
+	conf_t *conf;
+	char *dir;     /**< absolute folder of the file, for relative paths */
+	char *err;
+	size_t errlen;
+} conf_reader_t;
+
+/**
+ * Write "file:line: setting[.child]: problem" for @p s into the reader's
+ * error buffer.  @p child names a missing member of @p s, or is NULL.
+ * @return -EINVAL, so callers can `return conf_fail(...)`.
+ */
+int conf_fail(conf_reader_t *r, const config_setting_t *s, const char *child,
+              const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/**
+ * The string member @p name of group @p g: 0 and *out (borrowed) set,
+ * 1 when absent (*out NULL), or -EINVAL (error written) when of another type.
+ */
+int conf_member_string(conf_reader_t *r, const config_setting_t *g,
+                       const char *name, const char **out);
+
+/** Refuse members of group @p g not in NULL-terminated @p allowed (a typo
+ *  must not silently mean "default").  @return 0 or -EINVAL. */
+int conf_check_known(conf_reader_t *r, const config_setting_t *g,
+                     const char *const *allowed);
+
+/** @p path made absolute against the file's folder; malloc'ed, NULL on ENOMEM. */
+char *conf_resolve_path(const conf_reader_t *r, const char *path);
+
+/** Read the `providers` group into r->conf.  @return 0 or -EINVAL/-ENOMEM. */
+int conf_read_providers(conf_reader_t *r, const config_setting_t *s);
+/** Read the `records` list into r->conf (providers must be read first). */
+int conf_read_records(conf_reader_t *r, const config_setting_t *s);
+
+#endif

@@ -17,6 +17,8 @@
 #define KEY_HASH_MAX 72
 /** Shortest key a user may choose. */
 #define KEY_MIN_LEN 16
+/** Longest key a user may choose. */
+#define KEY_MAX_LEN 128
 
 /** Fill @p out (KEY_LEN + 1 bytes) with a fresh key from getrandom(2). */
 int key_generate(char *out);
@@ -26,7 +28,9 @@ int key_hash(const char *key, size_t len, char *out);
 bool key_hash_valid(const char *text);
 /** Check @p key against @p hash in constant time (for equal-length hashes). */
 bool key_check(const char *key, size_t len, const char *hash);
-/** True if @p key is acceptable as a user-chosen key (length, charset). */
+/** True if @p key is acceptable as a user-chosen key: KEY_MIN_LEN to
+ *  KEY_MAX_LEN characters of [A-Za-z0-9._~-] (URL-unreserved, so a key
+ *  survives form encoding, query strings and Basic auth unchanged). */
 bool key_acceptable(const char *key);
 
 #endif

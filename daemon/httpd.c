@@ -1,0 +1,509 @@
+/* HTTP server: libmicrohttpd driven by the libuv loop (see httpd.h).
+ *
+ * Each listener is one MHD daemon in external-loop epoll mode on a socket we
+ * bind ourselves (so port 0 works and httpd_port() can report it).  MHD's
+ * epoll fd is watched with uv_poll; MHD_get_timeout() arms a uv_timer after
+ * every MHD_run().  Request objects are recycled through a small free list:
+ * the hot path (keep-alive POST, synchronous or deferred reply) does no heap
+ * work beyond MHD's own response buffer. */
+#include "httpd.h"
+#include "httpd_req.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include "log.h"
+
+/* Free requests kept for reuse. */
+#define HTTPD_FREE_MAX 256
+#define HTTPD_BACKLOG 1024
+
+static void listener_run(httpd_listener_t *l);
+
+static void listener_timer_cb(uv_timer_t *t)
+{
+	listener_run(t->data);
+}
+
+static void listener_poll_cb(uv_poll_t *p, int status, int events)
+{
+	(void)status;
+	(void)events;
+	listener_run(p->data);
+}
+
+/* MHD_run, then re-arm the timer from MHD_get_timeout(). */
+static void listener_run(httpd_listener_t *l)
+{
+	MHD_UNSIGNED_LONG_LONG ms;
+
+	if (l->mhd == NULL)
+		return;
+	MHD_run(l->mhd);
+	if (MHD_get_timeout(l->mhd, &ms) == MHD_YES)
+		uv_timer_start(&l->timer, listener_timer_cb, ms, 0);
+	else
+		uv_timer_stop(&l->timer);
+}
+
+void httpd_listener_kick(httpd_listener_t *l)
+{
+	if (l->mhd != NULL)
+		uv_timer_start(&l->timer, listener_timer_cb, 0, 0);
+}
+
+/* ---- request objects ---- */
+
+static httpd_req_t *req_get(httpd_t *h)
+{
+	httpd_req_t *r = h->free_reqs;
+	if (r != NULL) {
+		h->free_reqs = r->next_free;
+		h->n_free--;
+	} else {
+		r = calloc(1, sizeof(*r));
+		if (r == NULL)
+			return NULL;
+	}
+	r->h = h;
+	return r;
+}
+
+void httpd_req_release(httpd_req_t *r)
+{
+	httpd_t *h = r->h;
+
+	if (r->resp != NULL)
+		MHD_destroy_response(r->resp);
+	for (size_t i = 0; i < r->n_out; i++)
+		free(r->out[i]);
+	char *body = r->body, *fbuf = r->fbuf;
+	size_t body_cap = r->body_cap, fcap = r->fcap;
+	if (h == NULL || h->n_free >= HTTPD_FREE_MAX) {
+		free(body);
+		free(fbuf);
+		free(r);
+		return;
+	}
+	memset(r, 0, sizeof(*r));
+	r->body = body;
+	r->body_cap = body_cap;
+	r->fbuf = fbuf;
+	r->fcap = fcap;
+	r->next_free = h->free_reqs;
+	h->free_reqs = r;
+	h->n_free++;
+}
+
+/* ---- MHD callbacks ---- */
+
+static const httpd_route_t *route_find(const httpd_t *h, const char *path)
+{
+	/* Routes are kept longest prefix first. */
+	for (size_t i = 0; i < h->n_routes; i++)
+		if (strncmp(path, h->routes[i].prefix, h->routes[i].len) == 0)
+			return &h->routes[i];
+	return NULL;
+}
+
+static enum MHD_Result queue_now(struct MHD_Connection *c, httpd_req_t *r)
+{
+	if (r->resp == NULL)
+		return MHD_NO; /* out of memory: drop the connection */
+	enum MHD_Result ret = MHD_queue_response(c, r->status, r->resp);
+	MHD_destroy_response(r->resp);
+	r->resp = NULL;
+	return ret;
+}
+
+/* First call: method, path, route; refuse what we will not read. */
+static enum MHD_Result req_begin(httpd_listener_t *l, struct MHD_Connection *c,
+                                 const char *url, const char *method,
+                                 void **con_cls)
+{
+	httpd_t *h = l->h;
+	httpd_req_t *r = req_get(h);
+	if (r == NULL)
+		return MHD_NO;
+	r->conn = c;
+	r->listener = l;
+	r->method = method;
+	r->path = url;
+	*con_cls = r;
+	r->route = route_find(h, url);
+	if (r->route == NULL) {
+		httpd_reply_json_error(r, 404, "Not found");
+		return queue_now(c, r);
+	}
+	const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	                                             MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (cl != NULL) {
+		char *end;
+		errno = 0;
+		unsigned long long n = strtoull(cl, &end, 10);
+		if (errno != 0 || end == cl || n > h->max_body) {
+			httpd_reply_json_error(r, 413, "Request body too large");
+			return queue_now(c, r);
+		}
+		if (n + 1 > r->body_cap) {
+			char *nb = realloc(r->body, n + 1);
+			if (nb == NULL)
+				return MHD_NO;
+			r->body = nb;
+			r->body_cap = n + 1;
+		}
+	}
+	return MHD_YES;
+}
+
+static int req_append_body(httpd_req_t *r, const char *data, size_t n)
+{
+	if (r->too_large || r->body_len + n > r->h->max_body) {
+		r->too_large = true; /* chunked upload: drain, answer 413 at the end */
+		return 0;
+	}
+	if (r->body_len + n + 1 > r->body_cap) {
+		size_t cap = r->body_len + n + 1;
+		if (cap < 256)
+			cap = 256;
+		char *nb = realloc(r->body, cap);
+		if (nb == NULL)
+			return -ENOMEM;
+		r->body = nb;
+		r->body_cap = cap;
+	}
+	memcpy(r->body + r->body_len, data, n);
+	r->body_len += n;
+	return 0;
+}
+
+static enum MHD_Result access_cb(void *cls, struct MHD_Connection *c,
+                                 const char *url, const char *method,
+                                 const char *version, const char *upload_data,
+                                 size_t *upload_data_size, void **con_cls)
+{
+	httpd_listener_t *l = cls;
+	httpd_req_t *r = *con_cls;
+
+	if (r == NULL) {
+		enum MHD_Result ret = req_begin(l, c, url, method, con_cls);
+		if (ret == MHD_YES && *con_cls != NULL)
+			((httpd_req_t *)*con_cls)->http10 =
+				strcmp(version, MHD_HTTP_VERSION_1_0) == 0;
+		return ret;
+	}
+	if (r->replied) /* resumed with the answer */
+		return queue_now(c, r);
+	if (*upload_data_size != 0) {
+		if (req_append_body(r, upload_data, *upload_data_size) != 0)
+			return MHD_NO;
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (r->dispatched)
+		return MHD_YES; /* spurious call while the handler works */
+	if (r->too_large) {
+		httpd_reply_json_error(r, 413, "Request body too large");
+		return queue_now(c, r);
+	}
+	if (r->body == NULL || r->body_cap == 0) {
+		if (req_append_body(r, "", 0) != 0)
+			return MHD_NO;
+	}
+	r->body[r->body_len] = '\0';
+	if (httpd_req_parse_form(r) != 0)
+		return MHD_NO;
+
+	httpd_t *h = l->h;
+	r->dispatched = true;
+	h->pending++;
+	r->route->fn(r, r->route->arg);
+	if (r->replied)
+		return queue_now(c, r);
+	r->suspended = true;
+	MHD_suspend_connection(c);
+	return MHD_YES;
+}
+
+static void completed_cb(void *cls, struct MHD_Connection *c, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+	httpd_req_t *r = *con_cls;
+	(void)cls;
+	(void)c;
+	(void)toe;
+	if (r == NULL)
+		return;
+	*con_cls = NULL;
+	if (r->dispatched && !r->replied) {
+		/* The daemon is stopping under a handler that still holds r:
+		 * hand r over to it; httpd_reply() will only free it. */
+		r->h->pending--;
+		r->h = NULL;
+		r->conn = NULL;
+		r->orphan = true;
+		return;
+	}
+	httpd_req_release(r);
+}
+
+static void mhd_log_cb(void *cls, const char *fmt, va_list ap)
+{
+	char line[512];
+	(void)cls;
+	vsnprintf(line, sizeof(line), fmt, ap);
+	size_t n = strlen(line);
+	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		line[--n] = '\0';
+	log_warn("httpd", "%s", line);
+}
+
+/* ---- listeners ---- */
+
+static int listen_socket(const char *text, int *fd_out, int *port_out,
+                         char *err, size_t errlen)
+{
+	struct sockaddr_storage ss;
+	size_t len;
+	int one = 1, fd;
+
+	if (addr_parse_listen(text, &ss, &len) != 0) {
+		snprintf(err, errlen, "%s: not an address:port", text);
+		return -EINVAL;
+	}
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		goto fail;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (ss.ss_family == AF_INET6) {
+		/* "*:port" is dual stack; an explicit v6 address is v6 only,
+		 * so "0.0.0.0:p" and "[::]:p" can both be listed. */
+		int v6only = text[0] != '*';
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof(v6only));
+	}
+	if (bind(fd, (struct sockaddr *)&ss, (socklen_t)len) != 0 ||
+	    listen(fd, HTTPD_BACKLOG) != 0)
+		goto fail;
+	len = sizeof(ss);
+	if (getsockname(fd, (struct sockaddr *)&ss, (socklen_t *)&len) != 0)
+		goto fail;
+	*port_out = ntohs(ss.ss_family == AF_INET6 ?
+	                  ((struct sockaddr_in6 *)&ss)->sin6_port :
+	                  ((struct sockaddr_in *)&ss)->sin_port);
+	*fd_out = fd;
+	return 0;
+fail:;
+	int e = -errno;
+	snprintf(err, errlen, "%s: %s", text, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	return e;
+}
+
+static int listener_start(httpd_t *h, httpd_listener_t *l, const char *text,
+                          const httpd_config_t *cfg, char *err, size_t errlen)
+{
+	int fd, rc;
+	unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+
+	l->h = h;
+	rc = listen_socket(text, &fd, &l->port, err, errlen);
+	if (rc != 0)
+		return rc;
+	if (h->tls_cert != NULL)
+		flags |= MHD_USE_TLS;
+	struct MHD_OptionItem opts[8];
+	size_t n = 0;
+	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_EXTERNAL_LOGGER,
+	                                     (intptr_t)mhd_log_cb, NULL };
+	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_LISTEN_SOCKET, fd, NULL };
+	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_NOTIFY_COMPLETED,
+	                                     (intptr_t)completed_cb, NULL };
+	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_TIMEOUT,
+		cfg->connection_timeout_s ? cfg->connection_timeout_s : 30, NULL };
+	if (cfg->connection_limit != 0)
+		opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_LIMIT,
+		                                     cfg->connection_limit, NULL };
+	if (h->tls_cert != NULL) {
+		opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0, h->tls_cert };
+		opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0, h->tls_key };
+	}
+	opts[n] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
+	l->mhd = MHD_start_daemon(flags, 0, NULL, NULL, access_cb, l,
+	                          MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
+	if (l->mhd == NULL) {
+		snprintf(err, errlen, "%s: libmicrohttpd refused to start%s", text,
+		         h->tls_cert ? " (check the TLS certificate and key)" : "");
+		close(fd);
+		return -EINVAL;
+	}
+	const union MHD_DaemonInfo *info =
+		MHD_get_daemon_info(l->mhd, MHD_DAEMON_INFO_EPOLL_FD);
+	uv_timer_init(h->loop, &l->timer);
+	l->timer.data = l;
+	uv_poll_init(h->loop, &l->poll, info->epoll_fd);
+	l->poll.data = l;
+	h->n_handles += 2;
+	uv_poll_start(&l->poll, UV_READABLE, listener_poll_cb);
+	return 0;
+}
+
+static int dup_pem(const char *in, char **out)
+{
+	*out = NULL;
+	if (in == NULL)
+		return 0;
+	*out = strdup(in);
+	return *out != NULL ? 0 : -ENOMEM;
+}
+
+int httpd_start(uv_loop_t *loop, const httpd_config_t *cfg, httpd_t **out,
+                char *err, size_t errlen)
+{
+	int rc = -ENOMEM;
+	httpd_t *h = calloc(1, sizeof(*h));
+
+	*out = NULL;
+	if (h == NULL)
+		goto fail;
+	h->loop = loop;
+	h->max_body = cfg->max_body;
+	if (dup_pem(cfg->tls_cert_pem, &h->tls_cert) != 0 ||
+	    dup_pem(cfg->tls_key_pem, &h->tls_key) != 0)
+		goto fail;
+	if ((h->tls_cert == NULL) != (h->tls_key == NULL)) {
+		snprintf(err, errlen, "TLS needs both a certificate and a key");
+		rc = -EINVAL;
+		goto fail;
+	}
+	rc = httpd_set_trusted(h, cfg->trusted, cfg->n_trusted);
+	if (rc != 0)
+		goto fail;
+	h->listeners = calloc(cfg->n_listen ? cfg->n_listen : 1, sizeof(*h->listeners));
+	if (h->listeners == NULL)
+		goto fail;
+	for (size_t i = 0; i < cfg->n_listen; i++) {
+		rc = listener_start(h, &h->listeners[i], cfg->listen[i], cfg, err, errlen);
+		if (rc != 0)
+			goto fail;
+		h->n_listeners++;
+	}
+	*out = h;
+	return 0;
+fail:
+	if (rc == -ENOMEM)
+		snprintf(err, errlen, "out of memory");
+	if (h != NULL)
+		httpd_free(h);
+	return rc;
+}
+
+int httpd_route(httpd_t *h, const char *prefix, httpd_handler_fn fn, void *arg)
+{
+	httpd_route_t *nr = realloc(h->routes, (h->n_routes + 1) * sizeof(*nr));
+	if (nr == NULL)
+		return -ENOMEM;
+	h->routes = nr;
+	char *p = strdup(prefix);
+	if (p == NULL)
+		return -ENOMEM;
+	size_t len = strlen(p), i = h->n_routes;
+	while (i > 0 && nr[i - 1].len < len) { /* keep longest first */
+		nr[i] = nr[i - 1];
+		i--;
+	}
+	nr[i] = (httpd_route_t){ .prefix = p, .len = len, .fn = fn, .arg = arg };
+	h->n_routes++;
+	return 0;
+}
+
+int httpd_set_trusted(httpd_t *h, const addr_cidr_t *trusted, size_t n)
+{
+	addr_cidr_t *t = NULL;
+	if (n > 0) {
+		t = malloc(n * sizeof(*t));
+		if (t == NULL)
+			return -ENOMEM;
+		memcpy(t, trusted, n * sizeof(*t));
+	}
+	free(h->trusted);
+	h->trusted = t;
+	h->n_trusted = n;
+	return 0;
+}
+
+void httpd_quiesce(httpd_t *h)
+{
+	for (size_t i = 0; i < h->n_listeners; i++) {
+		httpd_listener_t *l = &h->listeners[i];
+		if (l->mhd == NULL || l->quiesced)
+			continue;
+		MHD_socket fd = MHD_quiesce_daemon(l->mhd);
+		if (fd != MHD_INVALID_SOCKET)
+			close(fd); /* quiescing hands the listening socket to us */
+		l->quiesced = true;
+	}
+}
+
+unsigned httpd_pending(const httpd_t *h)
+{
+	return h->pending;
+}
+
+int httpd_port(const httpd_t *h, size_t i)
+{
+	return i < h->n_listeners ? h->listeners[i].port : -1;
+}
+
+static void httpd_destroy(httpd_t *h)
+{
+	while (h->free_reqs != NULL) {
+		httpd_req_t *r = h->free_reqs;
+		h->free_reqs = r->next_free;
+		free(r->body);
+		free(r->fbuf);
+		free(r);
+	}
+	for (size_t i = 0; i < h->n_routes; i++)
+		free(h->routes[i].prefix);
+	free(h->routes);
+	free(h->trusted);
+	free(h->listeners);
+	free(h->tls_cert);
+	free(h->tls_key);
+	free(h);
+}
+
+static void handle_closed_cb(uv_handle_t *hd)
+{
+	httpd_listener_t *l = hd->data;
+	httpd_t *h = l->h;
+	if (--h->n_handles == 0)
+		httpd_destroy(h);
+}
+
+void httpd_free(httpd_t *h)
+{
+	if (h == NULL)
+		return;
+	for (size_t i = 0; i < h->n_listeners; i++) {
+		httpd_listener_t *l = &h->listeners[i];
+		/* Stop watching the epoll fd before MHD closes it. */
+		uv_close((uv_handle_t *)&l->poll, handle_closed_cb);
+		uv_close((uv_handle_t *)&l->timer, handle_closed_cb);
+	}
+	/* The handles hold h: take an extra count so completed_cb (called from
+	 * MHD_stop_daemon) still finds h alive. */
+	h->n_handles++;
+	for (size_t i = 0; i < h->n_listeners; i++) {
+		struct MHD_Daemon *d = h->listeners[i].mhd;
+		h->listeners[i].mhd = NULL;
+		if (d != NULL)
+			MHD_stop_daemon(d);
+	}
+	if (--h->n_handles == 0)
+		httpd_destroy(h);
+}

@@ -1,0 +1,287 @@
+/* Request accessors, form parsing, client address and replies (httpd.h). */
+#include "httpd_req.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* ---- form fields ---- */
+
+static int fbuf_put(httpd_req_t *r, const char *data, size_t n)
+{
+	if (r->flen + n + 1 > r->fcap) {
+		size_t cap = r->fcap ? r->fcap : 256;
+		while (cap < r->flen + n + 1)
+			cap *= 2;
+		char *nb = realloc(r->fbuf, cap);
+		if (nb == NULL)
+			return -ENOMEM;
+		r->fbuf = nb;
+		r->fcap = cap;
+	}
+	memcpy(r->fbuf + r->flen, data, n);
+	r->flen += n;
+	r->fbuf[r->flen++] = '\0';
+	return 0;
+}
+
+static enum MHD_Result form_iter(void *cls, enum MHD_ValueKind kind,
+                                 const char *key, const char *filename,
+                                 const char *content_type,
+                                 const char *transfer_encoding,
+                                 const char *data, uint64_t off, size_t size)
+{
+	httpd_req_t *r = cls;
+	(void)kind;
+	(void)filename;
+	(void)content_type;
+	(void)transfer_encoding;
+	if (data == NULL)
+		size = 0;
+	if (off > 0 && r->n_fields > 0) {
+		/* The value continues: it is the last thing in fbuf. */
+		httpd_field_t *f = &r->fields[r->n_fields - 1];
+		r->flen--; /* drop its NUL */
+		if (fbuf_put(r, data, size) != 0)
+			return MHD_NO;
+		f->vlen += size;
+		return MHD_YES;
+	}
+	if (r->n_fields == HTTPD_MAX_FIELDS)
+		return MHD_YES; /* ignore the surplus, keep the first ones */
+	httpd_field_t *f = &r->fields[r->n_fields];
+	f->key = r->flen;
+	if (fbuf_put(r, key, strlen(key)) != 0)
+		return MHD_NO;
+	f->val = r->flen;
+	if (fbuf_put(r, data, size) != 0)
+		return MHD_NO;
+	f->vlen = size;
+	r->n_fields++;
+	return MHD_YES;
+}
+
+int httpd_req_parse_form(httpd_req_t *r)
+{
+	if (r->body_len == 0)
+		return 0;
+	const char *ct = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
+	                                             MHD_HTTP_HEADER_CONTENT_TYPE);
+	if (ct == NULL || strncasecmp(ct, MHD_HTTP_POST_ENCODING_FORM_URLENCODED,
+	                              strlen(MHD_HTTP_POST_ENCODING_FORM_URLENCODED)) != 0)
+		return 0; /* not a form: the body stays raw */
+	struct MHD_PostProcessor *pp =
+		MHD_create_post_processor(r->conn, 1024, form_iter, r);
+	if (pp == NULL)
+		return 0;
+	/* A malformed body just yields fewer fields. */
+	(void)MHD_post_process(pp, r->body, r->body_len);
+	(void)MHD_destroy_post_processor(pp);
+	return 0;
+}
+
+const char *httpd_req_form(const httpd_req_t *r, const char *name)
+{
+	/* The last occurrence wins, as in the seed (Django's QueryDict). */
+	for (size_t i = r->n_fields; i-- > 0;)
+		if (strcmp(r->fbuf + r->fields[i].key, name) == 0)
+			return r->fbuf + r->fields[i].val;
+	return NULL;
+}
+
+/* ---- accessors ---- */
+
+const char *httpd_req_method(const httpd_req_t *r)
+{
+	return r->method;
+}
+
+const char *httpd_req_path(const httpd_req_t *r)
+{
+	return r->path;
+}
+
+const char *httpd_req_header(const httpd_req_t *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+const char *httpd_req_query(const httpd_req_t *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+const char *httpd_req_body(const httpd_req_t *r, size_t *len)
+{
+	if (len != NULL)
+		*len = r->body_len;
+	return r->body != NULL ? r->body : "";
+}
+
+bool httpd_req_http10(const httpd_req_t *r)
+{
+	return r->http10;
+}
+
+/* ---- client address ---- */
+
+#define XFF_MAX_HEADERS 8
+
+typedef struct xff_list {
+	const char *v[XFF_MAX_HEADERS];
+	size_t n;
+} xff_list_t;
+
+static enum MHD_Result xff_collect(void *cls, enum MHD_ValueKind kind,
+                                   const char *key, const char *value)
+{
+	xff_list_t *x = cls;
+	(void)kind;
+	if (strcasecmp(key, "X-Forwarded-For") != 0 || value == NULL)
+		return MHD_YES;
+	if (x->n == XFF_MAX_HEADERS) { /* keep the right-most headers */
+		memmove(x->v, x->v + 1, (XFF_MAX_HEADERS - 1) * sizeof(x->v[0]));
+		x->n--;
+	}
+	x->v[x->n++] = value;
+	return MHD_YES;
+}
+
+static bool is_trusted(const httpd_t *h, const addr_t *a)
+{
+	for (size_t i = 0; i < h->n_trusted; i++)
+		if (addr_cidr_match(&h->trusted[i], a))
+			return true;
+	return false;
+}
+
+/* Parse one hop "  1.2.3.4 " or "[2001:db8::1]". */
+static int hop_parse(const char *s, size_t n, addr_t *out)
+{
+	char buf[ADDR_TEXT_MAX + 2];
+	while (n > 0 && (*s == ' ' || *s == '\t'))
+		s++, n--;
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		n--;
+	if (n >= 2 && s[0] == '[' && s[n - 1] == ']')
+		s++, n -= 2;
+	if (n == 0 || n >= sizeof(buf))
+		return -EINVAL;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	return addr_parse(buf, out);
+}
+
+/* Walk X-Forwarded-For from the right while the current hop is trusted:
+ * the first untrusted address is the client. */
+static void client_from_xff(const httpd_req_t *r, addr_t *cur)
+{
+	xff_list_t x = { .n = 0 };
+	MHD_get_connection_values(r->conn, MHD_HEADER_KIND, xff_collect, &x);
+	for (size_t i = x.n; i-- > 0;) {
+		const char *v = x.v[i];
+		size_t end = strlen(v);
+		while (is_trusted(r->h, cur)) {
+			size_t start = end;
+			while (start > 0 && v[start - 1] != ',')
+				start--;
+			addr_t a;
+			if (hop_parse(v + start, end - start, &a) != 0)
+				return; /* garbage from a proxy: stop at the proxy */
+			*cur = a;
+			if (start == 0)
+				break;
+			end = start - 1;
+		}
+		if (!is_trusted(r->h, cur))
+			return;
+	}
+}
+
+static void client_resolve(httpd_req_t *r)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	r->client_done = true;
+	if (ci == NULL || addr_from_sockaddr(ci->client_addr, &r->client) != 0) {
+		memset(&r->client, 0, sizeof(r->client));
+		r->client.family = AF_INET; /* 0.0.0.0: unknown (unix socket?) */
+	} else if (r->h != NULL && r->h->n_trusted > 0 && is_trusted(r->h, &r->client)) {
+		client_from_xff(r, &r->client);
+	}
+	addr_format(&r->client, r->client_text);
+}
+
+const char *httpd_req_client(const httpd_req_t *r)
+{
+	if (!r->client_done)
+		client_resolve((httpd_req_t *)r);
+	return r->client_text;
+}
+
+const addr_t *httpd_req_client_addr(const httpd_req_t *r)
+{
+	if (!r->client_done)
+		client_resolve((httpd_req_t *)r);
+	return &r->client;
+}
+
+/* ---- replies ---- */
+
+void httpd_req_add_header(httpd_req_t *r, const char *name, const char *value)
+{
+	if (r->n_out + 2 > HTTPD_MAX_OUT_HEADERS * 2)
+		return;
+	char *n = strdup(name), *v = strdup(value);
+	if (n == NULL || v == NULL) {
+		free(n);
+		free(v);
+		return;
+	}
+	r->out[r->n_out++] = n;
+	r->out[r->n_out++] = v;
+}
+
+void httpd_reply(httpd_req_t *r, unsigned status, const char *content_type,
+                 const char *body, size_t len)
+{
+	if (r->orphan) { /* the server is gone: nobody to answer */
+		httpd_req_release(r);
+		return;
+	}
+	struct MHD_Response *resp =
+		MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+	if (resp != NULL && content_type != NULL)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+	for (size_t i = 0; i < r->n_out; i += 2) {
+		if (resp != NULL)
+			MHD_add_response_header(resp, r->out[i], r->out[i + 1]);
+		free(r->out[i]);
+		free(r->out[i + 1]);
+	}
+	r->n_out = 0;
+	r->resp = resp; /* NULL: access_cb closes the connection */
+	r->status = status;
+	r->replied = true;
+	if (r->dispatched)
+		r->h->pending--;
+	if (r->suspended) {
+		r->suspended = false;
+		MHD_resume_connection(r->conn);
+		httpd_listener_kick(r->listener);
+	}
+}
+
+void httpd_reply_json_error(httpd_req_t *r, unsigned status, const char *msg)
+{
+	json_t *o = json_pack("{s:s}", "error", msg);
+	char *text = o != NULL ? json_dumps(o, 0) : NULL;
+	if (text != NULL)
+		httpd_reply(r, status, "application/json", text, strlen(text));
+	else
+		httpd_reply(r, 500, "application/json", "{\"error\": \"Internal error\"}", 27);
+	free(text);
+	json_decref(o);
+}

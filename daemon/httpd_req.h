@@ -1,0 +1,80 @@
+/**
+ * @file httpd_req.h
+ * @brief Private to httpd.c and httpd_req.c: the server and request structs.
+ */
+#ifndef DDNS_HTTPD_REQ_H
+#define DDNS_HTTPD_REQ_H
+
+#include <microhttpd.h>
+#include "httpd.h"
+
+#define HTTPD_MAX_FIELDS 16
+#define HTTPD_MAX_OUT_HEADERS 8
+
+typedef struct httpd_route {
+	char *prefix;
+	size_t len;
+	httpd_handler_fn fn;
+	void *arg;
+} httpd_route_t;
+
+typedef struct httpd_listener {
+	httpd_t *h;
+	struct MHD_Daemon *mhd;
+	uv_poll_t poll;   /**< MHD's epoll fd */
+	uv_timer_t timer; /**< MHD_get_timeout() */
+	int port;
+	bool quiesced;
+} httpd_listener_t;
+
+struct httpd {
+	uv_loop_t *loop;
+	httpd_listener_t *listeners;
+	size_t n_listeners;
+	httpd_route_t *routes; /**< longest prefix first */
+	size_t n_routes;
+	addr_cidr_t *trusted;
+	size_t n_trusted;
+	size_t max_body;
+	char *tls_cert, *tls_key;
+	unsigned pending;      /**< dispatched, not replied */
+	unsigned n_handles;    /**< open uv handles (+1 while freeing) */
+	httpd_req_t *free_reqs;
+	size_t n_free;
+};
+
+/** A form field: offsets into httpd_req.fbuf. */
+typedef struct httpd_field {
+	size_t key, val, vlen;
+} httpd_field_t;
+
+struct httpd_req {
+	httpd_t *h;                 /**< NULL once orphaned */
+	httpd_listener_t *listener;
+	struct MHD_Connection *conn;
+	const httpd_route_t *route;
+	const char *method, *path;  /**< MHD's, valid for the request */
+	char *body;
+	size_t body_len, body_cap;
+	char *fbuf;                 /**< form keys and values, NUL-terminated */
+	size_t flen, fcap;
+	httpd_field_t fields[HTTPD_MAX_FIELDS];
+	size_t n_fields;
+	char *out[HTTPD_MAX_OUT_HEADERS * 2]; /**< extra reply headers */
+	size_t n_out;
+	struct MHD_Response *resp;
+	unsigned status;
+	addr_t client;
+	char client_text[ADDR_TEXT_MAX];
+	bool client_done, http10, too_large, dispatched, suspended, replied, orphan;
+	httpd_req_t *next_free;
+};
+
+/** Parse an urlencoded body into fields (MHD's post processor). */
+int httpd_req_parse_form(httpd_req_t *r);
+/** Return @p r to the free list (or free it). */
+void httpd_req_release(httpd_req_t *r);
+/** Run the listener's MHD soon (after a resume). */
+void httpd_listener_kick(httpd_listener_t *l);
+
+#endif

@@ -1,0 +1,46 @@
+/**
+ * @file store_int.h
+ * @brief Internals shared by store.c, store_records.c and store_history.c.
+ */
+#ifndef DDNS_STORE_INT_H
+#define DDNS_STORE_INT_H
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include "store.h"
+
+/** How long a statement waits for another process's lock. */
+#define STORE_BUSY_TIMEOUT_MS 5000
+
+/** The store: one connection and its cached hot statements. */
+struct store {
+	sqlite3 *db;
+	char *path;
+	sqlite3_stmt *stmt_user_version;
+	sqlite3_stmt *stmt_data_version;
+	sqlite3_stmt *stmt_get;         /**< store_record_get */
+	sqlite3_stmt *stmt_set_ipv4;    /**< store_commit_update */
+	sqlite3_stmt *stmt_set_ipv6;
+	sqlite3_stmt *stmt_history_add; /**< commit_update, add_history */
+	sqlite3_stmt *stmt_touch;       /**< store_touch_seen */
+};
+
+/** Our negative code for sqlite result @p rc (0 for OK/ROW/DONE). */
+int store_code(int rc);
+/** Log "store: WHAT: sqlite's message" under @p subject (NULL: the path);
+ *  return store_code(@p rc). */
+int store_fail(store_t *st, const char *subject, const char *what, int rc);
+/** Prepare @p sql into the cache slot @p stmt once; reset it when cached. */
+int store_prepare(store_t *st, sqlite3_stmt **stmt, const char *sql);
+/** Run @p sql (no rows); on failure log @p what. */
+int store_exec(store_t *st, const char *sql, const char *what);
+/** BEGIN IMMEDIATE. */
+int store_begin(store_t *st);
+/** COMMIT when @p err is 0, else ROLLBACK; returns @p err or COMMIT's code. */
+int store_end(store_t *st, int err);
+/** Copy column @p col of @p stmt into @p buf (truncated to @p size). */
+void store_column_text(sqlite3_stmt *stmt, int col, char *buf, size_t size);
+/** Insert one history row with the cached statement (no transaction). */
+int store_history_insert(store_t *st, const store_history_t *h);
+
+#endif

@@ -14,6 +14,7 @@
 #define DDNS_ABUSE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <uv.h>
 #include "addr.h"
@@ -27,6 +28,7 @@ typedef struct abuse_opts {
 	uint32_t max_auth_failures; /**< 0 disables the source limit */
 	uint32_t auth_window_s;
 	uint32_t auth_block_s;
+	uint32_t max_entries;       /**< per table (names, sources); 0 = 100000 */
 } abuse_opts_t;
 
 /** Create; the sweep timer runs on @p loop. */
@@ -41,6 +43,11 @@ bool abuse_auth_failed(abuse_t *a, const addr_t *client, uint64_t now_ms);
 bool abuse_change_blocked(abuse_t *a, const char *name, uint64_t now_ms);
 /** Count an applied change of @p name; true if it is now blocked. */
 bool abuse_change_applied(abuse_t *a, const char *name, uint64_t now_ms);
+/** Free the entries that no longer matter at @p now_ms (the sweep timer
+ *  does this by itself; exposed for tests with an injected clock). */
+void abuse_sweep(abuse_t *a, uint64_t now_ms);
+/** Number of names and sources currently tracked. */
+size_t abuse_entries(const abuse_t *a);
 /** Close the timer and free (memory released in the close callback). */
 void abuse_free(abuse_t *a);
 

@@ -9,6 +9,7 @@
 #ifndef DDNS_FRONTEND_H
 #define DDNS_FRONTEND_H
 
+#include <stdbool.h>
 #include "httpd.h"
 #include "pipeline.h"
 #include "store.h"
@@ -16,11 +17,16 @@
 typedef struct frontend_env {
 	pipeline_t *pipeline;
 	store_t *store;
+	struct metrics *metrics; /**< counters shown by /metrics (may be NULL) */
+	const bool *stopping;    /**< set once shutdown began: /healthz then
+	                              answers 503 (may be NULL) */
 } frontend_env_t;
 
 /** The seed's API: /dynamicdns/update/<name>/ and /dynamicdns/read/<name>/. */
 int api_seed_register(httpd_t *h, const frontend_env_t *env);
 /** dyndns2: /nic/update and /nic/checkip. */
 int api_dyndns2_register(httpd_t *h, const frontend_env_t *env);
+/** Operations: GET /metrics (Prometheus text 0.0.4) and GET /healthz. */
+int api_ops_register(httpd_t *h, const frontend_env_t *env);
 
 #endif

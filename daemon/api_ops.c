@@ -1,0 +1,82 @@
+/* Operations front end:
+ *   GET /metrics   Prometheus text exposition format 0.0.4
+ *   GET /healthz   200 "ok" while serving, 503 once shutdown began or when
+ *                  the store cannot be read
+ * Both are cheap and never touch a provider, so a monitoring system can poll
+ * them often.  The records gauge is refreshed from the store at each scrape,
+ * so it also counts what ddnsctl added. */
+#include <stdlib.h>
+#include <string.h>
+#include "frontend.h"
+#include "log.h"
+#include "metrics.h"
+
+#define METRICS_PATH "/metrics"
+#define HEALTHZ_PATH "/healthz"
+#define PROM_TYPE "text/plain; version=0.0.4; charset=utf-8"
+
+/* GET and HEAD only; the prefix route must not catch "/metricsX".  Returns
+ * false after replying when the request is not for us. */
+static bool accept_request(httpd_req_t *r, const char *path)
+{
+	if (strcmp(httpd_req_path(r), path) != 0) {
+		httpd_reply_json_error(r, 404, "Not found");
+		return false;
+	}
+	const char *m = httpd_req_method(r);
+	if (strcmp(m, "GET") != 0 && strcmp(m, "HEAD") != 0) {
+		httpd_req_add_header(r, "Allow", "GET, HEAD");
+		httpd_reply_json_error(r, 405, "Method not allowed");
+		return false;
+	}
+	return true;
+}
+
+static void metrics_handler(httpd_req_t *r, void *arg)
+{
+	const frontend_env_t *env = arg;
+	if (!accept_request(r, METRICS_PATH))
+		return;
+	if (env->metrics == NULL) {
+		httpd_reply_json_error(r, 404, "Not found");
+		return;
+	}
+	int64_t n = env->store != NULL ? store_record_count(env->store) : -1;
+	if (n >= 0)
+		metrics_ddns_set_records(env->metrics, n);
+	char *text = NULL;
+	size_t len = 0;
+	if (metrics_render(env->metrics, &text, &len) != 0) {
+		log_err("metrics", "cannot render: out of memory");
+		httpd_reply_json_error(r, 500, "Internal error");
+		return;
+	}
+	httpd_req_add_header(r, "Cache-Control", "no-store");
+	httpd_reply(r, 200, PROM_TYPE, text, len);
+	free(text);
+}
+
+static void healthz_handler(httpd_req_t *r, void *arg)
+{
+	const frontend_env_t *env = arg;
+	if (!accept_request(r, HEALTHZ_PATH))
+		return;
+	httpd_req_add_header(r, "Cache-Control", "no-store");
+	if (env->stopping != NULL && *env->stopping) {
+		httpd_reply(r, 503, "text/plain; charset=utf-8", "shutting down\n", 14);
+		return;
+	}
+	if (env->store != NULL && store_record_count(env->store) < 0) {
+		httpd_reply(r, 503, "text/plain; charset=utf-8", "store unavailable\n", 18);
+		return;
+	}
+	httpd_reply(r, 200, "text/plain; charset=utf-8", "ok\n", 3);
+}
+
+int api_ops_register(httpd_t *h, const frontend_env_t *env)
+{
+	int rc = httpd_route(h, METRICS_PATH, metrics_handler, (void *)env);
+	if (rc == 0)
+		rc = httpd_route(h, HEALTHZ_PATH, healthz_handler, (void *)env);
+	return rc;
+}

@@ -1,0 +1,286 @@
+/**
+ * @file zone.c
+ * @brief builtin_dns: zones, their SOA/NS, and the name -> node hash table.
+ */
+#include "zone.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static uint32_t name_hash(const knot_dname_t *name)
+{
+	/* FNV-1a over the lower-case wire form: cheap and spreads well. */
+	uint32_t h = 2166136261u;
+	size_t len = knot_dname_size(name);
+	for (size_t i = 0; i < len; i++) {
+		h ^= name[i];
+		h *= 16777619u;
+	}
+	return h;
+}
+
+static bool name_eq(const knot_dname_t *a, const knot_dname_t *b)
+{
+	size_t la = knot_dname_size(a);
+	return la == knot_dname_size(b) && memcmp(a, b, la) == 0;
+}
+
+/* Parse text @p text into a lower-case wire name in @p buf; NULL if bad. */
+static knot_dname_t *name_parse(const char *text, knot_dname_storage_t buf)
+{
+	if (text == NULL || text[0] == '\0' || strlen(text) >= KNOT_DNAME_TXT_MAXLEN)
+		return NULL;
+	if (knot_dname_from_str(buf, text, KNOT_DNAME_MAXLEN) == NULL)
+		return NULL;
+	knot_dname_to_lower(buf);
+	return buf;
+}
+
+const dns_node_t *dns_db_node(const dns_db_t *db, const knot_dname_t *name)
+{
+	uint32_t h = name_hash(name);
+	for (const dns_node_t *n = db->buckets[h & (db->n_buckets - 1)]; n; n = n->next)
+		if (n->hash == h && name_eq(n->owner, name))
+			return n;
+	return NULL;
+}
+
+const dns_zone_t *dns_db_zone(const dns_db_t *db, const knot_dname_t *name)
+{
+	const dns_zone_t *best = NULL;
+	for (size_t i = 0; i < db->n_zones; i++) {
+		const dns_zone_t *z = &db->zones[i];
+		if ((best == NULL || z->apex_labels > best->apex_labels) &&
+		    knot_dname_in_bailiwick(name, z->apex) >= 0)
+			best = z;
+	}
+	return best;
+}
+
+const dns_zone_t *dns_db_zone_by_name(const dns_db_t *db, const char *name)
+{
+	knot_dname_storage_t buf;
+	if (name_parse(name, buf) == NULL)
+		return NULL;
+	for (size_t i = 0; i < db->n_zones; i++)
+		if (name_eq(db->zones[i].apex, buf))
+			return &db->zones[i];
+	return NULL;
+}
+
+static int db_grow(dns_db_t *db)
+{
+	size_t n = db->n_buckets * 2;
+	dns_node_t **b = calloc(n, sizeof(*b));
+	if (b == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < db->n_buckets; i++) {
+		dns_node_t *node = db->buckets[i];
+		while (node) {
+			dns_node_t *next = node->next;
+			node->next = b[node->hash & (n - 1)];
+			b[node->hash & (n - 1)] = node;
+			node = next;
+		}
+	}
+	free(db->buckets);
+	db->buckets = b;
+	db->n_buckets = n;
+	return 0;
+}
+
+static void node_free(dns_node_t *n)
+{
+	knot_rdataset_clear(&n->a.rrs, NULL);
+	knot_rdataset_clear(&n->aaaa.rrs, NULL);
+	knot_rdataset_clear(&n->lan_a.rrs, NULL);
+	knot_rdataset_clear(&n->lan_aaaa.rrs, NULL);
+	free(n->owner);
+	free(n);
+}
+
+/* Find or insert the node @p name of @p zone (and its empty non-terminal
+ * ancestors up to the apex). */
+static dns_node_t *db_get_node(dns_db_t *db, dns_zone_t *zone, const knot_dname_t *name)
+{
+	dns_node_t *n = (dns_node_t *)dns_db_node(db, name);
+	if (n != NULL)
+		return n;
+	if (db->n_nodes >= db->n_buckets && db_grow(db) != 0)
+		return NULL;
+	n = calloc(1, sizeof(*n));
+	if (n == NULL)
+		return NULL;
+	n->owner = knot_dname_copy(name, NULL);
+	if (n->owner == NULL) {
+		free(n);
+		return NULL;
+	}
+	n->zone = zone;
+	n->hash = name_hash(name);
+	knot_rrset_init(&n->a, n->owner, KNOT_RRTYPE_A, KNOT_CLASS_IN, db->conf.ttl);
+	knot_rrset_init(&n->aaaa, n->owner, KNOT_RRTYPE_AAAA, KNOT_CLASS_IN, db->conf.ttl);
+	knot_rrset_init(&n->lan_a, n->owner, KNOT_RRTYPE_A, KNOT_CLASS_IN, db->conf.ttl);
+	knot_rrset_init(&n->lan_aaaa, n->owner, KNOT_RRTYPE_AAAA, KNOT_CLASS_IN, db->conf.ttl);
+	n->next = db->buckets[n->hash & (db->n_buckets - 1)];
+	db->buckets[n->hash & (db->n_buckets - 1)] = n;
+	db->n_nodes++;
+	/* The parent exists too (as an empty non-terminal) unless this is the apex. */
+	if (!name_eq(name, zone->apex) && name[0] != 0 &&
+	    db_get_node(db, zone, knot_wire_next_label(name, NULL)) == NULL)
+		return NULL; /* n stays in the table, freed with the db */
+	return n;
+}
+
+int dns_db_add_apexes(dns_db_t *db)
+{
+	for (size_t i = 0; i < db->n_zones; i++) {
+		dns_node_t *n = db_get_node(db, &db->zones[i], db->zones[i].apex);
+		if (n == NULL)
+			return -ENOMEM;
+		n->apex = true;
+	}
+	return 0;
+}
+
+/* Make @p rr hold exactly one rdata @p data (or none when @p len is 0). */
+static int rr_set_one(knot_rrset_t *rr, const uint8_t *data, uint16_t len)
+{
+	if (len > 0 && rr->rrs.count == 1 && rr->rrs.rdata->len == len) {
+		memcpy(rr->rrs.rdata->data, data, len); /* no reallocation */
+		return 0;
+	}
+	knot_rdataset_clear(&rr->rrs, NULL);
+	if (len == 0)
+		return 0;
+	return knot_rrset_add_rdata(rr, data, len, NULL) == KNOT_EOK ? 0 : -ENOMEM;
+}
+
+/* Parse an address of family @p af into @p out; 0 = none, 1 = set, -EINVAL. */
+static int addr_parse(int af, const char *text, uint8_t *out)
+{
+	if (text == NULL || text[0] == '\0')
+		return 0;
+	return inet_pton(af, text, out) == 1 ? 1 : -EINVAL;
+}
+
+int dns_db_set_record(dns_db_t *db, const char *name, const char *ipv4,
+                      const char *ipv6, const char *lan_ipv4, const char *lan_ipv6)
+{
+	knot_dname_storage_t buf;
+	uint8_t w4[4], w6[16], l4[4], l6[16];
+	if (name_parse(name, buf) == NULL)
+		return -EINVAL;
+	int h4 = addr_parse(AF_INET, ipv4, w4), h6 = addr_parse(AF_INET6, ipv6, w6);
+	int hl4 = addr_parse(AF_INET, lan_ipv4, l4), hl6 = addr_parse(AF_INET6, lan_ipv6, l6);
+	if (h4 < 0 || h6 < 0 || hl4 < 0 || hl6 < 0)
+		return -EINVAL;
+	dns_zone_t *zone = (dns_zone_t *)dns_db_zone(db, buf);
+	if (zone == NULL)
+		return -ENOENT;
+	dns_node_t *n = db_get_node(db, zone, buf);
+	if (n == NULL)
+		return -ENOMEM;
+	if (!n->record)
+		db->n_records++;
+	n->record = true;
+	n->has_wan4 = h4 == 1;
+	n->has_wan6 = h6 == 1;
+	memcpy(n->wan4, w4, sizeof(w4));
+	memcpy(n->wan6, w6, sizeof(w6));
+	if (rr_set_one(&n->a, w4, h4 ? 4 : 0) || rr_set_one(&n->aaaa, w6, h6 ? 16 : 0) ||
+	    rr_set_one(&n->lan_a, l4, hl4 ? 4 : 0) || rr_set_one(&n->lan_aaaa, l6, hl6 ? 16 : 0))
+		return -ENOMEM;
+	return 0;
+}
+
+static void zone_set_serial(dns_zone_t *z, uint32_t serial)
+{
+	z->serial = serial;
+	knot_soa_serial_set(z->soa.rrs.rdata, serial);
+}
+
+static uint32_t serial_next(uint32_t serial, uint32_t now)
+{
+	/* RFC 1982 arithmetic: now is "greater" only within half the space. */
+	uint32_t next = serial + 1;
+	return (int32_t)(now - next) > 0 ? now : next;
+}
+
+int dns_db_update(dns_db_t *db, const char *name, const char *ipv4,
+                  const char *ipv6, uint32_t now)
+{
+	knot_dname_storage_t buf;
+	uint8_t w4[4], w6[16];
+	if (name_parse(name, buf) == NULL)
+		return -EINVAL;
+	int h4 = addr_parse(AF_INET, ipv4, w4), h6 = addr_parse(AF_INET6, ipv6, w6);
+	if (h4 < 0 || h6 < 0)
+		return -EINVAL;
+	dns_zone_t *zone = (dns_zone_t *)dns_db_zone(db, buf);
+	if (zone == NULL)
+		return -ENOENT;
+	dns_node_t *n = db_get_node(db, zone, buf);
+	if (n == NULL)
+		return -ENOMEM;
+	bool changed = !n->record;
+	if (!n->record)
+		db->n_records++;
+	n->record = true;
+	if (h4 == 1 && (!n->has_wan4 || memcmp(n->wan4, w4, 4) != 0)) {
+		if (rr_set_one(&n->a, w4, 4) != 0)
+			return -ENOMEM;
+		memcpy(n->wan4, w4, 4);
+		n->has_wan4 = true;
+		changed = true;
+	}
+	if (h6 == 1 && (!n->has_wan6 || memcmp(n->wan6, w6, 16) != 0)) {
+		if (rr_set_one(&n->aaaa, w6, 16) != 0)
+			return -ENOMEM;
+		memcpy(n->wan6, w6, 16);
+		n->has_wan6 = true;
+		changed = true;
+	}
+	if (changed)
+		zone_set_serial(zone, serial_next(zone->serial, now));
+	return changed ? 1 : 0;
+}
+
+void dns_db_bump_serials(dns_db_t *db, const dns_db_t *old, uint32_t now)
+{
+	for (size_t i = 0; i < db->n_zones; i++) {
+		dns_zone_t *z = &db->zones[i];
+		const dns_zone_t *o = old ? dns_db_zone(old, z->apex) : NULL;
+		if (o != NULL && name_eq(o->apex, z->apex))
+			zone_set_serial(z, serial_next(o->serial, now));
+		else
+			zone_set_serial(z, serial_next(z->serial - 1, now));
+	}
+}
+
+void dns_db_free(dns_db_t *db)
+{
+	if (db == NULL)
+		return;
+	for (size_t i = 0; db->buckets && i < db->n_buckets; i++) {
+		dns_node_t *n = db->buckets[i];
+		while (n) {
+			dns_node_t *next = n->next;
+			node_free(n);
+			n = next;
+		}
+	}
+	free(db->buckets);
+	for (size_t i = 0; i < db->n_zones; i++) {
+		dns_zone_t *z = &db->zones[i];
+		knot_rdataset_clear(&z->soa.rrs, NULL);
+		knot_rdataset_clear(&z->ns.rrs, NULL);
+		free(z->glue);
+		free(z->apex);
+	}
+	free(db->zones);
+	free(db);
+}

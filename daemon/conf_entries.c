@@ -212,9 +212,9 @@ static int read_lan(conf_reader_t *r, const config_setting_t *g, conf_record_t *
 	const char *v6;
 	if ((rc = conf_member_string(r, g, "lan_ipv6", &v6)) < 0)
 		return rc;
-	if (v6 != NULL)
-		rc = put_lan(r, config_setting_get_member(g, "lan_ipv6"), v6, AF_INET6, rec);
-	return rc;
+	if (v6 == NULL)
+		return 0;
+	return put_lan(r, config_setting_get_member(g, "lan_ipv6"), v6, AF_INET6, rec);
 }
 
 static int read_record(conf_reader_t *r, const config_setting_t *g, conf_record_t *rec)

@@ -1,0 +1,64 @@
+/**
+ * @file provider_priv.h
+ * @brief The insides of a provider instance, shared by provider.c (lifecycle
+ * and updates) and provider_host.c (the ddns_host_t services).
+ */
+#ifndef DDNS_PROVIDER_PRIV_H
+#define DDNS_PROVIDER_PRIV_H
+
+#include <stdbool.h>
+#include <uv.h>
+#include "provider.h"
+#include "plugin_loader.h"
+
+/** An intrusive doubly-linked list node. */
+typedef struct plink {
+	struct plink *prev, *next;
+} plink_t;
+
+/** The context handed to the plugin; first member of provider_t. */
+struct ddns_ctx {
+	provider_t *p;
+};
+
+struct provider {
+	struct ddns_ctx ctx;
+	provider_env_t env;
+	const conf_t *conf;
+	const conf_provider_t *cp;
+	plugin_module_t *mod;
+	const ddns_plugin_t *desc;
+	void *inst;            /**< the plugin's instance */
+	char *name;
+	char *subject;         /**< "provider <name>", the subject of log lines */
+	unsigned refs;
+	unsigned inflight;     /**< updates not yet reported to their caller */
+	unsigned handles;      /**< libuv handles not yet closed */
+	unsigned seq;          /**< update sequence, for cancel_all */
+	bool creating;         /**< inside create(): conf_error fills create_err */
+	bool destroying;
+	char create_err[512];
+	plink_t updates, timers, watches, https;
+};
+
+/** The host services table given to every plugin. */
+extern const ddns_host_t provider_host_table;
+
+/** Init an empty list head. */
+void plink_init(plink_t *head);
+/** Append @p n to @p head. */
+void plink_add(plink_t *head, plink_t *n);
+/** Unlink @p n (safe to call twice). */
+void plink_del(plink_t *n);
+
+/**
+ * Stop and free every timer, watch and HTTP request the plugin left behind
+ * (warning about each when @p warn); handle memory goes in close callbacks.
+ */
+void provider_reclaim(provider_t *p, bool warn);
+/** host->update_done: record the plugin's result for delivery from the loop. */
+void provider_update_done(ddns_update_t *update, int result, const char *message);
+/** Free @p p if it is being destroyed and its last handle is closed. */
+void provider_maybe_free(provider_t *p);
+
+#endif

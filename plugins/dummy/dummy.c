@@ -1,0 +1,155 @@
+/* dummy.so: the seed's Dummy provider.  It changes nothing anywhere and says
+ * so; options make it fail, fail for some names, or take its time, so the
+ * host's failure, timeout and shutdown paths can be tested for real.
+ * Uses nothing but <ddns/plugin.h>. */
+#include <ddns/plugin.h>
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct pending {
+	struct dummy *d;
+	ddns_update_t *update;
+	ddns_timer_t *timer;
+	struct pending *prev, *next;
+} pending_t;
+
+typedef struct dummy {
+	ddns_ctx_t *ctx;
+	const ddns_host_t *host;
+	const char *fail;  /* borrowed from the host's configuration */
+	int64_t delay_ms;
+	pending_t *pending;
+} dummy_t;
+
+static const ddns_option_t dummy_options[] = {
+	{ "fail", DDNS_OPT_STRING, 0, "fail every update with this message" },
+	{ "delay_ms", DDNS_OPT_INT, 0, "take this many milliseconds per update" },
+	{ "fail_names", DDNS_OPT_LIST, 0, "fail only updates of these names" },
+	{ NULL, 0, 0, NULL },
+};
+
+static int dummy_create(ddns_ctx_t *ctx, const ddns_host_t *host, void **instance)
+{
+	dummy_t *d = calloc(1, sizeof(*d));
+	if (d == NULL)
+		return -ENOMEM;
+	d->ctx = ctx;
+	d->host = host;
+	if (host->conf_string(ctx, "fail", &d->fail) != 0)
+		d->fail = NULL;
+	int rc = host->conf_int(ctx, "delay_ms", &d->delay_ms);
+	if (rc == 0 && (d->delay_ms < 0 || d->delay_ms > 3600 * 1000)) {
+		host->conf_error(ctx, "delay_ms", "must be between 0 and 3600000");
+		free(d);
+		return DDNS_ECONFIG;
+	}
+	if (rc != 0)
+		d->delay_ms = 0;
+	*instance = d;
+	return 0;
+}
+
+static bool fails_name(dummy_t *d, const char *name)
+{
+	int n = d->host->conf_list_count(d->ctx, "fail_names");
+	for (int i = 0; i < n; i++) {
+		const char *item = d->host->conf_list_item(d->ctx, "fail_names", i);
+		if (item != NULL && strcmp(item, name) == 0)
+			return true;
+	}
+	return false;
+}
+
+static void complete(dummy_t *d, ddns_update_t *u)
+{
+	if (d->fail != NULL)
+		d->host->update_done(u, DDNS_EPROVIDER, d->fail);
+	else if (fails_name(d, u->name))
+		d->host->update_done(u, DDNS_EPROVIDER, "dummy: this name fails as configured");
+	else
+		d->host->update_done(u, DDNS_OK, "dummy: applied");
+}
+
+static void pending_drop(pending_t *p)
+{
+	if (p->prev != NULL)
+		p->prev->next = p->next;
+	else
+		p->d->pending = p->next;
+	if (p->next != NULL)
+		p->next->prev = p->prev;
+	free(p);
+}
+
+static void delay_over(void *arg)
+{
+	pending_t *p = arg;
+	dummy_t *d = p->d;
+	ddns_update_t *u = p->update;
+	pending_drop(p);
+	complete(d, u);
+}
+
+static int dummy_update(void *instance, ddns_update_t *u)
+{
+	dummy_t *d = instance;
+	if (d->delay_ms == 0) {
+		complete(d, u); /* the seed's Dummy answered at once */
+		return 0;
+	}
+	pending_t *p = calloc(1, sizeof(*p));
+	if (p == NULL)
+		return -ENOMEM;
+	p->d = d;
+	p->update = u;
+	int rc = d->host->timer_start(d->ctx, (uint64_t)d->delay_ms, delay_over, p,
+	                              &p->timer);
+	if (rc != 0) {
+		free(p);
+		return rc;
+	}
+	p->next = d->pending;
+	if (d->pending != NULL)
+		d->pending->prev = p;
+	d->pending = p;
+	u->module_data = p;
+	return 0;
+}
+
+static void dummy_cancel(void *instance, ddns_update_t *u)
+{
+	dummy_t *d = instance;
+	pending_t *p = u->module_data;
+	if (p == NULL)
+		return;
+	d->host->timer_stop(p->timer);
+	pending_drop(p);
+	u->module_data = NULL;
+	d->host->update_done(u, DDNS_ECANCELED, "dummy: cancelled");
+}
+
+static void dummy_destroy(void *instance)
+{
+	dummy_t *d = instance;
+	while (d->pending != NULL) {
+		d->host->timer_stop(d->pending->timer);
+		pending_drop(d->pending);
+	}
+	free(d);
+}
+
+DDNS_PLUGIN_EXPORT = {
+	.abi = DDNS_PLUGIN_ABI,
+	.size = sizeof(ddns_plugin_t),
+	.name = "dummy",
+	.version = "1.0",
+	.description = "changes nothing; succeeds, or fails or waits on request (tests)",
+	.options = dummy_options,
+	.create = dummy_create,
+	.destroy = dummy_destroy,
+	.update = dummy_update,
+	.cancel = dummy_cancel,
+};

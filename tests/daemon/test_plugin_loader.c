@@ -1,0 +1,171 @@
+/* plugin_loader: the dummy loads and is shared; broken modules are refused
+ * with the file and the versions; options are checked against declarations. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "conf.h"
+#include "plugin_loader.h"
+
+static const char *plugin_dir;
+static char dir[256];
+static char conf_path[300];
+
+static int setup(void **state)
+{
+	(void)state;
+	plugin_dir = getenv("DDNS_TEST_PLUGIN_DIR");
+	assert_non_null(plugin_dir);
+	char tmpl[] = "/tmp/ddns-test-loader.XXXXXX";
+	assert_non_null(mkdtemp(tmpl));
+	snprintf(dir, sizeof(dir), "%s", tmpl);
+	snprintf(conf_path, sizeof(conf_path), "%s/ddns.conf", dir);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	unlink(conf_path);
+	rmdir(dir);
+	return 0;
+}
+
+static void expect_refusal(const char *name_or_path, int code, const char *want)
+{
+	plugin_module_t *m = NULL;
+	char err[512] = "";
+	assert_int_equal(plugin_module_load(name_or_path, TEST_MODULE_DIR, &m, err,
+	                                    sizeof(err)), code);
+	assert_null(m);
+	assert_string_equal(err, want);
+}
+
+static void test_dummy_loads_and_is_shared(void **state)
+{
+	(void)state;
+	plugin_module_t *a = NULL, *b = NULL;
+	char err[512] = "", path[PATH_MAX + 16];
+	assert_int_equal(plugin_module_load("dummy", plugin_dir, &a, err, sizeof(err)), 0);
+	snprintf(path, sizeof(path), "%s/dummy.so", plugin_dir);
+	assert_int_equal(plugin_module_load(path, NULL, &b, err, sizeof(err)), 0);
+	assert_ptr_equal(a, b);
+	assert_int_equal(a->refs, 2);
+	assert_string_equal(a->desc->name, "dummy");
+	assert_int_equal(a->desc->abi, DDNS_PLUGIN_ABI);
+	assert_non_null(plugin_find_option(a->desc, "delay_ms"));
+	assert_null(plugin_find_option(a->desc, "token"));
+	plugin_module_unref(b);
+	plugin_module_unref(a);
+}
+
+static void test_broken_modules(void **state)
+{
+	(void)state;
+	char want[1024];
+	snprintf(want, sizeof(want), "plugin %s/broken_abi.so: built for plugin ABI 999, "
+	         "this ddnsd speaks ABI %d", TEST_MODULE_DIR, DDNS_PLUGIN_ABI);
+	expect_refusal("broken_abi", DDNS_EABI, want);
+	snprintf(want, sizeof(want), "plugin %s/broken_size.so: descriptor size %zu, "
+	         "expected %zu (built against another <ddns/plugin.h>?)", TEST_MODULE_DIR,
+	         sizeof(ddns_plugin_t) / 2, sizeof(ddns_plugin_t));
+	expect_refusal("broken_size", DDNS_EABI, want);
+	snprintf(want, sizeof(want), "plugin %s/broken_nosym.so: no ddns_plugin symbol "
+	         "(not a ddnsd plugin?)", TEST_MODULE_DIR);
+	expect_refusal("broken_nosym", DDNS_EABI, want);
+	snprintf(want, sizeof(want), "plugin %s/broken_nocreate.so: descriptor has no "
+	         "create", TEST_MODULE_DIR);
+	expect_refusal("broken_nocreate", DDNS_EABI, want);
+}
+
+static void test_not_a_module(void **state)
+{
+	(void)state;
+	char want[1024];
+	snprintf(want, sizeof(want), "plugin %s/absent.so: No such file or directory",
+	         TEST_MODULE_DIR);
+	expect_refusal("absent", -ENOENT, want);
+	snprintf(want, sizeof(want), "plugin %s: not a regular file", dir);
+	expect_refusal(dir, -EINVAL, want);
+	expect_refusal("../dummy", -EINVAL, "plugin ../dummy: a plugin path must be absolute");
+	expect_refusal("Dummy!", -EINVAL, "plugin \"Dummy!\": a plugin name is a plain "
+	               "word ([a-z0-9_-]) or an absolute path");
+	/* a file that is not a shared object at all */
+	FILE *f = fopen(conf_path, "w");
+	assert_non_null(f);
+	fputs("not ELF\n", f);
+	fclose(f);
+	plugin_module_t *m = NULL;
+	char err[512];
+	assert_int_equal(plugin_module_load(conf_path, NULL, &m, err, sizeof(err)), -EINVAL);
+	snprintf(want, sizeof(want), "plugin %s: cannot load: ", conf_path);
+	assert_memory_equal(err, want, strlen(want));
+}
+
+/* Load a config with one provider `p` whose body is @p body (line 2). */
+static conf_t *load(const char *plugin, const char *body)
+{
+	FILE *f = fopen(conf_path, "w");
+	assert_non_null(f);
+	fprintf(f, "http = { listen = \"127.0.0.1:1\"; }; database = \"d\";\n"
+	        "providers = { p = { plugin = \"%s\";\n%s }; };\n", plugin, body);
+	fclose(f);
+	conf_t *c = NULL;
+	char err[512] = "";
+	assert_int_equal(conf_load(conf_path, TEST_MODULE_DIR, &c, err, sizeof(err)), 0);
+	return c;
+}
+
+static void expect_options(const char *plugin, const char *body, int code, const char *rest)
+{
+	conf_t *c = load(plugin, body);
+	plugin_module_t *m = NULL;
+	char err[512] = "", want[1024];
+	const char *dirp = strcmp(plugin, "dummy") == 0 ? plugin_dir : TEST_MODULE_DIR;
+	assert_int_equal(plugin_module_load(plugin, dirp, &m, err, sizeof(err)), 0);
+	assert_int_equal(plugin_check_options(m->desc, &c->providers[0], err, sizeof(err)), code);
+	if (rest != NULL) {
+		snprintf(want, sizeof(want), "%s:%s", conf_path, rest);
+		assert_string_equal(err, want);
+	}
+	plugin_module_unref(m);
+	conf_free(c);
+}
+
+static void test_options(void **state)
+{
+	(void)state;
+	expect_options("dummy", "delay_ms = 5; fail_names = [ \"a.b\" ];", 0, NULL);
+	expect_options("dummy", "fail_names = \"a.b\";", 0, NULL);
+	expect_options("dummy", "delay = 5;", DDNS_ECONFIG,
+	               "3: providers.p.delay: plugin dummy has no option \"delay\" "
+	               "(it takes: fail, delay_ms, fail_names)");
+	expect_options("dummy", "delay_ms = \"5\";", DDNS_ECONFIG,
+	               "3: providers.p.delay_ms: must be an integer");
+	expect_options("dummy", "fail_names = [ 1 ];", DDNS_ECONFIG,
+	               "3: providers.p.fail_names: must be a string or a list of strings");
+	expect_options("strict", "zone = \"example.com\";", DDNS_ECONFIG,
+	               "2: providers.p.token: missing (plugin strict requires it: API token)");
+	expect_options("strict", "token = \"t\"; client_id = \"x\";", DDNS_ECONFIG,
+	               "3: providers.p.client_id: the v1 API is gone: create a v2 token "
+	               "and set `token`");
+	expect_options("strict", "token = \"t\"; ttl = 5;", 0, NULL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_dummy_loads_and_is_shared),
+		cmocka_unit_test(test_broken_modules),
+		cmocka_unit_test(test_not_a_module),
+		cmocka_unit_test(test_options),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -56,6 +56,8 @@ bool addr_name_is_fqdn(const char *name);
 
 /**
  * Parse "host:port", "[v6]:port" or "*:port" into a sockaddr for binding.
+ * host is an address literal or "localhost" (127.0.0.1; no name lookup);
+ * "*" is every IPv4 address ("[::]:port" for IPv6).  Port is 0-65535.
  * @return 0, or -EINVAL.
  */
 int addr_parse_listen(const char *text, struct sockaddr_storage *out, size_t *len);

@@ -83,20 +83,43 @@ int store_exec(store_t *st, const char *sql, const char *what)
 	return 0;
 }
 
+/* Run a cached statement that returns no rows (BEGIN, COMMIT, ROLLBACK). */
+static int store_run_cached(store_t *st, sqlite3_stmt **slot, const char *sql,
+                            const char *what)
+{
+	int err = store_prepare(st, slot, sql);
+	if (err)
+		return err;
+	int rc = sqlite3_step(*slot);
+	if (rc != SQLITE_DONE)
+		err = store_fail(st, NULL, what, rc);
+	sqlite3_reset(*slot);
+	return err;
+}
+
 int store_begin(store_t *st)
 {
 	/* IMMEDIATE takes the write lock now, so a busy peer makes us wait
 	 * (busy_timeout) here instead of failing later in the middle. */
-	return store_exec(st, "BEGIN IMMEDIATE", "cannot begin a transaction");
+	return store_run_cached(st, &st->stmt_begin, "BEGIN IMMEDIATE",
+	                        "cannot begin a transaction");
 }
 
 int store_end(store_t *st, int err)
 {
 	if (err) {
-		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		/* sqlite may have rolled back already (on I/O errors); then
+		 * ROLLBACK fails harmlessly and there is nothing to add. */
+		if (!sqlite3_get_autocommit(st->db))
+			store_run_cached(st, &st->stmt_rollback, "ROLLBACK", "cannot roll back");
 		return err;
 	}
-	return store_exec(st, "COMMIT", "cannot commit");
+	err = store_run_cached(st, &st->stmt_commit, "COMMIT", "cannot commit");
+	/* a failed COMMIT can leave the transaction open: never let it
+	 * swallow the next one */
+	if (err && !sqlite3_get_autocommit(st->db))
+		store_run_cached(st, &st->stmt_rollback, "ROLLBACK", "cannot roll back");
+	return err;
 }
 
 static int store_pragma_int(store_t *st, sqlite3_stmt **stmt, const char *sql, int64_t *out)
@@ -216,7 +239,8 @@ void store_close(store_t *st)
 	sqlite3_stmt **stmts[] = {
 		&st->stmt_user_version, &st->stmt_data_version, &st->stmt_get,
 		&st->stmt_set_ipv4, &st->stmt_set_ipv6,
-		&st->stmt_history_add, &st->stmt_touch,
+		&st->stmt_history_add, &st->stmt_touch, &st->stmt_begin,
+		&st->stmt_commit, &st->stmt_rollback,
 	};
 	for (size_t i = 0; i < sizeof(stmts) / sizeof(stmts[0]); i++)
 		sqlite3_finalize(*stmts[i]);

@@ -23,6 +23,9 @@ struct store {
 	sqlite3_stmt *stmt_set_ipv6;
 	sqlite3_stmt *stmt_history_add; /**< commit_update, add_history */
 	sqlite3_stmt *stmt_touch;       /**< store_touch_seen */
+	sqlite3_stmt *stmt_begin;       /**< transactions of the above */
+	sqlite3_stmt *stmt_commit;
+	sqlite3_stmt *stmt_rollback;
 };
 
 /** Our negative code for sqlite result @p rc (0 for OK/ROW/DONE). */

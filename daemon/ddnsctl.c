@@ -280,7 +280,7 @@ static int ctl_cmd_genkey(int argc, char **argv)
 	char key[KEY_LEN + 1], hash[KEY_HASH_MAX];
 	if (ctl_new_key(NULL, key, sizeof(key), hash) != 0)
 		return CTL_FAIL;
-	printf("%s\nkey_hash = \"%s\";\n", key, hash);
+	printf("key: %s\nkey_hash = \"%s\";\n", key, hash);
 	fputs("(the key goes to the client; the key_hash line into the record in "
 	      "ddns.conf)\n", stderr);
 	return CTL_OK;

@@ -35,13 +35,14 @@ check "--help: lists rotate-key" grep -q rotate-key "$E2E_DIR/err"
 # --- genkey ----------------------------------------------------------------
 ctl genkey
 expect_eq "genkey: exit 0" "$RC" 0
-GKEY=$(printf '%s\n' "$OUT" | sed -n 1p)
+GKEY=$(printf '%s\n' "$OUT" | sed -n 's/^key: //p')
 check "genkey: 50 characters of [A-Za-z0-9]" \
 	bash -c '[[ "$1" =~ ^[A-Za-z0-9]{50}$ ]]' _ "$GKEY"
 expect_eq "genkey: key_hash line is the key's sha256" \
 	"$(printf '%s\n' "$OUT" | sed -n 2p)" "key_hash = \"$(e2e_key_hash "$GKEY")\";"
 ctl genkey
-check "genkey: a fresh key each time" test "$(printf '%s\n' "$OUT" | sed -n 1p)" != "$GKEY"
+check "genkey: a fresh key each time" test "$(printf '%s\n' "$OUT" | sed -n 's/^key: //p')" != "$GKEY"
+expect_eq "genkey: two lines on stdout" "$(lines "$OUT")" 2
 
 # --- add with a generated key ----------------------------------------------
 ctl -d "$DB" add A.Example.COM. -p demo --lan-ip 192.168.1.100 --lan-ip fd00::0:1

@@ -1,0 +1,398 @@
+/* The daemon's life: start, reload on SIGHUP, graceful stop (see app.h). */
+#include <config.h>
+#include "app_priv.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "error.h"
+#include "log.h"
+#include "plugin_loader.h"
+
+#define WATCH_MS 1000
+#define DRAIN_TICK_MS 50
+#define TLS_PEM_MAX (1 << 20)
+
+static void app_logging(const conf_t *conf)
+{
+	ddns_log_level_t lvl = DDNS_LOG_INFO;
+	if (conf->log_level != NULL && log_level_parse(conf->log_level, &lvl) != 0)
+		log_warn(conf->path, "log_level %s unknown, using info", conf->log_level);
+	log_setup(lvl, conf->log_syslog ? LOG_TARGET_SYSLOG : LOG_TARGET_STDERR);
+}
+
+static pipeline_opts_t pipeline_opts_of(const conf_t *c)
+{
+	return (pipeline_opts_t){ .update_timeout_ms = c->update_timeout_ms,
+	                          .auth_fail_delay_ms = c->auth_fail_delay_ms };
+}
+
+static abuse_opts_t abuse_opts_of(const conf_t *c)
+{
+	return (abuse_opts_t){
+		.max_changes = c->abuse.max_changes,
+		.change_window_s = c->abuse.change_window_s,
+		.change_block_s = c->abuse.change_block_s,
+		.max_auth_failures = c->abuse.max_auth_failures,
+		.auth_window_s = c->abuse.auth_window_s,
+		.auth_block_s = c->abuse.auth_block_s,
+	};
+}
+
+/* Read a PEM file whole (NULL path: none). */
+static int read_pem(const char *path, char **out, char *err, size_t errlen)
+{
+	*out = NULL;
+	if (path == NULL)
+		return 0;
+	FILE *f = fopen(path, "re");
+	if (f == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -errno;
+	}
+	char *buf = malloc(TLS_PEM_MAX + 1);
+	size_t n = buf != NULL ? fread(buf, 1, TLS_PEM_MAX, f) : 0;
+	fclose(f);
+	if (buf == NULL || n == 0 || n == TLS_PEM_MAX) {
+		snprintf(err, errlen, "%s: empty, unreadable or too large", path);
+		free(buf);
+		return -EINVAL;
+	}
+	buf[n] = '\0';
+	*out = buf;
+	return 0;
+}
+
+static int http_start(app_t *a, char *err, size_t errlen)
+{
+	const conf_t *c = a->gen->conf;
+	char *cert = NULL, *key = NULL;
+	int rc = read_pem(c->tls_certificate, &cert, err, errlen);
+	if (rc == 0)
+		rc = read_pem(c->tls_key, &key, err, errlen);
+	if (rc == 0) {
+		httpd_config_t hc = {
+			.listen = (const char *const *)c->http_listen,
+			.n_listen = c->n_http_listen,
+			.trusted = c->trusted_proxies, .n_trusted = c->n_trusted_proxies,
+			.max_body = c->max_body, .tls_cert_pem = cert, .tls_key_pem = key,
+		};
+		rc = httpd_start(a->loop, &hc, &a->httpd, err, errlen);
+	}
+	free(cert);
+	if (key != NULL)
+		memset(key, 0, strlen(key)); /* the private key: do not leave it around */
+	free(key);
+	return rc;
+}
+
+/* ---- stop ---- */
+
+static void app_closed_cb(uv_handle_t *h)
+{
+	app_t *a = h->data;
+	if (--a->n_handles > 0)
+		return;
+	*a->exit_status = a->stopping ? 0 : 1;
+	free(a->conf_path);
+	free(a->plugin_dir);
+	free(a);
+}
+
+/* Everything down; memory goes in close callbacks. */
+static void app_teardown(app_t *a)
+{
+	if (a->pipeline != NULL)
+		pipeline_free(a->pipeline); /* answers what still waits */
+	a->pipeline = NULL;
+	if (a->httpd != NULL)
+		httpd_free(a->httpd);
+	a->httpd = NULL;
+	app_providers_release(a);
+	if (a->http != NULL)
+		http_client_free(a->http);
+	a->http = NULL;
+	if (a->abuse != NULL)
+		abuse_free(a->abuse);
+	a->abuse = NULL;
+	store_close(a->store);
+	a->store = NULL;
+	app_gen_unref(a->gen);
+	a->gen = NULL;
+	uv_close((uv_handle_t *)&a->sighup, app_closed_cb);
+	uv_close((uv_handle_t *)&a->sigint, app_closed_cb);
+	uv_close((uv_handle_t *)&a->sigterm, app_closed_cb);
+	uv_close((uv_handle_t *)&a->watch, app_closed_cb);
+	uv_close((uv_handle_t *)&a->drain, app_closed_cb);
+}
+
+static void drain_cb(uv_timer_t *t)
+{
+	app_t *a = t->data;
+	unsigned waiting = httpd_pending(a->httpd) + pipeline_pending(a->pipeline);
+	uint64_t spent = uv_now(a->loop) - a->stop_started;
+
+	if (waiting == 0) {
+		/* Two quiet ticks: the last replies have been written out. */
+		if (++a->quiet_ticks >= 2) {
+			uv_timer_stop(t);
+			log_notice("ddnsd", "stopped");
+			app_teardown(a);
+		}
+		return;
+	}
+	a->quiet_ticks = 0;
+	if (!a->canceled && spent >= a->gen->conf->shutdown_timeout_ms) {
+		log_warn("ddnsd", "%u request(s) still waiting after %u ms; "
+		         "cancelling provider updates", waiting,
+		         a->gen->conf->shutdown_timeout_ms);
+		a->canceled = true;
+		for (size_t i = 0; i < a->n_provs; i++)
+			provider_cancel_all(a->provs[i].p);
+		for (size_t i = 0; i < a->n_retired; i++)
+			provider_cancel_all(a->retired[i].p);
+	} else if (a->canceled && spent >= 2ULL * a->gen->conf->shutdown_timeout_ms + 1000) {
+		log_err("ddnsd", "%u request(s) never completed; stopping anyway", waiting);
+		uv_timer_stop(t);
+		app_teardown(a);
+	}
+}
+
+void app_stop(app_t *a)
+{
+	if (a->stopping) {
+		log_notice("ddnsd", "already stopping");
+		return;
+	}
+	a->stopping = true;
+	a->stop_started = uv_now(a->loop);
+	log_notice("ddnsd", "stopping: no new connections, finishing %u request(s)",
+	           httpd_pending(a->httpd));
+	httpd_quiesce(a->httpd);
+	uv_signal_stop(&a->sighup);
+	uv_timer_start(&a->drain, drain_cb, 0, DRAIN_TICK_MS);
+}
+
+static void signal_cb(uv_signal_t *s, int signum)
+{
+	app_t *a = s->data;
+	if (signum == SIGHUP)
+		app_reload(a);
+	else
+		app_stop(a);
+}
+
+/* ---- the store's other writers (ddnsctl) ---- */
+
+static void watch_cb(uv_timer_t *t)
+{
+	app_t *a = t->data;
+	if (a->stopping)
+		return;
+	int64_t v = store_data_version(a->store);
+	if (v != a->data_version) {
+		a->data_version = v;
+		log_debug("store", "changed by another process; records re-read");
+		app_records_sync(a, false);
+	}
+	if (a->n_retired > 0)
+		app_retired_sweep(a, false);
+}
+
+/* ---- reload ---- */
+
+static void warn_restart(const conf_t *old, const conf_t *nc)
+{
+	bool same = old->n_http_listen == nc->n_http_listen;
+	for (size_t i = 0; same && i < nc->n_http_listen; i++)
+		same = strcmp(old->http_listen[i], nc->http_listen[i]) == 0;
+	if (!same)
+		log_warn(nc->path, "http.listen changed: takes effect at restart");
+	if (strcmp(old->database, nc->database) != 0)
+		log_warn(nc->path, "database changed: takes effect at restart");
+	if (old->max_body != nc->max_body)
+		log_warn(nc->path, "http.max_body changed: takes effect at restart");
+	if ((old->tls_certificate == NULL) != (nc->tls_certificate == NULL) ||
+	    (old->tls_certificate != NULL &&
+	     strcmp(old->tls_certificate, nc->tls_certificate) != 0))
+		log_warn(nc->path, "TLS settings changed: take effect at restart");
+}
+
+int app_reload(app_t *a)
+{
+	char err[512] = "";
+	conf_t *nc = NULL;
+	app_gen_t *g = NULL;
+
+	if (a->stopping)
+		return -ECANCELED;
+	log_notice("ddnsd", "reloading %s", a->conf_path);
+	int rc = conf_load(a->conf_path, a->plugin_dir, &nc, err, sizeof(err));
+	if (rc == 0 && (g = app_gen_new(nc)) == NULL) {
+		conf_free(nc);
+		rc = -ENOMEM;
+		snprintf(err, sizeof(err), "out of memory");
+	}
+	if (rc == 0) {
+		/* Records first: a refusal leaves the providers untouched, and
+		 * the reconcile is one transaction. */
+		rc = app_records_reconcile(a, g->conf, err, sizeof(err));
+		if (rc == 0)
+			rc = app_providers_apply(a, g, err, sizeof(err));
+		if (rc != 0) {
+			/* Put the running configuration's records back. */
+			char e2[256];
+			app_records_reconcile(a, a->gen->conf, e2, sizeof(e2));
+		}
+	}
+	if (rc != 0) {
+		log_err("reload", "%s; keeping the running configuration", err);
+		app_gen_unref(g);
+		return rc;
+	}
+	warn_restart(a->gen->conf, nc);
+	app_logging(nc);
+	httpd_set_trusted(a->httpd, nc->trusted_proxies, nc->n_trusted_proxies);
+	pipeline_opts_t po = pipeline_opts_of(nc);
+	pipeline_set_opts(a->pipeline, &po);
+	abuse_opts_t ao = abuse_opts_of(nc);
+	abuse_set_opts(a->abuse, &ao);
+	app_gen_unref(a->gen);
+	a->gen = g;
+	a->data_version = store_data_version(a->store);
+	app_records_sync(a, false);
+	log_notice("ddnsd", "reloaded: %zu provider(s), %zu configured record(s)",
+	           nc->n_providers, nc->n_records);
+	return 0;
+}
+
+/* ---- start ---- */
+
+static int app_bring_up(app_t *a, char *err, size_t errlen)
+{
+	const conf_t *c = a->gen->conf;
+	int rc = store_open(c->database, &a->store);
+	if (rc != 0) {
+		snprintf(err, errlen, "%s: cannot open the store: %s", c->database,
+		         ddns_strerror(rc));
+		return rc;
+	}
+	a->data_version = store_data_version(a->store);
+	rc = app_records_reconcile(a, c, err, errlen);
+	if (rc != 0)
+		return rc;
+	rc = http_client_new(a->loop, &a->http);
+	if (rc != 0) {
+		snprintf(err, errlen, "HTTP client: %s", ddns_strerror(rc));
+		return rc;
+	}
+	rc = app_providers_apply(a, a->gen, err, errlen);
+	if (rc != 0)
+		return rc;
+	app_records_sync(a, false);
+	abuse_opts_t ao = abuse_opts_of(c);
+	rc = abuse_new(a->loop, &ao, &a->abuse);
+	pipeline_opts_t po = pipeline_opts_of(c);
+	if (rc == 0)
+		rc = pipeline_new(a->loop, a->store, app_provider_lookup, a, &po,
+		                  &a->pipeline);
+	if (rc != 0) {
+		snprintf(err, errlen, "%s", ddns_strerror(rc));
+		return rc;
+	}
+	pipeline_set_abuse(a->pipeline, a->abuse);
+	rc = http_start(a, err, errlen);
+	if (rc != 0)
+		return rc;
+	a->env = (frontend_env_t){ .pipeline = a->pipeline, .store = a->store };
+	rc = api_seed_register(a->httpd, &a->env);
+	if (rc == 0)
+		rc = api_dyndns2_register(a->httpd, &a->env);
+	if (rc != 0)
+		snprintf(err, errlen, "routes: %s", ddns_strerror(rc));
+	return rc;
+}
+
+int app_start(uv_loop_t *loop, const app_opts_t *opts, app_t **out,
+              char *err, size_t errlen)
+{
+	conf_t *conf = NULL;
+	app_t *a = NULL;
+	int rc = conf_load(opts->conf_path, opts->plugin_dir, &conf, err, errlen);
+	if (rc != 0)
+		return rc;
+	app_logging(conf);
+	a = calloc(1, sizeof(*a));
+	if (a == NULL || (a->gen = app_gen_new(conf)) == NULL) {
+		conf_free(conf);
+		free(a);
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	a->loop = loop;
+	a->exit_status = opts->exit_status;
+	a->conf_path = strdup(opts->conf_path);
+	a->plugin_dir = strdup(opts->plugin_dir);
+	uv_signal_init(loop, &a->sighup);
+	uv_signal_init(loop, &a->sigint);
+	uv_signal_init(loop, &a->sigterm);
+	uv_timer_init(loop, &a->watch);
+	uv_timer_init(loop, &a->drain);
+	a->sighup.data = a->sigint.data = a->sigterm.data = a;
+	a->watch.data = a->drain.data = a;
+	a->n_handles = 5;
+	*a->exit_status = 1; /* until a clean stop */
+	if (a->conf_path == NULL || a->plugin_dir == NULL) {
+		snprintf(err, errlen, "out of memory");
+		rc = -ENOMEM;
+	} else {
+		rc = app_bring_up(a, err, errlen);
+	}
+	if (rc != 0) {
+		app_teardown(a);
+		*opts->exit_status = 1;
+		return rc;
+	}
+	uv_signal_start(&a->sighup, signal_cb, SIGHUP);
+	uv_signal_start(&a->sigint, signal_cb, SIGINT);
+	uv_signal_start(&a->sigterm, signal_cb, SIGTERM);
+	uv_timer_start(&a->watch, watch_cb, WATCH_MS, WATCH_MS);
+
+	char where[512] = "";
+	size_t off = 0;
+	for (size_t i = 0; i < conf->n_http_listen && off < sizeof(where); i++) {
+		/* The text with the bound port (it may have said 0). */
+		const char *l = conf->http_listen[i], *colon = strrchr(l, ':');
+		int hl = colon != NULL ? (int)(colon - l) : (int)strlen(l);
+		off += (size_t)snprintf(where + off, sizeof(where) - off, "%s%.*s:%d",
+		                        i ? ", " : "", hl, l, httpd_port(a->httpd, i));
+	}
+	log_notice(NULL, "ddnsd %s ready: http%s on %s", PACKAGE_VERSION,
+	           conf->tls_certificate ? "s" : "", where);
+	*out = a;
+	return 0;
+}
+
+int app_http_port(const app_t *a, size_t i)
+{
+	return a->httpd != NULL ? httpd_port(a->httpd, i) : -1;
+}
+
+int app_check_config(const char *conf_path, const char *plugin_dir,
+                     char *err, size_t errlen)
+{
+	conf_t *conf = NULL;
+	int rc = conf_load(conf_path, plugin_dir, &conf, err, errlen);
+	for (size_t i = 0; rc == 0 && i < conf->n_providers; i++) {
+		const conf_provider_t *cp = &conf->providers[i];
+		plugin_module_t *m = NULL;
+		rc = plugin_module_load(cp->plugin, conf->plugin_dir, &m, err, errlen);
+		if (rc == 0) {
+			rc = plugin_check_options(m->desc, cp, err, errlen);
+			plugin_module_unref(m);
+		}
+	}
+	conf_free(conf);
+	return rc;
+}

@@ -1,0 +1,80 @@
+/**
+ * @file app_priv.h
+ * @brief Private to app.c and app_gen.c: the daemon's state.
+ */
+#ifndef DDNS_APP_PRIV_H
+#define DDNS_APP_PRIV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "abuse.h"
+#include "app.h"
+#include "conf.h"
+#include "frontend.h"
+#include "http_client.h"
+#include "httpd.h"
+#include "pipeline.h"
+#include "provider.h"
+#include "store.h"
+
+/** One configuration, alive while it is current or an instance made from
+ *  it lives. */
+typedef struct app_gen {
+	conf_t *conf;
+	unsigned refs;
+} app_gen_t;
+
+/** A provider instance and the generation it was made from. */
+typedef struct app_prov {
+	provider_t *p;
+	app_gen_t *gen;
+	uint64_t digest; /**< of its records, to spot changes */
+} app_prov_t;
+
+struct app {
+	uv_loop_t *loop;
+	char *conf_path, *plugin_dir;
+	int *exit_status;
+	app_gen_t *gen;          /**< current */
+	store_t *store;
+	int64_t data_version;
+	http_client_t *http;
+	app_prov_t *provs;       /**< current instances */
+	size_t n_provs;
+	app_prov_t *retired;     /**< dropped by a reload, updates in flight */
+	size_t n_retired;
+	httpd_t *httpd;
+	pipeline_t *pipeline;
+	abuse_t *abuse;
+	frontend_env_t env;
+	uv_signal_t sighup, sigint, sigterm;
+	uv_timer_t watch;        /**< data_version and retired instances */
+	uv_timer_t drain;        /**< graceful stop */
+	uint64_t stop_started;
+	bool stopping, canceled;
+	unsigned quiet_ticks;
+	unsigned n_handles;
+};
+
+/** New generation owning @p conf, one reference. NULL on ENOMEM. */
+app_gen_t *app_gen_new(conf_t *conf);
+/** Drop a reference; frees the conf at zero. */
+void app_gen_unref(app_gen_t *g);
+
+/** Create the instances of @p g's providers, reusing those of @p a's
+ *  current set whose fingerprint is unchanged.  On success the old set is
+ *  replaced and the instances no longer configured are retired. */
+int app_providers_apply(app_t *a, app_gen_t *g, char *err, size_t errlen);
+/** Reconcile @p conf's records into the store. */
+int app_records_reconcile(app_t *a, const conf_t *conf, char *err, size_t errlen);
+/** Recompute every instance's record digest; tell those whose records
+ *  changed (all when @p notify_all). */
+void app_records_sync(app_t *a, bool notify_all);
+/** Destroy retired instances that are idle (all when @p force). */
+void app_retired_sweep(app_t *a, bool force);
+/** Cancel every update in flight and drop every instance. */
+void app_providers_release(app_t *a);
+/** pipeline lookup callback: the current instance named @p name. */
+provider_t *app_provider_lookup(const char *name, void *arg);
+
+#endif

@@ -1,0 +1,290 @@
+/* provider: instances of dummy.so and the strict test module on a real
+ * libuv loop.  Every completion arrives exactly once and never inside
+ * provider_update(); deadlines and shutdown complete updates; an instance
+ * with updates in flight outlives its last reference; secrets stay out of
+ * the log; every test ends with uv_loop_close() == 0. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "conf.h"
+#include "provider.h"
+
+static char dir[256];
+static char conf_path[300];
+static conf_t *conf;
+static uv_loop_t loop;
+static provider_env_t env;
+
+typedef struct outcome {
+	int calls;
+	int result;
+	char message[256];
+	bool in_update; /* set around provider_update() to catch early calls */
+	provider_t *unref_on_done;
+} outcome_t;
+
+static void done_cb(int result, const char *message, void *arg)
+{
+	outcome_t *o = arg;
+	assert_false(o->in_update);
+	o->calls++;
+	o->result = result;
+	snprintf(o->message, sizeof(o->message), "%s", message != NULL ? message : "");
+	if (o->unref_on_done != NULL)
+		provider_unref(o->unref_on_done);
+}
+
+static int group_setup(void **state)
+{
+	(void)state;
+	const char *pd = getenv("DDNS_TEST_PLUGIN_DIR");
+	assert_non_null(pd);
+	snprintf(dir, sizeof(dir), "/tmp/ddns-test-provider.XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	snprintf(conf_path, sizeof(conf_path), "%s/ddns.conf", dir);
+	FILE *f = fopen(conf_path, "w");
+	assert_non_null(f);
+	fprintf(f, "http = { listen = \"127.0.0.1:1\"; }; database = \"d\";\n"
+	        "plugin_dir = \"%s\";\n"
+	        "providers = {\n"
+	        "  ok = { plugin = \"dummy\"; };\n"
+	        "  failing = { plugin = \"dummy\"; fail = \"boom: zone is locked\"; };\n"
+	        "  slow = { plugin = \"dummy\"; delay_ms = 60000; };\n"
+	        "  brief = { plugin = \"dummy\"; delay_ms = 20; };\n"
+	        "  picky = { plugin = \"dummy\"; fail_names = [ \"bad.example.com\" ]; };\n"
+	        "  strict = { plugin = \"%s/strict.so\"; token = \"s3cr3t-t0ken\"; zone = \"z\"; };\n"
+	        "  badttl = { plugin = \"%s/strict.so\"; token = \"t\";\n    ttl = 0; };\n"
+	        "  abi = { plugin = \"%s/broken_abi.so\"; };\n"
+	        "};\n", pd, TEST_MODULE_DIR, TEST_MODULE_DIR, TEST_MODULE_DIR);
+	fclose(f);
+	char err[512] = "";
+	assert_int_equal(conf_load(conf_path, NULL, &conf, err, sizeof(err)), 0);
+	return 0;
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	conf_free(conf);
+	unlink(conf_path);
+	rmdir(dir);
+	return 0;
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	assert_int_equal(uv_loop_init(&loop), 0);
+	env = (provider_env_t){ .loop = &loop };
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	uv_run(&loop, UV_RUN_DEFAULT);
+	assert_int_equal(uv_loop_close(&loop), 0);
+	return 0;
+}
+
+static provider_t *make(const char *name)
+{
+	provider_t *p = NULL;
+	char err[512] = "";
+	int rc = provider_create(&env, conf, conf_find_provider(conf, name), &p, err, sizeof(err));
+	if (rc != 0)
+		print_error("%s\n", err);
+	assert_int_equal(rc, 0);
+	return p;
+}
+
+static void start(provider_t *p, const char *name, uint32_t timeout_ms, outcome_t *o)
+{
+	provider_change_t c = { .name = name, .ipv4 = "203.0.113.7", .timeout_ms = timeout_ms };
+	o->in_update = true;
+	assert_int_equal(provider_update(p, &c, done_cb, o), 0);
+	o->in_update = false;
+}
+
+/* Run the loop until @p o has an answer (bounded: a stuck test fails). */
+static void wait_for(outcome_t *o)
+{
+	uint64_t until = uv_now(&loop) + 10000;
+	while (o->calls == 0 && uv_now(&loop) < until)
+		uv_run(&loop, UV_RUN_ONCE);
+	assert_int_equal(o->calls, 1);
+}
+
+static void test_success_is_deferred(void **state)
+{
+	(void)state;
+	provider_t *p = make("ok");
+	assert_string_equal(provider_name(p), "ok");
+	assert_string_equal(provider_plugin(p), "dummy");
+	assert_string_equal(provider_fingerprint(p), conf_find_provider(conf, "ok")->fingerprint);
+	outcome_t o = { 0 };
+	start(p, "a.example.com", 5000, &o);
+	/* dummy completes inside update(); the caller still hears later */
+	assert_int_equal(o.calls, 0);
+	assert_int_equal(provider_inflight(p), 1);
+	wait_for(&o);
+	assert_int_equal(o.result, 0);
+	assert_string_equal(o.message, "dummy: applied");
+	assert_int_equal(provider_inflight(p), 0);
+	provider_unref(p);
+}
+
+static void test_failure_message(void **state)
+{
+	(void)state;
+	provider_t *p = make("failing");
+	outcome_t o = { 0 };
+	start(p, "a.example.com", 5000, &o);
+	wait_for(&o);
+	assert_int_equal(o.result, DDNS_EPROVIDER);
+	assert_string_equal(o.message, "boom: zone is locked");
+	provider_unref(p);
+
+	p = make("picky");
+	outcome_t good = { 0 }, bad = { 0 };
+	start(p, "good.example.com", 5000, &good);
+	start(p, "bad.example.com", 5000, &bad);
+	wait_for(&good);
+	wait_for(&bad);
+	assert_int_equal(good.result, 0);
+	assert_int_equal(bad.result, DDNS_EPROVIDER);
+	provider_unref(p);
+}
+
+static void test_deadline_once(void **state)
+{
+	(void)state;
+	provider_t *p = make("slow");
+	outcome_t o = { 0 };
+	start(p, "a.example.com", 50, &o);
+	wait_for(&o);
+	assert_int_equal(o.result, DDNS_ETIMEOUT);
+	assert_non_null(strstr(o.message, "deadline"));
+	/* the plugin's late cancel completion must not reach the caller again */
+	for (int i = 0; i < 5; i++)
+		uv_run(&loop, UV_RUN_NOWAIT);
+	assert_int_equal(o.calls, 1);
+	assert_int_equal(provider_inflight(p), 0);
+	provider_unref(p);
+}
+
+static void test_cancel_all(void **state)
+{
+	(void)state;
+	provider_t *p = make("slow");
+	outcome_t a = { 0 }, b = { 0 };
+	start(p, "a.example.com", 60000, &a);
+	start(p, "b.example.com", 60000, &b);
+	assert_int_equal(provider_inflight(p), 2);
+	provider_cancel_all(p);
+	assert_int_equal(a.calls, 1);
+	assert_int_equal(b.calls, 1);
+	assert_int_equal(a.result, DDNS_ECANCELED);
+	assert_int_equal(b.result, DDNS_ECANCELED);
+	assert_int_equal(provider_inflight(p), 0);
+	uv_run(&loop, UV_RUN_NOWAIT);
+	assert_int_equal(a.calls, 1);
+	provider_unref(p);
+}
+
+/* The last reference goes while an update is in flight: the instance lives
+ * until the update ends, then goes (the loop then closes clean). */
+static void test_destroy_when_idle(void **state)
+{
+	(void)state;
+	provider_t *p = make("brief");
+	outcome_t o = { 0 };
+	start(p, "a.example.com", 10000, &o);
+	provider_unref(p);
+	wait_for(&o);
+	assert_int_equal(o.result, 0);
+
+	/* dropping the last reference from inside the completion is safe too */
+	p = make("ok");
+	outcome_t o2 = { .unref_on_done = p };
+	start(p, "a.example.com", 10000, &o2);
+	wait_for(&o2);
+}
+
+static void test_sync_error(void **state)
+{
+	(void)state;
+	provider_t *p = make("strict");
+	outcome_t o = { 0 };
+	provider_change_t c = { .name = "a.example.com", .ipv6 = "2001:db8::1" };
+	assert_int_equal(provider_update(p, &c, done_cb, &o), DDNS_ENOTFOUND);
+	uv_run(&loop, UV_RUN_NOWAIT);
+	assert_int_equal(o.calls, 0);
+	assert_int_equal(provider_inflight(p), 0);
+	provider_unref(p);
+}
+
+static void test_create_errors(void **state)
+{
+	(void)state;
+	provider_t *p = NULL;
+	char err[512] = "", want[1024];
+	assert_int_equal(provider_create(&env, conf, conf_find_provider(conf, "badttl"), &p,
+	                                 err, sizeof(err)), DDNS_ECONFIG);
+	assert_null(p);
+	snprintf(want, sizeof(want), "%s:11: providers.badttl.ttl: must be at least 1 (got 0)",
+	         conf_path);
+	assert_string_equal(err, want);
+	assert_int_equal(provider_create(&env, conf, conf_find_provider(conf, "abi"), &p,
+	                                 err, sizeof(err)), DDNS_EABI);
+	snprintf(want, sizeof(want), "%s:12: providers.abi: plugin %s/broken_abi.so: built "
+	         "for plugin ABI 999, this ddnsd speaks ABI 1", conf_path, TEST_MODULE_DIR);
+	assert_string_equal(err, want);
+}
+
+/* Capture what the instance logs at creation: options yes, secrets never. */
+static void test_secret_not_logged(void **state)
+{
+	(void)state;
+	char log_path[320];
+	snprintf(log_path, sizeof(log_path), "%s/stderr.log", dir);
+	int fd = open(log_path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	int saved = dup(STDERR_FILENO);
+	dup2(fd, STDERR_FILENO);
+	provider_t *p = make("strict");
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	char buf[4096] = "";
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+	close(fd);
+	unlink(log_path);
+	assert_true(n > 0);
+	assert_non_null(strstr(buf, "provider strict: plugin strict 0.1"));
+	assert_non_null(strstr(buf, "token=(secret)"));
+	assert_non_null(strstr(buf, "zone=\"z\""));
+	assert_null(strstr(buf, "s3cr3t"));
+	provider_unref(p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_success_is_deferred, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_failure_message, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_deadline_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cancel_all, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_destroy_when_idle, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sync_error, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_create_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_secret_not_logged, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}

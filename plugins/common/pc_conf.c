@@ -1,0 +1,56 @@
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pc_conf.h"
+
+int pc_conf_url(ddns_ctx_t *ctx, const ddns_host_t *host, const char *name,
+                const char *default_url, char **out)
+{
+	const char *url = default_url;
+	size_t len;
+
+	if (host->conf_string(ctx, name, &url) == -EINVAL) {
+		host->conf_error(ctx, name, "must be a string (a URL)");
+		return DDNS_ECONFIG;
+	}
+	if (strncmp(url, "https://", 8) != 0 && strncmp(url, "http://", 7) != 0) {
+		host->conf_error(ctx, name, "\"%s\" is not an http:// or https:// URL", url);
+		return DDNS_ECONFIG;
+	}
+	len = strlen(url);
+	while (len > 0 && url[len - 1] == '/')
+		len--;
+	*out = strndup(url, len);
+	return *out ? 0 : -ENOMEM;
+}
+
+int pc_conf_read(ddns_ctx_t *ctx, const ddns_host_t *host, const char *default_url,
+                 int64_t ttl_min, int64_t ttl_max, pc_conf_t *out)
+{
+	int create = 0, rc;
+
+	memset(out, 0, sizeof(*out));
+	if (host->conf_string(ctx, "zone", &out->zone) < 0)
+		out->zone = NULL;
+	if (out->zone && (out->zone[0] == '\0' || out->zone[strlen(out->zone) - 1] == '.')) {
+		host->conf_error(ctx, "zone", "must be a domain name without a trailing dot");
+		return DDNS_ECONFIG;
+	}
+	if (host->conf_int(ctx, "ttl", &out->ttl) == 0 &&
+	    (out->ttl < ttl_min || out->ttl > ttl_max)) {
+		host->conf_error(ctx, "ttl", "%lld is out of range: this provider takes %lld to %lld",
+		                 (long long)out->ttl, (long long)ttl_min, (long long)ttl_max);
+		return DDNS_ECONFIG;
+	}
+	if (host->conf_bool(ctx, "create", &create) == 0)
+		out->create = create != 0;
+	rc = pc_conf_url(ctx, host, "api_url", default_url, &out->api_url);
+	return rc;
+}
+
+void pc_conf_free(pc_conf_t *conf)
+{
+	free(conf->api_url);
+	conf->api_url = NULL;
+}

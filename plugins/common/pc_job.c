@@ -1,0 +1,266 @@
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "pc_job.h"
+#include "pc_json.h"
+
+/* No single provider call may take longer than this, deadline or not. */
+#define PC_CALL_TIMEOUT_MS 30000u
+
+static void send_current(pc_job_t *job);
+
+void pc_job_init(pc_job_t *job, const ddns_host_t *host, ddns_ctx_t *ctx,
+                 ddns_update_t *update, const char *provider,
+                 const pc_policy_t *policy, pc_release_cb release)
+{
+	memset(job, 0, sizeof(*job));
+	job->host = host;
+	job->ctx = ctx;
+	job->update = update;
+	job->provider = provider;
+	job->policy = policy;
+	job->release = release;
+	job->family_step = -1;
+	update->module_data = job;
+}
+
+bool pc_job_next_family(pc_job_t *job)
+{
+	while (++job->family_step < 2) {
+		const char *addr = job->family_step == 0 ? job->update->ipv4 : job->update->ipv6;
+		if (addr != NULL && addr[0] != '\0') {
+			job->rtype = job->family_step == 0 ? "A" : "AAAA";
+			job->addr = addr;
+			return true;
+		}
+	}
+	job->rtype = job->addr = NULL;
+	return false;
+}
+
+uint64_t pc_job_left_ms(const pc_job_t *job)
+{
+	uint64_t now = job->host->now_ms();
+
+	return job->update->deadline_ms > now ? job->update->deadline_ms - now : 0;
+}
+
+void pc_job_clear_call(pc_job_t *job)
+{
+	free(job->method);
+	free(job->url);
+	free(job->body);
+	for (size_t i = 0; job->headers[i] != NULL; i++) {
+		free(job->headers[i]);
+		job->headers[i] = NULL;
+	}
+	job->method = job->url = job->body = NULL;
+}
+
+static void stop_io(pc_job_t *job)
+{
+	if (job->http != NULL) {
+		job->host->http_cancel(job->http);
+		job->http = NULL;
+	}
+	if (job->timer != NULL) {
+		job->host->timer_stop(job->timer);
+		job->timer = NULL;
+	}
+}
+
+void pc_job_note(pc_job_t *job, const char *fmt, ...)
+{
+	size_t used = strlen(job->notes);
+	va_list ap;
+
+	if (used > 0 && used + 2 < sizeof(job->notes)) {
+		memcpy(job->notes + used, "; ", 3);
+		used += 2;
+	}
+	va_start(ap, fmt);
+	vsnprintf(job->notes + used, sizeof(job->notes) - used, fmt, ap);
+	va_end(ap);
+}
+
+void pc_job_finish(pc_job_t *job, int result, const char *fmt, ...)
+{
+	char why[PC_JOB_MSG_MAX] = "";
+	char msg[2 * PC_JOB_MSG_MAX + 64];
+	va_list ap;
+
+	stop_io(job);
+	if (fmt != NULL) {
+		va_start(ap, fmt);
+		vsnprintf(why, sizeof(why), fmt, ap);
+		va_end(ap);
+	}
+	snprintf(msg, sizeof(msg), "%s: %s%s%s", job->provider, job->notes,
+	         job->notes[0] && why[0] ? "; " : "", why);
+	if (result != DDNS_OK && result != DDNS_ECANCELED)
+		job->host->log(job->ctx, DDNS_LOG_WARNING, "%s: update failed: %s",
+		               job->update->name, msg);
+	job->update->module_data = NULL;
+	job->host->update_done(job->update, result, msg);
+	pc_job_clear_call(job);
+	job->release(job);
+}
+
+void pc_job_cancel(pc_job_t *job)
+{
+	pc_job_finish(job, DDNS_ECANCELED, "cancelled before the provider confirmed");
+}
+
+static void wait_cb(void *arg)
+{
+	pc_job_t *job = arg;
+	pc_step_cb step = job->after_wait;
+
+	job->timer = NULL;
+	job->after_wait = NULL;
+	step(job);
+}
+
+void pc_job_wait(pc_job_t *job, uint64_t ms, const char *what, pc_step_cb step)
+{
+	int rc;
+
+	if (ms >= pc_job_left_ms(job)) {
+		pc_job_finish(job, DDNS_ETIMEOUT, "%s would need %llu ms more, past the "
+		              "update's deadline", what, (unsigned long long)ms);
+		return;
+	}
+	job->after_wait = step;
+	rc = job->host->timer_start(job->ctx, ms, wait_cb, job, &job->timer);
+	if (rc < 0)
+		pc_job_finish(job, rc, "cannot start a timer (%d)", rc);
+}
+
+int pc_job_start(pc_job_t *job, pc_step_cb first)
+{
+	int rc;
+
+	job->after_wait = first;
+	rc = job->host->timer_start(job->ctx, 0, wait_cb, job, &job->timer);
+	if (rc < 0) {
+		job->update->module_data = NULL;
+		job->timer = NULL;
+	}
+	return rc;
+}
+
+/* Retry the current call after a wait, if the deadline allows it. */
+static void retry_later(pc_job_t *job, uint64_t ms, int result, const char *why)
+{
+	int rc;
+
+	if (ms >= pc_job_left_ms(job)) {
+		pc_job_finish(job, result, "%s; a retry in %llu ms would be past the update's "
+		              "deadline (%llu ms left)", why, (unsigned long long)ms,
+		              (unsigned long long)pc_job_left_ms(job));
+		return;
+	}
+	job->host->log(job->ctx, DDNS_LOG_INFO, "%s: %s; retrying in %llu ms",
+	               job->update->name, why, (unsigned long long)ms);
+	job->after_wait = send_current;
+	rc = job->host->timer_start(job->ctx, ms, wait_cb, job, &job->timer);
+	if (rc < 0)
+		pc_job_finish(job, rc, "%s; cannot start a timer (%d)", why, rc);
+}
+
+static void on_http(const ddns_http_response_t *res, void *arg)
+{
+	pc_job_t *job = arg;
+	char why[768], api[512];
+
+	job->http = NULL;
+	switch (pc_retry_classify(job->policy, res)) {
+	case PC_REPLY_FINAL:
+		job->on_reply(job, res);
+		return;
+	case PC_REPLY_RATELIMIT:
+		job->rate_waits++;
+		snprintf(why, sizeof(why), "rate-limited on %s %s (HTTP %ld: %s)", job->method,
+		         job->url, res->status, pc_api_message(res, api, sizeof(api)));
+		retry_later(job, pc_retry_wait_ms(job->policy, res, time(NULL)),
+		            DDNS_ERATELIMIT, why);
+		return;
+	case PC_REPLY_TRANSIENT:
+		break;
+	}
+	job->failures++;
+	if (res->error)
+		snprintf(why, sizeof(why), "no reply to %s %s: %s", job->method, job->url,
+		         res->error_text ? res->error_text : "network error");
+	else
+		snprintf(why, sizeof(why), "HTTP %ld from %s %s: %s", res->status, job->method,
+		         job->url, pc_api_message(res, api, sizeof(api)));
+	if (res->error == DDNS_ETIMEOUT && pc_job_left_ms(job) == 0) {
+		pc_job_finish(job, DDNS_ETIMEOUT, "%s before the update's deadline", why);
+		return;
+	}
+	if (job->failures >= job->policy->max_attempts) {
+		pc_job_finish(job, res->error ? res->error : DDNS_EPROVIDER,
+		              "%s (gave up after %u attempts)", why, job->failures);
+		return;
+	}
+	retry_later(job, pc_retry_backoff_ms(job->policy, job->failures),
+	            res->error ? res->error : DDNS_EPROVIDER, why);
+}
+
+static void send_current(pc_job_t *job)
+{
+	uint64_t left = pc_job_left_ms(job);
+	ddns_http_request_t req = {
+		.method = job->method,
+		.url = job->url,
+		.headers = (const char *const *)job->headers,
+		.body = job->body,
+		.body_len = job->body ? strlen(job->body) : 0,
+		.timeout_ms = left < PC_CALL_TIMEOUT_MS ? (uint32_t)left : PC_CALL_TIMEOUT_MS,
+	};
+	int rc;
+
+	if (left == 0) {
+		pc_job_finish(job, DDNS_ETIMEOUT, "the update's deadline passed before %s %s",
+		              job->method, job->url);
+		return;
+	}
+	rc = job->host->http_request(job->ctx, &req, on_http, job, &job->http);
+	if (rc < 0)
+		pc_job_finish(job, rc, "cannot start %s %s (%d)", job->method, job->url, rc);
+}
+
+void pc_job_send(pc_job_t *job, const char *method, const char *url,
+                 const char *const *headers, const char *body, pc_reply_cb on_reply)
+{
+	size_t i;
+	bool ok;
+
+	pc_job_clear_call(job);
+	job->method = strdup(method);
+	job->url = strdup(url);
+	job->body = body ? strdup(body) : NULL;
+	ok = job->method && job->url && (!body || job->body);
+	for (i = 0; ok && headers && headers[i]; i++) {
+		if (i == PC_JOB_MAX_HEADERS) {
+			pc_job_finish(job, -E2BIG, "too many headers for %s %s", method, url);
+			return;
+		}
+		job->headers[i] = strdup(headers[i]);
+		ok = job->headers[i] != NULL;
+	}
+	job->on_reply = on_reply;
+	job->failures = 0;
+	job->rate_waits = 0;
+	if (!ok) {
+		pc_job_finish(job, -ENOMEM, "out of memory building %s %s", method, url);
+		return;
+	}
+	send_current(job);
+}

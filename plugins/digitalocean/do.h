@@ -1,0 +1,36 @@
+/**
+ * @file do.h
+ * @brief DigitalOcean API v2 provider: what the plugin's files share.
+ */
+#ifndef DO_H
+#define DO_H
+
+#include "ddns/plugin.h"
+#include "pc_conf.h"
+#include "pc_job.h"
+#include "pc_zones.h"
+
+#define DO_DEFAULT_API "https://api.digitalocean.com"
+
+/** One `providers.<name>` entry using digitalocean. */
+typedef struct do_instance {
+	ddns_ctx_t *ctx;
+	const ddns_host_t *host;
+	pc_conf_t conf;
+	char *auth_header;  /**< "Authorization: Bearer <token>" (secret) */
+	pc_zones_t zones;   /**< name -> zone, learnt by walking */
+} do_instance_t;
+
+/** One update in progress. */
+typedef struct do_job {
+	pc_job_t base;      /**< first: a do_job_t is a pc_job_t */
+	do_instance_t *inst;
+	char zone[256];     /**< zone of the name, once known */
+	unsigned zone_try;  /**< candidate being asked (zone walk) */
+	unsigned pages;     /**< pages of records read */
+} do_job_t;
+
+/** Start @p update (see ddns_plugin_t.update).  @return 0 or -ENOMEM. */
+int do_update_start(do_instance_t *inst, ddns_update_t *update);
+
+#endif

@@ -1,0 +1,109 @@
+/*
+ * digitalocean.so: keeps A/AAAA records at DigitalOcean current through the
+ * v2 API.  The seed used v1 (client_id + api_key in the query string),
+ * which DigitalOcean switched off; those settings are refused with a hint.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "do.h"
+
+static const ddns_option_t do_options[] = {
+	{ "token", DDNS_OPT_STRING, DDNS_OPT_REQUIRED | DDNS_OPT_SECRET,
+	  "DigitalOcean v2 personal access token with write scope" },
+	{ "zone", DDNS_OPT_STRING, 0,
+	  "the domain the records are in (default: asked from the API)" },
+	{ "ttl", DDNS_OPT_INT, 0, "TTL of created/updated records, 30..86400 (default: kept; 1800 on create)" },
+	{ "create", DDNS_OPT_BOOL, 0, "create a missing record (default: false, a missing record is an error)" },
+	{ "api_url", DDNS_OPT_STRING, 0, "API base URL (default " DO_DEFAULT_API ")" },
+	{ "client_id", DDNS_OPT_STRING, DDNS_OPT_REJECTED,
+	  "DigitalOcean API v1 (client_id/api_key) was shut down: create a v2 token with "
+	  "write scope at https://cloud.digitalocean.com/account/api/tokens and set token = \"...\"" },
+	{ "api_key", DDNS_OPT_STRING, DDNS_OPT_REJECTED | DDNS_OPT_SECRET,
+	  "DigitalOcean API v1 (client_id/api_key) was shut down: create a v2 token with "
+	  "write scope at https://cloud.digitalocean.com/account/api/tokens and set token = \"...\"" },
+	{ NULL, 0, 0, NULL },
+};
+
+static void do_destroy(void *instance)
+{
+	do_instance_t *inst = instance;
+
+	if (inst == NULL)
+		return;
+	pc_zones_clear(&inst->zones);
+	pc_conf_free(&inst->conf);
+	if (inst->auth_header) {
+		/* The token leaves no copy behind in freed memory. */
+		memset(inst->auth_header, 0, strlen(inst->auth_header));
+		free(inst->auth_header);
+	}
+	free(inst);
+}
+
+static int do_create(ddns_ctx_t *ctx, const ddns_host_t *host, void **instance)
+{
+	do_instance_t *inst;
+	const char *token = NULL, *v1;
+	int rc;
+
+	/* A host that does not refuse DDNS_OPT_REJECTED itself still gets it. */
+	if (host->conf_string(ctx, "client_id", &v1) != -ENOENT ||
+	    host->conf_string(ctx, "api_key", &v1) != -ENOENT) {
+		host->conf_error(ctx, "client_id", "%s", do_options[5].help);
+		return DDNS_ECONFIG;
+	}
+	if (host->conf_string(ctx, "token", &token) < 0 || token[0] == '\0') {
+		host->conf_error(ctx, "token", "a DigitalOcean v2 token is required (create one at "
+		                 "https://cloud.digitalocean.com/account/api/tokens)");
+		return DDNS_ECONFIG;
+	}
+	if (strpbrk(token, "\r\n ") != NULL) {
+		host->conf_error(ctx, "token", "must not contain spaces or line breaks");
+		return DDNS_ECONFIG;
+	}
+	inst = calloc(1, sizeof(*inst));
+	if (inst == NULL)
+		return -ENOMEM;
+	inst->ctx = ctx;
+	inst->host = host;
+	rc = pc_conf_read(ctx, host, DO_DEFAULT_API, 30, 86400, &inst->conf);
+	if (rc < 0)
+		goto fail;
+	rc = asprintf(&inst->auth_header, "Authorization: Bearer %s", token) < 0 ? -ENOMEM : 0;
+	if (rc < 0) {
+		inst->auth_header = NULL;
+		goto fail;
+	}
+	*instance = inst;
+	return 0;
+fail:
+	do_destroy(inst);
+	return rc;
+}
+
+static int do_update(void *instance, ddns_update_t *update)
+{
+	return do_update_start(instance, update);
+}
+
+static void do_cancel(void *instance, ddns_update_t *update)
+{
+	if (update->module_data != NULL)
+		pc_job_cancel(update->module_data);
+}
+
+DDNS_PLUGIN_EXPORT = {
+	.abi = DDNS_PLUGIN_ABI,
+	.size = sizeof(ddns_plugin_t),
+	.name = "digitalocean",
+	.version = "1.0",
+	.description = "DigitalOcean DNS (API v2): A and AAAA records",
+	.options = do_options,
+	.create = do_create,
+	.destroy = do_destroy,
+	.update = do_update,
+	.cancel = do_cancel,
+};

@@ -1,0 +1,313 @@
+/*
+ * One DigitalOcean update: find the zone (configured, cached, or by asking
+ * GET /v2/domains/<candidate> up the labels), list the records of the name
+ * and type (following links.pages.next), then PATCH the record or POST a
+ * new one.  A then AAAA, one after the other.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "do.h"
+#include "pc_json.h"
+#include "pc_name.h"
+
+static const pc_policy_t do_policy = {
+	.max_attempts = 4,
+	.backoff_ms = 250,
+	.default_wait_ms = 1000,
+	.rate_limit_413 = false,
+};
+
+static void next_family(pc_job_t *base);
+static void find_zone(do_job_t *job);
+static void list_records(do_job_t *job, const char *url);
+
+static void send(do_job_t *job, const char *method, const char *url, json_t *body,
+                 pc_reply_cb cb)
+{
+	const char *headers[] = { job->inst->auth_header, "Accept: application/json",
+	                          body ? "Content-Type: application/json" : NULL, NULL };
+	char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+
+	json_decref(body);
+	if (body != NULL && text == NULL) {
+		pc_job_finish(&job->base, -ENOMEM, "out of memory");
+		return;
+	}
+	pc_job_send(&job->base, method, url, headers, text, cb);
+	free(text);
+}
+
+/* A reply that is not the success we wanted: say what the API said. */
+static void fail_status(do_job_t *job, const ddns_http_response_t *res, const char *doing)
+{
+	char msg[512];
+	int rc = DDNS_EPROVIDER;
+
+	pc_api_message(res, msg, sizeof(msg));
+	if (res->status == 401 || res->status == 403)
+		rc = DDNS_EAUTH;
+	else if (res->status == 404)
+		rc = DDNS_ENOTFOUND;
+	pc_job_finish(&job->base, rc, "%s %s %s: %s (HTTP %ld)", doing, job->base.rtype,
+	              job->base.update->name, msg, res->status);
+}
+
+static void bad_reply(do_job_t *job, const char *expected, const char *err)
+{
+	pc_job_finish(&job->base, DDNS_EBADREPLY, "unexpected reply for %s %s: expected %s%s%s",
+	              job->base.rtype, job->base.update->name, expected,
+	              err ? "; " : "", err ? err : "");
+}
+
+/* PATCH or POST answered: check the record now holds the address. */
+static void on_written(pc_job_t *base, const ddns_http_response_t *res)
+{
+	do_job_t *job = (do_job_t *)base;
+	bool created = strcmp(base->method, "POST") == 0;
+	char err[256], id[64];
+	json_t *root, *rec;
+	const char *data;
+
+	if (res->status != (created ? 201 : 200)) {
+		fail_status(job, res, created ? "creating" : "updating");
+		return;
+	}
+	root = pc_json_parse(res, err, sizeof(err));
+	if (root == NULL) {
+		bad_reply(job, "{\"domain_record\": {...}}", err);
+		return;
+	}
+	rec = json_object_get(root, "domain_record");
+	data = pc_json_str(rec, "data");
+	if (!json_is_object(rec) || pc_json_id(json_object_get(rec, "id"), id, sizeof(id)) ||
+	    data == NULL) {
+		json_decref(root);
+		bad_reply(job, "a domain_record object with id and data", NULL);
+		return;
+	}
+	if (strcmp(data, base->addr) != 0) {
+		pc_job_finish(base, DDNS_EBADREPLY, "%s %s: the API answered data \"%s\", not %s",
+		              base->rtype, base->update->name, data, base->addr);
+		json_decref(root);
+		return;
+	}
+	pc_job_note(base, "%s %s -> %s (%srecord %s)", base->rtype, base->update->name,
+	            base->addr, created ? "created " : "", id);
+	json_decref(root);
+	next_family(base);
+}
+
+static void write_record(do_job_t *job, const char *id)
+{
+	do_instance_t *inst = job->inst;
+	char url[1024], rel[256];
+	json_t *body;
+
+	if (id != NULL) {
+		snprintf(url, sizeof(url), "%s/v2/domains/%s/records/%s", inst->conf.api_url,
+		         job->zone, id);
+		body = json_pack("{s:s, s:s}", "type", job->base.rtype, "data", job->base.addr);
+		if (body && inst->conf.ttl)
+			json_object_set_new(body, "ttl", json_integer(inst->conf.ttl));
+		send(job, "PATCH", url, body, on_written);
+		return;
+	}
+	if (!inst->conf.create) {
+		pc_job_finish(&job->base, DDNS_ENOTFOUND, "no %s record %s in zone %s (set create "
+		              "= true to have it created)", job->base.rtype, job->base.update->name,
+		              job->zone);
+		return;
+	}
+	pc_name_relative(job->base.update->name, job->zone, rel, sizeof(rel));
+	snprintf(url, sizeof(url), "%s/v2/domains/%s/records", inst->conf.api_url, job->zone);
+	body = json_pack("{s:s, s:s, s:s, s:I}", "type", job->base.rtype, "name", rel,
+	                 "data", job->base.addr,
+	                 "ttl", (json_int_t)(inst->conf.ttl ? inst->conf.ttl : 1800));
+	send(job, "POST", url, body, on_written);
+}
+
+/* One page of GET .../records: look for the name, else follow "next". */
+static void on_records(pc_job_t *base, const ddns_http_response_t *res)
+{
+	do_job_t *job = (do_job_t *)base;
+	char err[256], id[64], fqdn[256];
+	json_t *root, *list, *rec, *next;
+	const char *data = NULL, *next_url;
+	size_t i;
+
+	if (res->status != 200) {
+		fail_status(job, res, "listing");
+		return;
+	}
+	root = pc_json_parse(res, err, sizeof(err));
+	list = json_object_get(root, "domain_records");
+	if (root == NULL || !json_is_array(list)) {
+		json_decref(root);
+		bad_reply(job, "{\"domain_records\": [...]}", root ? NULL : err);
+		return;
+	}
+	id[0] = '\0';
+	json_array_foreach(list, i, rec) {
+		const char *type = pc_json_str(rec, "type"), *name = pc_json_str(rec, "name");
+		if (type == NULL || name == NULL ||
+		    pc_json_id(json_object_get(rec, "id"), id, sizeof(id)) < 0) {
+			json_decref(root);
+			bad_reply(job, "records with id, type and name", NULL);
+			return;
+		}
+		/* Replies name records relative to the zone: "@", "www". */
+		if (strcmp(type, base->rtype) == 0 &&
+		    pc_name_absolute(name, job->zone, fqdn, sizeof(fqdn)) == 0 &&
+		    strcmp(fqdn, base->update->name) == 0) {
+			data = pc_json_str(rec, "data");
+			break;
+		}
+		id[0] = '\0';
+	}
+	if (id[0] != '\0') {
+		if (data != NULL && strcmp(data, base->addr) == 0) {
+			pc_job_note(base, "%s %s already %s (record %s)", base->rtype,
+			            base->update->name, base->addr, id);
+			json_decref(root);
+			next_family(base);
+			return;
+		}
+		json_decref(root);
+		write_record(job, id);
+		return;
+	}
+	next = json_object_get(json_object_get(json_object_get(root, "links"), "pages"), "next");
+	next_url = json_is_string(next) ? json_string_value(next) : NULL;
+	if (next_url != NULL) {
+		/* The token goes only where it was configured to go. */
+		if (strncmp(next_url, job->inst->conf.api_url, strlen(job->inst->conf.api_url)) ||
+		    ++job->pages > 1000) {
+			json_decref(root);
+			bad_reply(job, "links.pages.next under the configured api_url", NULL);
+			return;
+		}
+		snprintf(err, sizeof(err), "%s", next_url);
+		json_decref(root);
+		list_records(job, err);
+		return;
+	}
+	json_decref(root);
+	write_record(job, NULL);
+}
+
+static void list_records(do_job_t *job, const char *url)
+{
+	char first[1024], name[512];
+
+	if (url == NULL) {
+		pc_url_escape(job->base.update->name, name, sizeof(name));
+		snprintf(first, sizeof(first), "%s/v2/domains/%s/records?type=%s&name=%s&per_page=200",
+		         job->inst->conf.api_url, job->zone, job->base.rtype, name);
+		url = first;
+		job->pages = 0;
+	}
+	send(job, "GET", url, NULL, on_records);
+}
+
+static void zone_found(do_job_t *job, const char *zone)
+{
+	snprintf(job->zone, sizeof(job->zone), "%s", zone);
+	list_records(job, NULL);
+}
+
+/* GET /v2/domains/<candidate>: 200 is the zone, 404 means ask the parent. */
+static void on_domain(pc_job_t *base, const ddns_http_response_t *res)
+{
+	do_job_t *job = (do_job_t *)base;
+	const char *cand = pc_zone_candidate(base->update->name, job->zone_try);
+	char err[256];
+	json_t *root;
+	const char *name;
+
+	if (res->status == 404) {
+		job->zone_try++;
+		find_zone(job);
+		return;
+	}
+	if (res->status != 200) {
+		fail_status(job, res, "finding the zone of");
+		return;
+	}
+	root = pc_json_parse(res, err, sizeof(err));
+	name = pc_json_str(json_object_get(root, "domain"), "name");
+	if (name == NULL || strcasecmp(name, cand) != 0) {
+		json_decref(root);
+		bad_reply(job, "{\"domain\": {\"name\": ...}} naming the domain asked for",
+		          root ? NULL : err);
+		return;
+	}
+	json_decref(root);
+	pc_zones_put(&job->inst->zones, base->update->name, cand, NULL);
+	zone_found(job, cand);
+}
+
+static void find_zone(do_job_t *job)
+{
+	const char *cand = pc_zone_candidate(job->base.update->name, job->zone_try);
+	char url[1024];
+
+	if (cand == NULL) {
+		pc_job_finish(&job->base, DDNS_ENOTFOUND, "no domain in this DigitalOcean account "
+		              "holds %s (set zone = \"...\" if it is there)", job->base.update->name);
+		return;
+	}
+	snprintf(url, sizeof(url), "%s/v2/domains/%s", job->inst->conf.api_url, cand);
+	send(job, "GET", url, NULL, on_domain);
+}
+
+static void next_family(pc_job_t *base)
+{
+	do_job_t *job = (do_job_t *)base;
+	const pc_zone_entry_t *known;
+
+	if (!pc_job_next_family(base)) {
+		pc_job_finish(base, DDNS_OK, NULL);
+		return;
+	}
+	if (job->zone[0] != '\0') {
+		list_records(job, NULL);
+	} else if (job->inst->conf.zone != NULL) {
+		if (!pc_name_in_zone(base->update->name, job->inst->conf.zone)) {
+			pc_job_finish(base, DDNS_ECONFIG, "%s is not in the configured zone %s",
+			              base->update->name, job->inst->conf.zone);
+			return;
+		}
+		zone_found(job, job->inst->conf.zone);
+	} else if ((known = pc_zones_find(&job->inst->zones, base->update->name)) != NULL) {
+		zone_found(job, known->zone);
+	} else {
+		job->zone_try = 0;
+		find_zone(job);
+	}
+}
+
+static void release(pc_job_t *base)
+{
+	free(base);
+}
+
+int do_update_start(do_instance_t *inst, ddns_update_t *update)
+{
+	do_job_t *job = calloc(1, sizeof(*job));
+	int rc;
+
+	if (job == NULL)
+		return -ENOMEM;
+	pc_job_init(&job->base, inst->host, inst->ctx, update, "digitalocean", &do_policy,
+	            release);
+	job->inst = inst;
+	rc = pc_job_start(&job->base, next_family);
+	if (rc < 0)
+		free(job);
+	return rc;
+}

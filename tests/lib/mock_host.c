@@ -1,0 +1,579 @@
+/*
+ * The mock host: ddnsd's host services for one plugin, on a private loop
+ * with the daemon's real HTTP client, plus the python mock APIs' launcher.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <curl/curl.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "http_client.h"
+#include "mock_host.h"
+
+#define MH_MAX_OPTIONS 16
+
+typedef struct mh_option {
+	char *name;
+	ddns_opt_type_t type;
+	char *str;
+	int64_t num;
+} mh_option_t;
+
+struct ddns_ctx {
+	mock_host_t *mh;
+};
+
+struct mock_host {
+	struct ddns_ctx ctx;
+	ddns_host_t host;
+	uv_loop_t loop;
+	http_client_t *http;
+	void *dl;
+	const ddns_plugin_t *plugin;
+	mh_option_t options[MH_MAX_OPTIONS];
+	size_t n_options;
+	char error[1024];
+	char *logs;
+	size_t logs_len;
+
+	/* The update in progress. */
+	unsigned done_calls;
+	int result;
+	char message[2048];
+};
+
+struct ddns_timer {
+	uv_timer_t handle;
+	ddns_timer_cb cb;
+	void *arg;
+};
+
+static uint64_t mh_now_ms(void)
+{
+	return uv_hrtime() / 1000000u;
+}
+
+static void mh_log(ddns_ctx_t *ctx, ddns_log_level_t level, const char *fmt, ...)
+{
+	mock_host_t *mh = ctx->mh;
+	char line[2048];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	fprintf(stderr, "[plugin log %d] %s\n", (int)level, line);
+	char *grown = realloc(mh->logs, mh->logs_len + strlen(line) + 2);
+	if (grown == NULL)
+		return;
+	mh->logs = grown;
+	mh->logs_len += (size_t)sprintf(mh->logs + mh->logs_len, "%s\n", line);
+}
+
+static const char *mh_instance_name(ddns_ctx_t *ctx)
+{
+	return "test";
+}
+
+static mh_option_t *find_option(mock_host_t *mh, const char *name)
+{
+	for (size_t i = 0; i < mh->n_options; i++)
+		if (strcmp(mh->options[i].name, name) == 0)
+			return &mh->options[i];
+	return NULL;
+}
+
+static int mh_conf_string(ddns_ctx_t *ctx, const char *name, const char **out)
+{
+	mh_option_t *o = find_option(ctx->mh, name);
+
+	if (o == NULL)
+		return -ENOENT;
+	if (o->type != DDNS_OPT_STRING)
+		return -EINVAL;
+	*out = o->str;
+	return 0;
+}
+
+static int mh_conf_int(ddns_ctx_t *ctx, const char *name, int64_t *out)
+{
+	mh_option_t *o = find_option(ctx->mh, name);
+
+	if (o == NULL)
+		return -ENOENT;
+	if (o->type != DDNS_OPT_INT)
+		return -EINVAL;
+	*out = o->num;
+	return 0;
+}
+
+static int mh_conf_bool(ddns_ctx_t *ctx, const char *name, int *out)
+{
+	mh_option_t *o = find_option(ctx->mh, name);
+
+	if (o == NULL)
+		return -ENOENT;
+	if (o->type != DDNS_OPT_BOOL)
+		return -EINVAL;
+	*out = o->num != 0;
+	return 0;
+}
+
+static int mh_conf_list_count(ddns_ctx_t *ctx, const char *name)
+{
+	mh_option_t *o = find_option(ctx->mh, name);
+
+	return o != NULL && o->type == DDNS_OPT_STRING ? 1 : 0;
+}
+
+static const char *mh_conf_list_item(ddns_ctx_t *ctx, const char *name, int i)
+{
+	mh_option_t *o = find_option(ctx->mh, name);
+
+	return o != NULL && o->type == DDNS_OPT_STRING && i == 0 ? o->str : NULL;
+}
+
+static void mh_conf_error(ddns_ctx_t *ctx, const char *option, const char *fmt, ...)
+{
+	mock_host_t *mh = ctx->mh;
+	int n = snprintf(mh->error, sizeof(mh->error), "%s: ", option ? option : "(instance)");
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(mh->error + n, sizeof(mh->error) - (size_t)n, fmt, ap);
+	va_end(ap);
+}
+
+static int mh_http_request(ddns_ctx_t *ctx, const ddns_http_request_t *req, ddns_http_cb cb,
+                           void *arg, ddns_http_t **out)
+{
+	return http_client_request(ctx->mh->http, req, cb, arg, out);
+}
+
+static void timer_free_cb(uv_handle_t *h)
+{
+	free(h->data);
+}
+
+static void timer_fire_cb(uv_timer_t *t)
+{
+	ddns_timer_t *timer = t->data;
+
+	timer->cb(timer->arg);
+	uv_close((uv_handle_t *)&timer->handle, timer_free_cb);
+}
+
+static int mh_timer_start(ddns_ctx_t *ctx, uint64_t ms, ddns_timer_cb cb, void *arg,
+                          ddns_timer_t **out)
+{
+	ddns_timer_t *timer = calloc(1, sizeof(*timer));
+
+	if (timer == NULL)
+		return -ENOMEM;
+	timer->cb = cb;
+	timer->arg = arg;
+	timer->handle.data = timer;
+	uv_timer_init(&ctx->mh->loop, &timer->handle);
+	uv_timer_start(&timer->handle, timer_fire_cb, ms, 0);
+	if (out != NULL)
+		*out = timer;
+	return 0;
+}
+
+static void mh_timer_stop(ddns_timer_t *timer)
+{
+	uv_timer_stop(&timer->handle);
+	uv_close((uv_handle_t *)&timer->handle, timer_free_cb);
+}
+
+static int mh_records_foreach(ddns_ctx_t *ctx, ddns_record_cb cb, void *arg)
+{
+	return 0;
+}
+
+/* One update run by mock_host_update(). */
+typedef struct mh_update {
+	ddns_update_t u; /* first: update_done finds the host from it */
+	mock_host_t *mh;
+	void *instance;
+	bool gave_up;
+} mh_update_t;
+
+static void mh_update_done(ddns_update_t *update, int result, const char *message)
+{
+	mh_update_t *up = (mh_update_t *)update;
+
+	up->mh->done_calls++;
+	up->mh->result = result;
+	snprintf(up->mh->message, sizeof(up->mh->message), "%s", message ? message : "");
+}
+
+int mock_host_new(mock_host_t **out)
+{
+	mock_host_t *mh = calloc(1, sizeof(*mh));
+	int rc;
+
+	if (mh == NULL)
+		return -ENOMEM;
+	mh->ctx.mh = mh;
+	mh->host = (ddns_host_t){
+		.abi = DDNS_HOST_ABI,
+		.size = sizeof(ddns_host_t),
+		.log = mh_log,
+		.now_ms = mh_now_ms,
+		.instance_name = mh_instance_name,
+		.conf_string = mh_conf_string,
+		.conf_int = mh_conf_int,
+		.conf_bool = mh_conf_bool,
+		.conf_list_count = mh_conf_list_count,
+		.conf_list_item = mh_conf_list_item,
+		.conf_error = mh_conf_error,
+		.http_request = mh_http_request,
+		.http_cancel = http_client_cancel,
+		.timer_start = mh_timer_start,
+		.timer_stop = mh_timer_stop,
+		.records_foreach = mh_records_foreach,
+		.update_done = mh_update_done,
+	};
+	rc = uv_loop_init(&mh->loop);
+	if (rc == 0)
+		rc = http_client_new(&mh->loop, &mh->http);
+	if (rc < 0) {
+		free(mh);
+		return rc;
+	}
+	*out = mh;
+	return 0;
+}
+
+static void clear_options(mock_host_t *mh)
+{
+	for (size_t i = 0; i < mh->n_options; i++) {
+		free(mh->options[i].name);
+		free(mh->options[i].str);
+	}
+	mh->n_options = 0;
+}
+
+int mock_host_free(mock_host_t *mh)
+{
+	int rc;
+
+	http_client_free(mh->http);
+	uv_run(&mh->loop, UV_RUN_DEFAULT);
+	rc = uv_loop_close(&mh->loop);
+	clear_options(mh);
+	if (mh->dl)
+		dlclose(mh->dl);
+	free(mh->logs);
+	free(mh);
+	return rc;
+}
+
+const ddns_plugin_t *mock_host_load(mock_host_t *mh, const char *name)
+{
+	const char *dir = getenv("DDNS_TEST_PLUGIN_DIR");
+	char path[4096];
+	const ddns_plugin_t *p;
+
+	snprintf(path, sizeof(path), "%s/%s.so", dir ? dir : "plugins/.libs", name);
+	mh->dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	if (mh->dl == NULL) {
+		fprintf(stderr, "mock_host: %s\n", dlerror());
+		return NULL;
+	}
+	p = dlsym(mh->dl, DDNS_PLUGIN_SYMBOL);
+	if (p == NULL || p->abi != DDNS_PLUGIN_ABI || p->size != sizeof(ddns_plugin_t)) {
+		fprintf(stderr, "mock_host: %s: bad or missing descriptor\n", path);
+		return NULL;
+	}
+	mh->plugin = p;
+	return p;
+}
+
+static mh_option_t *new_option(mock_host_t *mh, const char *name, ddns_opt_type_t type)
+{
+	mh_option_t *o = find_option(mh, name);
+
+	if (o == NULL) {
+		assert_true(mh->n_options < MH_MAX_OPTIONS);
+		o = &mh->options[mh->n_options++];
+		o->name = strdup(name);
+	}
+	free(o->str);
+	o->str = NULL;
+	o->type = type;
+	return o;
+}
+
+void mock_host_set(mock_host_t *mh, const char *name, const char *value)
+{
+	new_option(mh, name, DDNS_OPT_STRING)->str = strdup(value);
+}
+
+void mock_host_set_int(mock_host_t *mh, const char *name, int64_t value)
+{
+	new_option(mh, name, DDNS_OPT_INT)->num = value;
+}
+
+void mock_host_set_bool(mock_host_t *mh, const char *name, bool value)
+{
+	new_option(mh, name, DDNS_OPT_BOOL)->num = value;
+}
+
+/* What ddnsd's plugin_check_options() does before create(). */
+static int check_options(mock_host_t *mh)
+{
+	const ddns_option_t *d;
+
+	for (size_t i = 0; i < mh->n_options; i++) {
+		const mh_option_t *o = &mh->options[i];
+		for (d = mh->plugin->options; d->name && strcmp(d->name, o->name); d++)
+			;
+		if (d->name == NULL) {
+			snprintf(mh->error, sizeof(mh->error), "%s: unknown option", o->name);
+			return DDNS_ECONFIG;
+		}
+		if (d->flags & DDNS_OPT_REJECTED) {
+			snprintf(mh->error, sizeof(mh->error), "%s: %s", o->name, d->help);
+			return DDNS_ECONFIG;
+		}
+		if (d->type != o->type && !(d->type == DDNS_OPT_LIST && o->type == DDNS_OPT_STRING)) {
+			snprintf(mh->error, sizeof(mh->error), "%s: wrong type", o->name);
+			return DDNS_ECONFIG;
+		}
+	}
+	for (d = mh->plugin->options; d->name; d++) {
+		if ((d->flags & DDNS_OPT_REQUIRED) && find_option(mh, d->name) == NULL) {
+			snprintf(mh->error, sizeof(mh->error), "%s: required", d->name);
+			return DDNS_ECONFIG;
+		}
+	}
+	return 0;
+}
+
+int mock_host_create(mock_host_t *mh, void **instance)
+{
+	int rc;
+
+	mh->error[0] = '\0';
+	rc = check_options(mh);
+	if (rc == 0)
+		rc = mh->plugin->create(&mh->ctx, &mh->host, instance);
+	return rc;
+}
+
+int mock_host_create_unchecked(mock_host_t *mh, void **instance)
+{
+	mh->error[0] = '\0';
+	return mh->plugin->create(&mh->ctx, &mh->host, instance);
+}
+
+void mock_host_destroy(mock_host_t *mh, void *instance)
+{
+	mh->plugin->destroy(instance);
+	/* Let handles the plugin closed finish closing. */
+	uv_run(&mh->loop, UV_RUN_NOWAIT);
+}
+
+const char *mock_host_error(const mock_host_t *mh)
+{
+	return mh->error;
+}
+
+const char *mock_host_logs(const mock_host_t *mh)
+{
+	return mh->logs ? mh->logs : "";
+}
+
+static void deadline_cb(uv_timer_t *t)
+{
+	mh_update_t *up = t->data;
+
+	up->gave_up = true;
+	if (up->mh->plugin->cancel != NULL && up->mh->done_calls == 0)
+		up->mh->plugin->cancel(up->instance, &up->u);
+}
+
+static void close_nop(uv_handle_t *h)
+{
+}
+
+int mock_host_update(mock_host_t *mh, void *instance, const char *name, const char *ipv4,
+                     const char *ipv6, uint32_t timeout_ms, char *msg, size_t msglen)
+{
+	mh_update_t up = {
+		.u = { .name = name, .ipv4 = ipv4, .ipv6 = ipv6,
+		       .deadline_ms = mh_now_ms() + timeout_ms },
+		.mh = mh,
+		.instance = instance,
+	};
+	uv_timer_t deadline;
+	uint64_t guard = mh_now_ms() + timeout_ms + 15000;
+	int rc;
+
+	mh->done_calls = 0;
+	mh->message[0] = '\0';
+	rc = mh->plugin->update(instance, &up.u);
+	if (rc < 0) {
+		snprintf(msg, msglen, "update() refused: %d", rc);
+		return rc;
+	}
+	assert_int_equal(mh->done_calls, 0); /* never from inside update() */
+	uv_timer_init(&mh->loop, &deadline);
+	deadline.data = &up;
+	uv_timer_start(&deadline, deadline_cb, timeout_ms, 0);
+	while (mh->done_calls == 0 && mh_now_ms() < guard)
+		uv_run(&mh->loop, UV_RUN_ONCE);
+	uv_close((uv_handle_t *)&deadline, close_nop);
+	uv_run(&mh->loop, UV_RUN_NOWAIT);
+	if (mh->done_calls != 1)
+		fail_msg("update_done called %u times for %s", mh->done_calls, name);
+	snprintf(msg, msglen, "%s", mh->message);
+	fprintf(stderr, "[update %s] %d: %s\n", name, mh->result, mh->message);
+	return up.gave_up ? DDNS_ETIMEOUT : mh->result;
+}
+
+/* ---- the mock provider APIs --------------------------------------------- */
+
+int mock_api_start(mock_api_t *api, const char *script)
+{
+	const char *top = getenv("top_srcdir");
+	char path[4096], line[128];
+	struct pollfd pfd;
+	size_t got = 0;
+	int fds[2];
+
+	snprintf(path, sizeof(path), "%s/tests/plugins/providers/%s", top ? top : ".", script);
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return -errno;
+	api->pid = fork();
+	if (api->pid < 0)
+		return -errno;
+	if (api->pid == 0) {
+		/* The mock dies with the test, even if the test crashes. */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		dup2(fds[1], STDOUT_FILENO);
+		execlp("python3", "python3", path, "--port", "0", (char *)NULL);
+		_exit(127);
+	}
+	close(fds[1]);
+	pfd = (struct pollfd){ .fd = fds[0], .events = POLLIN };
+	while (got < sizeof(line) - 1 && poll(&pfd, 1, 15000) > 0) {
+		ssize_t n = read(fds[0], line + got, 1);
+		if (n <= 0 || line[got] == '\n')
+			break;
+		got++;
+	}
+	close(fds[0]);
+	line[got] = '\0';
+	if (sscanf(line, "PORT %d", &api->port) != 1) {
+		fprintf(stderr, "mock_api: %s did not start (said \"%s\")\n", path, line);
+		mock_api_stop(api);
+		return -EIO;
+	}
+	snprintf(api->url, sizeof(api->url), "http://127.0.0.1:%d", api->port);
+	return 0;
+}
+
+void mock_api_stop(mock_api_t *api)
+{
+	if (api->pid > 0) {
+		kill(api->pid, SIGTERM);
+		waitpid(api->pid, NULL, 0);
+		api->pid = 0;
+	}
+}
+
+typedef struct body_buf {
+	char *data;
+	size_t len;
+} body_buf_t;
+
+static size_t collect(char *p, size_t size, size_t n, void *arg)
+{
+	body_buf_t *b = arg;
+	char *grown = realloc(b->data, b->len + size * n + 1);
+
+	if (grown == NULL)
+		return 0;
+	b->data = grown;
+	memcpy(b->data + b->len, p, size * n);
+	b->len += size * n;
+	b->data[b->len] = '\0';
+	return size * n;
+}
+
+static long mock_api_call(const mock_api_t *api, const char *path, const char *post,
+                          body_buf_t *out)
+{
+	CURL *c = curl_easy_init();
+	char url[256];
+	long status = 0;
+
+	snprintf(url, sizeof(url), "%s%s", api->url, path);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	if (post != NULL)
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, post);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, out);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
+	if (curl_easy_perform(c) == CURLE_OK)
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_cleanup(c);
+	return status;
+}
+
+long mock_api_control(const mock_api_t *api, const char *json)
+{
+	body_buf_t b = { 0 };
+	long status = mock_api_call(api, "/_control", json, &b);
+
+	if (status != 200)
+		fprintf(stderr, "mock_api: control %s -> %ld %s\n", json, status, b.data ? b.data : "");
+	free(b.data);
+	return status;
+}
+
+json_t *mock_api_get(const mock_api_t *api, const char *path)
+{
+	body_buf_t b = { 0 };
+	json_t *j = NULL;
+
+	if (mock_api_call(api, path, NULL, &b) == 200 && b.data)
+		j = json_loads(b.data, 0, NULL);
+	free(b.data);
+	return j;
+}
+
+size_t mock_api_count(const mock_api_t *api, const char *method, const char *path_part)
+{
+	json_t *all = mock_api_get(api, "/_requests"), *r;
+	size_t i, n = 0;
+
+	json_array_foreach(all, i, r) {
+		const char *m = json_string_value(json_object_get(r, "method"));
+		const char *p = json_string_value(json_object_get(r, "path"));
+		if ((method == NULL || (m && strcmp(m, method) == 0)) &&
+		    (path_part == NULL || (p && strstr(p, path_part))))
+			n++;
+	}
+	json_decref(all);
+	return n;
+}

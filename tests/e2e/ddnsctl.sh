@@ -1,6 +1,7 @@
 #!/bin/bash
-# ddnsctl on its own: every command, exit codes, error lines, what lands in
-# the sqlite file (hashes, never keys), config-owned records, lock sharing.
+# ddnsctl: every command, exit codes, error lines, what lands in the sqlite
+# file (hashes, never keys), config-owned records, lock sharing, and then the
+# same file under a running ddnsd (changes served without a restart).
 . "$top_srcdir/tests/lib/e2e.sh"
 : "${DDNSCTL:?DDNSCTL must point at the ddnsctl binary}"
 
@@ -222,5 +223,63 @@ ctl -d "$DB" add h.example.com -p demo
 expect_eq "add while locked: waits and succeeds" "$RC" 0
 wait "$LOCKER"
 expect_eq "lock holder committed too" "$(sql "SELECT last_seen FROM records WHERE name = 'b.example.com'")" 1
+
+# --- while ddnsd runs on the same file ---------------------------------------
+# ddnsd reconciles the config's records into the store; ddnsctl changes are
+# served without a restart (ddnsd watches sqlite's data_version).
+mkdir -p "$E2E_DIR/live"
+LCONF=$E2E_DIR/live/ddns.conf
+E2E_HTTP_PORT=$(e2e_free_port)
+cat >"$LCONF" <<EOF
+http = { listen = [ "127.0.0.1:$E2E_HTTP_PORT" ]; };
+database = "ddns.sqlite";
+plugin_dir = "$DDNS_TEST_PLUGIN_DIR";
+auth_fail_delay_ms = 50;
+providers = { demo = { plugin = "dummy"; }; };
+records = (
+  { domain = "conf.example.com"; provider = "demo";
+    key_hash = "$(e2e_key_hash conf-key-0123456789)"; }
+);
+EOF
+URL=http://127.0.0.1:$E2E_HTTP_PORT/dynamicdns/update
+# status NAME KEY IP: the HTTP status of one update
+status() { curl -s -o /dev/null -w '%{http_code}' "$URL/$1/" --data "key=$2&ip=$3"; }
+# wait_status WANT NAME KEY IP: poll (bounded, ~10 s) until the status is WANT
+wait_status() {
+	local want=$1 got i
+	shift
+	for i in $(seq 1 100); do
+		got=$(status "$@")
+		[ "$got" = "$want" ] && return 0
+		sleep 0.1
+	done
+	echo "# last status $got, wanted $want" >&2
+	return 1
+}
+if e2e_start_ddnsd "$LCONF"; then
+	ctl -c "$LCONF" show conf.example.com
+	check "live: ddnsd reconciled the config record" grep -qE '^source: +ddns\.conf$' "$E2E_DIR/out"
+	ctl -c "$LCONF" rm conf.example.com
+	expect_eq "live: config record not removable" "$RC" 1
+	ctl -c "$LCONF" add live.example.com -p demo
+	expect_eq "live: add while ddnsd runs" "$RC" 0
+	LKEY=$(printf '%s\n' "$OUT" | sed -n 's/^key: //p')
+	check "live: the new record is served without restart" \
+		wait_status 200 live.example.com "$LKEY" 192.0.2.44
+	ctl -c "$LCONF" history live.example.com
+	check "live: history shows the applied update" \
+		grep -qE 'live\.example\.com  ipv4  - -> 192\.0\.2\.44  client 127\.0\.0\.1  applied' "$E2E_DIR/out"
+	ctl -c "$LCONF" show live.example.com
+	check "live: the address is in the store" grep -qE '^ipv4: +192\.0\.2\.44$' "$E2E_DIR/out"
+	ctl -c "$LCONF" rotate-key live.example.com
+	NLKEY=$(printf '%s\n' "$OUT" | sed -n 's/^key: //p')
+	check "live: the rotated key works" wait_status 200 live.example.com "$NLKEY" 192.0.2.45
+	expect_eq "live: the old key is refused" "$(status live.example.com "$LKEY" 192.0.2.46)" 403
+	ctl -c "$LCONF" rm live.example.com
+	check "live: a removed record is refused" wait_status 403 live.example.com "$NLKEY" 192.0.2.47
+	check "live: ddnsd stops cleanly" e2e_stop_ddnsd
+else
+	check "live: ddnsd started" false
+fi
 
 e2e_finish

@@ -27,9 +27,16 @@ int ctl_name(const char *in, char *out);
 /** Format Unix time @p t as ISO 8601 UTC into @p buf (32 bytes); "-" for 0. */
 void ctl_time(int64_t t, char *buf);
 
-/** `list`, `show NAME`, `history [NAME] [-n N]`: see ddnsctl_show.c. */
+/** `list`, `show`, `history`: see ddnsctl_show.c.  Each gets argv from the
+ *  command's name on and returns an exit code. */
 int ctl_cmd_list(ctl_t *c, int argc, char **argv);
 int ctl_cmd_show(ctl_t *c, int argc, char **argv);
 int ctl_cmd_history(ctl_t *c, int argc, char **argv);
+
+/** `add`, `rm`, `rotate-key`, `genkey`: see ddnsctl_edit.c. */
+int ctl_cmd_add(ctl_t *c, int argc, char **argv);
+int ctl_cmd_rm(ctl_t *c, int argc, char **argv);
+int ctl_cmd_rotate(ctl_t *c, int argc, char **argv);
+int ctl_cmd_genkey(int argc, char **argv);
 
 #endif

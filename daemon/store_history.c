@@ -6,6 +6,9 @@
 
 #include "log.h"
 
+#define STORE_HISTORY_SELECT \
+	"SELECT id, time, name, family, old_ip, new_ip, client, result, message FROM history"
+
 static const char store_history_insert_sql[] =
 	"INSERT INTO history (time, name, family, old_ip, new_ip, client, result, message)"
 	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
@@ -40,11 +43,11 @@ int store_add_history(store_t *st, const store_history_t *h)
 int store_history_foreach(store_t *st, const char *name, int limit,
                           int (*cb)(const store_history_t *h, void *arg), void *arg)
 {
-	/* id breaks ties between rows of the same second: newest first */
-	static const char sql[] =
-		"SELECT id, time, name, family, old_ip, new_ip, client, result, message"
-		" FROM history WHERE ?1 IS NULL OR name = ?1"
-		" ORDER BY time DESC, id DESC LIMIT ?2";
+	/* id breaks ties between rows of the same second: newest first.  Two
+	 * texts, so that the one for a name walks the (name, time) index. */
+	const char *sql = name != NULL
+		? STORE_HISTORY_SELECT " WHERE name = ?1 ORDER BY time DESC, id DESC LIMIT ?2"
+		: STORE_HISTORY_SELECT " ORDER BY time DESC, id DESC LIMIT ?2";
 	sqlite3_stmt *s = NULL;
 	int rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
 	if (rc != SQLITE_OK)

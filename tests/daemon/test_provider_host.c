@@ -1,0 +1,216 @@
+/* The host services table as a plugin sees it, through the hostcheck test
+ * module: records_foreach over a real store, an fd watch, HTTP through the
+ * host's curl client to a real libmicrohttpd server, and reclaiming the
+ * timer and request a leaky plugin leaves behind at destroy. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <microhttpd.h>
+#include "conf.h"
+#include "provider.h"
+
+static char dir[256];
+static char conf_path[300], db_path[300];
+static conf_t *conf;
+static store_t *store;
+static struct MHD_Daemon *mhd;
+static atomic_bool stopping;
+static uv_loop_t loop;
+static provider_env_t env;
+
+static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const char *url,
+                               const char *method, const char *version,
+                               const char *data, size_t *data_size, void **con_cls)
+{
+	(void)cls;
+	(void)method;
+	(void)version;
+	(void)data;
+	(void)data_size;
+	(void)con_cls;
+	char body[128];
+	if (strcmp(url, "/slow") == 0) {
+		for (int i = 0; i < 100 && !atomic_load(&stopping); i++)
+			usleep(50000);
+	}
+	const char *xt = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Test");
+	int n = snprintf(body, sizeof(body), "hello %s", xt != NULL ? xt : "-");
+	struct MHD_Response *r = MHD_create_response_from_buffer((size_t)n, body,
+	                                                         MHD_RESPMEM_MUST_COPY);
+	enum MHD_Result ret = MHD_queue_response(conn, MHD_HTTP_OK, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static void add_record(const char *name, const char *provider, const char *lan4,
+                       const char *ip6)
+{
+	store_record_t rec = { .source = STORE_SRC_CTL };
+	snprintf(rec.name, sizeof(rec.name), "%s", name);
+	snprintf(rec.provider, sizeof(rec.provider), "%s", provider);
+	snprintf(rec.key_hash, sizeof(rec.key_hash), "sha256:%064d", 0);
+	snprintf(rec.lan_ipv4, sizeof(rec.lan_ipv4), "%s", lan4);
+	snprintf(rec.ipv6, sizeof(rec.ipv6), "%s", ip6);
+	assert_int_equal(store_record_add(store, &rec), 0);
+}
+
+static int group_setup(void **state)
+{
+	(void)state;
+	mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION,
+	                       0, NULL, NULL, handler, NULL, MHD_OPTION_END);
+	assert_non_null(mhd);
+	unsigned port = MHD_get_daemon_info(mhd, MHD_DAEMON_INFO_BIND_PORT)->port;
+
+	snprintf(dir, sizeof(dir), "/tmp/ddns-test-phost.XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	snprintf(conf_path, sizeof(conf_path), "%s/ddns.conf", dir);
+	snprintf(db_path, sizeof(db_path), "%s/ddns.sqlite", dir);
+	FILE *f = fopen(conf_path, "w");
+	assert_non_null(f);
+	fprintf(f, "http = { listen = \"127.0.0.1:1\"; }; database = \"ddns.sqlite\";\n"
+	        "providers = {\n"
+	        "  hc = { plugin = \"%s/hostcheck.so\"; url = \"http://127.0.0.1:%u/hello\"; };\n"
+	        "  quiet = { plugin = \"%s/hostcheck.so\"; };\n"
+	        "  leaky = { plugin = \"%s/hostcheck.so\"; leak = true;\n"
+	        "            url = \"http://127.0.0.1:%u/slow\"; };\n"
+	        "};\n", TEST_MODULE_DIR, port, TEST_MODULE_DIR, TEST_MODULE_DIR, port);
+	fclose(f);
+	char err[512] = "";
+	assert_int_equal(conf_load(conf_path, NULL, &conf, err, sizeof(err)), 0);
+	assert_int_equal(store_open(db_path, &store), 0);
+	add_record("a.example.com", "hc", "192.168.1.5", "");
+	add_record("b.example.com", "hc", "", "2001:db8::1");
+	add_record("c.example.com", "other", "", "");
+	return 0;
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	atomic_store(&stopping, true);
+	MHD_stop_daemon(mhd);
+	store_close(store);
+	conf_free(conf);
+	char cmd[300];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+	return 0;
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	assert_int_equal(uv_loop_init(&loop), 0);
+	env = (provider_env_t){ .loop = &loop, .store = store };
+	assert_int_equal(http_client_new(&loop, &env.http), 0);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	http_client_free(env.http);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	assert_int_equal(uv_loop_close(&loop), 0);
+	return 0;
+}
+
+typedef struct outcome {
+	int calls, result;
+	char message[512];
+} outcome_t;
+
+static void done_cb(int result, const char *message, void *arg)
+{
+	outcome_t *o = arg;
+	o->calls++;
+	o->result = result;
+	snprintf(o->message, sizeof(o->message), "%s", message != NULL ? message : "");
+}
+
+static provider_t *make(const char *name)
+{
+	provider_t *p = NULL;
+	char err[512] = "";
+	int rc = provider_create(&env, conf, conf_find_provider(conf, name), &p, err, sizeof(err));
+	if (rc != 0)
+		print_error("%s\n", err);
+	assert_int_equal(rc, 0);
+	return p;
+}
+
+static void run_update(provider_t *p, outcome_t *o)
+{
+	provider_change_t c = { .name = "a.example.com", .ipv4 = "203.0.113.9",
+	                        .timeout_ms = 10000 };
+	assert_int_equal(provider_update(p, &c, done_cb, o), 0);
+	uint64_t until = uv_now(&loop) + 15000;
+	while (o->calls == 0 && uv_now(&loop) < until)
+		uv_run(&loop, UV_RUN_ONCE);
+	assert_int_equal(o->calls, 1);
+}
+
+static void test_services(void **state)
+{
+	(void)state;
+	provider_t *p = make("hc");
+	outcome_t o = { 0 };
+	run_update(p, &o);
+	assert_int_equal(o.result, 0);
+	assert_string_equal(o.message, "hc records: a.example.com/192.168.1.5/(null) "
+	                    "b.example.com/(null)/2001:db8::1; http 200 hello hostcheck");
+	provider_unref(p);
+
+	/* an instance that owns no records sees none */
+	p = make("quiet");
+	outcome_t q = { 0 };
+	run_update(p, &q);
+	assert_string_equal(q.message, "quiet records:");
+	provider_unref(p);
+}
+
+/* hostcheck with leak = true leaves a 1 h timer and a request to a slow
+ * endpoint at destroy: the host stops both, says so, and the loop closes. */
+static void test_reclaims_leaks(void **state)
+{
+	(void)state;
+	char log_path[320];
+	snprintf(log_path, sizeof(log_path), "%s/stderr.log", dir);
+	int fd = open(log_path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	int saved = dup(STDERR_FILENO);
+	dup2(fd, STDERR_FILENO);
+	provider_t *p = make("leaky");
+	for (int i = 0; i < 10; i++)
+		uv_run(&loop, UV_RUN_NOWAIT);
+	assert_int_equal(http_client_active(env.http), 1);
+	provider_unref(p);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	assert_int_equal(http_client_active(env.http), 0);
+	char buf[4096] = "";
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+	close(fd);
+	assert_true(n > 0);
+	assert_non_null(strstr(buf, "provider leaky: plugin hostcheck left a timer running"));
+	assert_non_null(strstr(buf, "provider leaky: plugin hostcheck left an HTTP request running"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_services, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reclaims_leaks, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}

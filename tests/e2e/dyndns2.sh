@@ -1,0 +1,285 @@
+#!/bin/bash
+# dyndns2 end to end: the real ddnsd (dummy provider) driven by curl over
+# /nic/update and /nic/checkip: every reply code, multi-host requests, v4,
+# v6 and dual-stack updates, the source address, HTTP/1.0, POST, trusted
+# proxies, the seed's API and dyndns2 leaving the same store, and abuse
+# control (a name changed too often, a source failing authentication).
+. "$top_srcdir/tests/lib/e2e.sh"
+: "${DDNSCTL:?DDNSCTL must point at the ddnsctl binary}"
+
+e2e_init
+E2E_HTTP_PORT=$(e2e_free_port)
+PORT=$E2E_HTTP_PORT
+DB=$E2E_DIR/ddns.sqlite
+CONF=$E2E_DIR/ddns.conf
+BASE=http://127.0.0.1:$PORT
+
+KA=KeyForAaaaaaaaaaaaaaaaaaaaaaaaa1
+KB=KeyForBbbbbbbbbbbbbbbbbbbbbbbbb2
+KM=KeyForMultiiiiiiiiiiiiiiiiiiiii3
+KS=KeyForSeedvsdyndns2sssssssssss4
+
+# IPv6 on loopback, if this machine has it, for the v6 source address.
+HAVE_V6=0
+if python3 -c 'import socket; s = socket.socket(socket.AF_INET6); s.bind(("::1", '"$PORT"'))' 2>/dev/null; then
+	HAVE_V6=1
+fi
+
+# write_conf MAX_CHANGES CHANGE_BLOCK_S MAX_AUTH_FAILURES AUTH_BLOCK_S
+write_conf() {
+	local listen="\"127.0.0.1:$PORT\""
+	[ "$HAVE_V6" = 1 ] && listen="$listen, \"[::1]:$PORT\""
+	cat >"$CONF" <<EOF
+http = { listen = [ $listen ]; trusted_proxies = [ "127.0.0.2/32" ]; };
+database = "$DB";
+plugin_dir = "$DDNS_TEST_PLUGIN_DIR";
+log_level = "debug";
+auth_fail_delay_ms = 100;
+abuse = {
+  max_changes = $1; change_window_s = 60; change_block_s = $2;
+  max_auth_failures = $3; auth_window_s = 60; auth_block_s = $4;
+};
+providers = { demo = { plugin = "dummy"; fail_names = [ "fail.example.com" ]; }; };
+records = (
+  { domain = "a.example.com"; provider = "demo"; key_hash = "$(e2e_key_hash $KA)"; },
+  { domain = "b.example.com"; provider = "demo"; key_hash = "$(e2e_key_hash $KB)"; },
+  { domain = "m1.example.com"; provider = "demo"; key_hash = "$(e2e_key_hash $KM)"; },
+  { domain = "m2.example.com"; provider = "demo"; key_hash = "$(e2e_key_hash $KM)"; },
+  { domain = "fail.example.com"; provider = "demo"; key_hash = "$(e2e_key_hash $KM)"; },
+  { domain = "s.example.com"; provider = "demo"; key_hash = "$(e2e_key_hash $KS)"; },
+  { domain = "d.example.com"; provider = "demo"; key_hash = "$(e2e_key_hash $KS)"; }
+);
+EOF
+}
+
+# nic CRED QUERY [CURL ARGS...]: GET /nic/update; body in $BODY, status in $CODE
+nic() {
+	local cred=$1 query=$2
+	shift 2
+	CODE=$(curl -sS -o "$E2E_DIR/body" -D "$E2E_DIR/headers" -w '%{http_code}' \
+		-u "$cred" "$@" "$BASE/nic/update?$query")
+	BODY=$(cat "$E2E_DIR/body")
+}
+show() { "$DDNSCTL" -c "$CONF" show "$1" | sed -n "s/^$2: *//p"; }
+sql() { sqlite3 -batch "$DB" "$@"; }
+read_json() { curl -sS "$BASE/dynamicdns/read/$1/"; }
+json_field() { python3 -c 'import json,sys; print(json.load(sys.stdin).get(sys.argv[1], ""))' "$1"; }
+
+write_conf 1000 60 1000 60
+e2e_start_ddnsd "$CONF" || { e2e_finish; exit 1; }
+
+# --- credentials -------------------------------------------------------------
+CODE=$(curl -sS -o "$E2E_DIR/body" -D "$E2E_DIR/headers" -w '%{http_code}' \
+	"$BASE/nic/update?hostname=a.example.com&myip=203.0.113.7")
+expect_eq "no credentials: 401" "$CODE" 401
+expect_eq "no credentials: body badauth" "$(cat "$E2E_DIR/body")" "badauth"
+check "no credentials: WWW-Authenticate Basic realm" \
+	grep -qi '^WWW-Authenticate: Basic realm="ddnsd"' "$E2E_DIR/headers"
+CODE=$(curl -sS -o "$E2E_DIR/body" -w '%{http_code}' -H 'Authorization: Bearer x' \
+	"$BASE/nic/update?hostname=a.example.com")
+expect_eq "another auth scheme: 401" "$CODE" 401
+
+# --- v4, v6 and dual-stack; the other family survives ----------------------------
+nic "a.example.com:$KA" "hostname=a.example.com&myip=203.0.113.7"
+expect_eq "v4 update: 200" "$CODE" 200
+expect_eq "v4 update: good" "$BODY" "good 203.0.113.7"
+check "reply is text/plain" grep -qi '^Content-Type: text/plain' "$E2E_DIR/headers"
+nic "a.example.com:$KA" "hostname=a.example.com&myip=203.0.113.7"
+expect_eq "same address again: nochg" "$BODY" "nochg 203.0.113.7"
+nic "a.example.com:$KA" "hostname=a.example.com&myip=2001:DB8::7&system=dyndns&wildcard=NOCHG&mx=&backmx=NO&offline=NO"
+expect_eq "v6 update (unknown parameters ignored): good, canonical" "$BODY" "good 2001:db8::7"
+expect_eq "v6 update: A survives (store)" "$(show a.example.com ipv4)" "203.0.113.7"
+expect_eq "v6 update: AAAA set (store)" "$(show a.example.com ipv6)" "2001:db8::7"
+expect_eq "v6 update: read API ip" "$(read_json a.example.com | json_field ip)" "203.0.113.7"
+expect_eq "v6 update: read API ipv6" "$(read_json a.example.com | json_field ipv6)" "2001:db8::7"
+nic "anything:$KA" "hostname=a.example.com&myip=203.0.113.8"
+expect_eq "v4 update, any user name: good" "$BODY" "good 203.0.113.8"
+expect_eq "v4 update: AAAA survives" "$(show a.example.com ipv6)" "2001:db8::7"
+nic "a.example.com:$KA" "hostname=a.example.com&myip=203.0.113.9,2001:db8::9"
+expect_eq "dual-stack myip list: both reported" "$BODY" "good 203.0.113.9,2001:db8::9"
+expect_eq "dual-stack: A" "$(show a.example.com ipv4)" "203.0.113.9"
+expect_eq "dual-stack: AAAA" "$(show a.example.com ipv6)" "2001:db8::9"
+nic "a.example.com:$KA" "hostname=a.example.com&myip=203.0.113.9&myipv6=2001:db8::10"
+expect_eq "myip + myipv6: good (one family changed)" "$BODY" "good 203.0.113.9,2001:db8::10"
+nic "a.example.com:$KA" "hostname=a.example.com&myip=203.0.113.9,2001:db8::10"
+expect_eq "dual-stack again: nochg with both" "$BODY" "nochg 203.0.113.9,2001:db8::10"
+expect_eq "history: one applied row per family changed" \
+	"$(sql "SELECT family || ' ' || old_ip || '>' || new_ip FROM history WHERE name = 'a.example.com' AND result = 'applied' ORDER BY id")" \
+	"$(printf '%s\n' 'ipv4 >203.0.113.7' 'ipv6 >2001:db8::7' 'ipv4 203.0.113.7>203.0.113.8' \
+		'ipv4 203.0.113.8>203.0.113.9' 'ipv6 2001:db8::7>2001:db8::9' 'ipv6 2001:db8::9>2001:db8::10')"
+
+# --- the source address ---------------------------------------------------------
+nic "b.example.com:$KB" "hostname=b.example.com"
+expect_eq "absent myip: the source address" "$BODY" "good 127.0.0.1"
+nic "b.example.com:$KB" "hostname=b.example.com&myip="
+expect_eq "empty myip: the source address" "$BODY" "nochg 127.0.0.1"
+nic "b.example.com:$KB" "hostname=b.example.com" -H 'X-Forwarded-For: 198.51.100.99'
+expect_eq "X-Forwarded-For from an untrusted peer: ignored" "$BODY" "nochg 127.0.0.1"
+nic "b.example.com:$KB" "hostname=b.example.com" --interface 127.0.0.2 \
+	-H 'X-Forwarded-For: 198.51.100.23'
+expect_eq "X-Forwarded-For from a trusted proxy: its client" "$BODY" "good 198.51.100.23"
+if [ "$HAVE_V6" = 1 ]; then
+	CODE=$(curl -sS -o "$E2E_DIR/body" -w '%{http_code}' -u "b.example.com:$KB" \
+		"http://[::1]:$PORT/nic/update?hostname=b.example.com")
+	expect_eq "absent myip over IPv6: the v6 source address" "$(cat "$E2E_DIR/body")" "good ::1"
+	expect_eq "v6 source: A survives" "$(show b.example.com ipv4)" "198.51.100.23"
+	expect_eq "v6 source: AAAA is ::1" "$(show b.example.com ipv6)" "::1"
+	expect_eq "checkip over IPv6" "$(curl -sS "http://[::1]:$PORT/nic/checkip")" \
+		"<html><head><title>Current IP Check</title></head><body>Current IP Address: ::1</body></html>"
+else
+	echo "# no IPv6 on loopback: v6 source address not tested"
+fi
+expect_eq "history: the client is recorded" \
+	"$(sql "SELECT client FROM history WHERE name = 'b.example.com' AND new_ip = '198.51.100.23'")" \
+	"198.51.100.23"
+
+# --- HTTP/1.0 and POST ----------------------------------------------------------
+nic "b.example.com:$KB" "hostname=b.example.com&myip=192.0.2.10" -0
+expect_eq "HTTP/1.0: 200" "$CODE" 200
+expect_eq "HTTP/1.0: good" "$BODY" "good 192.0.2.10"
+check "HTTP/1.0: a length and a close, no chunks" bash -c \
+	'grep -qi "^Content-Length: 16" "$1" && grep -qi "^Connection: close" "$1" &&
+	 ! grep -qi "^Transfer-Encoding" "$1"' _ "$E2E_DIR/headers"
+# A bare HTTP/1.0 request without Host, as the oldest clients send it.
+raw10() {
+	exec 3<>"/dev/tcp/127.0.0.1/$PORT"
+	printf 'GET /nic/update?hostname=b.example.com&myip=192.0.2.12 HTTP/1.0\r\nAuthorization: Basic %s\r\n\r\n' \
+		"$(printf '%s' "b.example.com:$KB" | base64 -w0)" >&3
+	timeout 10 cat <&3 | tr -d '\r'
+	exec 3<&-
+}
+RAW=$(raw10)
+expect_eq "raw HTTP/1.0 without Host: status line" "$(printf '%s\n' "$RAW" | head -n1)" "HTTP/1.1 200 OK"
+expect_eq "raw HTTP/1.0 without Host: good" "$(printf '%s\n' "$RAW" | tail -n1)" "good 192.0.2.12"
+BODY=$(curl -sS -u "b.example.com:$KB" --data 'hostname=b.example.com&myip=192.0.2.11' \
+	"$BASE/nic/update")
+expect_eq "POST form: good" "$BODY" "good 192.0.2.11"
+CODE=$(curl -sS -o "$E2E_DIR/body" -w '%{http_code}' -X PUT -u "b.example.com:$KB" \
+	"$BASE/nic/update?hostname=b.example.com")
+expect_eq "PUT: 405" "$CODE" 405
+expect_eq "PUT: badagent" "$(cat "$E2E_DIR/body")" "badagent"
+
+# --- wrong keys never tell which names exist --------------------------------------
+nic "a.example.com:WrongKeyWrongKeyWrongKey" "hostname=a.example.com&myip=192.0.2.1"
+expect_eq "wrong key: badauth" "$BODY" "badauth"
+nic "nothere.example.com:WrongKeyWrongKeyWrongKey" "hostname=nothere.example.com&myip=192.0.2.1"
+expect_eq "unknown name, wrong key: badauth (not nohost)" "$BODY" "badauth"
+nic "a.example.com:$KA" "hostname=b.example.com&myip=192.0.2.1"
+expect_eq "credentials of one host used on another: badauth" "$BODY" "badauth"
+expect_eq "...and b is untouched" "$(show b.example.com ipv4)" "192.0.2.11"
+nic "a.example.com:$KA" "hostname=nothere.example.com&myip=192.0.2.1"
+expect_eq "unknown name, caller proven by its user name and key: nohost" "$BODY" "nohost"
+nic "someone:$KA" "hostname=nothere.example.com&myip=192.0.2.1"
+expect_eq "unknown name, key proves nothing: badauth" "$BODY" "badauth"
+
+# --- notfqdn, numhost, badip, dnserr ------------------------------------------------
+nic "a.example.com:$KA" "hostname=localhost&myip=192.0.2.1"
+expect_eq "one-label name: notfqdn" "$BODY" "notfqdn"
+nic "a.example.com:$KA" "myip=192.0.2.1"
+expect_eq "no hostname: notfqdn" "$BODY" "notfqdn"
+HOSTS=$(seq -f 'h%g.example.com' -s, 1 21)
+nic "a.example.com:$KA" "hostname=$HOSTS&myip=192.0.2.1"
+expect_eq "21 names: numhost" "$BODY" "numhost"
+nic "a.example.com:$KA" "hostname=a.example.com&myip=192.0.2.300"
+expect_eq "bad myip: 400" "$CODE" 400
+expect_eq "bad myip: says why" "$BODY" 'badip myip: "192.0.2.300" is not an IPv4 or IPv6 address'
+nic "a.example.com:$KA" "hostname=a.example.com&myip=192.0.2.1,192.0.2.2"
+expect_eq "two IPv4 in myip: 400" "$CODE" 400
+nic "fail.example.com:$KM" "hostname=fail.example.com&myip=192.0.2.1"
+expect_eq "provider failure: dnserr" "$BODY" "dnserr"
+expect_eq "provider failure: not recorded as applied" "$(show fail.example.com ipv4)" "-"
+check "provider failure: in the history" \
+	bash -c '"$1" -c "$2" history fail.example.com | grep -q failed' _ "$DDNSCTL" "$CONF"
+
+# --- multi-host with mixed results, in request order ---------------------------------
+nic "m1.example.com:$KM" "hostname=m1.example.com,m2.example.com,localhost,fail.example.com,a.example.com,nothere.example.com&myip=198.51.100.1"
+expect_eq "mixed multi-host: one line each, in order" "$BODY" \
+	"$(printf '%s\n' 'good 198.51.100.1' 'good 198.51.100.1' notfqdn dnserr badauth nohost)"
+expect_eq "mixed multi-host: m2 set" "$(show m2.example.com ipv4)" "198.51.100.1"
+expect_eq "mixed multi-host: a untouched" "$(show a.example.com ipv4)" "203.0.113.9"
+HOSTS=$(seq -f 'h%g.example.com' -s, 1 18)
+nic "m1.example.com:$KM" "hostname=m1.example.com,$HOSTS,m2.example.com&myip=198.51.100.2,2001:db8::2"
+expect_eq "20 names: 20 lines" "$(printf '%s\n' "$BODY" | wc -l)" 20
+expect_eq "20 names: first and last updated dual-stack" \
+	"$(printf '%s\n' "$BODY" | sed -n '1p;20p' | tr '\n' ' ')" \
+	"good 198.51.100.2,2001:db8::2 good 198.51.100.2,2001:db8::2 "
+
+# --- checkip -----------------------------------------------------------------------
+expect_eq "checkip" "$(curl -sS "$BASE/nic/checkip")" \
+	"<html><head><title>Current IP Check</title></head><body>Current IP Address: 127.0.0.1</body></html>"
+expect_eq "checkip, untrusted X-Forwarded-For ignored" \
+	"$(curl -sS -H 'X-Forwarded-For: 203.0.113.200' "$BASE/nic/checkip")" \
+	"<html><head><title>Current IP Check</title></head><body>Current IP Address: 127.0.0.1</body></html>"
+expect_eq "checkip through a trusted proxy" \
+	"$(curl -sS --interface 127.0.0.2 -H 'X-Forwarded-For: 10.1.1.1, 203.0.113.200' "$BASE/nic/checkip")" \
+	"<html><head><title>Current IP Check</title></head><body>Current IP Address: 203.0.113.200</body></html>"
+expect_eq "checkip over HTTP/1.0" "$(curl -sS -0 "$BASE/nic/checkip" | grep -o 'Current IP Address: [0-9.]*')" \
+	"Current IP Address: 127.0.0.1"
+
+# --- the seed's API and dyndns2 leave the same store ---------------------------------
+seed() { curl -sS -o /dev/null -w '%{http_code}' --data "key=$KS&ip=$1" "$BASE/dynamicdns/update/s.example.com/"; }
+dd2() { nic "d.example.com:$KS" "hostname=d.example.com&myip=$1"; echo "$CODE"; }
+for ip in 203.0.113.50 2001:db8::50 203.0.113.51 203.0.113.51 2001:db8::51; do
+	expect_eq "seed API update $ip" "$(seed $ip)" 200
+	expect_eq "dyndns2 update $ip" "$(dd2 $ip)" 200
+done
+expect_eq "same record state (addresses, provider, source, LAN)" \
+	"$(sql "SELECT provider, ipv4, ipv6, lan_ipv4, lan_ipv6, source, last_change > 0 FROM records WHERE name = 's.example.com'")" \
+	"$(sql "SELECT provider, ipv4, ipv6, lan_ipv4, lan_ipv6, source, last_change > 0 FROM records WHERE name = 'd.example.com'")"
+expect_eq "same history" \
+	"$(sql "SELECT family, old_ip, new_ip, client, result FROM history WHERE name = 's.example.com' ORDER BY id")" \
+	"$(sql "SELECT family, old_ip, new_ip, client, result FROM history WHERE name = 'd.example.com' ORDER BY id")"
+expect_eq "same ddnsctl show (but name and key)" \
+	"$("$DDNSCTL" -c "$CONF" show s.example.com | grep -v -e '^name:' -e '^key hash:' -e '^last')" \
+	"$("$DDNSCTL" -c "$CONF" show d.example.com | grep -v -e '^name:' -e '^key hash:' -e '^last')"
+expect_eq "and the state is what was sent" "$(show d.example.com ipv4) $(show d.example.com ipv6)" \
+	"203.0.113.51 2001:db8::51"
+
+check "ddnsd stops cleanly" e2e_stop_ddnsd
+
+# --- abuse control: small limits --------------------------------------------------------
+# 3 changes of a name per 60 s, then 3 s of abuse; 3 failed authentications
+# per source per 60 s, then 3 s refused.
+write_conf 3 3 3 3
+e2e_start_ddnsd "$CONF" || { e2e_finish; exit 1; }
+for i in 1 2 3; do
+	nic "a.example.com:$KA" "hostname=a.example.com&myip=192.0.2.10$i"
+	expect_eq "change $i of 3: good" "$BODY" "good 192.0.2.10$i"
+done
+nic "a.example.com:$KA" "hostname=a.example.com&myip=192.0.2.104"
+expect_eq "a 4th change within the window: abuse" "$BODY" "abuse"
+expect_eq "abuse: the address is not changed" "$(show a.example.com ipv4)" "192.0.2.103"
+nic "a.example.com:$KA" "hostname=a.example.com&myip=192.0.2.103"
+expect_eq "abuse: the unchanged address (cron) still gets nochg" "$BODY" "nochg 192.0.2.103"
+check "abuse: in the history" \
+	bash -c '"$1" -c "$2" history a.example.com | grep -q "192.0.2.104.*abuse"' _ "$DDNSCTL" "$CONF"
+for i in $(seq 1 100); do
+	nic "a.example.com:$KA" "hostname=a.example.com&myip=192.0.2.104"
+	[ "$BODY" = "abuse" ] || break
+	sleep 0.1
+done
+expect_eq "abuse is lifted after the block time" "$BODY" "good 192.0.2.104"
+
+# a source failing authentication (through the trusted proxy, so it has its own address)
+bad() { nic "$1" "hostname=b.example.com&myip=192.0.2.50" --interface 127.0.0.2 -H 'X-Forwarded-For: 198.51.100.66'; }
+for i in 1 2 3; do
+	bad "b.example.com:WrongKeyWrongKeyWrongKey"
+	expect_eq "failed authentication $i of 3: badauth" "$BODY" "badauth"
+done
+bad "b.example.com:$KB"
+expect_eq "the source is refused now, even with the right key" "$BODY" "abuse"
+expect_eq "refused: nothing changed" "$(show b.example.com ipv4)" "192.0.2.11"
+nic "b.example.com:$KB" "hostname=b.example.com&myip=192.0.2.51"
+expect_eq "other sources are not refused" "$BODY" "good 192.0.2.51"
+check "refused source: in the history with its address" \
+	bash -c '"$1" -c "$2" history b.example.com | grep -q "client 198.51.100.66.*abuse"' _ "$DDNSCTL" "$CONF"
+for i in $(seq 1 100); do
+	bad "b.example.com:$KB"
+	[ "$BODY" = "abuse" ] || break
+	sleep 0.1
+done
+expect_eq "the source is served again after the block time" "$BODY" "good 192.0.2.50"
+check "abuse logged" grep -q "198.51.100.66.*refused" "$E2E_DIR/ddnsd.log"
+
+check "ddnsd stops cleanly" e2e_stop_ddnsd
+e2e_finish

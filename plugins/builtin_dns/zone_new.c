@@ -105,7 +105,11 @@ static int ns_add_glue(dns_db_t *db, dns_zone_t *z, const char *name,
 	if (g == NULL)
 		return -ENOMEM;
 	z->glue = g;
-	g[z->n_glue++] = (struct dns_node *)dns_db_node(db, text_to_name(name, buf));
+	dns_node_t *n = (dns_node_t *)dns_db_node(db, text_to_name(name, buf));
+	g[z->n_glue++] = n;
+	/* Glue lives as long as the NS it serves, and is not a host record. */
+	n->a.ttl = n->aaaa.ttl = db->conf.soa_ttl;
+	db->n_records--;
 	return 0;
 }
 

@@ -1,0 +1,180 @@
+/**
+ * @file server.c
+ * @brief builtin_dns: bind the listen addresses, run UDP on the loop or on
+ * worker threads, hand TCP to tcp.c.
+ */
+#include "server_priv.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+/* Batches per loop wakeup: bounded so HTTP and TCP are served meanwhile. */
+#define UDP_LOOP_ROUNDS 8
+
+static void udp_ready(int fd, unsigned events, void *arg)
+{
+	dns_listener_t *l = arg;
+	int ret = dns_udp_drain(l->srv->udp, fd, l->srv->ref, UDP_LOOP_ROUNDS);
+	if (ret < 0 && ret != -ECONNREFUSED)
+		SRV_LOG(l->srv, DDNS_LOG_WARNING, "udp %s: %s", l->name, strerror(-ret));
+}
+
+static void *worker_main(void *arg)
+{
+	dns_worker_t *w = arg;
+	dns_server_t *s = w->srv;
+	struct pollfd pfd[w->n_fds + 1];
+	for (size_t i = 0; i < w->n_fds; i++)
+		pfd[i] = (struct pollfd){ .fd = w->fds[i], .events = POLLIN };
+	pfd[w->n_fds] = (struct pollfd){ .fd = s->stop_fd, .events = POLLIN };
+	for (;;) {
+		if (poll(pfd, w->n_fds + 1, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			s->conf.host->log(s->conf.ctx, DDNS_LOG_ERR, "udp worker: poll: %s",
+			                  strerror(errno));
+			break;
+		}
+		if (pfd[w->n_fds].revents)
+			break;
+		for (size_t i = 0; i < w->n_fds; i++)
+			if (pfd[i].revents)
+				dns_udp_drain(w->udp, w->fds[i], s->ref, 64);
+	}
+	return NULL;
+}
+
+static int listener_add(dns_server_t *s, int fd, int type, const char *name)
+{
+	dns_listener_t *l = &s->ls[s->n_ls++];
+	*l = (dns_listener_t){ .srv = s, .fd = fd, .type = type };
+	snprintf(l->name, sizeof(l->name), "%s", name);
+	return s->conf.host->fd_watch(s->conf.ctx, fd, DDNS_FD_READ,
+	                              type == SOCK_DGRAM ? udp_ready : dns_tcp_accept, l,
+	                              &l->watch);
+}
+
+static int workers_start(dns_server_t *s, const struct sockaddr_storage *addrs,
+                         const socklen_t *lens)
+{
+	s->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	s->workers = calloc(s->conf.udp_threads, sizeof(*s->workers));
+	if (s->stop_fd < 0 || s->workers == NULL)
+		return -ENOMEM;
+	for (size_t t = 0; t < s->conf.udp_threads; t++) {
+		dns_worker_t *w = &s->workers[s->n_workers++];
+		w->srv = s;
+		w->fds = malloc(s->conf.n_listen * sizeof(int));
+		if (w->fds == NULL || dns_udp_new(&w->udp) != 0)
+			return -ENOMEM;
+		for (size_t i = 0; i < s->conf.n_listen; i++) {
+			int fd = dns_socket_open(&addrs[i], lens[i], SOCK_DGRAM, true);
+			if (fd < 0) {
+				SRV_LOG(s, DDNS_LOG_ERR, "udp %s: %s", s->conf.listen[i], strerror(-fd));
+				return fd;
+			}
+			w->fds[w->n_fds++] = fd;
+		}
+	}
+	for (size_t t = 0; t < s->n_workers; t++) {
+		int ret = pthread_create(&s->workers[t].thread, NULL, worker_main, &s->workers[t]);
+		if (ret != 0)
+			return -ret;
+		s->workers[t].started = true;
+	}
+	return 0;
+}
+
+static void workers_stop(dns_server_t *s)
+{
+	if (s->stop_fd >= 0) {
+		uint64_t one = 1;
+		if (write(s->stop_fd, &one, sizeof(one)) != sizeof(one))
+			SRV_LOG(s, DDNS_LOG_ERR, "udp workers: cannot signal the stop");
+	}
+	for (size_t t = 0; t < s->n_workers; t++) {
+		dns_worker_t *w = &s->workers[t];
+		if (w->started)
+			pthread_join(w->thread, NULL);
+		for (size_t i = 0; i < w->n_fds; i++)
+			close(w->fds[i]);
+		free(w->fds);
+		dns_udp_free(w->udp);
+	}
+	free(s->workers);
+	if (s->stop_fd >= 0)
+		close(s->stop_fd);
+}
+
+int dns_server_start(const dns_server_conf_t *conf, dns_dbref_t *ref, dns_server_t **out)
+{
+	int ret = -ENOMEM;
+	struct sockaddr_storage *addrs = calloc(conf->n_listen + 1, sizeof(*addrs));
+	socklen_t *lens = calloc(conf->n_listen + 1, sizeof(*lens));
+	dns_server_t *s = calloc(1, sizeof(*s));
+	if (s == NULL || addrs == NULL || lens == NULL)
+		goto fail;
+	s->conf = *conf;
+	s->ref = ref;
+	s->stop_fd = -1;
+	s->ls = calloc(2 * conf->n_listen + 1, sizeof(*s->ls));
+	if (s->ls == NULL || dns_udp_new(&s->udp) != 0 || dns_answerer_new(&s->tcp_ans) != 0)
+		goto fail;
+	for (size_t i = 0; i < conf->n_listen; i++) {
+		if (dns_listen_parse(conf->listen[i], &addrs[i], &lens[i]) != 0) {
+			SRV_LOG(s, DDNS_LOG_ERR, "listen \"%s\": not an address[:port]",
+			        conf->listen[i]);
+			ret = -EINVAL;
+			goto fail;
+		}
+		static const int types[] = { SOCK_STREAM, SOCK_DGRAM };
+		for (size_t t = 0; t < 2; t++) {
+			if (types[t] == SOCK_DGRAM && conf->udp_threads > 0)
+				continue; /* the workers bind their own */
+			int fd = dns_socket_open(&addrs[i], lens[i], types[t], false);
+			if (fd < 0) {
+				SRV_LOG(s, DDNS_LOG_ERR, "%s %s: %s", t ? "udp" : "tcp",
+				        conf->listen[i], strerror(-fd));
+				ret = fd;
+				goto fail;
+			}
+			ret = listener_add(s, fd, types[t], conf->listen[i]);
+			if (ret != 0) {
+				SRV_LOG(s, DDNS_LOG_ERR, "%s: cannot watch its socket", conf->listen[i]);
+				goto fail;
+			}
+		}
+	}
+	if (conf->udp_threads > 0 && (ret = workers_start(s, addrs, lens)) != 0)
+		goto fail;
+	free(addrs);
+	free(lens);
+	*out = s;
+	return 0;
+fail:
+	free(addrs);
+	free(lens);
+	dns_server_stop(s);
+	return ret;
+}
+
+void dns_server_stop(dns_server_t *s)
+{
+	if (s == NULL)
+		return;
+	workers_stop(s);
+	dns_tcp_close_all(s);
+	for (size_t i = 0; i < s->n_ls; i++) {
+		s->conf.host->fd_unwatch(s->ls[i].watch);
+		close(s->ls[i].fd);
+	}
+	free(s->ls);
+	dns_udp_free(s->udp);
+	dns_answerer_free(s->tcp_ans);
+	free(s);
+}

@@ -1,0 +1,76 @@
+/**
+ * @file server.h
+ * @brief builtin_dns: the UDP and TCP listeners that feed dns_answer().
+ *
+ * UDP is read in batches (recvmmsg/sendmmsg), on the host's loop or, with
+ * udp_threads > 0, on worker threads that each own an SO_REUSEPORT socket
+ * per address (owned and joined by dns_server_stop()).  TCP (RFC 7766:
+ * 2-byte length framing, pipelining, a connection limit, idle timeout)
+ * runs on the loop.  Readers take the db's read lock; the loop thread
+ * takes the write lock to change it.
+ */
+#ifndef DDNS_BUILTIN_DNS_SERVER_H
+#define DDNS_BUILTIN_DNS_SERVER_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <sys/socket.h>
+#include <ddns/plugin.h>
+#include "zone.h"
+
+/** The db shared by the loop and the UDP workers. */
+typedef struct dns_dbref {
+	pthread_rwlock_t lock; /**< read: answering; write: changing or swapping db */
+	dns_db_t *db;          /**< owned by the plugin instance */
+} dns_dbref_t;
+
+/** What the server needs.  Strings are borrowed for the server's life. */
+typedef struct dns_server_conf {
+	const ddns_host_t *host;
+	ddns_ctx_t *ctx;
+	const char *const *listen; /**< "addr", "addr:port", "[v6]:port" */
+	size_t n_listen;
+	unsigned tcp_clients;      /**< most TCP connections at once */
+	unsigned tcp_idle_ms;      /**< close a silent TCP connection after this */
+	unsigned udp_threads;      /**< 0: UDP on the loop */
+} dns_server_conf_t;
+
+typedef struct dns_server dns_server_t;
+
+/**
+ * Bind every listen address (UDP and TCP) and start serving @p ref.
+ * Returns 0 and *out, or a negative errno with one log line naming the
+ * address that failed (nothing stays open then).
+ */
+int dns_server_start(const dns_server_conf_t *conf, dns_dbref_t *ref, dns_server_t **out);
+
+/** Stop: join the workers, close every socket and connection, free. */
+void dns_server_stop(dns_server_t *s);
+
+/**
+ * Parse "addr", "addr:port", "[v6]" or "[v6]:port" (port 53 when absent)
+ * into @p ss.  Returns 0 or -EINVAL.
+ */
+int dns_listen_parse(const char *text, struct sockaddr_storage *ss, socklen_t *len);
+
+/**
+ * Open a non-blocking socket of @p type (SOCK_DGRAM or SOCK_STREAM) bound to
+ * @p ss, SO_REUSEPORT when @p reuseport.  Returns the fd or a negative errno.
+ */
+int dns_socket_open(const struct sockaddr_storage *ss, socklen_t len, int type,
+                    bool reuseport);
+
+/** UDP batch state: buffers for one thread. */
+typedef struct dns_udp dns_udp_t;
+
+/** Make the batch buffers of one thread: 0 and *out, or -ENOMEM. */
+int dns_udp_new(dns_udp_t **out);
+/** Free them; NULL is fine. */
+void dns_udp_free(dns_udp_t *u);
+/**
+ * Answer what is queued on UDP socket @p fd, at most @p rounds batches.
+ * Returns 1 if more may be queued, 0 when drained, or a negative errno.
+ */
+int dns_udp_drain(dns_udp_t *u, int fd, dns_dbref_t *ref, int rounds);
+
+#endif

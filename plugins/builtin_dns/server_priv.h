@@ -1,0 +1,54 @@
+/**
+ * @file server_priv.h
+ * @brief builtin_dns: the server's insides, shared by server.c and tcp.c.
+ */
+#ifndef DDNS_BUILTIN_DNS_SERVER_PRIV_H
+#define DDNS_BUILTIN_DNS_SERVER_PRIV_H
+
+#include "answer.h"
+#include "server.h"
+
+typedef struct dns_tcp_conn dns_tcp_conn_t;
+
+/** One bound socket watched on the loop. */
+typedef struct dns_listener {
+	dns_server_t *srv;
+	int fd;
+	int type;               /**< SOCK_DGRAM or SOCK_STREAM */
+	char name[64];          /**< the listen item, for logs */
+	ddns_fd_watch_t *watch;
+} dns_listener_t;
+
+/** A UDP worker thread and its sockets (one per listen address). */
+typedef struct dns_worker {
+	dns_server_t *srv;
+	pthread_t thread;
+	bool started;
+	int *fds;
+	size_t n_fds;
+	dns_udp_t *udp;
+} dns_worker_t;
+
+struct dns_server {
+	dns_server_conf_t conf;
+	dns_dbref_t *ref;
+	dns_listener_t *ls;     /**< TCP listeners, and UDP ones without workers */
+	size_t n_ls;
+	dns_udp_t *udp;         /**< the loop's UDP buffers */
+	dns_answerer_t *tcp_ans; /**< the loop's TCP scratch */
+	dns_tcp_conn_t *conns;  /**< open TCP connections (a list) */
+	unsigned n_conns;
+	dns_worker_t *workers;
+	size_t n_workers;
+	int stop_fd;            /**< eventfd that wakes the workers to exit */
+};
+
+/** fd callback of a TCP listener: accept what is waiting. */
+void dns_tcp_accept(int fd, unsigned events, void *arg);
+/** Close every TCP connection. */
+void dns_tcp_close_all(dns_server_t *s);
+
+/** Log through the host. */
+#define SRV_LOG(s, level, ...) (s)->conf.host->log((s)->conf.ctx, (level), __VA_ARGS__)
+
+#endif

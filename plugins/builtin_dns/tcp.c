@@ -1,0 +1,213 @@
+/**
+ * @file tcp.c
+ * @brief builtin_dns: DNS over TCP (RFC 7766) on the host's loop.
+ *
+ * Each connection reads 2-byte-length framed queries (several may be
+ * pipelined), answers them in order, and writes the responses; while a
+ * response is not fully written it stops reading.  A connection silent for
+ * tcp_idle_ms, or one past tcp_clients, is closed.
+ */
+#include "server_priv.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define TCP_MSG_MAX 65535
+
+struct dns_tcp_conn {
+	dns_server_t *srv;
+	dns_tcp_conn_t *prev, *next;
+	int fd;
+	ddns_fd_watch_t *watch;
+	unsigned watching;      /* DDNS_FD_READ or DDNS_FD_WRITE */
+	ddns_timer_t *timer;
+	uint64_t last_ms;       /* last activity, for the idle timeout */
+	struct sockaddr_storage peer;
+	size_t in_len, out_len, out_off;
+	uint8_t in[2 + TCP_MSG_MAX];
+	uint8_t out[2 + TCP_MSG_MAX];
+};
+
+static void conn_io(int fd, unsigned events, void *arg);
+static void conn_idle(void *arg);
+
+static void conn_close(dns_tcp_conn_t *c)
+{
+	dns_server_t *s = c->srv;
+	const ddns_host_t *h = s->conf.host;
+	h->fd_unwatch(c->watch);
+	if (c->timer)
+		h->timer_stop(c->timer);
+	close(c->fd);
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		s->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	s->n_conns--;
+	free(c);
+}
+
+void dns_tcp_close_all(dns_server_t *s)
+{
+	while (s->conns)
+		conn_close(s->conns);
+}
+
+/* Watch for @p events only (reading and writing alternate). */
+static int conn_watch(dns_tcp_conn_t *c, unsigned events)
+{
+	const ddns_host_t *h = c->srv->conf.host;
+	if (c->watching == events)
+		return 0;
+	h->fd_unwatch(c->watch);
+	c->watch = NULL;
+	c->watching = 0;
+	int ret = h->fd_watch(c->srv->conf.ctx, c->fd, events, conn_io, c, &c->watch);
+	if (ret == 0)
+		c->watching = events;
+	return ret;
+}
+
+static int conn_arm_timer(dns_tcp_conn_t *c, uint64_t ms)
+{
+	return c->srv->conf.host->timer_start(c->srv->conf.ctx, ms, conn_idle, c, &c->timer);
+}
+
+static void conn_idle(void *arg)
+{
+	dns_tcp_conn_t *c = arg;
+	dns_server_t *s = c->srv;
+	uint64_t idle = s->conf.host->now_ms() - c->last_ms;
+	c->timer = NULL; /* fired: freed by the host */
+	if (idle >= s->conf.tcp_idle_ms || conn_arm_timer(c, s->conf.tcp_idle_ms - idle) != 0)
+		conn_close(c);
+}
+
+/* Write what is pending.  1: all written, 0: would block, <0: error. */
+static int conn_flush(dns_tcp_conn_t *c)
+{
+	while (c->out_off < c->out_len) {
+		ssize_t n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off,
+		                 MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return (errno == EAGAIN || errno == EWOULDBLOCK) ? 0 : -errno;
+		}
+		c->out_off += (size_t)n;
+	}
+	c->out_len = c->out_off = 0;
+	return 1;
+}
+
+/* Answer the complete queries buffered.  <0: close the connection. */
+static int conn_process(dns_tcp_conn_t *c)
+{
+	dns_server_t *s = c->srv;
+	while (c->out_len == 0 && c->in_len >= 2) {
+		size_t msg = knot_wire_read_u16(c->in);
+		if (c->in_len < 2 + msg)
+			return conn_watch(c, DDNS_FD_READ);
+		pthread_rwlock_rdlock(&s->ref->lock);
+		size_t len = dns_answer(s->tcp_ans, s->ref->db, c->in + 2, msg,
+		                        (struct sockaddr *)&c->peer, true, c->out + 2,
+		                        TCP_MSG_MAX);
+		pthread_rwlock_unlock(&s->ref->lock);
+		memmove(c->in, c->in + 2 + msg, c->in_len - 2 - msg);
+		c->in_len -= 2 + msg;
+		if (len == 0)
+			continue; /* not a query: nothing to say */
+		knot_wire_write_u16(c->out, (uint16_t)len);
+		c->out_len = 2 + len;
+		int ret = conn_flush(c);
+		if (ret < 0)
+			return ret;
+		if (ret == 0)
+			return conn_watch(c, DDNS_FD_WRITE);
+	}
+	return conn_watch(c, DDNS_FD_READ);
+}
+
+static void conn_io(int fd, unsigned events, void *arg)
+{
+	dns_tcp_conn_t *c = arg;
+	c->last_ms = c->srv->conf.host->now_ms();
+	if (c->out_len > 0) {
+		int ret = conn_flush(c);
+		if (ret < 0)
+			goto close;
+		if (ret == 0)
+			return;
+	}
+	if (c->watching == DDNS_FD_READ) {
+		ssize_t n = recv(fd, c->in + c->in_len, sizeof(c->in) - c->in_len, MSG_DONTWAIT);
+		if (n == 0)
+			goto close;
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+				return;
+			goto close;
+		}
+		c->in_len += (size_t)n;
+	}
+	if (conn_process(c) != 0)
+		goto close;
+	return;
+close:
+	conn_close(c);
+}
+
+static void conn_open(dns_server_t *s, int fd, const struct sockaddr_storage *peer)
+{
+	dns_tcp_conn_t *c = calloc(1, sizeof(*c));
+	if (c == NULL) {
+		SRV_LOG(s, DDNS_LOG_ERR, "tcp: out of memory for a connection");
+		close(fd);
+		return;
+	}
+	c->srv = s;
+	c->fd = fd;
+	c->peer = *peer;
+	c->last_ms = s->conf.host->now_ms();
+	c->next = s->conns;
+	if (s->conns)
+		s->conns->prev = c;
+	s->conns = c;
+	s->n_conns++;
+	if (conn_watch(c, DDNS_FD_READ) != 0 || conn_arm_timer(c, s->conf.tcp_idle_ms) != 0) {
+		SRV_LOG(s, DDNS_LOG_ERR, "tcp: cannot watch a new connection");
+		conn_close(c);
+	}
+}
+
+void dns_tcp_accept(int fd, unsigned events, void *arg)
+{
+	dns_listener_t *l = arg;
+	dns_server_t *s = l->srv;
+	for (int i = 0; i < 64; i++) {
+		struct sockaddr_storage peer;
+		socklen_t len = sizeof(peer);
+		int cfd = accept4(fd, (struct sockaddr *)&peer, &len,
+		                  SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (cfd < 0) {
+			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
+			    errno != ECONNABORTED)
+				SRV_LOG(s, DDNS_LOG_WARNING, "tcp %s: accept: %s", l->name,
+				        strerror(errno));
+			return;
+		}
+		if (s->n_conns >= s->conf.tcp_clients) {
+			/* Full: the client sees the close and tries again later. */
+			SRV_LOG(s, DDNS_LOG_DEBUG, "tcp %s: %u connections, refusing one more",
+			        l->name, s->n_conns);
+			close(cfd);
+			continue;
+		}
+		conn_open(s, cfd, &peer);
+	}
+}

@@ -1,0 +1,147 @@
+/**
+ * @file udp.c
+ * @brief builtin_dns: answer UDP queries in batches (recvmmsg/sendmmsg).
+ */
+#include "server.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "answer.h"
+
+#define UDP_BATCH 64
+/* Larger queries than this are not queries we answer (RFC 6891 payloads
+ * are for responses); they are dropped, truncated by the kernel. */
+#define UDP_RX_MAX 2048
+#define UDP_CTL_MAX CMSG_SPACE(sizeof(struct in6_pktinfo))
+
+struct dns_udp {
+	dns_answerer_t *ans;
+	struct mmsghdr rx[UDP_BATCH], tx[UDP_BATCH];
+	struct iovec riov[UDP_BATCH], tiov[UDP_BATCH];
+	struct sockaddr_storage peer[UDP_BATCH];
+	_Alignas(struct cmsghdr) uint8_t rctl[UDP_BATCH][UDP_CTL_MAX];
+	_Alignas(struct cmsghdr) uint8_t tctl[UDP_BATCH][UDP_CTL_MAX];
+	uint8_t rbuf[UDP_BATCH][UDP_RX_MAX];
+	uint8_t tbuf[UDP_BATCH][DNS_EDNS_PAYLOAD];
+};
+
+int dns_udp_new(dns_udp_t **out)
+{
+	dns_udp_t *u = calloc(1, sizeof(*u));
+	if (u == NULL)
+		return -ENOMEM;
+	if (dns_answerer_new(&u->ans) != 0) {
+		free(u);
+		return -ENOMEM;
+	}
+	for (int i = 0; i < UDP_BATCH; i++) {
+		u->riov[i] = (struct iovec){ u->rbuf[i], UDP_RX_MAX };
+		u->rx[i].msg_hdr.msg_iov = &u->riov[i];
+		u->rx[i].msg_hdr.msg_iovlen = 1;
+	}
+	*out = u;
+	return 0;
+}
+
+void dns_udp_free(dns_udp_t *u)
+{
+	if (u == NULL)
+		return;
+	dns_answerer_free(u->ans);
+	free(u);
+}
+
+/* Reply from the address the query came to (wildcard sockets only carry
+ * pktinfo); returns the control length for the reply. */
+static size_t reply_pktinfo(struct msghdr *rx, uint8_t *ctl)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(rx); c; c = CMSG_NXTHDR(rx, c)) {
+		struct cmsghdr *o = (struct cmsghdr *)ctl;
+		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+			struct in_pktinfo pi;
+			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+			pi.ipi_spec_dst = pi.ipi_addr;
+			pi.ipi_ifindex = 0;
+			o->cmsg_level = IPPROTO_IP;
+			o->cmsg_type = IP_PKTINFO;
+			o->cmsg_len = CMSG_LEN(sizeof(pi));
+			memcpy(CMSG_DATA(o), &pi, sizeof(pi));
+			return CMSG_SPACE(sizeof(pi));
+		}
+		if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
+			o->cmsg_level = IPPROTO_IPV6;
+			o->cmsg_type = IPV6_PKTINFO;
+			o->cmsg_len = CMSG_LEN(sizeof(struct in6_pktinfo));
+			memcpy(CMSG_DATA(o), CMSG_DATA(c), sizeof(struct in6_pktinfo));
+			return CMSG_SPACE(sizeof(struct in6_pktinfo));
+		}
+	}
+	return 0;
+}
+
+static void send_all(int fd, struct mmsghdr *tx, int n)
+{
+	int sent = 0;
+	while (sent < n) {
+		int r = sendmmsg(fd, tx + sent, (unsigned)(n - sent), MSG_DONTWAIT);
+		if (r > 0) {
+			sent += r;
+		} else if (r < 0 && errno == EINTR) {
+			continue;
+		} else {
+			/* A full socket buffer or an unreachable client: the client
+			 * retries; skip this one rather than spin. */
+			sent++;
+		}
+	}
+}
+
+int dns_udp_drain(dns_udp_t *u, int fd, dns_dbref_t *ref, int rounds)
+{
+	for (int round = 0; round < rounds; round++) {
+		for (int i = 0; i < UDP_BATCH; i++) {
+			struct msghdr *h = &u->rx[i].msg_hdr;
+			h->msg_name = &u->peer[i];
+			h->msg_namelen = sizeof(u->peer[i]);
+			h->msg_control = u->rctl[i];
+			h->msg_controllen = UDP_CTL_MAX;
+			h->msg_flags = 0;
+		}
+		int n = recvmmsg(fd, u->rx, UDP_BATCH, MSG_DONTWAIT, NULL);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return (errno == EAGAIN || errno == EWOULDBLOCK) ? 0 : -errno;
+		}
+		int m = 0;
+		pthread_rwlock_rdlock(&ref->lock);
+		for (int i = 0; i < n; i++) {
+			struct msghdr *h = &u->rx[i].msg_hdr;
+			if (h->msg_flags & MSG_TRUNC)
+				continue;
+			size_t len = dns_answer(u->ans, ref->db, u->rbuf[i], u->rx[i].msg_len,
+			                        (struct sockaddr *)&u->peer[i], false,
+			                        u->tbuf[m], DNS_EDNS_PAYLOAD);
+			if (len == 0)
+				continue;
+			struct msghdr *t = &u->tx[m].msg_hdr;
+			u->tiov[m] = (struct iovec){ u->tbuf[m], len };
+			t->msg_name = &u->peer[i];
+			t->msg_namelen = h->msg_namelen;
+			t->msg_iov = &u->tiov[m];
+			t->msg_iovlen = 1;
+			t->msg_controllen = reply_pktinfo(h, u->tctl[m]);
+			t->msg_control = t->msg_controllen ? u->tctl[m] : NULL;
+			t->msg_flags = 0;
+			m++;
+		}
+		pthread_rwlock_unlock(&ref->lock);
+		send_all(fd, u->tx, m);
+		if (n < UDP_BATCH)
+			return 0;
+	}
+	return 1;
+}

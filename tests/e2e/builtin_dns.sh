@@ -1,0 +1,268 @@
+#!/bin/bash
+# builtin_dns end to end: the real ddnsd serving a zone, asked by dig and
+# kdig over UDP and TCP, IPv4 and IPv6: every answer kind of issue 4, the
+# LAN answer, an update visible at once, EDNS sizes and truncation, and a
+# burst of garbage after which the server still answers.
+. "$top_srcdir/tests/lib/e2e.sh"
+
+e2e_init
+E2E_HTTP_PORT=$(e2e_free_port)
+DNS_PORT=$(e2e_free_udp_port)
+BASE=http://127.0.0.1:$E2E_HTTP_PORT
+CONF=$E2E_DIR/ddns.conf
+KA=KeyForAaaaaaaaaaaaaaaaaaaaaaaaaaa1
+KH=KeyForHomeeeeeeeeeeeeeeeeeeeeeee2
+KW=KeyForAwayyyyyyyyyyyyyyyyyyyyyyy3
+
+HAVE_V6=0
+if python3 -c 'import socket; s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM); s.bind(("::1", '"$DNS_PORT"'))' 2>/dev/null; then
+	HAVE_V6=1
+fi
+LISTEN="\"127.0.0.1:$DNS_PORT\""
+[ "$HAVE_V6" = 1 ] && LISTEN="$LISTEN, \"[::1]:$DNS_PORT\""
+
+# Thirty long NS names outside the zone make the NS answer ~2 kB: more than
+# a UDP answer may carry, so it is truncated over UDP and whole over TCP.
+NS="\"ns1.example.com=127.0.0.1,::1\""
+for i in $(seq -w 1 30); do
+	NS="$NS, \"ns-$i-with-a-long-label-that-will-not-compress.example.net\""
+done
+
+cat >"$CONF" <<EOF
+http = { listen = [ "127.0.0.1:$E2E_HTTP_PORT" ]; };
+database = "$E2E_DIR/ddns.sqlite";
+plugin_dir = "$DDNS_TEST_PLUGIN_DIR";
+log_level = "debug";
+auth_fail_delay_ms = 100;
+providers = {
+  home = { plugin = "builtin_dns"; listen = [ $LISTEN ];
+           zone = [ "example.com", "dyn.example.org" ]; ttl = 1;
+           ns = [ $NS ]; soa_contact = "hostmaster@example.com"; };
+};
+records = (
+  { domain = "a.example.com"; provider = "home"; key_hash = "$(e2e_key_hash $KA)";
+    lan_ip = "192.168.1.100"; },
+  { domain = "home.example.com"; provider = "home"; key_hash = "$(e2e_key_hash $KH)";
+    lan_ip = "192.168.1.10"; lan_ipv6 = "fd00::10"; },
+  { domain = "away.example.com"; provider = "home"; key_hash = "$(e2e_key_hash $KW)";
+    lan_ip = "192.168.1.20"; },
+  { domain = "x.y.dyn.example.org"; provider = "home"; key_hash = "$(e2e_key_hash $KW)"; },
+  { domain = "stray.example.net"; provider = "home"; key_hash = "$(e2e_key_hash $KW)"; }
+);
+EOF
+
+e2e_start_ddnsd "$CONF" || { e2e_finish; exit 1; }
+
+# update NAME KEY IP: the seed's API; prints the HTTP status.
+update() {
+	curl -sS -o "$E2E_DIR/body" -w '%{http_code}' \
+		"$BASE/dynamicdns/update/$1/" --data "key=$2&ip=$3"
+}
+# q SERVER ARGS...: dig without recursion, one try.
+q() {
+	local server=$1
+	shift
+	dig @"$server" -p "$DNS_PORT" +norec +time=3 +tries=2 "$@"
+}
+status() { q "$@" | sed -n 's/.*status: \([A-Z]*\),.*/\1/p'; }
+flags() { q "$@" | sed -n 's/^;; flags: \([a-z ]*\);.*/\1/p'; }
+short() { q "$@" +short | tr '\n' ' ' | sed 's/ $//'; }
+serial() { q 127.0.0.1 example.com SOA +short | awk '{print $3}'; }
+
+expect_eq "update a.example.com to 127.0.0.1" "$(update a.example.com $KA 127.0.0.1)" 200
+expect_eq "update home.example.com to 127.0.0.1" "$(update home.example.com $KH 127.0.0.1)" 200
+expect_eq "update away.example.com to 203.0.113.5" "$(update away.example.com $KW 203.0.113.5)" 200
+expect_eq "update home.example.com AAAA ::1" "$(update home.example.com $KH ::1)" 200
+expect_eq "update away.example.com AAAA" "$(update away.example.com $KW 2001:db8::5)" 200
+expect_eq "update x.y.dyn.example.org" "$(update x.y.dyn.example.org $KW 198.51.100.1)" 200
+
+# --- the seed's walkthrough ----------------------------------------------------
+OUT=$(dig @127.0.0.1 -p "$DNS_PORT" a.example.com.)
+check "seed walkthrough: NOERROR" grep -q 'status: NOERROR' <<<"$OUT"
+check "seed walkthrough: ANSWER SECTION with the LAN address" \
+	grep -Eq '^a\.example\.com\.[[:space:]]+1[[:space:]]+IN[[:space:]]+A[[:space:]]+192\.168\.1\.100$' <<<"$OUT"
+check "seed walkthrough: EDNS udp 1232" grep -q 'udp: 1232' <<<"$OUT"
+
+# --- LAN and WAN answers --------------------------------------------------------
+for proto in +notcp +tcp; do
+	expect_eq "LAN A from the record's WAN address ($proto)" \
+		"$(short 127.0.0.1 home.example.com A $proto)" 192.168.1.10
+	expect_eq "WAN A for a record whose WAN is elsewhere ($proto)" \
+		"$(short 127.0.0.1 away.example.com A $proto)" 203.0.113.5
+	expect_eq "WAN AAAA (no LAN v6) ($proto)" \
+		"$(short 127.0.0.1 away.example.com AAAA $proto)" 2001:db8::5
+	expect_eq "LAN AAAA from the record's IPv4 WAN ($proto)" \
+		"$(short 127.0.0.1 home.example.com AAAA $proto)" fd00::10
+done
+if [ "$HAVE_V6" = 1 ]; then
+	for proto in +notcp +tcp; do
+		expect_eq "IPv6: LAN A from the record's IPv6 WAN ::1 ($proto)" \
+			"$(short ::1 home.example.com A $proto)" 192.168.1.10
+		expect_eq "IPv6: LAN AAAA ($proto)" "$(short ::1 home.example.com AAAA $proto)" fd00::10
+		expect_eq "IPv6: WAN A ($proto)" "$(short ::1 away.example.com A $proto)" 203.0.113.5
+		expect_eq "IPv6: NXDOMAIN ($proto)" "$(status ::1 nope.example.com A $proto)" NXDOMAIN
+	done
+	check "kdig -6 TCP: AA flag and answer" \
+		bash -c "kdig @::1 -p $DNS_PORT +tcp away.example.com A | grep -q 'Flags: qr aa'"
+else
+	echo "# no IPv6 on loopback: IPv6 checks skipped"
+fi
+
+# --- answer kinds --------------------------------------------------------------
+for proto in +notcp +tcp; do
+	check "AA flag ($proto)" grep -qw aa <<<"$(flags 127.0.0.1 away.example.com A $proto)"
+	OUT=$(q 127.0.0.1 away.example.com A $proto +noall +answer)
+	check "TTL 1 ($proto)" grep -Eq '^away\.example\.com\.[[:space:]]+1[[:space:]]+IN' <<<"$OUT"
+	OUT=$(q 127.0.0.1 nope.example.com A $proto)
+	check "NXDOMAIN ($proto)" grep -q 'status: NXDOMAIN' <<<"$OUT"
+	check "NXDOMAIN: SOA in authority ($proto)" \
+		grep -Eq '^example\.com\..*IN[[:space:]]+SOA' <<<"$(q 127.0.0.1 nope.example.com A $proto +noall +authority)"
+	check "NXDOMAIN: AA ($proto)" grep -qw aa <<<"$(flags 127.0.0.1 nope.example.com A $proto)"
+	OUT=$(q 127.0.0.1 y.dyn.example.org A $proto)
+	check "empty non-terminal: NOERROR ($proto)" grep -q 'status: NOERROR' <<<"$OUT"
+	check "empty non-terminal: no answer ($proto)" grep -q 'ANSWER: 0,' <<<"$OUT"
+	check "empty non-terminal: SOA of dyn.example.org ($proto)" \
+		grep -Eq '^dyn\.example\.org\..*SOA' <<<"$(q 127.0.0.1 y.dyn.example.org A $proto +noall +authority)"
+	OUT=$(q 127.0.0.1 away.example.com MX $proto)
+	check "other type: NOERROR ($proto)" grep -q 'status: NOERROR' <<<"$OUT"
+	check "other type: no answer, SOA ($proto)" grep -q 'ANSWER: 0, AUTHORITY: 1' <<<"$OUT"
+	OUT=$(q 127.0.0.1 example.com SOA $proto +noall +answer)
+	check "SOA at the apex ($proto)" \
+		grep -Eq '^example\.com\..*SOA[[:space:]]+ns1\.example\.com\. hostmaster\.example\.com\. [0-9]+' <<<"$OUT"
+	expect_eq "REFUSED outside the zones ($proto)" "$(status 127.0.0.1 example.net A $proto)" REFUSED
+	check "REFUSED: no AA ($proto)" bash -c "! grep -qw aa <<<'$(flags 127.0.0.1 example.net A $proto)'"
+	expect_eq "class CH: REFUSED ($proto)" "$(status 127.0.0.1 version.bind TXT CH $proto)" REFUSED
+	expect_eq "NOTIMP for NOTIFY ($proto)" "$(status 127.0.0.1 example.com SOA +opcode=notify $proto)" NOTIMP
+	expect_eq "BADVERS for EDNS version 1 ($proto)" \
+		"$(status 127.0.0.1 away.example.com A +edns=1 +noednsnegotiation $proto)" BADVERS
+	OUT=$(q 127.0.0.1 away.example.com ANY $proto +noall +answer)
+	expect_eq "ANY: one RRset, the A (RFC 8482) ($proto)" "$(awk '{print $4}' <<<"$OUT" | sort -u | tr '\n' ' ')" "A "
+	OUT=$(q 127.0.0.1 AwAy.ExAmPlE.cOm A $proto +noall +answer)
+	check "query name case kept ($proto)" grep -q '^AwAy\.ExAmPlE\.cOm\.' <<<"$OUT"
+done
+OUT=$(kdig @127.0.0.1 -p "$DNS_PORT" +tcp example.com NS)
+check "NS at the apex over TCP: all 31 names" test "$(grep -Ec '[[:space:]]NS[[:space:]]+[a-z0-9-]+\.example\.(com|net)\.$' <<<"$OUT")" -eq 31
+check "NS at the apex: glue A and AAAA for ns1" \
+	bash -c "grep -Eq '^ns1\.example\.com\..*A[[:space:]]+127\.0\.0\.1' <<<'$OUT' && grep -Eq '^ns1\.example\.com\..*AAAA[[:space:]]+::1' <<<'$OUT'"
+check "NS at the apex: AA" grep -q 'Flags: qr aa' <<<"$OUT"
+
+# --- EDNS sizes and truncation ------------------------------------------------
+OUT=$(q 127.0.0.1 example.com NS +ignore +noedns)
+check "no EDNS: NS answer truncated (tc)" grep -Eq '^;; flags: qr aa tc' <<<"$OUT"
+check "no EDNS: response within 512 bytes" \
+	test "$(sed -n 's/.*MSG SIZE  rcvd: \([0-9]*\).*/\1/p' <<<"$OUT")" -le 512
+check "no EDNS: no OPT" bash -c "! grep -q 'OPT PSEUDOSECTION' <<<'$OUT'"
+OUT=$(q 127.0.0.1 example.com NS +ignore +bufsize=4096)
+check "EDNS 4096: still truncated at our 1232" grep -Eq '^;; flags: qr aa tc' <<<"$OUT"
+check "EDNS: OPT with udp 1232" grep -q 'udp: 1232' <<<"$OUT"
+check "EDNS 4096: response within 1232 bytes" \
+	test "$(sed -n 's/.*MSG SIZE  rcvd: \([0-9]*\).*/\1/p' <<<"$OUT")" -le 1232
+OUT=$(q 127.0.0.1 example.com NS)
+check "dig retries over TCP after TC: full answer" grep -q 'ANSWER: 31,' <<<"$OUT"
+OUT=$(q 127.0.0.1 away.example.com A +bufsize=512)
+check "small answer with EDNS 512: not truncated" bash -c "! grep -Eq '^;; flags:.* tc' <<<'$OUT'"
+OUT=$(kdig @127.0.0.1 -p "$DNS_PORT" +notcp +bufsize=1232 example.com NS +ignore)
+check "kdig UDP 1232: TC" grep -q 'Flags: qr aa tc' <<<"$OUT"
+
+# --- an update is visible at once --------------------------------------------
+S0=$(serial)
+expect_eq "update away.example.com to 198.51.100.99" "$(update away.example.com $KW 198.51.100.99)" 200
+expect_eq "dig right after the 200 shows the new address" \
+	"$(short 127.0.0.1 away.example.com A)" 198.51.100.99
+expect_eq "kdig over TCP too" \
+	"$(kdig @127.0.0.1 -p "$DNS_PORT" +tcp +short away.example.com A)" 198.51.100.99
+S1=$(serial)
+check "SOA serial rose ($S0 -> $S1)" test "$S1" -gt "$S0"
+expect_eq "same address again: 200" "$(update away.example.com $KW 198.51.100.99)" 200
+expect_eq "unchanged address: serial unchanged" "$(serial)" "$S1"
+check "a record outside the zones is logged by name" grep -q 'stray.example.net.*outside' "$E2E_DIR/ddnsd.log"
+
+# --- packets that get no answer, or FORMERR ---------------------------------
+cat >"$E2E_DIR/raw.py" <<'EOF'
+import os, random, socket, struct, sys
+port, family, host = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+af = socket.AF_INET6 if family == "6" else socket.AF_INET
+
+def query(name, qtype=1, qdcount=1, flags=0x0100, qid=0x4242):
+    q = b"".join(bytes([len(l)]) + l.encode() for l in name.split(".")) + b"\0"
+    return struct.pack(">HHHHHH", qid, flags, qdcount, 0, 0, 0) + q + struct.pack(">HH", qtype, 1)
+
+def udp(pkt, timeout=1.0):
+    s = socket.socket(af, socket.SOCK_DGRAM)
+    s.settimeout(timeout)
+    s.sendto(pkt, (host, port))
+    try:
+        return s.recv(65535)
+    except socket.timeout:
+        return None
+    finally:
+        s.close()
+
+def rcode(r):
+    return None if r is None else r[3] & 0xf
+
+mode = sys.argv[4]
+if mode == "qr":          # a response: dropped
+    print("none" if udp(query("away.example.com", flags=0x8100)) is None else "answered")
+elif mode == "qd2":       # two questions: FORMERR
+    q = query("away.example.com", qdcount=2)
+    print(rcode(udp(q + q[12:])))
+elif mode == "trunc":     # a question cut short: FORMERR
+    print(rcode(udp(query("away.example.com")[:20])))
+elif mode == "burst":     # garbage, truncated and odd packets, UDP and TCP
+    rnd = random.Random(7)
+    base = query("away.example.com")
+    s = socket.socket(af, socket.SOCK_DGRAM)
+    for i in range(3000):
+        kind = i % 4
+        if kind == 0:
+            pkt = os.urandom(rnd.randrange(0, 600))
+        elif kind == 1:
+            pkt = base[:rnd.randrange(0, len(base))]
+        elif kind == 2:
+            b = bytearray(base)
+            for _ in range(4):
+                b[rnd.randrange(len(b))] = rnd.randrange(256)
+            pkt = bytes(b)
+        else:
+            pkt = base + os.urandom(rnd.randrange(1, 64))
+        try:
+            s.sendto(pkt, (host, port))
+        except OSError:
+            pass
+    s.close()
+    for i in range(50):
+        t = socket.socket(af, socket.SOCK_STREAM)
+        t.settimeout(2)
+        t.connect((host, port))
+        if i % 3 == 0:
+            t.sendall(struct.pack(">H", 300) + os.urandom(100))   # frame cut short
+        elif i % 3 == 1:
+            g = os.urandom(rnd.randrange(1, 200))
+            t.sendall(struct.pack(">H", len(g)) + g)              # garbage frame
+        else:
+            t.sendall(os.urandom(1))                              # half a length
+        t.close()
+    print("sent")
+EOF
+raw() { python3 "$E2E_DIR/raw.py" "$DNS_PORT" "$@"; }
+expect_eq "QR set: no reply" "$(raw 4 127.0.0.1 qr)" none
+expect_eq "QDCOUNT 2: FORMERR" "$(raw 4 127.0.0.1 qd2)" 1
+expect_eq "truncated question: FORMERR" "$(raw 4 127.0.0.1 trunc)" 1
+expect_eq "garbage burst over IPv4 sent" "$(raw 4 127.0.0.1 burst)" sent
+if [ "$HAVE_V6" = 1 ]; then
+	expect_eq "garbage burst over IPv6 sent" "$(raw 6 ::1 burst)" sent
+fi
+check "ddnsd still running after the burst" kill -0 "$E2E_DDNSD_PID"
+expect_eq "after the burst: UDP answer" "$(short 127.0.0.1 away.example.com A)" 198.51.100.99
+expect_eq "after the burst: TCP answer" "$(short 127.0.0.1 away.example.com A +tcp)" 198.51.100.99
+expect_eq "after the burst: LAN answer" "$(short 127.0.0.1 home.example.com A)" 192.168.1.10
+
+# --- pipelined TCP queries on one connection ----------------------------------
+OUT=$(kdig @127.0.0.1 -p "$DNS_PORT" +tcp +keepopen away.example.com A home.example.com A nope.example.com A)
+check "three queries on one TCP connection" \
+	test "$(grep -c 'status: NOERROR\|status: NXDOMAIN' <<<"$OUT")" -eq 3
+
+check "ddnsd stops cleanly" e2e_stop_ddnsd
+check "no sanitizer report" bash -c "! grep -q 'Sanitizer' '$E2E_DIR/ddnsd.log'"
+e2e_finish

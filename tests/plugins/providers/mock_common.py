@@ -173,12 +173,15 @@ class MockHandler(BaseHTTPRequestHandler):
             with st.lock:
                 reply = self.api(method, path, query, body)
         entry["status"] = reply.status
+        entry["handle_ms"] = None
+        # Logged before the reply leaves, so a client that saw the reply
+        # always finds its request in /_requests.
+        with st.lock:
+            st.requests.append(entry)
         try:
             self.send(reply, malformed)
         finally:
             entry["handle_ms"] = (time.perf_counter() - t0) * 1000.0 - delay * 1000.0
-            with st.lock:
-                st.requests.append(entry)
 
     def handle_control(self, raw):
         st = self.state

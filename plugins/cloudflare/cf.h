@@ -1,0 +1,37 @@
+/**
+ * @file cf.h
+ * @brief Cloudflare API v4 provider: what the plugin's files share.
+ */
+#ifndef CF_H
+#define CF_H
+
+#include "ddns/plugin.h"
+#include "pc_conf.h"
+#include "pc_job.h"
+#include "pc_zones.h"
+
+#define CF_DEFAULT_API "https://api.cloudflare.com/client/v4"
+
+/** One `providers.<name>` entry using cloudflare. */
+typedef struct cf_instance {
+	ddns_ctx_t *ctx;
+	const ddns_host_t *host;
+	pc_conf_t conf;
+	char *auth_header;  /**< "Authorization: Bearer <token>" (secret) */
+	pc_zones_t zones;   /**< name -> zone and zone id */
+} cf_instance_t;
+
+/** One update in progress. */
+typedef struct cf_job {
+	pc_job_t base;      /**< first: a cf_job_t is a pc_job_t */
+	cf_instance_t *inst;
+	char zone[256];     /**< zone name, once known */
+	char zone_id[64];   /**< its id */
+	unsigned zone_try;  /**< candidate being asked (zone walk) */
+	unsigned page;      /**< page of dns_records being read */
+} cf_job_t;
+
+/** Start @p update (see ddns_plugin_t.update).  @return 0 or -errno. */
+int cf_update_start(cf_instance_t *inst, ddns_update_t *update);
+
+#endif

@@ -1,0 +1,100 @@
+/*
+ * cloudflare.so: keeps A/AAAA records at Cloudflare current through the v4
+ * API with an API token (Zone.DNS Edit).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cf.h"
+
+static const ddns_option_t cf_options[] = {
+	{ "token", DDNS_OPT_STRING, DDNS_OPT_REQUIRED | DDNS_OPT_SECRET,
+	  "Cloudflare API token with the Zone.DNS Edit permission for the zone" },
+	{ "zone", DDNS_OPT_STRING, 0,
+	  "the zone the records are in (default: asked from the API)" },
+	{ "ttl", DDNS_OPT_INT, 0,
+	  "TTL of updated/created records: 1 (automatic) or 60..86400 (default: kept; 1 on create)" },
+	{ "create", DDNS_OPT_BOOL, 0, "create a missing record (default: false, a missing record is an error)" },
+	{ "api_url", DDNS_OPT_STRING, 0, "API base URL (default " CF_DEFAULT_API ")" },
+	{ NULL, 0, 0, NULL },
+};
+
+static void cf_destroy(void *instance)
+{
+	cf_instance_t *inst = instance;
+
+	if (inst == NULL)
+		return;
+	pc_zones_clear(&inst->zones);
+	pc_conf_free(&inst->conf);
+	if (inst->auth_header) {
+		memset(inst->auth_header, 0, strlen(inst->auth_header));
+		free(inst->auth_header);
+	}
+	free(inst);
+}
+
+static int cf_create(ddns_ctx_t *ctx, const ddns_host_t *host, void **instance)
+{
+	cf_instance_t *inst;
+	const char *token = NULL;
+	int rc;
+
+	if (host->conf_string(ctx, "token", &token) < 0 || token[0] == '\0') {
+		host->conf_error(ctx, "token", "a Cloudflare API token is required (My Profile > "
+		                 "API Tokens > Create Token, permission Zone.DNS Edit)");
+		return DDNS_ECONFIG;
+	}
+	if (strpbrk(token, "\r\n ") != NULL) {
+		host->conf_error(ctx, "token", "must not contain spaces or line breaks");
+		return DDNS_ECONFIG;
+	}
+	inst = calloc(1, sizeof(*inst));
+	if (inst == NULL)
+		return -ENOMEM;
+	inst->ctx = ctx;
+	inst->host = host;
+	rc = pc_conf_read(ctx, host, CF_DEFAULT_API, 1, 86400, &inst->conf);
+	if (rc == 0 && inst->conf.ttl > 1 && inst->conf.ttl < 60) {
+		host->conf_error(ctx, "ttl", "must be 1 (automatic) or 60..86400");
+		rc = DDNS_ECONFIG;
+	}
+	if (rc < 0)
+		goto fail;
+	if (asprintf(&inst->auth_header, "Authorization: Bearer %s", token) < 0) {
+		inst->auth_header = NULL;
+		rc = -ENOMEM;
+		goto fail;
+	}
+	*instance = inst;
+	return 0;
+fail:
+	cf_destroy(inst);
+	return rc;
+}
+
+static int cf_update(void *instance, ddns_update_t *update)
+{
+	return cf_update_start(instance, update);
+}
+
+static void cf_cancel(void *instance, ddns_update_t *update)
+{
+	if (update->module_data != NULL)
+		pc_job_cancel(update->module_data);
+}
+
+DDNS_PLUGIN_EXPORT = {
+	.abi = DDNS_PLUGIN_ABI,
+	.size = sizeof(ddns_plugin_t),
+	.name = "cloudflare",
+	.version = "1.0",
+	.description = "Cloudflare DNS (API v4, API token): A and AAAA records",
+	.options = cf_options,
+	.create = cf_create,
+	.destroy = cf_destroy,
+	.update = cf_update,
+	.cancel = cf_cancel,
+};

@@ -35,17 +35,22 @@ database = "$DB";
 plugin_dir = "$DDNS_TEST_PLUGIN_DIR";
 log_level = "debug";
 auth_fail_delay_ms = 100;
+update_timeout_ms = 1500;
 abuse = {
   max_changes = $1; change_window_s = 60; change_block_s = $2;
   max_auth_failures = $3; auth_window_s = 60; auth_block_s = $4;
 };
-providers = { demo = { plugin = "dummy"; fail_names = [ "fail.example.com" ]; }; };
+providers = {
+  demo = { plugin = "dummy"; fail_names = [ "fail.example.com" ]; };
+  slow = { plugin = "dummy"; delay_ms = 5000; };
+};
 records = (
   { domain = "a.example.com"; provider = "demo"; key_hash = "$(e2e_key_hash $KA)"; },
   { domain = "b.example.com"; provider = "demo"; key_hash = "$(e2e_key_hash $KB)"; },
   { domain = "m1.example.com"; provider = "demo"; key_hash = "$(e2e_key_hash $KM)"; },
   { domain = "m2.example.com"; provider = "demo"; key_hash = "$(e2e_key_hash $KM)"; },
   { domain = "fail.example.com"; provider = "demo"; key_hash = "$(e2e_key_hash $KM)"; },
+  { domain = "slow.example.com"; provider = "slow"; key_hash = "$(e2e_key_hash $KM)"; },
   { domain = "s.example.com"; provider = "demo"; key_hash = "$(e2e_key_hash $KS)"; },
   { domain = "d.example.com"; provider = "demo"; key_hash = "$(e2e_key_hash $KS)"; }
 );
@@ -190,6 +195,19 @@ expect_eq "provider failure: dnserr" "$BODY" "dnserr"
 expect_eq "provider failure: not recorded as applied" "$(show fail.example.com ipv4)" "-"
 check "provider failure: in the history" \
 	bash -c '"$1" -c "$2" history fail.example.com | grep -q failed' _ "$DDNSCTL" "$CONF"
+
+nic "slow.example.com:$KM" "hostname=slow.example.com&myip=192.0.2.1"
+expect_eq "provider timeout: dnserr" "$BODY" "dnserr"
+expect_eq "provider timeout: not recorded as applied" "$(show slow.example.com ipv4)" "-"
+# a record whose provider is not configured (any more): added with ddnsctl
+# on the database alone, while ddnsd runs
+"$DDNSCTL" -d "$DB" add orphan.example.com -p gone -k "$KM" >/dev/null
+for i in $(seq 1 50); do
+	nic "orphan.example.com:$KM" "hostname=orphan.example.com&myip=192.0.2.1"
+	[ "$BODY" = "badauth" ] || break # until ddnsd has seen the new row
+	sleep 0.1
+done
+expect_eq "provider not configured: 911" "$BODY" "911"
 
 # --- multi-host with mixed results, in request order ---------------------------------
 nic "m1.example.com:$KM" "hostname=m1.example.com,m2.example.com,localhost,fail.example.com,a.example.com,nothere.example.com&myip=198.51.100.1"

@@ -1,0 +1,130 @@
+#!/bin/bash
+# Benchmark (not a test): ddnsd's unchanged-address path against a bare
+# libmicrohttpd server answering a reply of the same size, in one run.
+#
+#   tests/bench/http.sh [BUILD_DIR]      (default: the current folder)
+#
+# Use a build without sanitizers (configure CFLAGS=-O2).  Needs wrk, sqlite3,
+# curl, cc and libmicrohttpd's headers.  Knobs: BENCH_SECONDS (10),
+# BENCH_CONNECTIONS (50), BENCH_THREADS (2), BENCH_RECORDS (100000).
+set -eu
+
+here=$(cd "$(dirname "$0")" && pwd)
+build=$(cd "${1:-.}" && pwd)
+ddnsd=$build/daemon/ddnsd
+plugins=$build/plugins/.libs
+secs=${BENCH_SECONDS:-10}
+conns=${BENCH_CONNECTIONS:-50}
+threads=${BENCH_THREADS:-2}
+nrec=${BENCH_RECORDS:-100000}
+
+for tool in wrk sqlite3 curl cc python3; do
+	command -v "$tool" >/dev/null || { echo "http.sh: $tool is needed" >&2; exit 1; }
+done
+[ -x "$ddnsd" ] || { echo "http.sh: no $ddnsd (build first)" >&2; exit 1; }
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/ddns-bench.XXXXXX")
+pids=
+cleanup() {
+	for p in $pids; do kill "$p" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+free_port() {
+	python3 -c 'import socket
+s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+wait_port() {
+	for _ in $(seq 1 200); do
+		(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+		sleep 0.05
+	done
+	echo "http.sh: nothing listens on port $1" >&2
+	return 1
+}
+
+key=benchbenchbenchbenchbenchbenchbenchbenchbenchbench
+hash="sha256:$(printf '%s' "$key" | sha256sum | cut -d' ' -f1)"
+name=bench.example.com
+export BENCH_BODY="key=$key&ip=198.51.100.7"
+dport=$(free_port)
+cat >"$work/ddns.conf" <<EOF
+http = { listen = [ "127.0.0.1:$dport" ]; };
+database = "$work/ddns.sqlite";
+plugin_dir = "$plugins";
+log_level = "warning";
+providers = { bench = { plugin = "dummy"; }; };
+records = ( { domain = "$name"; provider = "bench"; key_hash = "$hash"; } );
+abuse = { max_changes = 0; max_auth_failures = 0; };
+EOF
+
+start_ddnsd() {
+	"$ddnsd" -c "$work/ddns.conf" >>"$work/ddnsd.log" 2>&1 &
+	dpid=$!
+	pids="$pids $dpid"
+	wait_port "$dport"
+}
+stop_ddnsd() {
+	kill -TERM "$dpid"
+	wait "$dpid" || { echo "http.sh: ddnsd exited with $?" >&2; cat "$work/ddnsd.log" >&2; exit 1; }
+}
+
+# Requests/s of one wrk run against URL $1.
+rps() {
+	wrk -t"$threads" -c"$conns" -d"${secs}s" -s "$here/post.lua" "$1" >"$work/wrk.out"
+	if grep -q 'Non-2xx' "$work/wrk.out"; then
+		echo "http.sh: errors against $1:" >&2
+		cat "$work/wrk.out" >&2
+		exit 1
+	fi
+	awk '/^Requests\/sec:/ { print $2 }' "$work/wrk.out"
+}
+
+url="http://127.0.0.1:$dport/dynamicdns/update/$name/"
+start_ddnsd
+reply=$(curl -s "$url" --data "$BENCH_BODY")   # the change; then unchanged
+reply=$(curl -s "$url" --data "$BENCH_BODY")
+case $reply in *'"updated": false'*) ;; *) echo "http.sh: unexpected reply: $reply" >&2; exit 1 ;; esac
+size=${#reply}
+
+cc -O2 -o "$work/bare_mhd" "$here/bare_mhd.c" $(pkg-config --cflags --libs libmicrohttpd)
+bport=$(free_port)
+"$work/bare_mhd" "$bport" "$size" &
+bpid=$!
+pids="$pids $bpid"
+wait_port "$bport"
+
+echo "wrk: $threads threads, $conns connections, keep-alive, ${secs}s; reply $size bytes"
+bare1=$(rps "http://127.0.0.1:$bport/")
+d1=$(rps "$url")
+stop_ddnsd
+
+# 100,000 more records, written straight into the store.
+python3 - "$nrec" "$hash" >"$work/records.sql" <<'EOF'
+import sys
+n, h = int(sys.argv[1]), sys.argv[2]
+print("BEGIN;")
+for i in range(n):
+    print(f"INSERT INTO records (name, provider, key_hash, ipv4, last_change, source) "
+          f"VALUES ('host{i}.bench.example.com', 'bench', '{h}', '203.0.113.{i % 250 + 1}', 1700000000, 'ddnsctl');")
+print("COMMIT;")
+EOF
+sqlite3 "$work/ddns.sqlite" <"$work/records.sql"
+count=$(sqlite3 "$work/ddns.sqlite" 'SELECT count(*) FROM records')
+start_ddnsd
+bare2=$(rps "http://127.0.0.1:$bport/")
+d2=$(rps "$url")
+stop_ddnsd
+
+python3 - "$bare1" "$d1" "$bare2" "$d2" "$count" <<'EOF'
+import sys
+b1, d1, b2, d2 = map(float, sys.argv[1:5])
+n = sys.argv[5]
+print(f"bare libmicrohttpd           {b1:10.0f} req/s")
+print(f"ddnsd, 1 record              {d1:10.0f} req/s   ratio {d1 / b1:.2f} (target >= 0.80)")
+print(f"bare libmicrohttpd (again)   {b2:10.0f} req/s")
+print(f"ddnsd, {n} records      {d2:10.0f} req/s   ratio {d2 / b2:.2f}; "
+      f"vs 1 record {d2 / d1:.2f} (target >= 0.90)")
+EOF

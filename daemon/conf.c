@@ -1,12 +1,10 @@
 /* ddns.conf reading: the file, its top-level settings, `http` and `abuse`.
- * Providers and records are in conf_entries.c.  Every check names the file,
+ * Helpers are in conf_util.c, providers and records in conf_entries.c.  Every check names the file,
  * line and setting, because a daemon that refuses a config must say where. */
 #include "conf.h"
 #include "conf_priv.h"
 
 #include <errno.h>
-#include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,159 +25,6 @@ static const char *const abuse_settings[] = {
 	"max_auth_failures", "auth_window_s", "auth_block_s", NULL,
 };
 
-/* "records.[1].key_hash": libconfig's own path syntax, so it can be looked up. */
-static void setting_path(const config_setting_t *s, char *buf, size_t len)
-{
-	const config_setting_t *chain[32];
-	size_t n = 0;
-	for (; s != NULL && config_setting_parent(s) != NULL && n < 32;
-	     s = config_setting_parent(s))
-		chain[n++] = s;
-	size_t off = 0;
-	buf[0] = '\0';
-	while (n-- > 0 && off < len) {
-		const char *name = config_setting_name(chain[n]);
-		const char *dot = off > 0 ? "." : "";
-		int w = name != NULL
-			? snprintf(buf + off, len - off, "%s%s", dot, name)
-			: snprintf(buf + off, len - off, "%s[%d]", dot,
-			           config_setting_index(chain[n]));
-		if (w < 0)
-			break;
-		off += (size_t)w;
-	}
-}
-
-int conf_fail(conf_reader_t *r, const config_setting_t *s, const char *child,
-              const char *fmt, ...)
-{
-	char path[256] = "";
-	if (s != NULL)
-		setting_path(s, path, sizeof(path));
-	const char *file = s != NULL ? config_setting_source_file(s) : NULL;
-	int line = s != NULL ? (int)config_setting_source_line(s) : 0;
-	if (file == NULL)
-		file = r->conf->path;
-	int n = snprintf(r->err, r->errlen, "%s:%d: %s%s%s: ", file, line, path,
-	                 child != NULL && path[0] != '\0' ? "." : "",
-	                 child != NULL ? child : "");
-	if (n >= 0 && (size_t)n < r->errlen) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(r->err + n, r->errlen - (size_t)n, fmt, ap);
-		va_end(ap);
-	}
-	return -EINVAL;
-}
-
-int conf_member_string(conf_reader_t *r, const config_setting_t *g,
-                       const char *name, const char **out)
-{
-	config_setting_t *s = config_setting_get_member(g, name);
-	*out = NULL;
-	if (s == NULL)
-		return 1;
-	if (config_setting_type(s) != CONFIG_TYPE_STRING)
-		return conf_fail(r, s, NULL, "must be a string");
-	*out = config_setting_get_string(s);
-	if ((*out)[0] == '\0')
-		return conf_fail(r, s, NULL, "must not be empty");
-	return 0;
-}
-
-char *conf_resolve_path(const conf_reader_t *r, const char *path)
-{
-	if (path[0] == '/')
-		return strdup(path);
-	char *out = NULL;
-	if (asprintf(&out, "%s/%s", r->dir, path) < 0)
-		return NULL;
-	return out;
-}
-
-int conf_check_known(conf_reader_t *r, const config_setting_t *g,
-                       const char *const *allowed)
-{
-	int n = config_setting_length(g);
-	for (int i = 0; i < n; i++) {
-		config_setting_t *m = config_setting_get_elem(g, (unsigned)i);
-		const char *name = config_setting_name(m);
-		size_t k = 0;
-		while (allowed[k] != NULL && strcmp(allowed[k], name) != 0)
-			k++;
-		if (allowed[k] == NULL)
-			return conf_fail(r, m, NULL, "unknown setting");
-	}
-	return 0;
-}
-
-/* Integer member within [min, max]; absent keeps *out. */
-static int member_uint(conf_reader_t *r, const config_setting_t *g, const char *name,
-                       long long min, long long max, uint32_t *out)
-{
-	config_setting_t *s = config_setting_get_member(g, name);
-	if (s == NULL)
-		return 0;
-	int t = config_setting_type(s);
-	if (t != CONFIG_TYPE_INT && t != CONFIG_TYPE_INT64)
-		return conf_fail(r, s, NULL, "must be an integer");
-	long long v = config_setting_get_int64(s);
-	if (v < min || v > max)
-		return conf_fail(r, s, NULL, "must be between %lld and %lld", min, max);
-	*out = (uint32_t)v;
-	return 0;
-}
-
-/* A path member made absolute; absent leaves *out alone. */
-static int member_path(conf_reader_t *r, const config_setting_t *g,
-                       const char *name, char **out)
-{
-	const char *v;
-	int rc = conf_member_string(r, g, name, &v);
-	if (rc != 0)
-		return rc < 0 ? rc : 0;
-	char *p = conf_resolve_path(r, v);
-	if (p == NULL)
-		return -ENOMEM;
-	free(*out);
-	*out = p;
-	return 0;
-}
-
-/* A string or a list/array of strings; *out is NULL when absent. */
-static int member_strings(conf_reader_t *r, const config_setting_t *g,
-                          const char *name, config_setting_t **out)
-{
-	config_setting_t *s = config_setting_get_member(g, name);
-	*out = s;
-	if (s == NULL)
-		return 0;
-	if (config_setting_type(s) == CONFIG_TYPE_STRING)
-		return 0;
-	if (!config_setting_is_array(s) && !config_setting_is_list(s))
-		return conf_fail(r, s, NULL, "must be a list of strings");
-	for (int i = 0; i < config_setting_length(s); i++) {
-		config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
-		if (config_setting_type(e) != CONFIG_TYPE_STRING)
-			return conf_fail(r, e, NULL, "must be a string");
-	}
-	return 0;
-}
-
-static const char *strings_item(const config_setting_t *s, int i)
-{
-	if (config_setting_type(s) == CONFIG_TYPE_STRING)
-		return config_setting_get_string(s);
-	return config_setting_get_string_elem(s, i);
-}
-
-static int strings_count(const config_setting_t *s)
-{
-	if (s == NULL)
-		return 0;
-	return config_setting_type(s) == CONFIG_TYPE_STRING ? 1 : config_setting_length(s);
-}
-
 static int read_http(conf_reader_t *r, const config_setting_t *root)
 {
 	conf_t *c = r->conf;
@@ -193,9 +38,9 @@ static int read_http(conf_reader_t *r, const config_setting_t *root)
 		return rc;
 
 	config_setting_t *ls;
-	if ((rc = member_strings(r, h, "listen", &ls)) != 0)
+	if ((rc = conf_member_strings(r, h, "listen", &ls)) != 0)
 		return rc;
-	int n = strings_count(ls);
+	int n = conf_strings_count(ls);
 	if (n == 0)
 		return conf_fail(r, ls != NULL ? ls : h, ls != NULL ? NULL : "listen",
 		                 "needs at least one \"address:port\"");
@@ -203,7 +48,7 @@ static int read_http(conf_reader_t *r, const config_setting_t *root)
 	if (c->http_listen == NULL)
 		return -ENOMEM;
 	for (int i = 0; i < n; i++) {
-		const char *text = strings_item(ls, i);
+		const char *text = conf_strings_item(ls, i);
 		struct sockaddr_storage ss;
 		size_t sslen;
 		if (addr_parse_listen(text, &ss, &sslen) != 0)
@@ -214,8 +59,8 @@ static int read_http(conf_reader_t *r, const config_setting_t *root)
 		c->n_http_listen++;
 	}
 
-	if ((rc = member_path(r, h, "tls_certificate", &c->tls_certificate)) != 0 ||
-	    (rc = member_path(r, h, "tls_key", &c->tls_key)) != 0)
+	if ((rc = conf_member_path(r, h, "tls_certificate", &c->tls_certificate)) != 0 ||
+	    (rc = conf_member_path(r, h, "tls_key", &c->tls_key)) != 0)
 		return rc;
 	if ((c->tls_certificate == NULL) != (c->tls_key == NULL))
 		return conf_fail(r, h, c->tls_key == NULL ? "tls_key" : "tls_certificate",
@@ -229,13 +74,13 @@ static int read_http(conf_reader_t *r, const config_setting_t *root)
 	}
 
 	config_setting_t *tp;
-	if ((rc = member_strings(r, h, "trusted_proxies", &tp)) != 0)
+	if ((rc = conf_member_strings(r, h, "trusted_proxies", &tp)) != 0)
 		return rc;
-	n = strings_count(tp);
+	n = conf_strings_count(tp);
 	if (n > 0 && (c->trusted_proxies = calloc((size_t)n, sizeof(addr_cidr_t))) == NULL)
 		return -ENOMEM;
 	for (int i = 0; i < n; i++) {
-		const char *text = strings_item(tp, i);
+		const char *text = conf_strings_item(tp, i);
 		if (addr_cidr_parse(text, &c->trusted_proxies[i]) != 0)
 			return conf_fail(r, tp, NULL, "\"%s\" is not an address or "
 			                 "prefix (\"10.0.0.0/8\", \"fd00::/8\")", text);
@@ -243,7 +88,7 @@ static int read_http(conf_reader_t *r, const config_setting_t *root)
 	}
 
 	uint32_t max_body = (uint32_t)c->max_body;
-	if ((rc = member_uint(r, h, "max_body", 64, 16 * 1024 * 1024, &max_body)) != 0)
+	if ((rc = conf_member_uint(r, h, "max_body", 64, 16 * 1024 * 1024, &max_body)) != 0)
 		return rc;
 	c->max_body = max_body;
 	return 0;
@@ -259,12 +104,12 @@ static int read_abuse(conf_reader_t *r, const config_setting_t *root)
 		return conf_fail(r, g, NULL, "must be a group { ... }");
 	int rc = conf_check_known(r, g, abuse_settings);
 	const long long day = 7 * 86400;
-	if (rc == 0) rc = member_uint(r, g, "max_changes", 0, 1000000, &a->max_changes);
-	if (rc == 0) rc = member_uint(r, g, "change_window_s", 1, day, &a->change_window_s);
-	if (rc == 0) rc = member_uint(r, g, "change_block_s", 1, day, &a->change_block_s);
-	if (rc == 0) rc = member_uint(r, g, "max_auth_failures", 0, 1000000, &a->max_auth_failures);
-	if (rc == 0) rc = member_uint(r, g, "auth_window_s", 1, day, &a->auth_window_s);
-	if (rc == 0) rc = member_uint(r, g, "auth_block_s", 1, day, &a->auth_block_s);
+	if (rc == 0) rc = conf_member_uint(r, g, "max_changes", 0, 1000000, &a->max_changes);
+	if (rc == 0) rc = conf_member_uint(r, g, "change_window_s", 1, day, &a->change_window_s);
+	if (rc == 0) rc = conf_member_uint(r, g, "change_block_s", 1, day, &a->change_block_s);
+	if (rc == 0) rc = conf_member_uint(r, g, "max_auth_failures", 0, 1000000, &a->max_auth_failures);
+	if (rc == 0) rc = conf_member_uint(r, g, "auth_window_s", 1, day, &a->auth_window_s);
+	if (rc == 0) rc = conf_member_uint(r, g, "auth_block_s", 1, day, &a->auth_block_s);
 	return rc;
 }
 
@@ -274,8 +119,8 @@ static int read_general(conf_reader_t *r, const config_setting_t *root)
 	int rc = conf_check_known(r, root, top_settings);
 	if (rc != 0)
 		return rc;
-	if ((rc = member_path(r, root, "database", &c->database)) != 0 ||
-	    (rc = member_path(r, root, "plugin_dir", &c->plugin_dir)) != 0)
+	if ((rc = conf_member_path(r, root, "database", &c->database)) != 0 ||
+	    (rc = conf_member_path(r, root, "plugin_dir", &c->plugin_dir)) != 0)
 		return rc;
 	if (c->database == NULL)
 		return conf_fail(r, root, "database", "missing (the sqlite file of the store)");
@@ -304,9 +149,9 @@ static int read_general(conf_reader_t *r, const config_setting_t *root)
 		c->log_syslog = config_setting_get_bool(s) != 0;
 	}
 	const long long hour = 3600 * 1000;
-	if ((rc = member_uint(r, root, "update_timeout_ms", 1, hour, &c->update_timeout_ms)) != 0 ||
-	    (rc = member_uint(r, root, "auth_fail_delay_ms", 0, 60000, &c->auth_fail_delay_ms)) != 0 ||
-	    (rc = member_uint(r, root, "shutdown_timeout_ms", 0, hour, &c->shutdown_timeout_ms)) != 0)
+	if ((rc = conf_member_uint(r, root, "update_timeout_ms", 1, hour, &c->update_timeout_ms)) != 0 ||
+	    (rc = conf_member_uint(r, root, "auth_fail_delay_ms", 0, 60000, &c->auth_fail_delay_ms)) != 0 ||
+	    (rc = conf_member_uint(r, root, "shutdown_timeout_ms", 0, hour, &c->shutdown_timeout_ms)) != 0)
 		return rc;
 	return 0;
 }

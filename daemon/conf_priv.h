@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <libconfig.h>
 #include "conf.h"
 
@@ -40,6 +41,23 @@ int conf_check_known(conf_reader_t *r, const config_setting_t *g,
 
 /** @p path made absolute against the file's folder; malloc'ed, NULL on ENOMEM. */
 char *conf_resolve_path(const conf_reader_t *r, const char *path);
+
+/** Integer member @p name of @p g within [min, max]; absent keeps *out.
+ *  @return 0 or -EINVAL (error written). */
+int conf_member_uint(conf_reader_t *r, const config_setting_t *g, const char *name,
+                     long long min, long long max, uint32_t *out);
+/** Path member made absolute into *out (freeing the old value); absent
+ *  leaves *out alone.  @return 0, -EINVAL or -ENOMEM. */
+int conf_member_path(conf_reader_t *r, const config_setting_t *g,
+                     const char *name, char **out);
+/** A string or a list/array of strings; *out is the setting, NULL when
+ *  absent.  @return 0 or -EINVAL (error written). */
+int conf_member_strings(conf_reader_t *r, const config_setting_t *g,
+                        const char *name, config_setting_t **out);
+/** Item @p i of a setting accepted by conf_member_strings() (borrowed). */
+const char *conf_strings_item(const config_setting_t *s, int i);
+/** Number of items of such a setting (0 for NULL). */
+int conf_strings_count(const config_setting_t *s);
 
 /** Read the `providers` group into r->conf.  @return 0 or -EINVAL/-ENOMEM. */
 int conf_read_providers(conf_reader_t *r, const config_setting_t *s);

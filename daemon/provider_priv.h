@@ -58,6 +58,22 @@ void plink_del(plink_t *n);
 void provider_reclaim(provider_t *p, bool warn);
 /** host->update_done: record the plugin's result for delivery from the loop. */
 void provider_update_done(ddns_update_t *update, int result, const char *message);
+/** host->http_request: a request tracked on the instance. */
+int provider_http_request(ddns_ctx_t *ctx, const ddns_http_request_t *req,
+                          ddns_http_cb cb, void *arg, ddns_http_t **out);
+/** host->http_cancel. */
+void provider_http_cancel(ddns_http_t *h);
+/** host->timer_start: a one-shot uv_timer tracked on the instance. */
+int provider_timer_start(ddns_ctx_t *ctx, uint64_t ms, ddns_timer_cb cb, void *arg,
+                         ddns_timer_t **out);
+/** host->timer_stop. */
+void provider_timer_stop(ddns_timer_t *t);
+/** host->fd_watch: a uv_poll tracked on the instance. */
+int provider_fd_watch(ddns_ctx_t *ctx, int fd, unsigned events, ddns_fd_cb cb,
+                      void *arg, ddns_fd_watch_t **out);
+/** host->fd_unwatch. */
+void provider_fd_unwatch(ddns_fd_watch_t *w);
+
 /** Free @p p if it is being destroyed and its last handle is closed. */
 void provider_maybe_free(provider_t *p);
 

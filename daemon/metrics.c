@@ -196,7 +196,7 @@ int metrics_new(metrics_t **out)
 		(const char *const[]){ "provider", "result", NULL }, NULL, 0);
 	m->auth_failures = metrics_register(m, METRICS_COUNTER, "ddns_auth_failures_total",
 		"Update requests refused for a wrong key or an unknown name.",
-		(const char *const[]){ "frontend", NULL }, NULL, 0);
+		NULL, NULL, 0);
 	m->latency = metrics_register(m, METRICS_HISTOGRAM, "ddns_provider_latency_seconds",
 		"Time a provider instance took to confirm or fail an update.",
 		(const char *const[]){ "provider", NULL }, latency_buckets,
@@ -212,6 +212,7 @@ int metrics_new(metrics_t **out)
 		return -ENOMEM;
 	}
 	metrics_set(m->records, NULL, 0);
+	metrics_add(m->auth_failures, NULL, 0); /* a series from the start */
 	*out = m;
 	return 0;
 }
@@ -235,10 +236,10 @@ void metrics_ddns_update(metrics_t *m, const char *provider, const char *result)
 		(void)metrics_add(m->updates, (const char *const[]){ provider, result }, 1);
 }
 
-void metrics_ddns_auth_failure(metrics_t *m, const char *frontend)
+void metrics_ddns_auth_failure(metrics_t *m)
 {
 	if (m != NULL)
-		(void)metrics_add(m->auth_failures, (const char *const[]){ frontend }, 1);
+		(void)metrics_add(m->auth_failures, NULL, 1);
 }
 
 void metrics_ddns_provider_latency(metrics_t *m, const char *provider, double seconds)

@@ -81,8 +81,8 @@ int metrics_render(const metrics_t *m, char **out, size_t *len);
  *  @p provider may be "" (unknown name); @p result is a short word
  *  ("changed", "unchanged", "auth_failed", "provider_failed", ...). */
 void metrics_ddns_update(metrics_t *m, const char *provider, const char *result);
-/** ddns_auth_failures_total{frontend}: wrong key or unknown name. */
-void metrics_ddns_auth_failure(metrics_t *m, const char *frontend);
+/** ddns_auth_failures_total: wrong key or unknown name (both protocols). */
+void metrics_ddns_auth_failure(metrics_t *m);
 /** ddns_provider_latency_seconds{provider}: time a provider took to
  *  confirm or fail an update. */
 void metrics_ddns_provider_latency(metrics_t *m, const char *provider, double seconds);

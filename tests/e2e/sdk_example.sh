@@ -77,6 +77,27 @@ check "ddnsd -t refuses a missing required option" test $? -ne 0
 check "the refusal names file, line and option" \
 	grep -q "ddns.conf:6: providers.ex.file: missing" "$E2E_DIR/t.out"
 
+write_conf "file = \"$OUT\"; colour = \"red\";"
+"$INSTALLED_DDNSD" -t -c "$CONF" >"$E2E_DIR/t.out" 2>&1
+check "ddnsd -t refuses an undeclared option" test $? -ne 0
+check "the refusal lists what the plugin takes" \
+	grep -q "ddns.conf:6: providers.ex.colour: plugin example has no option \"colour\" (it takes: file, prefix)" "$E2E_DIR/t.out"
+
+# Modules that do not fit are refused before any of their code runs.
+BROKEN=$top_builddir/tests/plugins/.libs
+if [ -f "$BROKEN/broken_abi.so" ]; then
+	cp "$BROKEN/broken_abi.so" "$BROKEN/broken_nosym.so" "$PLUGINS/"
+	sed -i 's/plugin = "example";/plugin = "broken_abi";/' "$CONF"
+	"$INSTALLED_DDNSD" -t -c "$CONF" >"$E2E_DIR/t.out" 2>&1
+	check "ddnsd -t refuses a module of another ABI" test $? -ne 0
+	check "the refusal names the file and both ABI numbers" \
+		grep -q "plugin $PLUGINS/broken_abi.so: built for plugin ABI 999, this ddnsd speaks ABI 1" "$E2E_DIR/t.out"
+	sed -i 's/plugin = "broken_abi";/plugin = "broken_nosym";/' "$CONF"
+	"$INSTALLED_DDNSD" -t -c "$CONF" >"$E2E_DIR/t.out" 2>&1
+	check "the refusal of a non-plugin .so says so" \
+		grep -q "plugin $PLUGINS/broken_nosym.so: no ddns_plugin symbol (not a ddnsd plugin?)" "$E2E_DIR/t.out"
+fi
+
 write_conf "file = \"$OUT\";"
 check "ddnsd -t accepts the example's config" "$INSTALLED_DDNSD" -t -c "$CONF"
 

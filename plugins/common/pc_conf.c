@@ -9,10 +9,15 @@ int pc_conf_url(ddns_ctx_t *ctx, const ddns_host_t *host, const char *name,
 {
 	const char *url = default_url;
 	size_t len;
+	int rc = host->conf_string(ctx, name, &url);
 
-	if (host->conf_string(ctx, name, &url) == -EINVAL) {
+	if (rc == -EINVAL) {
 		host->conf_error(ctx, name, "must be a string (a URL)");
 		return DDNS_ECONFIG;
+	}
+	if (rc == -ENOENT && default_url == NULL) {
+		*out = NULL;
+		return 0;
 	}
 	if (strncmp(url, "https://", 8) != 0 && strncmp(url, "http://", 7) != 0) {
 		host->conf_error(ctx, name, "\"%s\" is not an http:// or https:// URL", url);

@@ -12,14 +12,15 @@
 
 /** Shared options, read once in create(). */
 typedef struct pc_conf {
-	char *api_url;    /**< without trailing '/', owned */
+	char *api_url;    /**< without trailing '/', owned; NULL if absent
+	                       and there is no default */
 	const char *zone; /**< configured zone or NULL (borrowed from the host) */
 	int64_t ttl;      /**< 0 when not configured */
 	bool create;      /**< create a missing record */
 } pc_conf_t;
 
 /**
- * Read api_url (default @p default_url), zone, ttl (checked against
+ * Read api_url (default @p default_url, which may be NULL), zone, ttl (checked against
  * [@p ttl_min, @p ttl_max]) and create.  Bad values are reported with
  * host->conf_error.  @return 0, DDNS_ECONFIG or -ENOMEM.
  */
@@ -27,8 +28,9 @@ int pc_conf_read(ddns_ctx_t *ctx, const ddns_host_t *host, const char *default_u
                  int64_t ttl_min, int64_t ttl_max, pc_conf_t *out);
 
 /**
- * Copy URL option @p name (or @p default_url when absent) into *out
- * without a trailing '/'; refuse anything but http:// and https://.
+ * Copy URL option @p name (or @p default_url when absent; NULL when both
+ * are) into *out without a trailing '/'; refuse anything but http:// and
+ * https://.  @return 0, DDNS_ECONFIG or -ENOMEM.
  */
 int pc_conf_url(ddns_ctx_t *ctx, const ddns_host_t *host, const char *name,
                 const char *default_url, char **out);

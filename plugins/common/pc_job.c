@@ -52,10 +52,14 @@ uint64_t pc_job_left_ms(const pc_job_t *job)
 
 void pc_job_clear_call(pc_job_t *job)
 {
+	/* Bodies and headers may carry credentials: leave no copy behind. */
+	if (job->body)
+		memset(job->body, 0, strlen(job->body));
 	free(job->method);
 	free(job->url);
 	free(job->body);
 	for (size_t i = 0; job->headers[i] != NULL; i++) {
+		memset(job->headers[i], 0, strlen(job->headers[i]));
 		free(job->headers[i]);
 		job->headers[i] = NULL;
 	}

@@ -1,0 +1,468 @@
+/*
+ * One Rackspace update: a token (rs_auth.c), the domain id (GET
+ * /domains?name=<zone>, configured or walked up), the record (GET
+ * /domains/<id>/records?type=&name=, following links rel "next"), then PUT
+ * or POST, which answer 202 with an async job polled until COMPLETED or
+ * ERROR.  A 401 anywhere re-authenticates once and repeats the call.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "pc_json.h"
+#include "pc_name.h"
+#include "rs.h"
+
+#define RS_FIRST_POLL_MS 500u
+#define RS_POLL_MS 1000u
+
+static const pc_policy_t rs_policy = {
+	.max_attempts = 4,
+	.backoff_ms = 250,
+	.default_wait_ms = 2000,
+	.rate_limit_413 = true,
+};
+
+static void next_family(pc_job_t *base);
+static void find_zone(pc_job_t *base);
+static void send_call(rs_job_t *job, const char *method, const char *url, const char *body,
+                      pc_reply_cb cb);
+static void resend(pc_job_t *base);
+
+static void on_reply(pc_job_t *base, const ddns_http_response_t *res)
+{
+	rs_job_t *job = (rs_job_t *)base;
+
+	if (res->status == 401 && !job->reauthed) {
+		/* The token expired or was revoked early: one fresh one, same call. */
+		job->reauthed = true;
+		rs_auth_invalidate(job->inst, job->sent_gen);
+		rs_auth_ensure(job, resend);
+		return;
+	}
+	job->retry_cb(base, res);
+}
+
+static void resend(pc_job_t *base)
+{
+	rs_job_t *job = (rs_job_t *)base;
+
+	send_call(job, job->retry_method, job->retry_url, job->retry_body, job->retry_cb);
+}
+
+static void send_call(rs_job_t *job, const char *method, const char *url, const char *body,
+                      pc_reply_cb cb)
+{
+	const char *headers[] = { job->inst->token_header, "Accept: application/json",
+	                          body ? "Content-Type: application/json" : NULL, NULL };
+	char *m = strdup(method), *u = strdup(url), *b = body ? strdup(body) : NULL;
+
+	free(job->retry_method);
+	free(job->retry_url);
+	free(job->retry_body);
+	job->retry_method = m;
+	job->retry_url = u;
+	job->retry_body = b;
+	job->retry_cb = cb;
+	if (!m || !u || (body && !b)) {
+		pc_job_finish(&job->base, -ENOMEM, "out of memory");
+		return;
+	}
+	job->sent_gen = job->inst->token_gen;
+	pc_job_send(&job->base, m, u, headers, b, on_reply);
+}
+
+static void send_json(rs_job_t *job, const char *method, const char *url, json_t *body,
+                      pc_reply_cb cb)
+{
+	char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+
+	json_decref(body);
+	if (body != NULL && text == NULL) {
+		pc_job_finish(&job->base, -ENOMEM, "out of memory");
+		return;
+	}
+	send_call(job, method, url, text, cb);
+	free(text);
+}
+
+static void fail_status(rs_job_t *job, const ddns_http_response_t *res, const char *doing)
+{
+	char msg[512];
+	int rc = DDNS_EPROVIDER;
+
+	if (res->status == 401 || res->status == 403)
+		rc = DDNS_EAUTH;
+	else if (res->status == 404)
+		rc = DDNS_ENOTFOUND;
+	pc_job_finish(&job->base, rc, "%s %s %s: %s (HTTP %ld)", doing, job->base.rtype,
+	              job->base.update->name, pc_api_message(res, msg, sizeof(msg)), res->status);
+}
+
+static void bad_reply(rs_job_t *job, const char *doing, const char *expected, const char *err)
+{
+	pc_job_finish(&job->base, DDNS_EBADREPLY, "unexpected reply %s %s %s: expected %s%s%s",
+	              doing, job->base.rtype, job->base.update->name, expected,
+	              err ? "; " : "", err ? err : "");
+}
+
+static bool under_endpoint(const rs_job_t *job, const char *url)
+{
+	return strncmp(url, job->inst->endpoint, strlen(job->inst->endpoint)) == 0;
+}
+
+/* ---- the async job -------------------------------------------------- */
+
+static void poll_job(pc_job_t *base);
+
+static void poll_later(rs_job_t *job)
+{
+	uint64_t ms = job->polls == 0 ? RS_FIRST_POLL_MS : RS_POLL_MS;
+	uint64_t left = pc_job_left_ms(&job->base);
+	char what[160];
+
+	/* Poll once more just before the deadline rather than give up early. */
+	if (ms >= left && left > 200)
+		ms = left - 100;
+	snprintf(what, sizeof(what), "waiting for job %s to complete", job->job_id);
+	pc_job_wait(&job->base, ms, what, poll_job);
+}
+
+static void on_job(pc_job_t *base, const ddns_http_response_t *res)
+{
+	rs_job_t *job = (rs_job_t *)base;
+	bool created = job->record_id[0] == '\0';
+	char err[256], id[64];
+	json_t *root, *e;
+	const char *status;
+
+	if (res->status != 200 && res->status != 202) {
+		fail_status(job, res, "polling the job of");
+		return;
+	}
+	root = pc_json_parse(res, err, sizeof(err));
+	status = pc_json_str(root, "status");
+	if (status == NULL) {
+		json_decref(root);
+		bad_reply(job, "polling the job of", "a job with a status", root ? NULL : err);
+		return;
+	}
+	if (!strcmp(status, "RUNNING") || !strcmp(status, "INITIALIZED")) {
+		json_decref(root);
+		poll_later(job);
+		return;
+	}
+	if (!strcmp(status, "ERROR")) {
+		const char *details;
+		e = json_object_get(root, "error");
+		details = pc_json_str(e, "details");
+		pc_job_finish(base, DDNS_EPROVIDER, "%s %s: job %s ended in ERROR: %s%s%s",
+		              base->rtype, base->update->name, job->job_id,
+		              pc_json_str(e, "message") ? pc_json_str(e, "message") : "(no message)",
+		              details ? " - " : "", details ? details : "");
+		json_decref(root);
+		return;
+	}
+	if (strcmp(status, "COMPLETED") != 0) {
+		json_decref(root);
+		bad_reply(job, "polling the job of", "status RUNNING, COMPLETED or ERROR", NULL);
+		return;
+	}
+	if (created) {
+		e = json_array_get(json_object_get(json_object_get(root, "response"), "records"), 0);
+		if (pc_json_id(json_object_get(e, "id"), id, sizeof(id)) < 0) {
+			json_decref(root);
+			bad_reply(job, "creating", "response.records[0].id in the COMPLETED job", NULL);
+			return;
+		}
+		snprintf(job->record_id, sizeof(job->record_id), "%s", id);
+	}
+	json_decref(root);
+	pc_job_note(base, "%s %s -> %s (%srecord %s, job %s COMPLETED)", base->rtype,
+	            base->update->name, base->addr, created ? "created " : "", job->record_id,
+	            job->job_id);
+	next_family(base);
+}
+
+static void poll_job(pc_job_t *base)
+{
+	rs_job_t *job = (rs_job_t *)base;
+	char url[1200];
+
+	snprintf(url, sizeof(url), "%s%cshowDetails=true", job->callback_url,
+	         strchr(job->callback_url, '?') ? '&' : '?');
+	job->polls++;
+	send_call(job, "GET", url, NULL, on_job);
+}
+
+/* PUT/POST answered: 202 and a job to follow. */
+static void on_accepted(pc_job_t *base, const ddns_http_response_t *res)
+{
+	rs_job_t *job = (rs_job_t *)base;
+	const char *doing = job->record_id[0] ? "updating" : "creating";
+	char err[256];
+	json_t *root;
+	const char *cb;
+
+	if (res->status != 202) {
+		fail_status(job, res, doing);
+		return;
+	}
+	root = pc_json_parse(res, err, sizeof(err));
+	cb = pc_json_str(root, "callbackUrl");
+	if (cb == NULL || pc_json_id(json_object_get(root, "jobId"), job->job_id,
+	                             sizeof(job->job_id)) < 0) {
+		json_decref(root);
+		bad_reply(job, doing, "a 202 job with jobId and callbackUrl", root ? NULL : err);
+		return;
+	}
+	if (!under_endpoint(job, cb)) {
+		json_decref(root);
+		bad_reply(job, doing, "a callbackUrl under the Cloud DNS endpoint", NULL);
+		return;
+	}
+	free(job->callback_url);
+	job->callback_url = strdup(cb);
+	json_decref(root);
+	if (job->callback_url == NULL) {
+		pc_job_finish(base, -ENOMEM, "out of memory");
+		return;
+	}
+	job->polls = 0;
+	poll_later(job);
+}
+
+/* ---- the record ---------------------------------------------------- */
+
+static void write_record(rs_job_t *job)
+{
+	rs_instance_t *inst = job->inst;
+	char url[1200];
+	json_t *body;
+
+	if (job->record_id[0] != '\0') {
+		snprintf(url, sizeof(url), "%s/domains/%s/records/%s", inst->endpoint,
+		         job->domain_id, job->record_id);
+		body = json_pack("{s:s, s:s}", "name", job->base.update->name, "data", job->base.addr);
+		if (body && inst->conf.ttl)
+			json_object_set_new(body, "ttl", json_integer(inst->conf.ttl));
+		send_json(job, "PUT", url, body, on_accepted);
+		return;
+	}
+	if (!inst->conf.create) {
+		pc_job_finish(&job->base, DDNS_ENOTFOUND, "no %s record %s in domain %s (set create "
+		              "= true to have it created)", job->base.rtype, job->base.update->name,
+		              job->zone);
+		return;
+	}
+	snprintf(url, sizeof(url), "%s/domains/%s/records", inst->endpoint, job->domain_id);
+	body = json_pack("{s:[{s:s, s:s, s:s, s:I}]}", "records", "name", job->base.update->name,
+	                 "type", job->base.rtype, "data", job->base.addr,
+	                 "ttl", (json_int_t)(inst->conf.ttl ? inst->conf.ttl : 3600));
+	send_json(job, "POST", url, body, on_accepted);
+}
+
+static void list_records(rs_job_t *job, const char *url);
+
+static void on_records(pc_job_t *base, const ddns_http_response_t *res)
+{
+	rs_job_t *job = (rs_job_t *)base;
+	char err[256], id[64], next[1200] = "";
+	json_t *root, *list, *rec, *link;
+	const char *data = NULL;
+	size_t i;
+
+	if (res->status != 200) {
+		fail_status(job, res, "listing");
+		return;
+	}
+	root = pc_json_parse(res, err, sizeof(err));
+	list = json_object_get(root, "records");
+	if (!json_is_array(list)) {
+		json_decref(root);
+		bad_reply(job, "listing", "{\"records\": [...]}", root ? NULL : err);
+		return;
+	}
+	json_array_foreach(list, i, rec) {
+		const char *type = pc_json_str(rec, "type"), *name = pc_json_str(rec, "name");
+		if (!type || !name || pc_json_id(json_object_get(rec, "id"), id, sizeof(id)) < 0) {
+			json_decref(root);
+			bad_reply(job, "listing", "records with id, type and name", NULL);
+			return;
+		}
+		if (!strcmp(type, base->rtype) && !strcasecmp(name, base->update->name)) {
+			snprintf(job->record_id, sizeof(job->record_id), "%s", id);
+			data = pc_json_str(rec, "data");
+			break;
+		}
+	}
+	json_array_foreach(json_object_get(root, "links"), i, link) {
+		const char *rel = pc_json_str(link, "rel"), *href = pc_json_str(link, "href");
+		if (rel && href && !strcmp(rel, "next"))
+			snprintf(next, sizeof(next), "%s", href);
+	}
+	if (job->record_id[0] && data && !strcmp(data, base->addr)) {
+		pc_job_note(base, "%s %s already %s (record %s)", base->rtype, base->update->name,
+		            base->addr, job->record_id);
+		json_decref(root);
+		next_family(base);
+		return;
+	}
+	json_decref(root);
+	if (job->record_id[0] == '\0' && next[0] != '\0') {
+		if (!under_endpoint(job, next) || ++job->pages > 1000) {
+			bad_reply(job, "listing", "a next link under the Cloud DNS endpoint", NULL);
+			return;
+		}
+		list_records(job, next);
+		return;
+	}
+	write_record(job);
+}
+
+static void list_records(rs_job_t *job, const char *url)
+{
+	char first[1200], name[512];
+
+	if (url == NULL) {
+		pc_url_escape(job->base.update->name, name, sizeof(name));
+		snprintf(first, sizeof(first), "%s/domains/%s/records?type=%s&name=%s",
+		         job->inst->endpoint, job->domain_id, job->base.rtype, name);
+		url = first;
+		job->pages = 0;
+		job->record_id[0] = '\0';
+	}
+	send_call(job, "GET", url, NULL, on_records);
+}
+
+/* ---- the domain ---------------------------------------------------- */
+
+static const char *zone_asked(const rs_job_t *job)
+{
+	return job->inst->conf.zone ? job->inst->conf.zone
+	       : pc_zone_candidate(job->base.update->name, job->zone_try);
+}
+
+static void on_domains(pc_job_t *base, const ddns_http_response_t *res)
+{
+	rs_job_t *job = (rs_job_t *)base;
+	const char *cand = zone_asked(job);
+	char err[256];
+	json_t *root, *list, *d;
+	size_t i;
+	bool found = false;
+
+	if (res->status != 200 && res->status != 404) {
+		fail_status(job, res, "finding the domain of");
+		return;
+	}
+	root = res->status == 200 ? pc_json_parse(res, err, sizeof(err)) : NULL;
+	list = json_object_get(root, "domains");
+	if (res->status == 200 && !json_is_array(list)) {
+		json_decref(root);
+		bad_reply(job, "finding the domain of", "{\"domains\": [...]}", root ? NULL : err);
+		return;
+	}
+	json_array_foreach(list, i, d) {
+		const char *name = pc_json_str(d, "name");
+		if (name && !strcasecmp(name, cand) &&
+		    pc_json_id(json_object_get(d, "id"), job->domain_id, sizeof(job->domain_id)) == 0) {
+			found = true;
+			break;
+		}
+	}
+	json_decref(root);
+	if (!found) {
+		if (job->inst->conf.zone) {
+			pc_job_finish(base, DDNS_ENOTFOUND, "the configured domain %s is not in this "
+			              "Rackspace account", cand);
+			return;
+		}
+		job->zone_try++;
+		find_zone(base);
+		return;
+	}
+	snprintf(job->zone, sizeof(job->zone), "%s", cand);
+	pc_zones_put(&job->inst->zones, base->update->name, job->zone, job->domain_id);
+	list_records(job, NULL);
+}
+
+static void find_zone(pc_job_t *base)
+{
+	rs_job_t *job = (rs_job_t *)base;
+	const char *cand = zone_asked(job);
+	char url[1200], name[512];
+
+	if (cand == NULL) {
+		pc_job_finish(base, DDNS_ENOTFOUND, "no domain in this Rackspace account holds %s "
+		              "(set zone = \"...\" if it is there)", base->update->name);
+		return;
+	}
+	pc_url_escape(cand, name, sizeof(name));
+	snprintf(url, sizeof(url), "%s/domains?name=%s", job->inst->endpoint, name);
+	send_call(job, "GET", url, NULL, on_domains);
+}
+
+static void with_token(pc_job_t *base)
+{
+	rs_job_t *job = (rs_job_t *)base;
+	const pc_zone_entry_t *known;
+
+	if (job->domain_id[0] != '\0') {
+		list_records(job, NULL);
+	} else if ((known = pc_zones_find(&job->inst->zones, base->update->name)) != NULL) {
+		snprintf(job->zone, sizeof(job->zone), "%s", known->zone);
+		snprintf(job->domain_id, sizeof(job->domain_id), "%s", known->id);
+		list_records(job, NULL);
+	} else {
+		job->zone_try = 0;
+		find_zone(base);
+	}
+}
+
+static void next_family(pc_job_t *base)
+{
+	rs_job_t *job = (rs_job_t *)base;
+
+	if (!pc_job_next_family(base)) {
+		pc_job_finish(base, DDNS_OK, NULL);
+		return;
+	}
+	if (job->inst->conf.zone && !pc_name_in_zone(base->update->name, job->inst->conf.zone)) {
+		pc_job_finish(base, DDNS_ECONFIG, "%s is not in the configured zone %s",
+		              base->update->name, job->inst->conf.zone);
+		return;
+	}
+	rs_auth_ensure(job, with_token);
+}
+
+static void release(pc_job_t *base)
+{
+	rs_job_t *job = (rs_job_t *)base;
+
+	rs_auth_forget(job);
+	free(job->retry_method);
+	free(job->retry_url);
+	if (job->retry_body)
+		memset(job->retry_body, 0, strlen(job->retry_body));
+	free(job->retry_body);
+	free(job->callback_url);
+	free(job);
+}
+
+int rs_update_start(rs_instance_t *inst, ddns_update_t *update)
+{
+	rs_job_t *job = calloc(1, sizeof(*job));
+	int rc;
+
+	if (job == NULL)
+		return -ENOMEM;
+	pc_job_init(&job->base, inst->host, inst->ctx, update, "rackspace", &rs_policy, release);
+	job->inst = inst;
+	rc = pc_job_start(&job->base, next_family);
+	if (rc < 0)
+		free(job);
+	return rc;
+}

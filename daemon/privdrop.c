@@ -4,6 +4,7 @@
 #include "privdrop.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <linux/capability.h>
 #include <pwd.h>
@@ -11,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include "log.h"
@@ -154,6 +156,39 @@ static int no_new_privs(char *err, size_t errlen)
 		int e = errno;
 		snprintf(err, errlen, "prctl(PR_SET_NO_NEW_PRIVS): %s", strerror(e));
 		return -e;
+	}
+	return 0;
+}
+
+int privdrop_give_files(const char *user, const char *const *paths, size_t n,
+                        char *err, size_t errlen)
+{
+	if (user == NULL || geteuid() != 0)
+		return 0;
+	privdrop_ids_t ids;
+	int rc = privdrop_lookup(user, &ids, err, errlen);
+	if (rc != 0 || ids.uid == 0)
+		return rc;
+	for (size_t i = 0; i < n; i++) {
+		/* O_PATH|O_NOFOLLOW: a link planted in the folder must not make
+		 * root chown its target. */
+		int fd = open(paths[i], O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0 && errno == ENOENT)
+			continue;
+		struct stat st;
+		if (fd < 0 || fstat(fd, &st) != 0) {
+			rc = -errno;
+			snprintf(err, errlen, "%s: %s", paths[i], strerror(-rc));
+		} else if (S_ISREG(st.st_mode) && st.st_uid == 0 &&
+		           fchownat(fd, "", ids.uid, ids.gid, AT_EMPTY_PATH) != 0) {
+			rc = -errno;
+			snprintf(err, errlen, "%s: cannot give it to user \"%s\": %s",
+			         paths[i], user, strerror(-rc));
+		}
+		if (fd >= 0)
+			close(fd);
+		if (rc != 0)
+			return rc;
 	}
 	return 0;
 }

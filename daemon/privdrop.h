@@ -53,6 +53,18 @@ int privdrop_lookup(const char *user, privdrop_ids_t *out, char *err, size_t err
  */
 int privdrop_apply(const char *user, char *err, size_t errlen);
 
+/**
+ * Before privdrop_apply(): hand the files root created for @p user (the
+ * sqlite database and its -wal and -shm files) over to it, so that the
+ * daemon after the drop, and ddnsctl run as that user, can write them.
+ * Only files owned by root are changed (never someone else's), symbolic
+ * links are not followed, and absent files are skipped.  Does nothing when
+ * not root or @p user is NULL.
+ * @return 0, or a negative errno with one line in @p err.
+ */
+int privdrop_give_files(const char *user, const char *const *paths, size_t n,
+                        char *err, size_t errlen);
+
 /** True when the calling thread holds CAP_NET_BIND_SERVICE in its
  *  effective set (read with capget, no libcap needed). */
 bool privdrop_has_bind_cap(void);

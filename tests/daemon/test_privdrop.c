@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -171,6 +172,58 @@ static void test_plain_user(void **state)
 	assert_has(report, "NoNewPrivs:\t1\n");
 }
 
+static uid_t owner(const char *path)
+{
+	struct stat st;
+	assert_int_equal(lstat(path, &st), 0);
+	return st.st_uid;
+}
+
+static void make_file(const char *path, uid_t uid)
+{
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fclose(f);
+	assert_int_equal(chown(path, uid, 0), 0);
+}
+
+/* Files root made go to the user; someone else's files and links do not. */
+static void test_give_files(void **state)
+{
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	char dir[] = "/tmp/ddns-privdrop-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char mine[64], theirs[64], target[64], link[64], absent[64];
+	snprintf(mine, sizeof(mine), "%s/db", dir);
+	snprintf(theirs, sizeof(theirs), "%s/db-wal", dir);
+	snprintf(target, sizeof(target), "%s/shadow", dir);
+	snprintf(link, sizeof(link), "%s/db-shm", dir);
+	snprintf(absent, sizeof(absent), "%s/none", dir);
+	make_file(mine, 0);
+	make_file(theirs, 1234);
+	make_file(target, 0);
+	assert_int_equal(symlink(target, link), 0);
+
+	char err[256] = "";
+	const char *paths[] = { mine, theirs, link, absent };
+	assert_int_equal(privdrop_give_files("nobody", paths, 4, err, sizeof(err)), 0);
+	assert_int_equal(owner(mine), 65534);
+	assert_int_equal(owner(theirs), 1234);
+	assert_int_equal(owner(target), 0);
+	assert_int_equal(owner(link), 0);
+	assert_int_equal(privdrop_give_files(NULL, paths, 4, err, sizeof(err)), 0);
+	assert_int_equal(privdrop_give_files("no-such-user-ddns", paths, 4, err,
+	                                     sizeof(err)), -ENOENT);
+
+	unlink(mine);
+	unlink(theirs);
+	unlink(link);
+	unlink(target);
+	assert_int_equal(rmdir(dir), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -178,6 +231,7 @@ int main(void)
 		cmocka_unit_test(test_drop_to_nobody),
 		cmocka_unit_test(test_unknown_user_refused),
 		cmocka_unit_test(test_plain_user),
+		cmocka_unit_test(test_give_files),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

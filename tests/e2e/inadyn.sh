@@ -50,7 +50,8 @@ EOF
 	chmod 600 "$E2E_DIR/inadyn.conf"
 	rm -rf "$E2E_DIR/inadyn-cache"
 	timeout 60 "$INADYN" -1 --foreground -l debug -f "$E2E_DIR/inadyn.conf" \
-		-C "$E2E_DIR/inadyn-cache" -P "$E2E_DIR/inadyn.pid" >"$E2E_DIR/inadyn.out" 2>&1
+		--cache-dir="$E2E_DIR/inadyn-cache" -P "$E2E_DIR/inadyn.pid" >"$E2E_DIR/inadyn.out" 2>&1
+	cp "$E2E_DIR/inadyn.out" "$E2E_DIR/inadyn-$2.out"
 	echo "--- inadyn $2 ---"
 	grep -E 'GET /nic|^(good|nochg|badauth)|Successful|[Ee]rror|[Ff]ail' "$E2E_DIR/inadyn.out" | sed 's/^/# /'
 }

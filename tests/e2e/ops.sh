@@ -8,7 +8,8 @@
 #    /proc/<pid>/status while ddnsd serves (updates, a reload), a user
 #    that does not exist stops ddnsd before it serves anything, and ddnsd
 #    started as a plain user with only CAP_NET_BIND_SERVICE (what the
-#    systemd unit does) serves on a port below 1024.
+#    systemd unit does) serves on a port below 1024;
+#  - the systemd unit passes systemd-analyze verify.
 # Needs python3-prometheus-client (Debian) for the parser.
 . "$top_srcdir/tests/lib/e2e.sh"
 : "${DDNSCTL:?DDNSCTL must point at the ddnsctl binary}"
@@ -106,6 +107,14 @@ metric() {
 proc_status() {
 	grep -E "^$2:" "/proc/$1/status" | cut -f2- | tr -s '\t ' ' ' | sed 's/ $//'
 }
+
+# ---- the systemd unit this build installs ----
+if command -v systemd-analyze >/dev/null && [ -f "$top_builddir/etc/ddnsd.service" ]; then
+	sed "s|^ExecStart=[^ ]*|ExecStart=$DDNSD|" "$top_builddir/etc/ddnsd.service" \
+		>"$E2E_DIR/ddnsd.service"
+	check "systemd unit verifies" systemd-analyze verify --man=no "$E2E_DIR/ddnsd.service"
+	check "systemd unit: hardening present" grep -qx 'ProtectSystem=strict' "$E2E_DIR/ddnsd.service"
+fi
 
 # ---- a user that does not exist: refused before serving ----
 if [ "$AS_ROOT" = 1 ]; then

@@ -9,6 +9,10 @@
  *  - a source address with more than max_auth_failures failed
  *    authentications within auth_window_s is refused for auth_block_s.
  * Unchanged-address requests (the cron case) never count as changes.
+ * Windows slide (the previous window weighs by its overlap); reaching the
+ * limit starts the block and clears the counts.  IPv6 sources are counted
+ * per /64.  Entries live in bounded tables (max_entries each; the least
+ * recently counted is dropped first).
  */
 #ifndef DDNS_ABUSE_H
 #define DDNS_ABUSE_H

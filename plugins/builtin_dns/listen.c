@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #define DNS_DEFAULT_PORT 53
+#define UDP_BUFFER_BYTES (4 * 1024 * 1024)
 
 static int port_parse(const char *text, uint16_t *port)
 {
@@ -74,6 +75,17 @@ int dns_listen_parse(const char *text, struct sockaddr_storage *ss, socklen_t *l
 	return -EINVAL;
 }
 
+/* Room for bursts: a full UDP receive buffer loses queries.  Root may
+ * exceed net.core.rmem_max (create() runs before privileges drop). */
+static void udp_buffers(int fd)
+{
+	int size = UDP_BUFFER_BYTES;
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) != 0)
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof(size)) != 0)
+		(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+}
+
 static bool is_wildcard(const struct sockaddr_storage *ss)
 {
 	if (ss->ss_family == AF_INET)
@@ -104,6 +116,8 @@ int dns_socket_open(const struct sockaddr_storage *ss, socklen_t len, int type,
 		if (ret != 0)
 			goto fail;
 	}
+	if (type == SOCK_DGRAM)
+		udp_buffers(fd);
 	if (bind(fd, (const struct sockaddr *)ss, len) != 0)
 		goto fail;
 	if (type == SOCK_STREAM && listen(fd, 128) != 0)

@@ -7,9 +7,10 @@ build="autoconf automake libtool pkg-config make gcc
   libuv1-dev libmicrohttpd-dev libcurl4-gnutls-dev libconfig-dev
   libsqlite3-dev libjansson-dev libgnutls28-dev libknot-dev libcmocka-dev"
 # curl/dig/kdig drive the end-to-end tests, python3 runs the provider mocks,
-# sqlite3 inspects the store, ddclient is the real dyndns2 client under test,
+# sqlite3 inspects the store, ddclient and inadyn are real dyndns2 clients
+# under test, nm (binutils) checks what a plugin exports,
 # clang and its runtime build the libFuzzer harnesses.
-test="curl knot-dnsutils bind9-dnsutils python3 sqlite3 ddclient
+test="curl knot-dnsutils bind9-dnsutils python3 sqlite3 ddclient inadyn binutils
   clang libclang-rt-14-dev"
 
 pkgs=$build

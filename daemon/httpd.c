@@ -306,7 +306,7 @@ fail:;
 static int listener_start(httpd_t *h, httpd_listener_t *l, const char *text,
                           const httpd_config_t *cfg, char *err, size_t errlen)
 {
-	int fd, rc;
+	int fd = -1, rc;
 	unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
 
 	l->h = h;

@@ -136,7 +136,9 @@ int dns_server_start(const dns_server_conf_t *conf, dns_dbref_t *ref, dns_server
 		for (size_t t = 0; t < 2; t++) {
 			if (types[t] == SOCK_DGRAM && conf->udp_threads > 0)
 				continue; /* the workers bind their own */
-			int fd = dns_socket_open(&addrs[i], lens[i], types[t], false);
+			/* SO_REUSEPORT: a reload that changes this instance's options
+			 * binds the new one while the old one still serves. */
+			int fd = dns_socket_open(&addrs[i], lens[i], types[t], true);
 			if (fd < 0) {
 				SRV_LOG(s, DDNS_LOG_ERR, "%s %s: %s", t ? "udp" : "tcp",
 				        conf->listen[i], strerror(-fd));

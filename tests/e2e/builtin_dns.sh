@@ -263,6 +263,58 @@ OUT=$(kdig @127.0.0.1 -p "$DNS_PORT" +tcp +keepopen away.example.com A home.exam
 check "three queries on one TCP connection" \
 	test "$(grep -c 'status: NOERROR\|status: NXDOMAIN' <<<"$OUT")" -eq 3
 
+# --- records added and removed with ddnsctl ------------------------------------
+# wait_for DESC WANT CMD...: poll CMD until it prints WANT (<= 15 s).
+wait_for() {
+	local desc=$1 want=$2 got= i
+	shift 2
+	for i in $(seq 1 150); do
+		got=$("$@")
+		[ "$got" = "$want" ] && break
+		sleep 0.1
+	done
+	expect_eq "$desc" "$got" "$want"
+}
+if [ -n "${DDNSCTL:-}" ] && [ -x "$DDNSCTL" ]; then
+	KN=KeyForNewwwwwwwwwwwwwwwwwwwwwwwww4
+	check "ddnsctl add new.example.com" \
+		bash -c "printf '%s' '$KN' | '$DDNSCTL' -c '$CONF' add new.example.com -p home -k - --lan-ip 10.9.9.9 >/dev/null"
+	wait_for "a record added with ddnsctl exists (NODATA, no address yet)" NOERROR \
+		status 127.0.0.1 new.example.com A
+	expect_eq "update the new record" "$(update new.example.com $KN 198.51.100.44)" 200
+	expect_eq "its address is served at once" "$(short 127.0.0.1 new.example.com A)" 198.51.100.44
+	check "ddnsctl rm new.example.com" "$DDNSCTL" -c "$CONF" rm new.example.com
+	wait_for "a record removed with ddnsctl is gone (NXDOMAIN)" NXDOMAIN \
+		status 127.0.0.1 new.example.com A
+else
+	echo "# DDNSCTL not set: ddnsctl checks skipped"
+fi
+
+# --- a reload with new options: UDP worker threads, another TTL ---------------
+# The new instance binds beside the old one (SO_REUSEPORT); the old one
+# serves until ddnsd retires it (within a second), then only the new one.
+sed -i 's/ttl = 1;/ttl = 30; udp_threads = 2;/' "$CONF"
+kill -HUP "$E2E_DDNSD_PID"
+ttl_of() { q 127.0.0.1 away.example.com A +noall +answer | awk '{print $2}'; }
+wait_for "after SIGHUP the new options serve (TTL 30)" 30 ttl_of
+destroyed() { grep -c 'provider home: destroyed' "$E2E_DIR/ddnsd.log"; }
+wait_for "the replaced instance is destroyed" 1 destroyed
+for proto in +notcp +tcp; do
+	expect_eq "threads: WAN A kept across the reload ($proto)" \
+		"$(short 127.0.0.1 away.example.com A $proto)" 198.51.100.99
+	expect_eq "threads: LAN A ($proto)" "$(short 127.0.0.1 home.example.com A $proto)" 192.168.1.10
+	expect_eq "threads: NXDOMAIN ($proto)" "$(status 127.0.0.1 nope.example.com A $proto)" NXDOMAIN
+done
+S2=$(serial)
+expect_eq "threads: update" "$(update away.example.com $KW 198.51.100.100)" 200
+expect_eq "threads: the update is visible at once" "$(short 127.0.0.1 away.example.com A)" 198.51.100.100
+check "threads: SOA serial rose" test "$(serial)" -gt "$S2"
+expect_eq "threads: garbage burst sent" "$(raw 4 127.0.0.1 burst)" sent
+expect_eq "threads: still answering" "$(short 127.0.0.1 away.example.com A)" 198.51.100.100
+if [ "$HAVE_V6" = 1 ]; then
+	expect_eq "threads: IPv6 LAN AAAA" "$(short ::1 home.example.com AAAA)" fd00::10
+fi
+
 check "ddnsd stops cleanly" e2e_stop_ddnsd
 check "no sanitizer report" bash -c "! grep -q 'Sanitizer' '$E2E_DIR/ddnsd.log'"
 e2e_finish

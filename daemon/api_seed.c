@@ -45,12 +45,12 @@ static json_t *time_json(int64_t t)
 	if (t <= 0)
 		return json_null();
 	iso_time(t, buf, sizeof(buf));
-	return json_string(buf);
+	return json_string_nocheck(buf);
 }
 
 static json_t *ip_json(const char *ip)
 {
-	return ip != NULL && ip[0] != '\0' ? json_string(ip) : json_null();
+	return ip != NULL && ip[0] != '\0' ? json_string_nocheck(ip) : json_null();
 }
 
 /* Send @p o (stolen) as a JSON reply. */
@@ -78,13 +78,20 @@ static void update_reply(const pipeline_result_t *res, httpd_req_t *r, bool v6)
 {
 	switch (res->status) {
 	case PIPELINE_CHANGED:
-	case PIPELINE_UNCHANGED:
-		reply_json(r, 200, json_pack("{s:s,s:o,s:o,s:b}",
-			"domain", res->name,
-			"ip", ip_json(v6 ? res->ipv6 : res->ipv4),
-			"last_change", time_json(res->last_change),
-			"updated", res->status == PIPELINE_CHANGED));
+	case PIPELINE_UNCHANGED: {
+		/* The hot path: names, addresses and times are validated ASCII,
+		 * so the _nocheck setters skip jansson's UTF-8 scan. */
+		json_t *o = json_object();
+		if (o != NULL) {
+			json_object_set_new_nocheck(o, "domain", json_string_nocheck(res->name));
+			json_object_set_new_nocheck(o, "ip", ip_json(v6 ? res->ipv6 : res->ipv4));
+			json_object_set_new_nocheck(o, "last_change", time_json(res->last_change));
+			json_object_set_new_nocheck(o, "updated",
+			                            json_boolean(res->status == PIPELINE_CHANGED));
+		}
+		reply_json(r, 200, o);
 		return;
+	}
 	case PIPELINE_AUTH_FAILED:
 		httpd_reply_json_error(r, 403, "Authentication failure");
 		return;
@@ -154,7 +161,7 @@ static void update_handler(httpd_req_t *r, void *arg)
 	pipeline_request_t req = {
 		.name = name, .key = key, .key_len = strlen(key),
 		.ipv4 = v6 ? NULL : ip, .ipv6 = v6 ? ip : NULL,
-		.client = httpd_req_client(r),
+		.client = httpd_req_client(r), .sync_ok = true,
 	};
 	int rc = pipeline_submit(env->pipeline, &req,
 	                         v6 ? update_done_v6 : update_done_v4, r);

@@ -197,6 +197,7 @@ static void watch_cb(uv_timer_t *t)
 	if (v != a->data_version) {
 		a->data_version = v;
 		log_debug("store", "changed by another process; records re-read");
+		pipeline_records_changed(a->pipeline);
 		app_records_sync(a, false);
 	}
 	if (a->n_retired > 0)
@@ -247,6 +248,7 @@ int app_reload(app_t *a)
 			/* Put the running configuration's records back. */
 			char e2[256];
 			app_records_reconcile(a, a->gen->conf, e2, sizeof(e2));
+			pipeline_records_changed(a->pipeline);
 		}
 	}
 	if (rc != 0) {
@@ -264,6 +266,7 @@ int app_reload(app_t *a)
 	app_gen_unref(a->gen);
 	a->gen = g;
 	a->data_version = store_data_version(a->store);
+	pipeline_records_changed(a->pipeline);
 	app_records_sync(a, false);
 	log_notice("ddnsd", "reloaded: %zu provider(s), %zu configured record(s)",
 	           nc->n_providers, nc->n_records);

@@ -56,6 +56,10 @@ typedef struct pipeline_request {
 	const char *ipv4;    /**< canonical new IPv4, or NULL */
 	const char *ipv6;    /**< canonical new IPv6, or NULL */
 	const char *client;  /**< client address text, for history */
+	/** May @p cb run inside pipeline_submit() when the answer is known at
+	 *  once (unchanged addresses)?  Lets a front end answer without
+	 *  suspending its connection.  Default false: never inside. */
+	bool sync_ok;
 } pipeline_request_t;
 
 /** Looks up the current instance for a provider name (NULL if none). */
@@ -79,6 +83,11 @@ int pipeline_submit(pipeline_t *p, const pipeline_request_t *req,
                     pipeline_cb cb, void *arg);
 /** Requests not yet completed. */
 unsigned pipeline_pending(const pipeline_t *p);
+/** The store was changed behind the pipeline's back (ddnsctl, a reload's
+ *  reconcile): forget the records it keeps in memory.  Until this is
+ *  called, a change made by another process may go unseen (the daemon
+ *  calls it within a second, see app.c). */
+void pipeline_records_changed(pipeline_t *p);
 /** Flush batched last_seen times to the store. */
 void pipeline_flush(pipeline_t *p);
 /** Complete pending auth delays at once, flush, close handles. */

@@ -6,7 +6,9 @@
 #
 # Use a build without sanitizers (configure CFLAGS=-O2).  Needs wrk, sqlite3,
 # curl, cc and libmicrohttpd's headers.  Knobs: BENCH_SECONDS (10),
-# BENCH_CONNECTIONS (50), BENCH_THREADS (2), BENCH_RECORDS (100000).
+# BENCH_CONNECTIONS (50), BENCH_THREADS (2), BENCH_RECORDS (100000),
+# BENCH_ROUNDS (3: bare and ddnsd alternate, the medians are compared, so a
+# busy machine skews both alike).
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -17,6 +19,7 @@ secs=${BENCH_SECONDS:-10}
 conns=${BENCH_CONNECTIONS:-50}
 threads=${BENCH_THREADS:-2}
 nrec=${BENCH_RECORDS:-100000}
+rounds=${BENCH_ROUNDS:-3}
 
 for tool in wrk sqlite3 curl cc python3; do
 	command -v "$tool" >/dev/null || { echo "http.sh: $tool is needed" >&2; exit 1; }
@@ -71,15 +74,39 @@ stop_ddnsd() {
 	wait "$dpid" || { echo "http.sh: ddnsd exited with $?" >&2; cat "$work/ddnsd.log" >&2; exit 1; }
 }
 
-# Requests/s of one wrk run against URL $1.
+# CPU time (ms) process $1 has used so far
+cpu_ms() {
+	awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15) * 1000 / hz }' "/proc/$1/stat"
+}
+# One wrk run against URL $1 served by process $2: prints "req/s cpu_us_per_req"
 rps() {
+	local c0 c1
+	c0=$(cpu_ms "$2")
 	wrk -t"$threads" -c"$conns" -d"${secs}s" -s "$here/post.lua" "$1" >"$work/wrk.out"
+	c1=$(cpu_ms "$2")
 	if grep -q 'Non-2xx' "$work/wrk.out"; then
 		echo "http.sh: errors against $1:" >&2
 		cat "$work/wrk.out" >&2
 		exit 1
 	fi
-	awk '/^Requests\/sec:/ { print $2 }' "$work/wrk.out"
+	awk -v c0="$c0" -v c1="$c1" '
+		/ requests in / { n = $1 }
+		/^Requests\/sec:/ { r = $2 }
+		END { printf "%s %.2f\n", r, (c1 - c0) * 1000 / n }' "$work/wrk.out"
+}
+# rounds BARE_URL DDNSD_URL: alternate; prints "bare_median ddnsd_median"
+measure() {
+	local b=() d=() bc=() dc=() i r c
+	for i in $(seq 1 "$rounds"); do
+		read -r r c < <(rps "$1" "$bpid")
+		b+=("$r"); bc+=("$c")
+		read -r r c < <(rps "$2" "$dpid")
+		d+=("$r"); dc+=("$c")
+		echo "  round $i: bare ${b[-1]} req/s ${bc[-1]} us CPU/req;  ddnsd ${d[-1]} req/s ${dc[-1]} us CPU/req" >&2
+	done
+	python3 -c 'import statistics as s, sys
+a = [list(map(float, x.split())) for x in sys.argv[1:]]
+print(*(s.median(x) for x in a))' "${b[*]}" "${d[*]}" "${bc[*]}" "${dc[*]}"
 }
 
 url="http://127.0.0.1:$dport/dynamicdns/update/$name/"
@@ -96,9 +123,8 @@ bpid=$!
 pids="$pids $bpid"
 wait_port "$bport"
 
-echo "wrk: $threads threads, $conns connections, keep-alive, ${secs}s; reply $size bytes"
-bare1=$(rps "http://127.0.0.1:$bport/")
-d1=$(rps "$url")
+echo "wrk: $threads threads, $conns connections, keep-alive, ${secs}s x $rounds rounds; reply $size bytes"
+read -r bare1 d1 bcpu1 dcpu1 < <(measure "http://127.0.0.1:$bport/" "$url")
 stop_ddnsd
 
 # 100,000 more records, written straight into the store.
@@ -114,17 +140,22 @@ EOF
 sqlite3 "$work/ddns.sqlite" <"$work/records.sql"
 count=$(sqlite3 "$work/ddns.sqlite" 'SELECT count(*) FROM records')
 start_ddnsd
-bare2=$(rps "http://127.0.0.1:$bport/")
-d2=$(rps "$url")
+echo "with $count records in the store:"
+read -r bare2 d2 bcpu2 dcpu2 < <(measure "http://127.0.0.1:$bport/" "$url")
 stop_ddnsd
 
-python3 - "$bare1" "$d1" "$bare2" "$d2" "$count" <<'EOF'
+python3 - "$bare1" "$d1" "$bare2" "$d2" "$count" "$bcpu1" "$dcpu1" "$bcpu2" "$dcpu2" <<'EOF'
 import sys
 b1, d1, b2, d2 = map(float, sys.argv[1:5])
 n = sys.argv[5]
+bc1, dc1, bc2, dc2 = map(float, sys.argv[6:10])
+print("medians:")
 print(f"bare libmicrohttpd           {b1:10.0f} req/s")
 print(f"ddnsd, 1 record              {d1:10.0f} req/s   ratio {d1 / b1:.2f} (target >= 0.80)")
 print(f"bare libmicrohttpd (again)   {b2:10.0f} req/s")
-print(f"ddnsd, {n} records      {d2:10.0f} req/s   ratio {d2 / b2:.2f}; "
-      f"vs 1 record {d2 / d1:.2f} (target >= 0.90)")
+print(f"ddnsd, {n} records      {d2:10.0f} req/s   ratio {d2 / b2:.2f} "
+      f"(within 10% of the 1-record ratio: {(d2 / b2) / (d1 / b1):.2f} >= 0.90)")
+print("server CPU per request (robust when the machine is busy):")
+print(f"  bare {bc1:.2f} us, ddnsd {dc1:.2f} us: ratio {bc1 / dc1:.2f}")
+print(f"  bare {bc2:.2f} us, ddnsd with {n} records {dc2:.2f} us: ratio {bc2 / dc2:.2f}")
 EOF

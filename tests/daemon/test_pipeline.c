@@ -330,6 +330,38 @@ static void test_unchanged_waits_for_inflight(void **state)
 	assert_string_equal(rec.ipv4, "192.0.2.1");
 }
 
+/* sync_ok: an unchanged address is answered inside submit; records kept in
+ * memory are forgotten on pipeline_records_changed(). */
+static void test_sync_and_records_changed(void **state)
+{
+	fx_t *f = *state;
+	char hash[KEY_HASH_MAX];
+	const char *k2 = "Rotated0Rotated0Rotated0Rotated0Rotated0Rotated0xy";
+	pipeline_request_t req = { .name = "a.example.com", .key = KEY,
+	                           .key_len = strlen(KEY), .ipv4 = "192.0.2.70",
+	                           .client = "192.0.2.1", .sync_ok = true };
+	assert_int_equal(pipeline_submit(f->p, &req, done_cb, &f->res[0]), 0);
+	assert_int_equal(f->done, 0); /* a change is never synchronous */
+	wait_done(f, 1);
+	assert_int_equal(pipeline_submit(f->p, &req, done_cb, &f->res[1]), 0);
+	assert_int_equal(f->done, 2); /* unchanged: answered at once */
+	assert_int_equal(f->res[1].status, PIPELINE_UNCHANGED);
+	assert_string_equal(f->res[1].ipv4, "192.0.2.70");
+	assert_int_equal(pipeline_pending(f->p), 0);
+
+	assert_int_equal(key_hash(k2, strlen(k2), hash), 0);
+	assert_int_equal(store_record_set_key(f->store, "a.example.com", hash), 0);
+	pipeline_records_changed(f->p);
+	assert_int_equal(pipeline_submit(f->p, &req, done_cb, &f->res[2]), 0);
+	wait_done(f, 3);
+	assert_int_equal(f->res[2].status, PIPELINE_AUTH_FAILED);
+	req.key = k2;
+	req.key_len = strlen(k2);
+	assert_int_equal(pipeline_submit(f->p, &req, done_cb, &f->res[3]), 0);
+	assert_int_equal(f->done, 4);
+	assert_int_equal(f->res[3].status, PIPELINE_UNCHANGED);
+}
+
 static void test_free_completes_delays(void **state)
 {
 	fx_t *f = *state;
@@ -352,6 +384,7 @@ int main(void)
 		T(test_timeout),
 		T(test_coalescing),
 		T(test_unchanged_waits_for_inflight),
+		T(test_sync_and_records_changed),
 		T(test_free_completes_delays),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -26,6 +26,7 @@ module adds what tests need around the API:
 Start: python3 mock_X.py [--port N]; prints "PORT <n>" once listening.
 """
 import json
+import socket
 import sys
 import threading
 import time
@@ -67,6 +68,13 @@ class MockHandler(BaseHTTPRequestHandler):
 
     def log_message(self, fmt, *args):  # keep test output quiet
         pass
+
+    def setup(self):
+        super().setup()
+        # Headers and body leave in separate writes: without TCP_NODELAY a
+        # kept-alive connection would wait for the client's delayed ACK
+        # (40 ms) on every reply, which real APIs do not do.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     # --- what subclasses provide -------------------------------------
     def api(self, method, path, query, body):
@@ -126,8 +134,14 @@ class MockHandler(BaseHTTPRequestHandler):
             self.wfile.write(data)
         self.wfile.flush()
 
+    def parse_request(self):
+        # The request line is in; the mock's own time starts here (headers
+        # parsing included), not while it waits on a kept-alive connection.
+        self.t_start = time.perf_counter()
+        return super().parse_request()
+
     def dispatch(self, method):
-        t0 = time.perf_counter()
+        t0 = self.t_start
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
         url = urllib.parse.urlsplit(self.path)

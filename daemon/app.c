@@ -9,6 +9,7 @@
 #include "error.h"
 #include "log.h"
 #include "plugin_loader.h"
+#include "privdrop.h"
 
 #define WATCH_MS 1000
 #define DRAIN_TICK_MS 50
@@ -118,6 +119,8 @@ static void app_teardown(app_t *a)
 	a->abuse = NULL;
 	store_close(a->store);
 	a->store = NULL;
+	metrics_free(a->metrics);
+	a->metrics = NULL;
 	app_gen_unref(a->gen);
 	a->gen = NULL;
 	uv_close((uv_handle_t *)&a->sighup, app_closed_cb);
@@ -253,9 +256,11 @@ int app_reload(app_t *a)
 	}
 	if (rc != 0) {
 		log_err("reload", "%s; keeping the running configuration", err);
+		metrics_ddns_reload(a->metrics, "failed");
 		app_gen_unref(g);
 		return rc;
 	}
+	metrics_ddns_reload(a->metrics, "ok");
 	warn_restart(a->gen->conf, nc);
 	app_logging(nc);
 	httpd_set_trusted(a->httpd, nc->trusted_proxies, nc->n_trusted_proxies);
@@ -275,9 +280,29 @@ int app_reload(app_t *a)
 
 /* ---- start ---- */
 
+/* Leave root once everything is bound (the `user` setting). */
+static int app_drop_privileges(app_t *a, char *err, size_t errlen)
+{
+	const conf_t *c = a->gen->conf;
+	char wal[4096], shm[4096];
+	snprintf(wal, sizeof(wal), "%s-wal", c->database);
+	snprintf(shm, sizeof(shm), "%s-shm", c->database);
+	const char *const files[] = { c->database, wal, shm };
+	int rc = privdrop_give_files(c->user, files, 3, err, errlen);
+	if (rc == 0)
+		rc = privdrop_apply(c->user, err, errlen);
+	return rc;
+}
+
 static int app_bring_up(app_t *a, char *err, size_t errlen)
 {
 	const conf_t *c = a->gen->conf;
+	if (c->user != NULL) { /* a typo in `user` is reported before binding */
+		privdrop_ids_t ids;
+		int lrc = privdrop_lookup(c->user, &ids, err, errlen);
+		if (lrc != 0)
+			return lrc;
+	}
 	int rc = store_open(c->database, &a->store);
 	if (rc != 0) {
 		snprintf(err, errlen, "%s: cannot open the store: %s", c->database,
@@ -308,16 +333,27 @@ static int app_bring_up(app_t *a, char *err, size_t errlen)
 		return rc;
 	}
 	pipeline_set_abuse(a->pipeline, a->abuse);
+	rc = metrics_new(&a->metrics);
+	if (rc != 0) {
+		snprintf(err, errlen, "metrics: %s", ddns_strerror(rc));
+		return rc;
+	}
+	pipeline_set_metrics(a->pipeline, a->metrics);
 	rc = http_start(a, err, errlen);
 	if (rc != 0)
 		return rc;
-	a->env = (frontend_env_t){ .pipeline = a->pipeline, .store = a->store };
+	a->env = (frontend_env_t){ .pipeline = a->pipeline, .store = a->store,
+	                           .metrics = a->metrics, .stopping = &a->stopping };
 	rc = api_seed_register(a->httpd, &a->env);
 	if (rc == 0)
 		rc = api_dyndns2_register(a->httpd, &a->env);
-	if (rc != 0)
+	if (rc == 0)
+		rc = api_ops_register(a->httpd, &a->env);
+	if (rc != 0) {
 		snprintf(err, errlen, "routes: %s", ddns_strerror(rc));
-	return rc;
+		return rc;
+	}
+	return app_drop_privileges(a, err, errlen);
 }
 
 int app_start(uv_loop_t *loop, const app_opts_t *opts, app_t **out,

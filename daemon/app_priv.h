@@ -13,6 +13,7 @@
 #include "frontend.h"
 #include "http_client.h"
 #include "httpd.h"
+#include "metrics.h"
 #include "pipeline.h"
 #include "provider.h"
 #include "store.h"
@@ -46,6 +47,7 @@ struct app {
 	httpd_t *httpd;
 	pipeline_t *pipeline;
 	abuse_t *abuse;
+	metrics_t *metrics;
 	frontend_env_t env;
 	uv_signal_t sighup, sigint, sigterm;
 	uv_timer_t watch;        /**< data_version and retired instances */

@@ -16,6 +16,7 @@
 #include "abuse.h"
 #include "error.h"
 #include "log.h"
+#include "metrics.h"
 #include "pipeline_cache.h"
 #include "pipeline_seen.h"
 
@@ -31,6 +32,7 @@ typedef struct job {
 	char ipv4[ADDR_TEXT_MAX]; /* requested; for `ready` jobs: the answer */
 	char ipv6[ADDR_TEXT_MAX];
 	char client[ADDR_TEXT_MAX];
+	char provider[64];        /* for metrics; "" when not authenticated */
 	pipeline_status_t status; /* ready jobs */
 	int64_t last_change;
 	uint64_t deadline;        /* auth delay, uv_now() ms */
@@ -47,6 +49,7 @@ typedef struct rec_state {
 	job_t *batch;
 	job_t *waiting, **waiting_tail;
 	char want4[ADDR_TEXT_MAX], want6[ADDR_TEXT_MAX], wclient[ADDR_TEXT_MAX];
+	uint64_t started;  /* uv_now() at dispatch, for the latency metric */
 } rec_state_t;
 
 struct pipeline {
@@ -56,6 +59,7 @@ struct pipeline {
 	void *lookup_arg;
 	pipeline_opts_t opts;
 	struct abuse *abuse;
+	struct metrics *metrics;
 	uv_check_t check;      /* completes `ready` after the poll phase */
 	uv_idle_t idle;        /* keeps the poll from blocking meanwhile */
 	uv_timer_t auth_timer;
@@ -119,8 +123,20 @@ static void job_finish(pipeline_t *p, job_t *j, pipeline_status_t st,
 		.changed_ipv4 = c4, .changed_ipv6 = c6,
 		.last_change = last_change, .message = msg != NULL ? msg : "",
 	};
+	static const char *const words[] = {
+		[PIPELINE_CHANGED] = "changed", [PIPELINE_UNCHANGED] = "unchanged",
+		[PIPELINE_AUTH_FAILED] = "auth_failed",
+		[PIPELINE_PROVIDER_FAILED] = "provider_failed",
+		[PIPELINE_TIMEOUT] = "timeout", [PIPELINE_ABUSE] = "abuse",
+		[PIPELINE_UNAVAILABLE] = "unavailable", [PIPELINE_INTERNAL] = "internal",
+	};
 	pipeline_cb cb = j->cb;
 	void *arg = j->arg;
+	if (p->metrics != NULL) {
+		metrics_ddns_update(p->metrics, j->provider, words[st]);
+		if (st == PIPELINE_AUTH_FAILED)
+			metrics_ddns_auth_failure(p->metrics);
+	}
 	p->pending--;
 	cb(&res, arg);
 	job_put(p, j);
@@ -312,6 +328,7 @@ static void batch_start(pipeline_t *p, const store_record_t *rec, job_t *jobs,
 	snprintf(rs->client, sizeof(rs->client), "%s", client);
 	rs->batch = jobs;
 	rs->waiting_tail = &rs->waiting;
+	rs->started = uv_now(p->loop);
 	provider_change_t ch = {
 		.name = rec->name, .ipv4 = n4, .ipv6 = n6,
 		.old_ipv4 = rec->ipv4[0] ? rec->ipv4 : NULL,
@@ -344,7 +361,20 @@ static void update_done_cb(int result, const char *message, void *arg)
 	bool ok = result == DDNS_OK;
 
 	inflight_unlink(p, rs);
+	if (p->closing) {
+		/* pipeline_free() ran: the store and metrics may be gone. */
+		log_warn(rs->name, "update ended after shutdown began (%s); "
+		         "not recorded", ok ? "applied" : ddns_strerror(result));
+		list_defer(p, rs->batch, PIPELINE_UNAVAILABLE, NULL);
+		list_defer(p, rs->waiting, PIPELINE_UNAVAILABLE, NULL);
+		provider_unref(rs->prov);
+		free(rs);
+		pipeline_try_destroy(p);
+		return;
+	}
 	rcache_drop(&p->cache, rs->name);
+	metrics_ddns_provider_latency(p->metrics, provider_name(rs->prov),
+	                              (double)(uv_now(p->loop) - rs->started) / 1000.0);
 	if (ok) {
 		int rc = store_commit_update(p->store, rs->name,
 		                             rs->new4[0] ? rs->new4 : NULL,
@@ -413,6 +443,7 @@ int pipeline_submit(pipeline_t *p, const pipeline_request_t *req,
 	copy_str(j->ipv4, sizeof(j->ipv4), req->ipv4);
 	copy_str(j->ipv6, sizeof(j->ipv6), req->ipv6);
 	copy_str(j->client, sizeof(j->client), req->client);
+	j->provider[0] = '\0';
 	p->pending++;
 
 	have_client = p->abuse != NULL && addr_parse(j->client, &client) == 0;
@@ -445,6 +476,7 @@ int pipeline_submit(pipeline_t *p, const pipeline_request_t *req,
 		auth_delay(p, j);
 		return 0;
 	}
+	copy_str(j->provider, sizeof(j->provider), r->provider);
 	if (seen_add(&p->seen, j->name) == 0 && !uv_is_active((uv_handle_t *)&p->seen_timer))
 		uv_timer_start(&p->seen_timer, seen_timer_cb, SEEN_FLUSH_MS, 0);
 
@@ -515,6 +547,11 @@ void pipeline_set_abuse(pipeline_t *p, struct abuse *abuse)
 	p->abuse = abuse;
 }
 
+void pipeline_set_metrics(pipeline_t *p, struct metrics *m)
+{
+	p->metrics = m;
+}
+
 void pipeline_set_opts(pipeline_t *p, const pipeline_opts_t *opts)
 {
 	p->opts = *opts;
@@ -558,8 +595,10 @@ void pipeline_free(pipeline_t *p)
 	}
 	ready_drain(p);
 	pipeline_flush(p);
+	p->metrics = NULL;
 	if (p->inflight != NULL)
-		log_warn("pipeline", "freed with updates in flight; they finish first");
+		log_warn("pipeline", "freed with updates in flight; their results "
+		         "will not be recorded");
 	uv_close((uv_handle_t *)&p->check, handle_closed_cb);
 	uv_close((uv_handle_t *)&p->idle, handle_closed_cb);
 	uv_close((uv_handle_t *)&p->auth_timer, handle_closed_cb);

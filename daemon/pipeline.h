@@ -76,6 +76,10 @@ int pipeline_new(uv_loop_t *loop, store_t *store, pipeline_provider_fn lookup,
  *  and names complete with PIPELINE_ABUSE and a history row. */
 struct abuse;
 void pipeline_set_abuse(pipeline_t *p, struct abuse *abuse);
+/** Count outcomes in @p m (borrowed, may be NULL): ddns_updates_total per
+ *  provider and result, ddns_auth_failures_total, provider latency. */
+struct metrics;
+void pipeline_set_metrics(pipeline_t *p, struct metrics *m);
 /** Update options (reload). */
 void pipeline_set_opts(pipeline_t *p, const pipeline_opts_t *opts);
 /** Submit; @p cb fires exactly once, never from inside this call. */

@@ -73,7 +73,7 @@ int httpd_req_parse_form(httpd_req_t *r)
 	                              strlen(MHD_HTTP_POST_ENCODING_FORM_URLENCODED)) != 0)
 		return 0; /* not a form: the body stays raw */
 	struct MHD_PostProcessor *pp =
-		MHD_create_post_processor(r->conn, 1024, form_iter, r);
+		MHD_create_post_processor(r->conn, 256, form_iter, r);
 	if (pp == NULL)
 		return 0;
 	/* A malformed body just yields fewer fields. */

@@ -19,6 +19,26 @@
 #include <unistd.h>
 #include "httpd.h"
 
+/* A self-signed P-256 certificate for 127.0.0.1 (test only, 100 years). */
+static const char test_cert[] =
+	"-----BEGIN CERTIFICATE-----\n"
+	"MIIBfzCCASWgAwIBAgIUS/XwoRM51QRu2nI+ZOrjSvi54mYwCgYIKoZIzj0EAwIw\n"
+	"FDESMBAGA1UEAwwJMTI3LjAuMC4xMCAXDTI2MTEyNjE0MzQ0NloYDzIxMjYxMTAy\n"
+	"MTQzNDQ2WjAUMRIwEAYDVQQDDAkxMjcuMC4wLjEwWTATBgcqhkjOPQIBBggqhkjO\n"
+	"PQMBBwNCAATFk211EUR3M5JPvSI9aW2n0HDtVXPxly9dfaGIkM7jcxO2nINrLd08\n"
+	"2cjCEpv8r91o5JMOHosHvIX7UsN/7GAIo1MwUTAdBgNVHQ4EFgQUanXAXxO57xGN\n"
+	"WcjffmL/pRaZgEIwHwYDVR0jBBgwFoAUanXAXxO57xGNWcjffmL/pRaZgEIwDwYD\n"
+	"VR0TAQH/BAUwAwEB/zAKBggqhkjOPQQDAgNIADBFAiEAmOwkbSmkh2AARCOjs04r\n"
+	"veIgLUgDZGtcwKGFcHo/+awCIHZlqScVu9xplnT9dSRdOp5fJ0Tnm0OVvnJqZF3G\n"
+	"7jt6\n"
+	"-----END CERTIFICATE-----\n";
+static const char test_key[] =
+	"-----BEGIN PRIVATE KEY-----\n"
+	"MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgNg78bE0ClExZWZVK\n"
+	"ZurjfUJs0hTK7oUQXXk8/FQSJ/OhRANCAATFk211EUR3M5JPvSI9aW2n0HDtVXPx\n"
+	"ly9dfaGIkM7jcxO2nINrLd082cjCEpv8r91o5JMOHosHvIX7UsN/7GAI\n"
+	"-----END PRIVATE KEY-----\n";
+
 typedef struct call {
 	const char *method, *path, *body, *header;
 	long body_len;     /**< -1: strlen(body) */
@@ -33,6 +53,7 @@ typedef struct fx {
 	uv_loop_t loop;
 	httpd_t *h;
 	int port;
+	bool tls;
 	uv_async_t done;
 	call_t *calls;
 	size_t n_calls;
@@ -72,12 +93,15 @@ static size_t header_cb(char *p, size_t sz, size_t n, void *arg)
 	return len;
 }
 
-static void do_call(CURL *e, int port, call_t *c)
+static void do_call_tls(CURL *e, int port, call_t *c, bool tls)
 {
 	char url[256];
 	struct curl_slist *hl = NULL;
-	snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", port, c->path);
+	snprintf(url, sizeof(url), "%s://127.0.0.1:%d%s", tls ? "https" : "http",
+	         port, c->path);
 	curl_easy_reset(e);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L); /* self-signed */
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
 	curl_easy_setopt(e, CURLOPT_URL, url);
 	curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, c->method);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, body_cb);
@@ -102,12 +126,17 @@ static void do_call(CURL *e, int port, call_t *c)
 	curl_slist_free_all(hl);
 }
 
+static void do_call(CURL *e, int port, call_t *c)
+{
+	do_call_tls(e, port, c, false);
+}
+
 static void *client_main(void *arg)
 {
 	fx_t *f = arg;
 	CURL *e = curl_easy_init();
 	for (size_t i = 0; i < f->n_calls; i++)
-		do_call(e, f->port, &f->calls[i]);
+		do_call_tls(e, f->port, &f->calls[i], f->tls);
 	curl_easy_cleanup(e);
 	uv_async_send(&f->done);
 	return NULL;
@@ -352,6 +381,40 @@ static void test_forwarded_for(void **state)
 	xff_case(lo, 1, "not-an-address", "127.0.0.1");
 }
 
+static void test_tls(void **state)
+{
+	fx_t f = { .tls = true };
+	call_t c[] = { { .method = "POST", .path = "/a/", .body = "key=tls&ip=::1",
+	                 .header = "Content-Type: application/x-www-form-urlencoded" },
+	               { .method = "GET", .path = "/none" } };
+	const char *listen[] = { "127.0.0.1:0" };
+	httpd_config_t cfg = { .listen = listen, .n_listen = 1, .max_body = 512,
+	                       .tls_cert_pem = test_cert, .tls_key_pem = test_key };
+	char err[256] = "";
+	(void)state;
+	assert_int_equal(uv_loop_init(&f.loop), 0);
+	assert_int_equal(httpd_start(&f.loop, &cfg, &f.h, err, sizeof(err)), 0);
+	f.port = httpd_port(f.h, 0);
+	uv_async_init(&f.loop, &f.done, done_cb);
+	f.done.data = &f;
+	httpd_route(f.h, "/a/", echo_handler, "A");
+	run_calls(&f, c, 2);
+	assert_int_equal(c[0].status, 200);
+	assert_string_equal(c[0].text,
+		"A POST /a/ q=- key=tls ip=::1 client=127.0.0.1 body=14");
+	assert_int_equal(c[1].status, 404);
+
+	/* A certificate without its key is refused. */
+	cfg.tls_key_pem = NULL;
+	uv_loop_t loop;
+	httpd_t *h = NULL;
+	uv_loop_init(&loop);
+	assert_int_not_equal(httpd_start(&loop, &cfg, &h, err, sizeof(err)), 0);
+	assert_null(h);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	assert_int_equal(uv_loop_close(&loop), 0);
+}
+
 static void test_quiesce(void **state)
 {
 	fx_t f = { 0 };
@@ -392,6 +455,7 @@ int main(void)
 		cmocka_unit_test(test_not_found_and_too_large),
 		cmocka_unit_test(test_suspend_resume),
 		cmocka_unit_test(test_forwarded_for),
+		cmocka_unit_test(test_tls),
 		cmocka_unit_test(test_quiesce),
 		cmocka_unit_test(test_bad_listen),
 	};

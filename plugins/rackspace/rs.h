@@ -5,6 +5,7 @@
 #ifndef RS_H
 #define RS_H
 
+#include <stdbool.h>
 #include <time.h>
 
 #include "ddns/plugin.h"
@@ -55,6 +56,21 @@ struct rs_job {
 	char *callback_url;
 	unsigned polls;
 };
+
+/** Send a Cloud DNS call with the current token; a 401 re-authenticates
+ *  once and repeats it; @p cb gets any other reply. */
+void rs_send_call(rs_job_t *job, const char *method, const char *url, const char *body,
+                  pc_reply_cb cb);
+/** Finish @p job with the API's message for an unwanted status. */
+void rs_fail_status(rs_job_t *job, const ddns_http_response_t *res, const char *doing);
+/** Finish @p job: the reply was not the @p expected shape. */
+void rs_bad_reply(rs_job_t *job, const char *doing, const char *expected, const char *err);
+/** True when @p url is under the Cloud DNS endpoint (where the token may go). */
+bool rs_under_endpoint(const rs_job_t *job, const char *url);
+/** Go on with the next record type, or finish the update. */
+void rs_next_family(pc_job_t *base);
+/** Reply to PUT/POST: follow its async job to COMPLETED or ERROR. */
+void rs_on_accepted(pc_job_t *base, const ddns_http_response_t *res);
 
 /** Start @p update (see ddns_plugin_t.update).  @return 0 or -errno. */
 int rs_update_start(rs_instance_t *inst, ddns_update_t *update);

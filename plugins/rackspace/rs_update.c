@@ -2,8 +2,8 @@
  * One Rackspace update: a token (rs_auth.c), the domain id (GET
  * /domains?name=<zone>, configured or walked up), the record (GET
  * /domains/<id>/records?type=&name=, following links rel "next"), then PUT
- * or POST, which answer 202 with an async job polled until COMPLETED or
- * ERROR.  A 401 anywhere re-authenticates once and repeats the call.
+ * or POST, which answer 202 with an async job (rs_job.c).  A 401 anywhere
+ * re-authenticates once and repeats the call.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -15,9 +15,6 @@
 #include "pc_name.h"
 #include "rs.h"
 
-#define RS_FIRST_POLL_MS 500u
-#define RS_POLL_MS 1000u
-
 static const pc_policy_t rs_policy = {
 	.max_attempts = 4,
 	.backoff_ms = 250,
@@ -25,10 +22,7 @@ static const pc_policy_t rs_policy = {
 	.rate_limit_413 = true,
 };
 
-static void next_family(pc_job_t *base);
 static void find_zone(pc_job_t *base);
-static void send_call(rs_job_t *job, const char *method, const char *url, const char *body,
-                      pc_reply_cb cb);
 static void resend(pc_job_t *base);
 
 static void on_reply(pc_job_t *base, const ddns_http_response_t *res)
@@ -49,11 +43,11 @@ static void resend(pc_job_t *base)
 {
 	rs_job_t *job = (rs_job_t *)base;
 
-	send_call(job, job->retry_method, job->retry_url, job->retry_body, job->retry_cb);
+	rs_send_call(job, job->retry_method, job->retry_url, job->retry_body, job->retry_cb);
 }
 
-static void send_call(rs_job_t *job, const char *method, const char *url, const char *body,
-                      pc_reply_cb cb)
+void rs_send_call(rs_job_t *job, const char *method, const char *url, const char *body,
+                  pc_reply_cb cb)
 {
 	const char *headers[] = { job->inst->token_header, "Accept: application/json",
 	                          body ? "Content-Type: application/json" : NULL, NULL };
@@ -84,11 +78,11 @@ static void send_json(rs_job_t *job, const char *method, const char *url, json_t
 		pc_job_finish(&job->base, -ENOMEM, "out of memory");
 		return;
 	}
-	send_call(job, method, url, text, cb);
+	rs_send_call(job, method, url, text, cb);
 	free(text);
 }
 
-static void fail_status(rs_job_t *job, const ddns_http_response_t *res, const char *doing)
+void rs_fail_status(rs_job_t *job, const ddns_http_response_t *res, const char *doing)
 {
 	char msg[512];
 	int rc = DDNS_EPROVIDER;
@@ -101,137 +95,16 @@ static void fail_status(rs_job_t *job, const ddns_http_response_t *res, const ch
 	              job->base.update->name, pc_api_message(res, msg, sizeof(msg)), res->status);
 }
 
-static void bad_reply(rs_job_t *job, const char *doing, const char *expected, const char *err)
+void rs_bad_reply(rs_job_t *job, const char *doing, const char *expected, const char *err)
 {
 	pc_job_finish(&job->base, DDNS_EBADREPLY, "unexpected reply %s %s %s: expected %s%s%s",
 	              doing, job->base.rtype, job->base.update->name, expected,
 	              err ? "; " : "", err ? err : "");
 }
 
-static bool under_endpoint(const rs_job_t *job, const char *url)
+bool rs_under_endpoint(const rs_job_t *job, const char *url)
 {
 	return strncmp(url, job->inst->endpoint, strlen(job->inst->endpoint)) == 0;
-}
-
-/* ---- the async job -------------------------------------------------- */
-
-static void poll_job(pc_job_t *base);
-
-static void poll_later(rs_job_t *job)
-{
-	uint64_t ms = job->polls == 0 ? RS_FIRST_POLL_MS : RS_POLL_MS;
-	uint64_t left = pc_job_left_ms(&job->base);
-	char what[160];
-
-	/* Poll once more just before the deadline rather than give up early. */
-	if (ms >= left && left > 200)
-		ms = left - 100;
-	snprintf(what, sizeof(what), "waiting for job %s to complete", job->job_id);
-	pc_job_wait(&job->base, ms, what, poll_job);
-}
-
-static void on_job(pc_job_t *base, const ddns_http_response_t *res)
-{
-	rs_job_t *job = (rs_job_t *)base;
-	bool created = job->record_id[0] == '\0';
-	char err[256], id[64];
-	json_t *root, *e;
-	const char *status;
-
-	if (res->status != 200 && res->status != 202) {
-		fail_status(job, res, "polling the job of");
-		return;
-	}
-	root = pc_json_parse(res, err, sizeof(err));
-	status = pc_json_str(root, "status");
-	if (status == NULL) {
-		json_decref(root);
-		bad_reply(job, "polling the job of", "a job with a status", root ? NULL : err);
-		return;
-	}
-	if (!strcmp(status, "RUNNING") || !strcmp(status, "INITIALIZED")) {
-		json_decref(root);
-		poll_later(job);
-		return;
-	}
-	if (!strcmp(status, "ERROR")) {
-		const char *details;
-		e = json_object_get(root, "error");
-		details = pc_json_str(e, "details");
-		pc_job_finish(base, DDNS_EPROVIDER, "%s %s: job %s ended in ERROR: %s%s%s",
-		              base->rtype, base->update->name, job->job_id,
-		              pc_json_str(e, "message") ? pc_json_str(e, "message") : "(no message)",
-		              details ? " - " : "", details ? details : "");
-		json_decref(root);
-		return;
-	}
-	if (strcmp(status, "COMPLETED") != 0) {
-		json_decref(root);
-		bad_reply(job, "polling the job of", "status RUNNING, COMPLETED or ERROR", NULL);
-		return;
-	}
-	if (created) {
-		e = json_array_get(json_object_get(json_object_get(root, "response"), "records"), 0);
-		if (pc_json_id(json_object_get(e, "id"), id, sizeof(id)) < 0) {
-			json_decref(root);
-			bad_reply(job, "creating", "response.records[0].id in the COMPLETED job", NULL);
-			return;
-		}
-		snprintf(job->record_id, sizeof(job->record_id), "%s", id);
-	}
-	json_decref(root);
-	pc_job_note(base, "%s %s -> %s (%srecord %s, job %s COMPLETED)", base->rtype,
-	            base->update->name, base->addr, created ? "created " : "", job->record_id,
-	            job->job_id);
-	next_family(base);
-}
-
-static void poll_job(pc_job_t *base)
-{
-	rs_job_t *job = (rs_job_t *)base;
-	char url[1200];
-
-	snprintf(url, sizeof(url), "%s%cshowDetails=true", job->callback_url,
-	         strchr(job->callback_url, '?') ? '&' : '?');
-	job->polls++;
-	send_call(job, "GET", url, NULL, on_job);
-}
-
-/* PUT/POST answered: 202 and a job to follow. */
-static void on_accepted(pc_job_t *base, const ddns_http_response_t *res)
-{
-	rs_job_t *job = (rs_job_t *)base;
-	const char *doing = job->record_id[0] ? "updating" : "creating";
-	char err[256];
-	json_t *root;
-	const char *cb;
-
-	if (res->status != 202) {
-		fail_status(job, res, doing);
-		return;
-	}
-	root = pc_json_parse(res, err, sizeof(err));
-	cb = pc_json_str(root, "callbackUrl");
-	if (cb == NULL || pc_json_id(json_object_get(root, "jobId"), job->job_id,
-	                             sizeof(job->job_id)) < 0) {
-		json_decref(root);
-		bad_reply(job, doing, "a 202 job with jobId and callbackUrl", root ? NULL : err);
-		return;
-	}
-	if (!under_endpoint(job, cb)) {
-		json_decref(root);
-		bad_reply(job, doing, "a callbackUrl under the Cloud DNS endpoint", NULL);
-		return;
-	}
-	free(job->callback_url);
-	job->callback_url = strdup(cb);
-	json_decref(root);
-	if (job->callback_url == NULL) {
-		pc_job_finish(base, -ENOMEM, "out of memory");
-		return;
-	}
-	job->polls = 0;
-	poll_later(job);
 }
 
 /* ---- the record ---------------------------------------------------- */
@@ -248,7 +121,7 @@ static void write_record(rs_job_t *job)
 		body = json_pack("{s:s, s:s}", "name", job->base.update->name, "data", job->base.addr);
 		if (body && inst->conf.ttl)
 			json_object_set_new(body, "ttl", json_integer(inst->conf.ttl));
-		send_json(job, "PUT", url, body, on_accepted);
+		send_json(job, "PUT", url, body, rs_on_accepted);
 		return;
 	}
 	if (!inst->conf.create) {
@@ -261,7 +134,7 @@ static void write_record(rs_job_t *job)
 	body = json_pack("{s:[{s:s, s:s, s:s, s:I}]}", "records", "name", job->base.update->name,
 	                 "type", job->base.rtype, "data", job->base.addr,
 	                 "ttl", (json_int_t)(inst->conf.ttl ? inst->conf.ttl : 3600));
-	send_json(job, "POST", url, body, on_accepted);
+	send_json(job, "POST", url, body, rs_on_accepted);
 }
 
 static void list_records(rs_job_t *job, const char *url);
@@ -275,21 +148,21 @@ static void on_records(pc_job_t *base, const ddns_http_response_t *res)
 	size_t i;
 
 	if (res->status != 200) {
-		fail_status(job, res, "listing");
+		rs_fail_status(job, res, "listing");
 		return;
 	}
 	root = pc_json_parse(res, err, sizeof(err));
 	list = json_object_get(root, "records");
 	if (!json_is_array(list)) {
 		json_decref(root);
-		bad_reply(job, "listing", "{\"records\": [...]}", root ? NULL : err);
+		rs_bad_reply(job, "listing", "{\"records\": [...]}", root ? NULL : err);
 		return;
 	}
 	json_array_foreach(list, i, rec) {
 		const char *type = pc_json_str(rec, "type"), *name = pc_json_str(rec, "name");
 		if (!type || !name || pc_json_id(json_object_get(rec, "id"), id, sizeof(id)) < 0) {
 			json_decref(root);
-			bad_reply(job, "listing", "records with id, type and name", NULL);
+			rs_bad_reply(job, "listing", "records with id, type and name", NULL);
 			return;
 		}
 		if (!strcmp(type, base->rtype) && !strcasecmp(name, base->update->name)) {
@@ -307,13 +180,13 @@ static void on_records(pc_job_t *base, const ddns_http_response_t *res)
 		pc_job_note(base, "%s %s already %s (record %s)", base->rtype, base->update->name,
 		            base->addr, job->record_id);
 		json_decref(root);
-		next_family(base);
+		rs_next_family(base);
 		return;
 	}
 	json_decref(root);
 	if (job->record_id[0] == '\0' && next[0] != '\0') {
-		if (!under_endpoint(job, next) || ++job->pages > 1000) {
-			bad_reply(job, "listing", "a next link under the Cloud DNS endpoint", NULL);
+		if (!rs_under_endpoint(job, next) || ++job->pages > 1000) {
+			rs_bad_reply(job, "listing", "a next link under the Cloud DNS endpoint", NULL);
 			return;
 		}
 		list_records(job, next);
@@ -334,7 +207,7 @@ static void list_records(rs_job_t *job, const char *url)
 		job->pages = 0;
 		job->record_id[0] = '\0';
 	}
-	send_call(job, "GET", url, NULL, on_records);
+	rs_send_call(job, "GET", url, NULL, on_records);
 }
 
 /* ---- the domain ---------------------------------------------------- */
@@ -355,14 +228,14 @@ static void on_domains(pc_job_t *base, const ddns_http_response_t *res)
 	bool found = false;
 
 	if (res->status != 200 && res->status != 404) {
-		fail_status(job, res, "finding the domain of");
+		rs_fail_status(job, res, "finding the domain of");
 		return;
 	}
 	root = res->status == 200 ? pc_json_parse(res, err, sizeof(err)) : NULL;
 	list = json_object_get(root, "domains");
 	if (res->status == 200 && !json_is_array(list)) {
 		json_decref(root);
-		bad_reply(job, "finding the domain of", "{\"domains\": [...]}", root ? NULL : err);
+		rs_bad_reply(job, "finding the domain of", "{\"domains\": [...]}", root ? NULL : err);
 		return;
 	}
 	json_array_foreach(list, i, d) {
@@ -402,7 +275,7 @@ static void find_zone(pc_job_t *base)
 	}
 	pc_url_escape(cand, name, sizeof(name));
 	snprintf(url, sizeof(url), "%s/domains?name=%s", job->inst->endpoint, name);
-	send_call(job, "GET", url, NULL, on_domains);
+	rs_send_call(job, "GET", url, NULL, on_domains);
 }
 
 static void with_token(pc_job_t *base)
@@ -422,7 +295,7 @@ static void with_token(pc_job_t *base)
 	}
 }
 
-static void next_family(pc_job_t *base)
+void rs_next_family(pc_job_t *base)
 {
 	rs_job_t *job = (rs_job_t *)base;
 
@@ -461,7 +334,7 @@ int rs_update_start(rs_instance_t *inst, ddns_update_t *update)
 		return -ENOMEM;
 	pc_job_init(&job->base, inst->host, inst->ctx, update, "rackspace", &rs_policy, release);
 	job->inst = inst;
-	rc = pc_job_start(&job->base, next_family);
+	rc = pc_job_start(&job->base, rs_next_family);
 	if (rc < 0)
 		free(job);
 	return rc;

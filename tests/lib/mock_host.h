@@ -8,17 +8,13 @@
  * are set by the test; updates run the loop until the plugin completes them
  * (or the host's deadline passes, when it cancels them as ddnsd does).
  *
- * mock_api_t runs one of the python mock provider APIs of
- * tests/plugins/providers as a child process on a free port, and talks to
- * its control interface (/_control, /_requests, /_state).
+ * See mock_api.h for the python mock provider APIs these tests talk to.
  */
 #ifndef MOCK_HOST_H
 #define MOCK_HOST_H
 
-#include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
-#include <sys/types.h>
 #include <uv.h>
 
 #include "ddns/plugin.h"
@@ -71,29 +67,5 @@ const char *mock_host_logs(const mock_host_t *mh);
 int mock_host_update(mock_host_t *mh, void *instance, const char *name,
                      const char *ipv4, const char *ipv6, uint32_t timeout_ms,
                      char *msg, size_t msglen);
-
-/** A mock provider API running as a child process. */
-typedef struct mock_api {
-	pid_t pid;
-	int port;
-	char url[64]; /**< "http://127.0.0.1:<port>" */
-} mock_api_t;
-
-/**
- * Start python3 $top_srcdir/tests/plugins/providers/<script> on a free port
- * and wait until it listens.  @return 0 or -errno.
- */
-int mock_api_start(mock_api_t *api, const char *script);
-/** Stop it (SIGTERM to its pid, then wait). */
-void mock_api_stop(mock_api_t *api);
-/** POST @p json to /_control.  @return the HTTP status (200 on success). */
-long mock_api_control(const mock_api_t *api, const char *json);
-/** GET @p path ("/_requests", "/_state") as JSON (caller decrefs), or NULL. */
-json_t *mock_api_get(const mock_api_t *api, const char *path);
-/**
- * Count requests in /_requests whose method is @p method (or any, if NULL)
- * and whose path contains @p path_part (or any, if NULL).
- */
-size_t mock_api_count(const mock_api_t *api, const char *method, const char *path_part);
 
 #endif

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mock_api.h"
 #include "mock_host.h"
 
 static mock_api_t api;

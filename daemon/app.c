@@ -130,6 +130,16 @@ static void app_teardown(app_t *a)
 	uv_close((uv_handle_t *)&a->drain, app_closed_cb);
 }
 
+/* Complete every provider update now (DDNS_ECANCELED): clients get 503. */
+static void app_cancel_updates(app_t *a)
+{
+	a->canceled = true;
+	for (size_t i = 0; i < a->n_provs; i++)
+		provider_cancel_all(a->provs[i].p);
+	for (size_t i = 0; i < a->n_retired; i++)
+		provider_cancel_all(a->retired[i].p);
+}
+
 static void drain_cb(uv_timer_t *t)
 {
 	app_t *a = t->data;
@@ -153,11 +163,7 @@ static void drain_cb(uv_timer_t *t)
 		log_warn("ddnsd", "%u request(s) still waiting after %u ms; "
 		         "cancelling provider updates", waiting,
 		         a->gen->conf->shutdown_timeout_ms);
-		a->canceled = true;
-		for (size_t i = 0; i < a->n_provs; i++)
-			provider_cancel_all(a->provs[i].p);
-		for (size_t i = 0; i < a->n_retired; i++)
-			provider_cancel_all(a->retired[i].p);
+		app_cancel_updates(a);
 	} else if (a->canceled && spent >= 2ULL * a->gen->conf->shutdown_timeout_ms + 1000) {
 		log_err("ddnsd", "%u request(s) never completed; stopping anyway", waiting);
 		uv_timer_stop(t);
@@ -168,7 +174,11 @@ static void drain_cb(uv_timer_t *t)
 void app_stop(app_t *a)
 {
 	if (a->stopping) {
-		log_notice("ddnsd", "already stopping");
+		/* A second signal: do not wait for the providers any longer. */
+		if (!a->canceled) {
+			log_notice("ddnsd", "second stop signal: cancelling provider updates");
+			app_cancel_updates(a);
+		}
 		return;
 	}
 	a->stopping = true;
@@ -176,7 +186,8 @@ void app_stop(app_t *a)
 	log_notice("ddnsd", "stopping: no new connections, finishing %u request(s)",
 	           httpd_pending(a->httpd));
 	httpd_quiesce(a->httpd);
-	uv_signal_stop(&a->sighup);
+	/* SIGHUP stays caught (stopping its watcher would restore the default
+	 * action, which kills): app_reload() refuses while stopping. */
 	uv_timer_start(&a->drain, drain_cb, 0, DRAIN_TICK_MS);
 }
 

@@ -3,7 +3,8 @@
 # flight (dummy with delay_ms) completes with 200 and is stored, ddnsd exits
 # 0 with every handle closed.  Then the bounded case: a provider that would
 # take longer than shutdown_timeout_ms is cancelled, its client gets a JSON
-# 503, and ddnsd still exits 0.  SIGINT behaves like SIGTERM.
+# 503, and ddnsd still exits 0.  SIGINT behaves like SIGTERM; a second
+# signal cancels at once; SIGHUP while stopping changes nothing.
 . "$top_srcdir/tests/lib/e2e.sh"
 : "${DDNSCTL:?DDNSCTL must point at the ddnsctl binary}"
 
@@ -90,6 +91,24 @@ check "stopped after shutdown_timeout_ms, not the provider's 20 s" test $((T1 - 
 check "log: cancelling" grep -q "cancelling provider updates" "$E2E_DIR/ddnsd.log"
 check "nothing recorded as applied" \
 	bash -c "! '$DDNSCTL' -d '$DB' show stuck.example.com | grep -q 192.0.2.60"
+
+# --- a second signal cancels at once; SIGHUP while stopping is ignored ---
+e2e_start_ddnsd "$CONF" || exit 1
+start_update stuck.example.com 192.0.2.61
+sleep 0.5
+T0=$(date +%s%3N)
+kill -TERM "$E2E_DDNSD_PID"
+sleep 0.3
+kill -HUP "$E2E_DDNSD_PID"
+sleep 0.3
+check "SIGHUP while stopping does not kill" kill -0 "$E2E_DDNSD_PID"
+stop_with TERM
+T1=$(date +%s%3N)
+wait "$UPDATE_PID"
+expect_eq "second SIGTERM: exit status 0" "$STATUS" 0
+check "second SIGTERM: no wait for shutdown_timeout_ms" test $((T1 - T0)) -lt 3500
+expect_eq "second SIGTERM: the client gets 503" "$(cat "$E2E_DIR/stuck.example.com.code")" 503
+check "log: second stop signal" grep -q "second stop signal" "$E2E_DIR/ddnsd.log"
 
 # --- idle: immediate and clean ---
 e2e_start_ddnsd "$CONF" || exit 1

@@ -41,11 +41,6 @@ struct mock_host {
 	char error[1024];
 	char *logs;
 	size_t logs_len;
-
-	/* The update in progress. */
-	unsigned done_calls;
-	int result;
-	char message[2048];
 };
 
 struct ddns_timer {
@@ -205,16 +200,20 @@ typedef struct mh_update {
 	ddns_update_t u; /* first: update_done finds the host from it */
 	mock_host_t *mh;
 	void *instance;
+	uv_timer_t deadline;
 	bool gave_up;
+	unsigned done_calls;
+	int result;
+	char message[2048];
 } mh_update_t;
 
 static void mh_update_done(ddns_update_t *update, int result, const char *message)
 {
 	mh_update_t *up = (mh_update_t *)update;
 
-	up->mh->done_calls++;
-	up->mh->result = result;
-	snprintf(up->mh->message, sizeof(up->mh->message), "%s", message ? message : "");
+	up->done_calls++;
+	up->result = result;
+	snprintf(up->message, sizeof(up->message), "%s", message ? message : "");
 }
 
 int mock_host_new(mock_host_t **out)
@@ -400,7 +399,7 @@ static void deadline_cb(uv_timer_t *t)
 	mh_update_t *up = t->data;
 
 	up->gave_up = true;
-	if (up->mh->plugin->cancel != NULL && up->mh->done_calls == 0)
+	if (up->mh->plugin->cancel != NULL && up->done_calls == 0)
 		up->mh->plugin->cancel(up->instance, &up->u);
 }
 
@@ -408,37 +407,63 @@ static void close_nop(uv_handle_t *h)
 {
 }
 
+static bool all_done(const mh_update_t *ups, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (ups[i].done_calls == 0 && ups[i].result == 0)
+			return false;
+	return true;
+}
+
+void mock_host_update_many(mock_host_t *mh, void *instance, mock_update_t *list, size_t n,
+                           uint32_t timeout_ms)
+{
+	mh_update_t *ups = test_calloc(n, sizeof(*ups));
+	uint64_t guard = mh_now_ms() + timeout_ms + 15000;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		mh_update_t *up = &ups[i];
+		int rc;
+
+		up->u = (ddns_update_t){ .name = list[i].name, .ipv4 = list[i].ipv4,
+		                         .ipv6 = list[i].ipv6,
+		                         .deadline_ms = mh_now_ms() + timeout_ms };
+		up->mh = mh;
+		up->instance = instance;
+		uv_timer_init(&mh->loop, &up->deadline);
+		up->deadline.data = up;
+		rc = mh->plugin->update(instance, &up->u);
+		if (rc < 0) {
+			up->result = rc; /* refused: no done expected */
+			snprintf(up->message, sizeof(up->message), "update() refused: %d", rc);
+			continue;
+		}
+		assert_int_equal(up->done_calls, 0); /* never from inside update() */
+		uv_timer_start(&up->deadline, deadline_cb, timeout_ms, 0);
+	}
+	while (!all_done(ups, n) && mh_now_ms() < guard)
+		uv_run(&mh->loop, UV_RUN_ONCE);
+	for (i = 0; i < n; i++)
+		uv_close((uv_handle_t *)&ups[i].deadline, close_nop);
+	uv_run(&mh->loop, UV_RUN_NOWAIT);
+	for (i = 0; i < n; i++) {
+		const mh_update_t *up = &ups[i];
+		if (up->done_calls > 1 || (up->done_calls == 0 && up->result == 0))
+			fail_msg("update_done called %u times for %s", up->done_calls, up->u.name);
+		list[i].result = up->gave_up ? DDNS_ETIMEOUT : up->result;
+		snprintf(list[i].msg, sizeof(list[i].msg), "%s", up->message);
+		fprintf(stderr, "[update %s] %d: %s\n", up->u.name, up->result, up->message);
+	}
+	test_free(ups);
+}
+
 int mock_host_update(mock_host_t *mh, void *instance, const char *name, const char *ipv4,
                      const char *ipv6, uint32_t timeout_ms, char *msg, size_t msglen)
 {
-	mh_update_t up = {
-		.u = { .name = name, .ipv4 = ipv4, .ipv6 = ipv6,
-		       .deadline_ms = mh_now_ms() + timeout_ms },
-		.mh = mh,
-		.instance = instance,
-	};
-	uv_timer_t deadline;
-	uint64_t guard = mh_now_ms() + timeout_ms + 15000;
-	int rc;
+	mock_update_t one = { .name = name, .ipv4 = ipv4, .ipv6 = ipv6 };
 
-	mh->done_calls = 0;
-	mh->message[0] = '\0';
-	rc = mh->plugin->update(instance, &up.u);
-	if (rc < 0) {
-		snprintf(msg, msglen, "update() refused: %d", rc);
-		return rc;
-	}
-	assert_int_equal(mh->done_calls, 0); /* never from inside update() */
-	uv_timer_init(&mh->loop, &deadline);
-	deadline.data = &up;
-	uv_timer_start(&deadline, deadline_cb, timeout_ms, 0);
-	while (mh->done_calls == 0 && mh_now_ms() < guard)
-		uv_run(&mh->loop, UV_RUN_ONCE);
-	uv_close((uv_handle_t *)&deadline, close_nop);
-	uv_run(&mh->loop, UV_RUN_NOWAIT);
-	if (mh->done_calls != 1)
-		fail_msg("update_done called %u times for %s", mh->done_calls, name);
-	snprintf(msg, msglen, "%s", mh->message);
-	fprintf(stderr, "[update %s] %d: %s\n", name, mh->result, mh->message);
-	return up.gave_up ? DDNS_ETIMEOUT : mh->result;
+	mock_host_update_many(mh, instance, &one, 1, timeout_ms);
+	snprintf(msg, msglen, "%s", one.msg);
+	return one.result;
 }

@@ -68,4 +68,19 @@ int mock_host_update(mock_host_t *mh, void *instance, const char *name,
                      const char *ipv4, const char *ipv6, uint32_t timeout_ms,
                      char *msg, size_t msglen);
 
+/** One of several concurrent updates (mock_host_update_many). */
+typedef struct mock_update {
+	const char *name, *ipv4, *ipv6; /**< in */
+	int result;                     /**< out */
+	char msg[1024];                 /**< out: the completion message */
+} mock_update_t;
+
+/**
+ * Start all @p n updates at once, then run the loop until every one has
+ * completed (each has its own deadline of @p timeout_ms, as in
+ * mock_host_update).  Fails the test if any update_done count is not one.
+ */
+void mock_host_update_many(mock_host_t *mh, void *instance, mock_update_t *list, size_t n,
+                           uint32_t timeout_ms);
+
 #endif

@@ -293,6 +293,39 @@ static void test_ipv6_and_both(void **state)
 	                    "AAAA a.example.com -> 2001:db8::70 (record 28448439)");
 }
 
+static void test_concurrent_updates(void **state)
+{
+	fixture_t *f = *state;
+	char names[20][32], addrs[20][32], add[4096] = "{\"add\":[";
+	mock_update_t ups[20];
+	json_t *st;
+
+	for (int i = 0; i < 20; i++) {
+		snprintf(names[i], sizeof(names[i]), "c%d.example.com", i);
+		snprintf(addrs[i], sizeof(addrs[i]), "198.51.100.%d", i + 1);
+		snprintf(add + strlen(add), sizeof(add) - strlen(add),
+		         "%s{\"zone\":\"example.com\",\"name\":\"%s\",\"type\":\"A\",\"data\":\"192.0.2.99\"}",
+		         i ? "," : "", names[i]);
+		ups[i] = (mock_update_t){ .name = names[i], .ipv4 = addrs[i] };
+	}
+	strcat(add, "]}");
+	assert_int_equal(mock_api_control(&api, add), 200);
+	/* Every API call takes 300 ms: one at a time, 20 updates would take 12 s. */
+	assert_int_equal(mock_api_control(&api, "{\"delay_ms\":300}"), 200);
+	mock_host_set(f->mh, "zone", "example.com");
+	create(f);
+	mock_host_update_many(f->mh, f->inst, ups, 20, 8000);
+	st = mock_api_get(&api, "/_state");
+	for (int i = 0; i < 20; i++) {
+		char rel[16];
+		assert_int_equal(ups[i].result, DDNS_OK);
+		snprintf(rel, sizeof(rel), "c%d", i);
+		assert_string_equal(mock_data(st, "example.com", rel, "A"), addrs[i]);
+	}
+	json_decref(st);
+	assert_int_equal(mock_api_control(&api, "{\"delay_ms\":0}"), 200);
+}
+
 static void test_v1_keys_refused(void **state)
 {
 	fixture_t *f = *state;
@@ -332,6 +365,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed_json, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ipv6_and_both, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_concurrent_updates, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_v1_keys_refused, setup, teardown),
 	};
 

@@ -301,6 +301,50 @@ static void test_ipv6_and_both(void **state)
 	assert_mock_data("example.com", "a.example.com", "AAAA", "2001:db8::70");
 }
 
+static void test_concurrent_share_one_token(void **state)
+{
+	fixture_t *f = *state;
+	mock_update_t ups[] = {
+		{ .name = "a.example.com", .ipv4 = "203.0.113.1" },
+		{ .name = "www.example.com", .ipv4 = "203.0.113.2" },
+		{ .name = "example.com", .ipv4 = "203.0.113.3" },
+		{ .name = "a.example.com.", .ipv6 = "2001:db8::3" },
+		{ .name = "nope.example.com", .ipv4 = "203.0.113.4" },
+	};
+
+	ups[3].name = "a.example.com"; /* same record, other family: still one token */
+	create(f);
+	mock_host_update_many(f->mh, f->inst, ups, 5, 20000);
+	assert_int_equal(ups[0].result, DDNS_OK);
+	assert_int_equal(ups[1].result, DDNS_OK);
+	assert_int_equal(ups[2].result, DDNS_OK);
+	assert_int_equal(ups[3].result, DDNS_OK);
+	assert_int_equal(ups[4].result, DDNS_ENOTFOUND);
+	/* Five updates that all needed a token: the identity service was asked once. */
+	assert_int_equal(mock_api_count(&api, "POST", "/v2.0/tokens"), 1);
+	assert_mock_data("example.com", "www.example.com", "A", "203.0.113.2");
+	assert_mock_data("example.com", "example.com", "A", "203.0.113.3");
+	assert_mock_data("example.com", "a.example.com", "AAAA", "2001:db8::3");
+}
+
+static void test_concurrent_bad_credentials(void **state)
+{
+	fixture_t *f = *state;
+	mock_update_t ups[3] = {
+		{ .name = "a.example.com", .ipv4 = "203.0.113.1" },
+		{ .name = "www.example.com", .ipv4 = "203.0.113.2" },
+		{ .name = "example.com", .ipv4 = "203.0.113.3" },
+	};
+
+	mock_host_set(f->mh, "api_key", "rs-wrong-key");
+	create(f);
+	mock_host_update_many(f->mh, f->inst, ups, 3, 20000);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(ups[i].result, DDNS_EAUTH);
+		assert_non_null(strstr(ups[i].msg, "Username or api key is invalid."));
+	}
+}
+
 static void test_ttl_minimum(void **state)
 {
 	fixture_t *f = *state;
@@ -328,6 +372,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_token_expiry_between_updates, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_token_renewed_before_expires, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ipv6_and_both, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_concurrent_share_one_token, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_concurrent_bad_credentials, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ttl_minimum, setup, teardown),
 	};
 

@@ -1,4 +1,5 @@
-/* The daemon's life: start, reload on SIGHUP, graceful stop (see app.h). */
+/* The daemon's life: start, signals, graceful stop (see app.h); reloads are
+ * in app_reload.c. */
 #include <config.h>
 #include "app_priv.h"
 
@@ -14,32 +15,6 @@
 #define WATCH_MS 1000
 #define DRAIN_TICK_MS 50
 #define TLS_PEM_MAX (1 << 20)
-
-static void app_logging(const conf_t *conf)
-{
-	ddns_log_level_t lvl = DDNS_LOG_INFO;
-	if (conf->log_level != NULL && log_level_parse(conf->log_level, &lvl) != 0)
-		log_warn(conf->path, "log_level %s unknown, using info", conf->log_level);
-	log_setup(lvl, conf->log_syslog ? LOG_TARGET_SYSLOG : LOG_TARGET_STDERR);
-}
-
-static pipeline_opts_t pipeline_opts_of(const conf_t *c)
-{
-	return (pipeline_opts_t){ .update_timeout_ms = c->update_timeout_ms,
-	                          .auth_fail_delay_ms = c->auth_fail_delay_ms };
-}
-
-static abuse_opts_t abuse_opts_of(const conf_t *c)
-{
-	return (abuse_opts_t){
-		.max_changes = c->abuse.max_changes,
-		.change_window_s = c->abuse.change_window_s,
-		.change_block_s = c->abuse.change_block_s,
-		.max_auth_failures = c->abuse.max_auth_failures,
-		.auth_window_s = c->abuse.auth_window_s,
-		.auth_block_s = c->abuse.auth_block_s,
-	};
-}
 
 /* Read a PEM file whole (NULL path: none). */
 static int read_pem(const char *path, char **out, char *err, size_t errlen)
@@ -200,95 +175,6 @@ static void signal_cb(uv_signal_t *s, int signum)
 		app_stop(a);
 }
 
-/* ---- the store's other writers (ddnsctl) ---- */
-
-static void watch_cb(uv_timer_t *t)
-{
-	app_t *a = t->data;
-	if (a->stopping)
-		return;
-	int64_t v = store_data_version(a->store);
-	if (v != a->data_version) {
-		a->data_version = v;
-		log_debug("store", "changed by another process; records re-read");
-		pipeline_records_changed(a->pipeline);
-		app_records_sync(a, false);
-	}
-	if (a->n_retired > 0)
-		app_retired_sweep(a, false);
-}
-
-/* ---- reload ---- */
-
-static void warn_restart(const conf_t *old, const conf_t *nc)
-{
-	bool same = old->n_http_listen == nc->n_http_listen;
-	for (size_t i = 0; same && i < nc->n_http_listen; i++)
-		same = strcmp(old->http_listen[i], nc->http_listen[i]) == 0;
-	if (!same)
-		log_warn(nc->path, "http.listen changed: takes effect at restart");
-	if (strcmp(old->database, nc->database) != 0)
-		log_warn(nc->path, "database changed: takes effect at restart");
-	if (old->max_body != nc->max_body)
-		log_warn(nc->path, "http.max_body changed: takes effect at restart");
-	if ((old->tls_certificate == NULL) != (nc->tls_certificate == NULL) ||
-	    (old->tls_certificate != NULL &&
-	     strcmp(old->tls_certificate, nc->tls_certificate) != 0))
-		log_warn(nc->path, "TLS settings changed: take effect at restart");
-}
-
-int app_reload(app_t *a)
-{
-	char err[512] = "";
-	conf_t *nc = NULL;
-	app_gen_t *g = NULL;
-
-	if (a->stopping)
-		return -ECANCELED;
-	log_notice("ddnsd", "reloading %s", a->conf_path);
-	int rc = conf_load(a->conf_path, a->plugin_dir, &nc, err, sizeof(err));
-	if (rc == 0 && (g = app_gen_new(nc)) == NULL) {
-		conf_free(nc);
-		rc = -ENOMEM;
-		snprintf(err, sizeof(err), "out of memory");
-	}
-	if (rc == 0) {
-		/* Records first: a refusal leaves the providers untouched, and
-		 * the reconcile is one transaction. */
-		rc = app_records_reconcile(a, g->conf, err, sizeof(err));
-		if (rc == 0)
-			rc = app_providers_apply(a, g, err, sizeof(err));
-		if (rc != 0) {
-			/* Put the running configuration's records back. */
-			char e2[256];
-			app_records_reconcile(a, a->gen->conf, e2, sizeof(e2));
-			pipeline_records_changed(a->pipeline);
-		}
-	}
-	if (rc != 0) {
-		log_err("reload", "%s; keeping the running configuration", err);
-		metrics_ddns_reload(a->metrics, "failed");
-		app_gen_unref(g);
-		return rc;
-	}
-	metrics_ddns_reload(a->metrics, "ok");
-	warn_restart(a->gen->conf, nc);
-	app_logging(nc);
-	httpd_set_trusted(a->httpd, nc->trusted_proxies, nc->n_trusted_proxies);
-	pipeline_opts_t po = pipeline_opts_of(nc);
-	pipeline_set_opts(a->pipeline, &po);
-	abuse_opts_t ao = abuse_opts_of(nc);
-	abuse_set_opts(a->abuse, &ao);
-	app_gen_unref(a->gen);
-	a->gen = g;
-	a->data_version = store_data_version(a->store);
-	pipeline_records_changed(a->pipeline);
-	app_records_sync(a, false);
-	log_notice("ddnsd", "reloaded: %zu provider(s), %zu configured record(s)",
-	           nc->n_providers, nc->n_records);
-	return 0;
-}
-
 /* ---- start ---- */
 
 /* Leave root once everything is bound (the `user` setting). */
@@ -333,9 +219,9 @@ static int app_bring_up(app_t *a, char *err, size_t errlen)
 	if (rc != 0)
 		return rc;
 	app_records_sync(a, false);
-	abuse_opts_t ao = abuse_opts_of(c);
+	abuse_opts_t ao = app_abuse_opts(c);
 	rc = abuse_new(a->loop, &ao, &a->abuse);
-	pipeline_opts_t po = pipeline_opts_of(c);
+	pipeline_opts_t po = app_pipeline_opts(c);
 	if (rc == 0)
 		rc = pipeline_new(a->loop, a->store, app_provider_lookup, a, &po,
 		                  &a->pipeline);
@@ -375,7 +261,7 @@ int app_start(uv_loop_t *loop, const app_opts_t *opts, app_t **out,
 	int rc = conf_load(opts->conf_path, opts->plugin_dir, &conf, err, errlen);
 	if (rc != 0)
 		return rc;
-	app_logging(conf);
+	app_log_setup(conf);
 	a = calloc(1, sizeof(*a));
 	if (a == NULL || (a->gen = app_gen_new(conf)) == NULL) {
 		conf_free(conf);
@@ -410,7 +296,7 @@ int app_start(uv_loop_t *loop, const app_opts_t *opts, app_t **out,
 	uv_signal_start(&a->sighup, signal_cb, SIGHUP);
 	uv_signal_start(&a->sigint, signal_cb, SIGINT);
 	uv_signal_start(&a->sigterm, signal_cb, SIGTERM);
-	uv_timer_start(&a->watch, watch_cb, WATCH_MS, WATCH_MS);
+	uv_timer_start(&a->watch, app_watch_cb, WATCH_MS, WATCH_MS);
 
 	char where[512] = "";
 	size_t off = 0;

@@ -1,6 +1,6 @@
 /**
  * @file app_priv.h
- * @brief Private to app.c and app_gen.c: the daemon's state.
+ * @brief Private to app.c, app_gen.c and app_reload.c: the daemon's state.
  */
 #ifndef DDNS_APP_PRIV_H
 #define DDNS_APP_PRIV_H
@@ -76,6 +76,14 @@ void app_records_sync(app_t *a, bool notify_all);
 void app_retired_sweep(app_t *a, bool force);
 /** Cancel every update in flight and drop every instance. */
 void app_providers_release(app_t *a);
+/** Logging threshold and target from @p conf. */
+void app_log_setup(const conf_t *conf);
+/** The pipeline's options from @p c. */
+pipeline_opts_t app_pipeline_opts(const conf_t *c);
+/** Abuse-control limits from @p c. */
+abuse_opts_t app_abuse_opts(const conf_t *c);
+/** The 1 s watch: another process changed the store; retired instances. */
+void app_watch_cb(uv_timer_t *t);
 /** pipeline lookup callback: the current instance named @p name. */
 provider_t *app_provider_lookup(const char *name, void *arg);
 

@@ -17,8 +17,6 @@
 #include <unistd.h>
 #include "log.h"
 
-/* Free requests kept for reuse. */
-#define HTTPD_FREE_MAX 256
 #define HTTPD_BACKLOG 1024
 
 static void listener_run(httpd_listener_t *l);
@@ -53,212 +51,6 @@ void httpd_listener_kick(httpd_listener_t *l)
 {
 	if (l->mhd != NULL)
 		uv_timer_start(&l->timer, listener_timer_cb, 0, 0);
-}
-
-/* ---- request objects ---- */
-
-static httpd_req_t *req_get(httpd_t *h)
-{
-	httpd_req_t *r = h->free_reqs;
-	if (r != NULL) {
-		h->free_reqs = r->next_free;
-		h->n_free--;
-	} else {
-		r = calloc(1, sizeof(*r));
-		if (r == NULL)
-			return NULL;
-	}
-	r->h = h;
-	return r;
-}
-
-void httpd_req_release(httpd_req_t *r)
-{
-	httpd_t *h = r->h;
-
-	if (r->resp != NULL)
-		MHD_destroy_response(r->resp);
-	for (size_t i = 0; i < r->n_out; i++)
-		free(r->out[i]);
-	char *body = r->body, *fbuf = r->fbuf;
-	size_t body_cap = r->body_cap, fcap = r->fcap;
-	if (h == NULL || h->n_free >= HTTPD_FREE_MAX) {
-		free(body);
-		free(fbuf);
-		free(r);
-		return;
-	}
-	memset(r, 0, sizeof(*r));
-	r->body = body;
-	r->body_cap = body_cap;
-	r->fbuf = fbuf;
-	r->fcap = fcap;
-	r->next_free = h->free_reqs;
-	h->free_reqs = r;
-	h->n_free++;
-}
-
-/* ---- MHD callbacks ---- */
-
-static const httpd_route_t *route_find(const httpd_t *h, const char *path)
-{
-	/* Routes are kept longest prefix first. */
-	for (size_t i = 0; i < h->n_routes; i++)
-		if (strncmp(path, h->routes[i].prefix, h->routes[i].len) == 0)
-			return &h->routes[i];
-	return NULL;
-}
-
-static enum MHD_Result queue_now(struct MHD_Connection *c, httpd_req_t *r)
-{
-	if (r->resp == NULL)
-		return MHD_NO; /* out of memory: drop the connection */
-	enum MHD_Result ret = MHD_queue_response(c, r->status, r->resp);
-	MHD_destroy_response(r->resp);
-	r->resp = NULL;
-	return ret;
-}
-
-/* First call: method, path, route; refuse what we will not read. */
-static enum MHD_Result req_begin(httpd_listener_t *l, struct MHD_Connection *c,
-                                 const char *url, const char *method,
-                                 void **con_cls)
-{
-	httpd_t *h = l->h;
-	httpd_req_t *r = req_get(h);
-	if (r == NULL)
-		return MHD_NO;
-	r->conn = c;
-	r->listener = l;
-	r->method = method;
-	r->path = url;
-	*con_cls = r;
-	r->route = route_find(h, url);
-	if (r->route == NULL) {
-		httpd_reply_json_error(r, 404, "Not found");
-		return queue_now(c, r);
-	}
-	const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-	                                             MHD_HTTP_HEADER_CONTENT_LENGTH);
-	if (cl != NULL) {
-		char *end;
-		errno = 0;
-		unsigned long long n = strtoull(cl, &end, 10);
-		if (errno != 0 || end == cl || n > h->max_body) {
-			httpd_reply_json_error(r, 413, "Request body too large");
-			return queue_now(c, r);
-		}
-		if (n + 1 > r->body_cap) {
-			char *nb = realloc(r->body, n + 1);
-			if (nb == NULL)
-				return MHD_NO;
-			r->body = nb;
-			r->body_cap = n + 1;
-		}
-	}
-	return MHD_YES;
-}
-
-static int req_append_body(httpd_req_t *r, const char *data, size_t n)
-{
-	if (r->too_large || r->body_len + n > r->h->max_body) {
-		r->too_large = true; /* chunked upload: drain, answer 413 at the end */
-		return 0;
-	}
-	if (r->body_len + n + 1 > r->body_cap) {
-		size_t cap = r->body_len + n + 1;
-		if (cap < 256)
-			cap = 256;
-		char *nb = realloc(r->body, cap);
-		if (nb == NULL)
-			return -ENOMEM;
-		r->body = nb;
-		r->body_cap = cap;
-	}
-	memcpy(r->body + r->body_len, data, n);
-	r->body_len += n;
-	return 0;
-}
-
-static enum MHD_Result access_cb(void *cls, struct MHD_Connection *c,
-                                 const char *url, const char *method,
-                                 const char *version, const char *upload_data,
-                                 size_t *upload_data_size, void **con_cls)
-{
-	httpd_listener_t *l = cls;
-	httpd_req_t *r = *con_cls;
-
-	if (r == NULL) {
-		enum MHD_Result ret = req_begin(l, c, url, method, con_cls);
-		if (ret == MHD_YES && *con_cls != NULL)
-			((httpd_req_t *)*con_cls)->http10 =
-				strcmp(version, MHD_HTTP_VERSION_1_0) == 0;
-		return ret;
-	}
-	if (r->replied) /* resumed with the answer */
-		return queue_now(c, r);
-	if (*upload_data_size != 0) {
-		if (req_append_body(r, upload_data, *upload_data_size) != 0)
-			return MHD_NO;
-		*upload_data_size = 0;
-		return MHD_YES;
-	}
-	if (r->dispatched)
-		return MHD_YES; /* spurious call while the handler works */
-	if (r->too_large) {
-		httpd_reply_json_error(r, 413, "Request body too large");
-		return queue_now(c, r);
-	}
-	if (r->body == NULL || r->body_cap == 0) {
-		if (req_append_body(r, "", 0) != 0)
-			return MHD_NO;
-	}
-	r->body[r->body_len] = '\0';
-	if (httpd_req_parse_form(r) != 0)
-		return MHD_NO;
-
-	httpd_t *h = l->h;
-	r->dispatched = true;
-	h->pending++;
-	r->route->fn(r, r->route->arg);
-	if (r->replied)
-		return queue_now(c, r);
-	r->suspended = true;
-	MHD_suspend_connection(c);
-	return MHD_YES;
-}
-
-static void completed_cb(void *cls, struct MHD_Connection *c, void **con_cls,
-                         enum MHD_RequestTerminationCode toe)
-{
-	httpd_req_t *r = *con_cls;
-	(void)cls;
-	(void)c;
-	(void)toe;
-	if (r == NULL)
-		return;
-	*con_cls = NULL;
-	if (r->dispatched && !r->replied) {
-		/* The daemon is stopping under a handler that still holds r:
-		 * hand r over to it; httpd_reply() will only free it. */
-		r->h->pending--;
-		r->h = NULL;
-		r->conn = NULL;
-		r->orphan = true;
-		return;
-	}
-	httpd_req_release(r);
-}
-
-static void mhd_log_cb(void *cls, const char *fmt, va_list ap)
-{
-	char line[512];
-	(void)cls;
-	vsnprintf(line, sizeof(line), fmt, ap);
-	size_t n = strlen(line);
-	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-		line[--n] = '\0';
-	log_warn("httpd", "%s", line);
 }
 
 /* ---- listeners ---- */
@@ -318,10 +110,10 @@ static int listener_start(httpd_t *h, httpd_listener_t *l, const char *text,
 	struct MHD_OptionItem opts[8];
 	size_t n = 0;
 	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_EXTERNAL_LOGGER,
-	                                     (intptr_t)mhd_log_cb, NULL };
+	                                     (intptr_t)httpd_mhd_log_cb, NULL };
 	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_LISTEN_SOCKET, fd, NULL };
 	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_NOTIFY_COMPLETED,
-	                                     (intptr_t)completed_cb, NULL };
+	                                     (intptr_t)httpd_completed_cb, NULL };
 	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_TIMEOUT,
 		cfg->connection_timeout_s ? cfg->connection_timeout_s : 30, NULL };
 	if (cfg->connection_limit != 0)
@@ -332,7 +124,7 @@ static int listener_start(httpd_t *h, httpd_listener_t *l, const char *text,
 		opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0, h->tls_key };
 	}
 	opts[n] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
-	l->mhd = MHD_start_daemon(flags, 0, NULL, NULL, access_cb, l,
+	l->mhd = MHD_start_daemon(flags, 0, NULL, NULL, httpd_access_cb, l,
 	                          MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
 	if (l->mhd == NULL) {
 		snprintf(err, errlen, "%s: libmicrohttpd refused to start%s", text,

@@ -1,11 +1,13 @@
 /**
  * @file httpd_req.h
- * @brief Private to httpd.c and httpd_req.c: the server and request structs.
+ * @brief Private to httpd.c, httpd_conn.c and httpd_req.c: the server and
+ *        request structs.
  */
 #ifndef DDNS_HTTPD_REQ_H
 #define DDNS_HTTPD_REQ_H
 
 #include <microhttpd.h>
+#include <stdarg.h>
 #include "httpd.h"
 
 #define HTTPD_MAX_FIELDS 16
@@ -74,6 +76,14 @@ struct httpd_req {
 int httpd_req_parse_form(httpd_req_t *r);
 /** Return @p r to the free list (or free it). */
 void httpd_req_release(httpd_req_t *r);
+/** MHD callbacks (httpd_conn.c), installed by httpd.c. */
+enum MHD_Result httpd_access_cb(void *cls, struct MHD_Connection *c,
+                                const char *url, const char *method,
+                                const char *version, const char *upload_data,
+                                size_t *upload_data_size, void **con_cls);
+void httpd_completed_cb(void *cls, struct MHD_Connection *c, void **con_cls,
+                        enum MHD_RequestTerminationCode toe);
+void httpd_mhd_log_cb(void *cls, const char *fmt, va_list ap);
 /** Run the listener's MHD soon (after a resume). */
 void httpd_listener_kick(httpd_listener_t *l);
 

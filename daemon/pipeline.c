@@ -1,93 +1,24 @@
-/* The update pipeline (see pipeline.h).
+/* The update pipeline (see pipeline.h): jobs, submit, the failed-
+ * authentication delay, last_seen batching, life cycle.
  *
  * A request becomes a job.  Jobs that can be answered at once (unchanged,
  * blocked, store trouble) are queued on `ready` and completed from a
- * uv_check handle, so callbacks never run inside pipeline_submit().  Failed
- * authentications wait on one timer in deadline order.  A record whose
- * update is with its provider has a rec_state: its `batch` completes with
- * that update, and requests arriving meanwhile collect in `waiting`, their
- * addresses merged per family (latest wins), to be dispatched next. */
-#include "pipeline.h"
+ * uv_check handle, so callbacks never run inside pipeline_submit() (unless
+ * the request allows it: sync_ok).  Failed authentications wait on one timer
+ * in deadline order.  Dispatch to providers is in pipeline_batch.c. */
+#include "pipeline_priv.h"
 
 #include <errno.h>
 #include <stdlib.h>
-#include <string.h>
 #include <time.h>
 #include "abuse.h"
 #include "error.h"
 #include "log.h"
 #include "metrics.h"
-#include "pipeline_cache.h"
-#include "pipeline_seen.h"
 
 #define SEEN_FLUSH_MS 5000
 #define JOB_FREE_MAX 256
 #define RCACHE_MAX 8192
-
-typedef struct job {
-	struct job *next;
-	pipeline_cb cb;
-	void *arg;
-	char name[NAME_TEXT_MAX];
-	char ipv4[ADDR_TEXT_MAX]; /* requested; for `ready` jobs: the answer */
-	char ipv6[ADDR_TEXT_MAX];
-	char client[ADDR_TEXT_MAX];
-	char provider[64];        /* for metrics; "" when not authenticated */
-	pipeline_status_t status; /* ready jobs */
-	int64_t last_change;
-	uint64_t deadline;        /* auth delay, uv_now() ms */
-} job_t;
-
-typedef struct rec_state {
-	struct rec_state *next;
-	pipeline_t *p;
-	provider_t *prov;
-	char name[NAME_TEXT_MAX];
-	char new4[ADDR_TEXT_MAX], new6[ADDR_TEXT_MAX]; /* "" untouched */
-	char old4[ADDR_TEXT_MAX], old6[ADDR_TEXT_MAX];
-	char client[ADDR_TEXT_MAX];
-	job_t *batch;
-	job_t *waiting, **waiting_tail;
-	char want4[ADDR_TEXT_MAX], want6[ADDR_TEXT_MAX], wclient[ADDR_TEXT_MAX];
-	uint64_t started;  /* uv_now() at dispatch, for the latency metric */
-} rec_state_t;
-
-struct pipeline {
-	uv_loop_t *loop;
-	store_t *store;
-	pipeline_provider_fn lookup;
-	void *lookup_arg;
-	pipeline_opts_t opts;
-	struct abuse *abuse;
-	struct metrics *metrics;
-	uv_check_t check;      /* completes `ready` after the poll phase */
-	uv_idle_t idle;        /* keeps the poll from blocking meanwhile */
-	uv_timer_t auth_timer;
-	uv_timer_t seen_timer;
-	job_t *ready, **ready_tail;
-	job_t *delayed;        /* by deadline */
-	rec_state_t *inflight;
-	seen_set_t seen;
-	rcache_t cache;
-	job_t *free_jobs;
-	size_t n_free;
-	unsigned pending;
-	unsigned n_handles;
-	bool closing;
-	char dummy_hash[KEY_HASH_MAX];
-};
-
-static void pipeline_try_destroy(pipeline_t *p);
-
-/* Copy @p src (NULL: "") into @p dst of @p size, truncating.  The hot path
- * copies four strings per request: cheaper than snprintf. */
-static void copy_str(char *dst, size_t size, const char *src)
-{
-	size_t n = src != NULL ? strnlen(src, size - 1) : 0;
-	if (n > 0)
-		memcpy(dst, src, n);
-	dst[n] = '\0';
-}
 
 /* ---- jobs ---- */
 
@@ -114,7 +45,7 @@ static void job_put(pipeline_t *p, job_t *j)
 }
 
 /* Complete @p j now. */
-static void job_finish(pipeline_t *p, job_t *j, pipeline_status_t st,
+void pipeline_job_finish(pipeline_t *p, job_t *j, pipeline_status_t st,
                        const char *ip4, const char *ip6, bool c4, bool c6,
                        int64_t last_change, const char *msg)
 {
@@ -148,7 +79,7 @@ static void idle_cb(uv_idle_t *i)
 }
 
 /* Complete @p j from the loop, with the addresses it now carries. */
-static void job_defer(pipeline_t *p, job_t *j, pipeline_status_t st,
+void pipeline_job_defer(pipeline_t *p, job_t *j, pipeline_status_t st,
                       const char *ip4, const char *ip6, int64_t last_change)
 {
 	if (ip4 != j->ipv4)
@@ -158,7 +89,7 @@ static void job_defer(pipeline_t *p, job_t *j, pipeline_status_t st,
 	j->status = st;
 	j->last_change = last_change;
 	if (p->closing) {
-		job_finish(p, j, st, j->ipv4, j->ipv6, false, false, last_change, "");
+		pipeline_job_finish(p, j, st, j->ipv4, j->ipv6, false, false, last_change, "");
 		return;
 	}
 	j->next = NULL;
@@ -175,7 +106,7 @@ static void ready_drain(pipeline_t *p)
 	uv_idle_stop(&p->idle);
 	while (j != NULL) {
 		job_t *next = j->next;
-		job_finish(p, j, j->status, j->ipv4, j->ipv6, false, false,
+		pipeline_job_finish(p, j, j->status, j->ipv4, j->ipv6, false, false,
 		           j->last_change, "");
 		j = next;
 	}
@@ -188,35 +119,6 @@ static void check_cb(uv_check_t *c)
 		ready_drain(p);
 }
 
-/* ---- history ---- */
-
-static void history_add(pipeline_t *p, const char *name, const char *family,
-                        const char *old_ip, const char *new_ip,
-                        const char *client, const char *result, const char *msg)
-{
-	store_history_t h = { .time = time(NULL) };
-	snprintf(h.name, sizeof(h.name), "%s", name);
-	snprintf(h.family, sizeof(h.family), "%s", family);
-	snprintf(h.old_ip, sizeof(h.old_ip), "%s", old_ip);
-	snprintf(h.new_ip, sizeof(h.new_ip), "%s", new_ip);
-	snprintf(h.client, sizeof(h.client), "%s", client);
-	snprintf(h.result, sizeof(h.result), "%s", result);
-	snprintf(h.message, sizeof(h.message), "%s", msg != NULL ? msg : "");
-	int rc = store_add_history(p->store, &h);
-	if (rc != 0)
-		log_err(name, "cannot record history: %s", ddns_strerror(rc));
-}
-
-static void history_pair(pipeline_t *p, const char *name, const char *old4,
-                         const char *new4, const char *old6, const char *new6,
-                         const char *client, const char *result, const char *msg)
-{
-	if (new4 != NULL && new4[0] != '\0')
-		history_add(p, name, "ipv4", old4, new4, client, result, msg);
-	if (new6 != NULL && new6[0] != '\0')
-		history_add(p, name, "ipv6", old6, new6, client, result, msg);
-}
-
 /* ---- failed authentication: one timer, deadline order ---- */
 
 static void auth_timer_cb(uv_timer_t *t)
@@ -226,7 +128,7 @@ static void auth_timer_cb(uv_timer_t *t)
 	while (p->delayed != NULL && p->delayed->deadline <= now) {
 		job_t *j = p->delayed;
 		p->delayed = j->next;
-		job_finish(p, j, PIPELINE_AUTH_FAILED, "", "", false, false, 0, "");
+		pipeline_job_finish(p, j, PIPELINE_AUTH_FAILED, "", "", false, false, 0, "");
 	}
 	if (p->delayed != NULL && !p->closing)
 		uv_timer_start(&p->auth_timer, auth_timer_cb, p->delayed->deadline - now, 0);
@@ -258,170 +160,6 @@ void pipeline_flush(pipeline_t *p)
 		log_err("store", "cannot record last_seen: %s", ddns_strerror(rc));
 }
 
-/* ---- dispatch ---- */
-
-static rec_state_t *inflight_find(pipeline_t *p, const char *name)
-{
-	for (rec_state_t *rs = p->inflight; rs != NULL; rs = rs->next)
-		if (strcmp(rs->name, name) == 0)
-			return rs;
-	return NULL;
-}
-
-static void inflight_unlink(pipeline_t *p, rec_state_t *rs)
-{
-	rec_state_t **pp = &p->inflight;
-	while (*pp != rs)
-		pp = &(*pp)->next;
-	*pp = rs->next;
-}
-
-/* Defer every job of @p list with one outcome. */
-static void list_defer(pipeline_t *p, job_t *list, pipeline_status_t st,
-                       const store_record_t *rec)
-{
-	while (list != NULL) {
-		job_t *next = list->next;
-		job_defer(p, list, st, rec ? rec->ipv4 : "", rec ? rec->ipv6 : "",
-		          rec ? rec->last_change : 0);
-		list = next;
-	}
-}
-
-static void update_done_cb(int result, const char *message, void *arg);
-
-/* Send @p want4/@p want6 (the families that differ) to the provider, and
- * complete @p jobs when it answers. */
-static void batch_start(pipeline_t *p, const store_record_t *rec, job_t *jobs,
-                        const char *want4, const char *want6, const char *client)
-{
-	const char *n4 = want4[0] && strcmp(want4, rec->ipv4) != 0 ? want4 : NULL;
-	const char *n6 = want6[0] && strcmp(want6, rec->ipv6) != 0 ? want6 : NULL;
-
-	if (n4 == NULL && n6 == NULL) {
-		list_defer(p, jobs, PIPELINE_UNCHANGED, rec);
-		return;
-	}
-	if (p->abuse != NULL && abuse_change_blocked(p->abuse, rec->name, uv_now(p->loop))) {
-		history_pair(p, rec->name, rec->ipv4, n4, rec->ipv6, n6, client,
-		             "abuse", "too many changes");
-		list_defer(p, jobs, PIPELINE_ABUSE, rec);
-		return;
-	}
-	provider_t *prov = p->lookup(rec->provider, p->lookup_arg);
-	if (prov == NULL) {
-		log_err(rec->name, "provider %s is not configured", rec->provider);
-		list_defer(p, jobs, PIPELINE_UNAVAILABLE, rec);
-		return;
-	}
-	rec_state_t *rs = calloc(1, sizeof(*rs));
-	if (rs == NULL) {
-		list_defer(p, jobs, PIPELINE_INTERNAL, rec);
-		return;
-	}
-	rs->p = p;
-	snprintf(rs->name, sizeof(rs->name), "%s", rec->name);
-	snprintf(rs->new4, sizeof(rs->new4), "%s", n4 ? n4 : "");
-	snprintf(rs->new6, sizeof(rs->new6), "%s", n6 ? n6 : "");
-	snprintf(rs->old4, sizeof(rs->old4), "%s", rec->ipv4);
-	snprintf(rs->old6, sizeof(rs->old6), "%s", rec->ipv6);
-	snprintf(rs->client, sizeof(rs->client), "%s", client);
-	rs->batch = jobs;
-	rs->waiting_tail = &rs->waiting;
-	rs->started = uv_now(p->loop);
-	provider_change_t ch = {
-		.name = rec->name, .ipv4 = n4, .ipv6 = n6,
-		.old_ipv4 = rec->ipv4[0] ? rec->ipv4 : NULL,
-		.old_ipv6 = rec->ipv6[0] ? rec->ipv6 : NULL,
-		.timeout_ms = p->opts.update_timeout_ms,
-	};
-	int rc = provider_update(prov, &ch, update_done_cb, rs);
-	if (rc != 0) {
-		const char *msg = ddns_strerror(rc);
-		log_warn(rec->name, "provider %s: %s", rec->provider, msg);
-		history_pair(p, rec->name, rec->ipv4, n4, rec->ipv6, n6, client,
-		             "failed", msg);
-		list_defer(p, jobs, PIPELINE_PROVIDER_FAILED, rec);
-		free(rs);
-		return;
-	}
-	rs->prov = provider_ref(prov);
-	rs->next = p->inflight;
-	p->inflight = rs;
-}
-
-static void update_done_cb(int result, const char *message, void *arg)
-{
-	rec_state_t *rs = arg;
-	pipeline_t *p = rs->p;
-	pipeline_status_t st;
-	store_record_t rec;
-	const char *msg = message != NULL && message[0] != '\0' ? message
-	                                                       : ddns_strerror(result);
-	bool ok = result == DDNS_OK;
-
-	inflight_unlink(p, rs);
-	if (p->closing) {
-		/* pipeline_free() ran: the store and metrics may be gone. */
-		log_warn(rs->name, "update ended after shutdown began (%s); "
-		         "not recorded", ok ? "applied" : ddns_strerror(result));
-		list_defer(p, rs->batch, PIPELINE_UNAVAILABLE, NULL);
-		list_defer(p, rs->waiting, PIPELINE_UNAVAILABLE, NULL);
-		provider_unref(rs->prov);
-		free(rs);
-		pipeline_try_destroy(p);
-		return;
-	}
-	rcache_drop(&p->cache, rs->name);
-	metrics_ddns_provider_latency(p->metrics, provider_name(rs->prov),
-	                              (double)(uv_now(p->loop) - rs->started) / 1000.0);
-	if (ok) {
-		int rc = store_commit_update(p->store, rs->name,
-		                             rs->new4[0] ? rs->new4 : NULL,
-		                             rs->new6[0] ? rs->new6 : NULL,
-		                             time(NULL), rs->client, message ? message : "");
-		st = PIPELINE_CHANGED;
-		if (rc != 0) {
-			log_err(rs->name, "provider applied the change but the store "
-			        "refused it: %s", ddns_strerror(rc));
-			st = PIPELINE_INTERNAL;
-			ok = false;
-		} else if (p->abuse != NULL) {
-			abuse_change_applied(p->abuse, rs->name, uv_now(p->loop));
-		}
-		msg = "";
-	} else {
-		const char *what = result == DDNS_ETIMEOUT ? "timeout"
-		                   : result == DDNS_ECANCELED ? "canceled" : "failed";
-		st = result == DDNS_ETIMEOUT ? PIPELINE_TIMEOUT
-		     : result == DDNS_ECANCELED ? PIPELINE_UNAVAILABLE
-		     : PIPELINE_PROVIDER_FAILED;
-		log_warn(rs->name, "provider %s: %s: %s", provider_name(rs->prov),
-		         what, msg);
-		history_pair(p, rs->name, rs->old4, rs->new4, rs->old6, rs->new6,
-		             rs->client, what, msg);
-	}
-	int grc = store_record_get(p->store, rs->name, &rec);
-	if (grc != 0)
-		memset(&rec, 0, sizeof(rec));
-	for (job_t *j = rs->batch; j != NULL;) {
-		job_t *next = j->next;
-		job_finish(p, j, st, rec.ipv4, rec.ipv6, ok && rs->new4[0],
-		           ok && rs->new6[0], rec.last_change, msg);
-		j = next;
-	}
-	if (rs->waiting != NULL) {
-		if (p->closing || result == DDNS_ECANCELED || grc != 0)
-			list_defer(p, rs->waiting, PIPELINE_UNAVAILABLE, grc ? NULL : &rec);
-		else
-			batch_start(p, &rec, rs->waiting, rs->want4, rs->want6, rs->wclient);
-	}
-	provider_unref(rs->prov);
-	free(rs);
-	if (p->closing)
-		pipeline_try_destroy(p);
-}
-
 /* ---- submit ---- */
 
 int pipeline_submit(pipeline_t *p, const pipeline_request_t *req,
@@ -448,9 +186,9 @@ int pipeline_submit(pipeline_t *p, const pipeline_request_t *req,
 
 	have_client = p->abuse != NULL && addr_parse(j->client, &client) == 0;
 	if (have_client && abuse_source_blocked(p->abuse, &client, uv_now(p->loop))) {
-		history_pair(p, j->name, "", j->ipv4, "", j->ipv6, j->client, "abuse",
+		pipeline_history_pair(p, j->name, "", j->ipv4, "", j->ipv6, j->client, "abuse",
 		             "source blocked after failed authentications");
-		job_defer(p, j, PIPELINE_ABUSE, "", "", 0);
+		pipeline_job_defer(p, j, PIPELINE_ABUSE, "", "", 0);
 		return 0;
 	}
 	const store_record_t *r = rcache_get(&p->cache, j->name);
@@ -459,7 +197,7 @@ int pipeline_submit(pipeline_t *p, const pipeline_request_t *req,
 		rc = store_record_get(p->store, j->name, &rec);
 		if (rc != 0 && rc != -ENOENT) {
 			log_err(j->name, "store: %s", ddns_strerror(rc));
-			job_defer(p, j, PIPELINE_INTERNAL, "", "", 0);
+			pipeline_job_defer(p, j, PIPELINE_INTERNAL, "", "", 0);
 			return 0;
 		}
 		if (rc == 0) {
@@ -480,7 +218,7 @@ int pipeline_submit(pipeline_t *p, const pipeline_request_t *req,
 	if (seen_add(&p->seen, j->name) == 0 && !uv_is_active((uv_handle_t *)&p->seen_timer))
 		uv_timer_start(&p->seen_timer, seen_timer_cb, SEEN_FLUSH_MS, 0);
 
-	rec_state_t *rs = inflight_find(p, j->name);
+	rec_state_t *rs = pipeline_inflight_find(p, j->name);
 	if (rs != NULL) { /* coalesce: the latest address per family wins */
 		if (j->ipv4[0])
 			memcpy(rs->want4, j->ipv4, sizeof(rs->want4));
@@ -494,14 +232,14 @@ int pipeline_submit(pipeline_t *p, const pipeline_request_t *req,
 	bool same4 = j->ipv4[0] == '\0' || strcmp(j->ipv4, r->ipv4) == 0;
 	bool same6 = j->ipv6[0] == '\0' || strcmp(j->ipv6, r->ipv6) == 0;
 	if (same4 && same6 && req->sync_ok) { /* the hot path: answer now */
-		job_finish(p, j, PIPELINE_UNCHANGED, r->ipv4, r->ipv6, false, false,
+		pipeline_job_finish(p, j, PIPELINE_UNCHANGED, r->ipv4, r->ipv6, false, false,
 		           r->last_change, "");
 		return 0;
 	}
 	char want4[ADDR_TEXT_MAX], want6[ADDR_TEXT_MAX];
 	memcpy(want4, j->ipv4, sizeof(want4));
 	memcpy(want6, j->ipv6, sizeof(want6));
-	batch_start(p, r, j, want4, want6, j->client);
+	pipeline_batch_start(p, r, j, want4, want6, j->client);
 	return 0;
 }
 
@@ -562,7 +300,7 @@ unsigned pipeline_pending(const pipeline_t *p)
 	return p->pending;
 }
 
-static void pipeline_try_destroy(pipeline_t *p)
+void pipeline_try_destroy(pipeline_t *p)
 {
 	if (p->n_handles != 0 || p->inflight != NULL)
 		return;
@@ -591,7 +329,7 @@ void pipeline_free(pipeline_t *p)
 	while (p->delayed != NULL) {
 		job_t *j = p->delayed;
 		p->delayed = j->next;
-		job_finish(p, j, PIPELINE_AUTH_FAILED, "", "", false, false, 0, "");
+		pipeline_job_finish(p, j, PIPELINE_AUTH_FAILED, "", "", false, false, 0, "");
 	}
 	ready_drain(p);
 	pipeline_flush(p);

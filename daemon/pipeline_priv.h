@@ -1,0 +1,103 @@
+/**
+ * @file pipeline_priv.h
+ * @brief Private to pipeline.c and pipeline_batch.c: jobs, records in flight
+ *        and the pipeline itself.
+ */
+#ifndef DDNS_PIPELINE_PRIV_H
+#define DDNS_PIPELINE_PRIV_H
+
+#include <string.h>
+#include "pipeline.h"
+#include "pipeline_cache.h"
+#include "pipeline_seen.h"
+
+/** One request, from submit to its callback. */
+typedef struct job {
+	struct job *next;
+	pipeline_cb cb;
+	void *arg;
+	char name[NAME_TEXT_MAX];
+	char ipv4[ADDR_TEXT_MAX]; /* requested; for `ready` jobs: the answer */
+	char ipv6[ADDR_TEXT_MAX];
+	char client[ADDR_TEXT_MAX];
+	char provider[64];        /* for metrics; "" when not authenticated */
+	pipeline_status_t status; /* ready jobs */
+	int64_t last_change;
+	uint64_t deadline;        /* auth delay, uv_now() ms */
+} job_t;
+
+/** A record whose update is with its provider. */
+typedef struct rec_state {
+	struct rec_state *next;
+	pipeline_t *p;
+	provider_t *prov;
+	char name[NAME_TEXT_MAX];
+	char new4[ADDR_TEXT_MAX], new6[ADDR_TEXT_MAX]; /* "" untouched */
+	char old4[ADDR_TEXT_MAX], old6[ADDR_TEXT_MAX];
+	char client[ADDR_TEXT_MAX];
+	job_t *batch;
+	job_t *waiting, **waiting_tail;
+	char want4[ADDR_TEXT_MAX], want6[ADDR_TEXT_MAX], wclient[ADDR_TEXT_MAX];
+	uint64_t started;  /* uv_now() at dispatch, for the latency metric */
+} rec_state_t;
+
+struct pipeline {
+	uv_loop_t *loop;
+	store_t *store;
+	pipeline_provider_fn lookup;
+	void *lookup_arg;
+	pipeline_opts_t opts;
+	struct abuse *abuse;
+	struct metrics *metrics;
+	uv_check_t check;      /* completes `ready` after the poll phase */
+	uv_idle_t idle;        /* keeps the poll from blocking meanwhile */
+	uv_timer_t auth_timer;
+	uv_timer_t seen_timer;
+	job_t *ready, **ready_tail;
+	job_t *delayed;        /* by deadline */
+	rec_state_t *inflight;
+	seen_set_t seen;
+	rcache_t cache;
+	job_t *free_jobs;
+	size_t n_free;
+	unsigned pending;
+	unsigned n_handles;
+	bool closing;
+	char dummy_hash[KEY_HASH_MAX];
+};
+
+
+/* Copy @p src (NULL: "") into @p dst of @p size, truncating.  The hot path
+ * copies four strings per request: cheaper than snprintf. */
+static inline void copy_str(char *dst, size_t size, const char *src)
+{
+	size_t n = src != NULL ? strnlen(src, size - 1) : 0;
+	if (n > 0)
+		memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+/** Complete @p j now (counts it in the metrics). */
+void pipeline_job_finish(pipeline_t *p, job_t *j, pipeline_status_t st,
+                         const char *ip4, const char *ip6, bool c4, bool c6,
+                         int64_t last_change, const char *msg);
+/** Complete @p j from the loop, never inside the caller's stack. */
+void pipeline_job_defer(pipeline_t *p, job_t *j, pipeline_status_t st,
+                        const char *ip4, const char *ip6, int64_t last_change);
+/** pipeline_job_defer() every job of @p list (@p rec: the addresses, or NULL). */
+void pipeline_list_defer(pipeline_t *p, job_t *list, pipeline_status_t st,
+                         const store_record_t *rec);
+/** One history row per family given (non-empty @p new4 / @p new6). */
+void pipeline_history_pair(pipeline_t *p, const char *name, const char *old4,
+                           const char *new4, const char *old6, const char *new6,
+                           const char *client, const char *result, const char *msg);
+/** The record @p name's update in flight, or NULL. */
+rec_state_t *pipeline_inflight_find(pipeline_t *p, const char *name);
+/** Send the families of @p want4/@p want6 that differ from @p rec to the
+ *  provider; @p jobs complete when it answers. */
+void pipeline_batch_start(pipeline_t *p, const store_record_t *rec, job_t *jobs,
+                          const char *want4, const char *want6, const char *client);
+/** Free @p p once closed and idle. */
+void pipeline_try_destroy(pipeline_t *p);
+
+#endif

@@ -46,8 +46,8 @@ static void job_put(pipeline_t *p, job_t *j)
 
 /* Complete @p j now. */
 void pipeline_job_finish(pipeline_t *p, job_t *j, pipeline_status_t st,
-                       const char *ip4, const char *ip6, bool c4, bool c6,
-                       int64_t last_change, const char *msg)
+                         const char *ip4, const char *ip6, bool c4, bool c6,
+                         int64_t last_change, const char *msg)
 {
 	pipeline_result_t res = {
 		.status = st, .name = j->name, .ipv4 = ip4, .ipv6 = ip6,
@@ -80,7 +80,7 @@ static void idle_cb(uv_idle_t *i)
 
 /* Complete @p j from the loop, with the addresses it now carries. */
 void pipeline_job_defer(pipeline_t *p, job_t *j, pipeline_status_t st,
-                      const char *ip4, const char *ip6, int64_t last_change)
+                        const char *ip4, const char *ip6, int64_t last_change)
 {
 	if (ip4 != j->ipv4)
 		copy_str(j->ipv4, sizeof(j->ipv4), ip4);
@@ -107,7 +107,7 @@ static void ready_drain(pipeline_t *p)
 	while (j != NULL) {
 		job_t *next = j->next;
 		pipeline_job_finish(p, j, j->status, j->ipv4, j->ipv6, false, false,
-		           j->last_change, "");
+		                    j->last_change, "");
 		j = next;
 	}
 }
@@ -187,7 +187,7 @@ int pipeline_submit(pipeline_t *p, const pipeline_request_t *req,
 	have_client = p->abuse != NULL && addr_parse(j->client, &client) == 0;
 	if (have_client && abuse_source_blocked(p->abuse, &client, uv_now(p->loop))) {
 		pipeline_history_pair(p, j->name, "", j->ipv4, "", j->ipv6, j->client, "abuse",
-		             "source blocked after failed authentications");
+		                      "source blocked after failed authentications");
 		pipeline_job_defer(p, j, PIPELINE_ABUSE, "", "", 0);
 		return 0;
 	}
@@ -233,7 +233,7 @@ int pipeline_submit(pipeline_t *p, const pipeline_request_t *req,
 	bool same6 = j->ipv6[0] == '\0' || strcmp(j->ipv6, r->ipv6) == 0;
 	if (same4 && same6 && req->sync_ok) { /* the hot path: answer now */
 		pipeline_job_finish(p, j, PIPELINE_UNCHANGED, r->ipv4, r->ipv6, false, false,
-		           r->last_change, "");
+		                    r->last_change, "");
 		return 0;
 	}
 	char want4[ADDR_TEXT_MAX], want6[ADDR_TEXT_MAX];

@@ -35,8 +35,8 @@ static void history_add(pipeline_t *p, const char *name, const char *family,
 }
 
 void pipeline_history_pair(pipeline_t *p, const char *name, const char *old4,
-                         const char *new4, const char *old6, const char *new6,
-                         const char *client, const char *result, const char *msg)
+                           const char *new4, const char *old6, const char *new6,
+                           const char *client, const char *result, const char *msg)
 {
 	if (new4 != NULL && new4[0] != '\0')
 		history_add(p, name, "ipv4", old4, new4, client, result, msg);
@@ -64,12 +64,12 @@ static void inflight_unlink(pipeline_t *p, rec_state_t *rs)
 
 /* Defer every job of @p list with one outcome. */
 void pipeline_list_defer(pipeline_t *p, job_t *list, pipeline_status_t st,
-                       const store_record_t *rec)
+                         const store_record_t *rec)
 {
 	while (list != NULL) {
 		job_t *next = list->next;
 		pipeline_job_defer(p, list, st, rec ? rec->ipv4 : "", rec ? rec->ipv6 : "",
-		          rec ? rec->last_change : 0);
+		                   rec ? rec->last_change : 0);
 		list = next;
 	}
 }
@@ -79,7 +79,7 @@ static void update_done_cb(int result, const char *message, void *arg);
 /* Send @p want4/@p want6 (the families that differ) to the provider, and
  * complete @p jobs when it answers. */
 void pipeline_batch_start(pipeline_t *p, const store_record_t *rec, job_t *jobs,
-                        const char *want4, const char *want6, const char *client)
+                          const char *want4, const char *want6, const char *client)
 {
 	const char *n4 = want4[0] && strcmp(want4, rec->ipv4) != 0 ? want4 : NULL;
 	const char *n6 = want6[0] && strcmp(want6, rec->ipv6) != 0 ? want6 : NULL;
@@ -90,7 +90,7 @@ void pipeline_batch_start(pipeline_t *p, const store_record_t *rec, job_t *jobs,
 	}
 	if (p->abuse != NULL && abuse_change_blocked(p->abuse, rec->name, uv_now(p->loop))) {
 		pipeline_history_pair(p, rec->name, rec->ipv4, n4, rec->ipv6, n6, client,
-		             "abuse", "too many changes");
+		                      "abuse", "too many changes");
 		pipeline_list_defer(p, jobs, PIPELINE_ABUSE, rec);
 		return;
 	}
@@ -126,7 +126,7 @@ void pipeline_batch_start(pipeline_t *p, const store_record_t *rec, job_t *jobs,
 		const char *msg = ddns_strerror(rc);
 		log_warn(rec->name, "provider %s: %s", rec->provider, msg);
 		pipeline_history_pair(p, rec->name, rec->ipv4, n4, rec->ipv6, n6, client,
-		             "failed", msg);
+		                      "failed", msg);
 		pipeline_list_defer(p, jobs, PIPELINE_PROVIDER_FAILED, rec);
 		free(rs);
 		return;
@@ -185,7 +185,7 @@ static void update_done_cb(int result, const char *message, void *arg)
 		log_warn(rs->name, "provider %s: %s: %s", provider_name(rs->prov),
 		         what, msg);
 		pipeline_history_pair(p, rs->name, rs->old4, rs->new4, rs->old6, rs->new6,
-		             rs->client, what, msg);
+		                      rs->client, what, msg);
 	}
 	int grc = store_record_get(p->store, rs->name, &rec);
 	if (grc != 0)
@@ -193,7 +193,7 @@ static void update_done_cb(int result, const char *message, void *arg)
 	for (job_t *j = rs->batch; j != NULL;) {
 		job_t *next = j->next;
 		pipeline_job_finish(p, j, st, rec.ipv4, rec.ipv6, ok && rs->new4[0],
-		           ok && rs->new6[0], rec.last_change, msg);
+		                    ok && rs->new6[0], rec.last_change, msg);
 		j = next;
 	}
 	if (rs->waiting != NULL) {

@@ -326,7 +326,11 @@ int app_check_config(const char *conf_path, const char *plugin_dir,
 	for (size_t i = 0; rc == 0 && i < conf->n_providers; i++) {
 		const conf_provider_t *cp = &conf->providers[i];
 		plugin_module_t *m = NULL;
-		rc = plugin_module_load(cp->plugin, conf->plugin_dir, &m, err, errlen);
+		char why[512];
+		rc = plugin_module_load(cp->plugin, conf->plugin_dir, &m, why, sizeof(why));
+		if (rc != 0)
+			snprintf(err, errlen, "%s:%d: providers.%s: %s", cp->file, cp->line,
+			         cp->name, why);
 		if (rc == 0) {
 			rc = plugin_check_options(m->desc, cp, err, errlen);
 			plugin_module_unref(m);

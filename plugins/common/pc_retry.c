@@ -22,6 +22,8 @@ int pc_parse_iso8601(const char *text, time_t *out)
 {
 	struct tm tm;
 	const char *end;
+	int sign, hh, mm, n = 0;
+	long offset = 0;
 
 	memset(&tm, 0, sizeof(tm));
 	end = strptime(text, "%Y-%m-%dT%H:%M:%S", &tm);
@@ -30,10 +32,21 @@ int pc_parse_iso8601(const char *text, time_t *out)
 	if (*end == '.')
 		for (end++; *end >= '0' && *end <= '9'; end++)
 			;
-	if (strcmp(end, "Z") != 0 && strcmp(end, "+00:00") != 0 && *end != '\0')
+	if (*end == '+' || *end == '-') {
+		/* Older identity services answer local times, e.g. "-06:00". */
+		sign = *end == '-' ? -1 : 1;
+		if (sscanf(end + 1, "%2d:%2d%n", &hh, &mm, &n) != 2 || end[1 + n] != '\0' ||
+		    hh > 23 || mm > 59)
+			return -EINVAL;
+		offset = sign * (hh * 3600L + mm * 60L);
+	} else if (strcmp(end, "Z") != 0 && *end != '\0') {
 		return -EINVAL;
+	}
 	*out = timegm(&tm);
-	return *out == (time_t)-1 ? -EINVAL : 0;
+	if (*out == (time_t)-1)
+		return -EINVAL;
+	*out -= offset;
+	return 0;
 }
 
 /* Seconds from now until absolute time @p t, at least 0. */

@@ -46,8 +46,9 @@ uint64_t pc_retry_wait_ms(const pc_policy_t *policy, const ddns_http_response_t 
 uint64_t pc_retry_backoff_ms(const pc_policy_t *policy, unsigned attempt);
 
 /**
- * Parse an ISO 8601 UTC timestamp ("2014-11-24T22:05:39.115Z" or with
- * "+00:00"); fractions are dropped.  @return 0 and *out, or -EINVAL.
+ * Parse an ISO 8601 timestamp ("2014-11-24T22:05:39.115Z", or with an
+ * offset such as "-06:00"; no zone means UTC); fractions are dropped.
+ * @return 0 and *out (Unix time), or -EINVAL.
  */
 int pc_parse_iso8601(const char *text, time_t *out);
 

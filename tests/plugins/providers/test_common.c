@@ -113,7 +113,12 @@ static void test_iso8601(void **state)
 	assert_int_equal(t, 1416866739);
 	assert_int_equal(pc_parse_iso8601("2014-11-24T22:05:39+00:00", &t), 0);
 	assert_int_equal(t, 1416866739);
-	assert_int_equal(pc_parse_iso8601("2014-11-24T22:05:39+02:00", &t), -EINVAL);
+	assert_int_equal(pc_parse_iso8601("2014-11-24T16:05:39.115-06:00", &t), 0);
+	assert_int_equal(t, 1416866739);
+	assert_int_equal(pc_parse_iso8601("2014-11-25T00:05:39+02:00", &t), 0);
+	assert_int_equal(t, 1416866739);
+	assert_int_equal(pc_parse_iso8601("2014-11-24T22:05:39+2", &t), -EINVAL);
+	assert_int_equal(pc_parse_iso8601("2014-11-24T22:05:39Zjunk", &t), -EINVAL);
 	assert_int_equal(pc_parse_iso8601("yesterday", &t), -EINVAL);
 }
 

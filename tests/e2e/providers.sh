@@ -189,8 +189,8 @@ expect_eq "rackspace, token revoked between updates: 200" "$CODE" 200
 expect_eq "rackspace: authenticated twice in all" "$(mock_count "$RS_PORT" POST /v2.0/tokens)" 2
 
 # --- 100 records at once, while ddnsd keeps answering ---
-# Each mock request takes 1 s now, so every update lasts >= 2 s.
-ctl "$DO_PORT" '{"delay_ms":1000,"match":"","clear_requests":true}'
+# Each mock request takes 1.5 s now, so every update lasts >= 3 s.
+ctl "$DO_PORT" '{"delay_ms":1500,"match":"","clear_requests":true}'
 START=$(date +%s%N)
 PIDS=
 for i in $(seq 1 "$BULK"); do
@@ -204,15 +204,16 @@ READ_OK=0
 for i in 1 2 3 4 5; do
 	t=$(curl -s -o /dev/null -w '%{http_code} %{time_total}' "$BASE/dynamicdns/read/a.example.com/")
 	case $t in
-	"200 0."*) READ_OK=$((READ_OK + 1)) ;;
+	"200 0."* | "200 1."*) READ_OK=$((READ_OK + 1)) ;;
 	*) echo "# read during the storm: $t" ;;
 	esac
+	# Updates finished by now (their PATCH was answered, or not even sent).
+	[ "$i" = 1 ] && INFLIGHT=$(mock_count "$DO_PORT" PATCH /records/)
 done
-INFLIGHT=$(mock_count "$DO_PORT" PATCH /records/)
 wait $PIDS
 ELAPSED_MS=$(( ($(date +%s%N) - START) / 1000000 ))
-expect_eq "5 reads answered within a second each during the storm" "$READ_OK" 5
-check "the reads came back before the updates were done (PATCHes seen then: $INFLIGHT)" \
+expect_eq "5 reads answered (each within 2 s) during the storm" "$READ_OK" 5
+check "the first read came back while updates were in flight (PATCHes seen then: $INFLIGHT)" \
 	test "$INFLIGHT" -lt "$BULK"
 GOOD=0
 for i in $(seq 1 "$BULK"); do

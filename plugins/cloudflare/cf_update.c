@@ -83,8 +83,11 @@ static json_t *envelope(cf_job_t *job, const ddns_http_response_t *res, const ch
 	}
 	if (res->status == 401 || res->status == 403)
 		rc = DDNS_EAUTH;
-	else if (res->status == 404)
+	else if (res->status == 404) {
+		/* The zone may be gone: walk again next time. */
+		pc_zones_forget(&job->inst->zones, job->base.update->name);
 		rc = DDNS_ENOTFOUND;
+	}
 	cf_message(root, res, msg, sizeof(msg));
 	pc_job_finish(&job->base, rc, "%s %s %s: %s (HTTP %ld)", doing, job->base.rtype,
 	              job->base.update->name, msg, res->status);

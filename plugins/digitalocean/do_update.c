@@ -51,8 +51,11 @@ static void fail_status(do_job_t *job, const ddns_http_response_t *res, const ch
 	pc_api_message(res, msg, sizeof(msg));
 	if (res->status == 401 || res->status == 403)
 		rc = DDNS_EAUTH;
-	else if (res->status == 404)
+	else if (res->status == 404) {
+		/* The zone may be gone: walk again next time. */
+		pc_zones_forget(&job->inst->zones, job->base.update->name);
 		rc = DDNS_ENOTFOUND;
+	}
 	pc_job_finish(&job->base, rc, "%s %s %s: %s (HTTP %ld)", doing, job->base.rtype,
 	              job->base.update->name, msg, res->status);
 }

@@ -124,6 +124,15 @@ for i in $(seq 1 "$nseq"); do
 		"$BASE/dynamicdns/update/r$r.example.com/" >>"$work/seq.txt"
 done
 curl -sf "$MOCK/_requests" >"$work/seq_requests.json"
+# The same again: the addresses are already set, so no provider call (the
+# daemon's own floor: HTTP, key check, store read).
+: >"$work/unchanged.txt"
+for i in $(seq 1 "$nseq"); do
+	r=$(( (i - 1) % nrec + 1 ))
+	curl -s -o /dev/null -w '%{http_code} %{time_total}\n' \
+		--data "key=$(key $r)&ip=198.18.$((i / 256)).$((i % 256))" \
+		"$BASE/dynamicdns/update/r$r.example.com/" >>"$work/unchanged.txt"
+done
 
 # The same two calls straight to the mock, as a client of the mock sees them.
 : >"$work/direct.txt"
@@ -201,6 +210,10 @@ if len(per_update) == len(ok) and ok:
     print("   mock's own handling (GET+PATCH), median %.3f ms" % med(per_update))
     print("   ddnsd adds per update, median          %.3f ms  (p90 %.3f ms)"
           % (med(added), sorted(added)[int(len(added) * 0.9)]))
+unchanged = [float(l.split()[1]) * 1000 for l in open(work + "/unchanged.txt")
+             if l.split()[0] == "200"]
+if unchanged:
+    print("   an unchanged update (no provider call), median %.3f ms" % med(unchanged))
 direct = [sum(float(x) * 1000 for x in l.split()) for l in open(work + "/direct.txt")]
 if direct and ok:
     print("   the same two calls straight to the mock with curl, median %.3f ms" % med(direct))

@@ -31,21 +31,28 @@ static int name_from_path(const char *tail, char *out)
 	return addr_name_normalize(buf, out);
 }
 
-static void iso_time(int64_t t, char *buf, size_t len)
+/* ISO 8601 UTC of @p t, in a static buffer.  The last answer is kept:
+ * clients of one record (the cron case) ask for the same last_change again
+ * and again.  The loop is single-threaded, so a static is safe. */
+static const char *iso_time(int64_t t)
 {
-	struct tm tm;
-	time_t tt = (time_t)t;
-	gmtime_r(&tt, &tm);
-	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	static int64_t last_t = -1;
+	static char last[32];
+	if (t != last_t) {
+		struct tm tm;
+		time_t tt = (time_t)t;
+		gmtime_r(&tt, &tm);
+		strftime(last, sizeof(last), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		last_t = t;
+	}
+	return last;
 }
 
 static json_t *time_json(int64_t t)
 {
-	char buf[32];
 	if (t <= 0)
 		return json_null();
-	iso_time(t, buf, sizeof(buf));
-	return json_string_nocheck(buf);
+	return json_string_nocheck(iso_time(t));
 }
 
 static json_t *ip_json(const char *ip)

@@ -14,7 +14,7 @@ jobs=$(nproc)
 make -j"$jobs" >/dev/null
 if ! make -j"$jobs" check; then
 	# Show what failed: the logs of the failing tests.
-	for log in $(grep -l '^FAIL\|^ERROR' $(find . -name '*.trs') 2>/dev/null | sed 's/\.trs$/.log/'); do
+	for log in $(grep -l ':test-result: \(FAIL\|ERROR\)' $(find . -name '*.trs') 2>/dev/null | sed 's/\.trs$/.log/'); do
 		echo "===== $log"; tail -n 80 "$log"
 	done
 	exit 1

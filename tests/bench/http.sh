@@ -158,4 +158,5 @@ print(f"ddnsd, {n} records      {d2:10.0f} req/s   ratio {d2 / b2:.2f} "
 print("server CPU per request (robust when the machine is busy):")
 print(f"  bare {bc1:.2f} us, ddnsd {dc1:.2f} us: ratio {bc1 / dc1:.2f}")
 print(f"  bare {bc2:.2f} us, ddnsd with {n} records {dc2:.2f} us: ratio {bc2 / dc2:.2f}")
+print(f"  ddnsd, 1 record vs {n} records: {dc1 / dc2:.2f}")
 EOF

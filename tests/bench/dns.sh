@@ -47,11 +47,18 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# free_port: a port free for both UDP and TCP on 127.0.0.1.
 free_port() {
 	python3 -c 'import socket
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0))
-t = socket.socket(); t.bind(("127.0.0.1", s.getsockname()[1]))
-print(s.getsockname()[1])'
+while True:
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0))
+    t = socket.socket()
+    try:
+        t.bind(("127.0.0.1", s.getsockname()[1]))
+    except OSError:
+        continue
+    print(s.getsockname()[1])
+    break'
 }
 
 # wait_dns PORT: until a SOA query for the zone is answered (<= 120 s).

@@ -79,10 +79,12 @@ cpu_ms() {
 	awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15) * 1000 / hz }' "/proc/$1/stat"
 }
 # One wrk run against URL $1 served by process $2: prints "req/s cpu_us_per_req"
+# (the wrk script is $script: post.lua, or post_random.lua for random names)
+script=post.lua
 rps() {
 	local c0 c1
 	c0=$(cpu_ms "$2")
-	wrk -t"$threads" -c"$conns" -d"${secs}s" -s "$here/post.lua" "$1" >"$work/wrk.out"
+	wrk -t"$threads" -c"$conns" -d"${secs}s" -s "$here/$script" "$1" >"$work/wrk.out"
 	c1=$(cpu_ms "$2")
 	if grep -q 'Non-2xx' "$work/wrk.out"; then
 		echo "http.sh: errors against $1:" >&2
@@ -142,21 +144,29 @@ count=$(sqlite3 "$work/ddns.sqlite" 'SELECT count(*) FROM records')
 start_ddnsd
 echo "with $count records in the store:"
 read -r bare2 d2 bcpu2 dcpu2 < <(measure "http://127.0.0.1:$bport/" "$url")
+echo "random names among the $nrec generated records (record cache misses):"
+export BENCH_KEY=$key BENCH_RECORDS=$nrec
+script=post_random.lua
+read -r bare3 d3 bcpu3 dcpu3 < <(measure "http://127.0.0.1:$bport/" "http://127.0.0.1:$dport/")
 stop_ddnsd
 
-python3 - "$bare1" "$d1" "$bare2" "$d2" "$count" "$bcpu1" "$dcpu1" "$bcpu2" "$dcpu2" <<'EOF'
+python3 - "$bare1" "$d1" "$bare2" "$d2" "$count" "$bcpu1" "$dcpu1" "$bcpu2" "$dcpu2" \
+	"$bare3" "$d3" "$bcpu3" "$dcpu3" <<'EOF'
 import sys
 b1, d1, b2, d2 = map(float, sys.argv[1:5])
 n = sys.argv[5]
 bc1, dc1, bc2, dc2 = map(float, sys.argv[6:10])
+b3, d3, bc3, dc3 = map(float, sys.argv[10:14])
 print("medians:")
 print(f"bare libmicrohttpd           {b1:10.0f} req/s")
 print(f"ddnsd, 1 record              {d1:10.0f} req/s   ratio {d1 / b1:.2f} (target >= 0.80)")
 print(f"bare libmicrohttpd (again)   {b2:10.0f} req/s")
 print(f"ddnsd, {n} records      {d2:10.0f} req/s   ratio {d2 / b2:.2f} "
       f"(within 10% of the 1-record ratio: {(d2 / b2) / (d1 / b1):.2f} >= 0.90)")
+print(f"ddnsd, random names         {d3:10.0f} req/s   ratio {d3 / b3:.2f} (bare {b3:.0f})")
 print("server CPU per request (robust when the machine is busy):")
 print(f"  bare {bc1:.2f} us, ddnsd {dc1:.2f} us: ratio {bc1 / dc1:.2f}")
 print(f"  bare {bc2:.2f} us, ddnsd with {n} records {dc2:.2f} us: ratio {bc2 / dc2:.2f}")
 print(f"  ddnsd, 1 record vs {n} records: {dc1 / dc2:.2f}")
+print(f"  random names: bare {bc3:.2f} us, ddnsd {dc3:.2f} us: ratio {bc3 / dc3:.2f}")
 EOF

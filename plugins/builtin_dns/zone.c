@@ -10,11 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-static uint32_t name_hash(const knot_dname_t *name)
+static uint32_t name_hash(const knot_dname_t *name, size_t len)
 {
 	/* FNV-1a over the lower-case wire form: cheap and spreads well. */
 	uint32_t h = 2166136261u;
-	size_t len = knot_dname_size(name);
 	for (size_t i = 0; i < len; i++) {
 		h ^= name[i];
 		h *= 16777619u;
@@ -26,6 +25,15 @@ static bool name_eq(const knot_dname_t *a, const knot_dname_t *b)
 {
 	size_t la = knot_dname_size(a);
 	return la == knot_dname_size(b) && memcmp(a, b, la) == 0;
+}
+
+static dns_node_t *db_find(const dns_db_t *db, const knot_dname_t *name, size_t len,
+                           uint32_t h)
+{
+	for (dns_node_t *n = db->buckets[h & (db->n_buckets - 1)]; n; n = n->next)
+		if (n->hash == h && n->owner_len == len && memcmp(n->owner, name, len) == 0)
+			return n;
+	return NULL;
 }
 
 /* Parse text @p text into a lower-case wire name in @p buf; NULL if bad. */
@@ -41,11 +49,8 @@ static knot_dname_t *name_parse(const char *text, knot_dname_storage_t buf)
 
 const dns_node_t *dns_db_node(const dns_db_t *db, const knot_dname_t *name)
 {
-	uint32_t h = name_hash(name);
-	for (const dns_node_t *n = db->buckets[h & (db->n_buckets - 1)]; n; n = n->next)
-		if (n->hash == h && name_eq(n->owner, name))
-			return n;
-	return NULL;
+	size_t len = knot_dname_size(name);
+	return db_find(db, name, len, name_hash(name, len));
 }
 
 const dns_zone_t *dns_db_zone(const dns_db_t *db, const knot_dname_t *name)
@@ -98,7 +103,6 @@ static void node_free(dns_node_t *n)
 	knot_rdataset_clear(&n->aaaa.rrs, NULL);
 	knot_rdataset_clear(&n->lan_a.rrs, NULL);
 	knot_rdataset_clear(&n->lan_aaaa.rrs, NULL);
-	free(n->owner);
 	free(n);
 }
 
@@ -106,21 +110,21 @@ static void node_free(dns_node_t *n)
  * ancestors up to the apex). */
 static dns_node_t *db_get_node(dns_db_t *db, dns_zone_t *zone, const knot_dname_t *name)
 {
-	dns_node_t *n = (dns_node_t *)dns_db_node(db, name);
+	size_t len = knot_dname_size(name);
+	uint32_t h = name_hash(name, len);
+	dns_node_t *n = db_find(db, name, len, h);
 	if (n != NULL)
 		return n;
 	if (db->n_nodes >= db->n_buckets && db_grow(db) != 0)
 		return NULL;
-	n = calloc(1, sizeof(*n));
+	n = calloc(1, sizeof(*n) + len);
 	if (n == NULL)
 		return NULL;
-	n->owner = knot_dname_copy(name, NULL);
-	if (n->owner == NULL) {
-		free(n);
-		return NULL;
-	}
+	memcpy(n->name, name, len);
+	n->owner = n->name;
+	n->owner_len = (uint16_t)len;
 	n->zone = zone;
-	n->hash = name_hash(name);
+	n->hash = h;
 	knot_rrset_init(&n->a, n->owner, KNOT_RRTYPE_A, KNOT_CLASS_IN, db->conf.ttl);
 	knot_rrset_init(&n->aaaa, n->owner, KNOT_RRTYPE_AAAA, KNOT_CLASS_IN, db->conf.ttl);
 	knot_rrset_init(&n->lan_a, n->owner, KNOT_RRTYPE_A, KNOT_CLASS_IN, db->conf.ttl);

@@ -43,7 +43,8 @@ typedef struct dns_zone {
 typedef struct dns_node {
 	struct dns_node *next; /**< hash chain */
 	uint32_t hash;
-	knot_dname_t *owner;   /**< lower-case wire name, owned */
+	uint16_t owner_len;    /**< knot_dname_size(owner) */
+	knot_dname_t *owner;   /**< lower-case wire name, stored after the node */
 	dns_zone_t *zone;      /**< the zone the name falls in */
 	bool apex;             /**< the zone's apex */
 	bool record;           /**< a record of the host (else apex or empty non-terminal) */
@@ -51,6 +52,7 @@ typedef struct dns_node {
 	uint8_t wan4[4], wan6[16]; /**< the record's WAN addresses, for LAN answers */
 	knot_rrset_t a, aaaa;          /**< WAN answers (empty when unknown) */
 	knot_rrset_t lan_a, lan_aaaa;  /**< LAN answers (empty when unset) */
+	uint8_t name[];        /**< storage of owner */
 } dns_node_t;
 
 /** The database. */

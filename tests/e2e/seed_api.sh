@@ -18,8 +18,16 @@ DELAY_MS=2000
 KEY=ZHXPu3RTfs3oAexrwBTi8DGN5lmiH3t1pc9iGG1NZsp75UeM84
 K2=AnotherKeyAnotherKeyAnotherKeyAnotherKeyAnotherKey
 
+# IPv6 on loopback, if this machine has it, for a v6 client address.
+HAVE_V6=0
+if python3 -c 'import socket; s = socket.socket(socket.AF_INET6); s.bind(("::1", '"$PORT"'))' 2>/dev/null; then
+	HAVE_V6=1
+fi
+LISTEN="\"127.0.0.1:$PORT\""
+[ "$HAVE_V6" = 1 ] && LISTEN="$LISTEN, \"[::1]:$PORT\""
+
 cat >"$CONF" <<EOF
-http = { listen = [ "127.0.0.1:$PORT" ]; trusted_proxies = [ "127.0.0.2/32" ]; };
+http = { listen = [ $LISTEN ]; trusted_proxies = [ "127.0.0.2/32" ]; };
 database = "$DB";
 plugin_dir = "$DDNS_TEST_PLUGIN_DIR";
 auth_fail_delay_ms = $DELAY_MS;
@@ -103,6 +111,17 @@ req POST /dynamicdns/update/a.example.com/ --data "key=$KEY&ip=1.2.3.4"
 expect_eq "v4 unchanged by the v6 update" "$(json updated)" "false"
 req POST /dynamicdns/update/a.example.com/ --data "key=$KEY&ip=2001:db8::1"
 expect_eq "v6 again: unchanged" "$(json updated)" "false"
+
+# --- no ip, a v6 client: the client's family decides the slot ---
+if [ "$HAVE_V6" = 1 ]; then
+	BODY=$(curl -s -6 "http://[::1]:$PORT/dynamicdns/update/b.example.com/" --data "key=$K2")
+	expect_eq "v6 client: its address" "$(json ip)" "::1"
+	req GET /dynamicdns/read/b.example.com/
+	expect_eq "v6 client: stored as ipv6" "$(json ipv6)" "::1"
+	expect_eq "v6 client: no IPv4 invented" "$(json ip)" "::1"
+else
+	echo "# skipped: no IPv6 on loopback"
+fi
 
 # --- names: any case, one trailing dot ---
 req POST /dynamicdns/update/A.Example.COM/ --data "key=$KEY&ip=1.2.3.4"

@@ -8,6 +8,7 @@
 e2e_init
 E2E_HTTP_PORT=$(e2e_free_port)
 DNS_PORT=$(e2e_free_udp_port)
+WILD_PORT=$(e2e_free_udp_port)
 BASE=http://127.0.0.1:$E2E_HTTP_PORT
 CONF=$E2E_DIR/ddns.conf
 KA=KeyForAaaaaaaaaaaaaaaaaaaaaaaaaaa1
@@ -20,6 +21,8 @@ if python3 -c 'import socket; s = socket.socket(socket.AF_INET6, socket.SOCK_DGR
 fi
 LISTEN="\"127.0.0.1:$DNS_PORT\""
 [ "$HAVE_V6" = 1 ] && LISTEN="$LISTEN, \"[::1]:$DNS_PORT\""
+WILD="\"0.0.0.0:$WILD_PORT\""
+[ "$HAVE_V6" = 1 ] && WILD="$WILD, \"[::]:$WILD_PORT\""
 
 # Thirty long NS names outside the zone make the NS answer ~2 kB: more than
 # a UDP answer may carry, so it is truncated over UDP and whole over TCP.
@@ -38,6 +41,7 @@ providers = {
   home = { plugin = "builtin_dns"; listen = [ $LISTEN ];
            zone = [ "example.com", "dyn.example.org" ]; ttl = 1;
            ns = [ $NS ]; soa_contact = "hostmaster@example.com"; };
+  wild = { plugin = "builtin_dns"; listen = [ $WILD ]; zone = "wild.test"; };
 };
 records = (
   { domain = "a.example.com"; provider = "home"; key_hash = "$(e2e_key_hash $KA)";
@@ -47,7 +51,8 @@ records = (
   { domain = "away.example.com"; provider = "home"; key_hash = "$(e2e_key_hash $KW)";
     lan_ip = "192.168.1.20"; },
   { domain = "x.y.dyn.example.org"; provider = "home"; key_hash = "$(e2e_key_hash $KW)"; },
-  { domain = "stray.example.net"; provider = "home"; key_hash = "$(e2e_key_hash $KW)"; }
+  { domain = "stray.example.net"; provider = "home"; key_hash = "$(e2e_key_hash $KW)"; },
+  { domain = "w.wild.test"; provider = "wild"; key_hash = "$(e2e_key_hash $KW)"; }
 );
 EOF
 
@@ -107,6 +112,22 @@ if [ "$HAVE_V6" = 1 ]; then
 else
 	echo "# no IPv6 on loopback: IPv6 checks skipped"
 fi
+
+# --- wildcard addresses: the reply leaves from the address asked -----------
+expect_eq "update w.wild.test" "$(update w.wild.test $KW 198.51.100.7)" 200
+for server in 127.0.0.1 127.0.0.2; do
+	expect_eq "0.0.0.0 listener asked at $server (UDP)" \
+		"$(dig @$server -p "$WILD_PORT" +norec +time=3 +tries=2 +short w.wild.test A)" 198.51.100.7
+done
+expect_eq "0.0.0.0 listener over TCP" \
+	"$(dig @127.0.0.2 -p "$WILD_PORT" +norec +tcp +time=3 +short w.wild.test A)" 198.51.100.7
+if [ "$HAVE_V6" = 1 ]; then
+	expect_eq "[::] listener asked at ::1" \
+		"$(dig @::1 -p "$WILD_PORT" +norec +time=3 +tries=2 +short w.wild.test A)" 198.51.100.7
+fi
+expect_eq "one instance does not answer for another's zone" \
+	"$(dig @127.0.0.1 -p "$WILD_PORT" +norec +time=3 +short example.com SOA; \
+	   dig @127.0.0.1 -p "$WILD_PORT" +norec +time=3 example.com SOA | sed -n 's/.*status: \([A-Z]*\),.*/\1/p')" REFUSED
 
 # --- answer kinds --------------------------------------------------------------
 for proto in +notcp +tcp; do

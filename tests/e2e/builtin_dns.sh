@@ -41,7 +41,8 @@ providers = {
   home = { plugin = "builtin_dns"; listen = [ $LISTEN ];
            zone = [ "example.com", "dyn.example.org" ]; ttl = 1;
            ns = [ $NS ]; soa_contact = "hostmaster@example.com"; };
-  wild = { plugin = "builtin_dns"; listen = [ $WILD ]; zone = "wild.test"; };
+  wild = { plugin = "builtin_dns"; listen = [ $WILD ]; zone = "wild.test";
+           tcp_clients = 2; tcp_idle_timeout_ms = 2000; };
 };
 records = (
   { domain = "a.example.com"; provider = "home"; key_hash = "$(e2e_key_hash $KA)";
@@ -200,7 +201,7 @@ check "a record outside the zones is logged by name" grep -q 'stray.example.net.
 
 # --- packets that get no answer, or FORMERR ---------------------------------
 cat >"$E2E_DIR/raw.py" <<'EOF'
-import os, random, socket, struct, sys
+import os, random, socket, struct, sys, time
 port, family, host = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 af = socket.AF_INET6 if family == "6" else socket.AF_INET
 
@@ -222,8 +223,42 @@ def udp(pkt, timeout=1.0):
 def rcode(r):
     return None if r is None else r[3] & 0xf
 
+def tcp_query(s, name):
+    q = query(name)
+    s.sendall(struct.pack(">H", len(q)) + q)
+    hdr = s.recv(2)
+    if len(hdr) < 2:
+        return None
+    want, data = struct.unpack(">H", hdr)[0], b""
+    while len(data) < want:
+        chunk = s.recv(want - len(data))
+        if not chunk:
+            return None
+        data += chunk
+    return data
+
 mode = sys.argv[4]
-if mode == "qr":          # a response: dropped
+if mode == "tcplimit":    # past tcp_clients: closed without an answer
+    idle = [socket.create_connection((host, port)) for _ in range(2)]
+    time.sleep(0.3)
+    c = socket.create_connection((host, port))
+    c.settimeout(3)
+    try:
+        r = tcp_query(c, "w.wild.test")
+    except (ConnectionResetError, BrokenPipeError):
+        r = None
+    print("closed" if r is None else "answered")
+elif mode == "tcpidle":   # silent: closed after tcp_idle_timeout_ms
+    s = socket.create_connection((host, port))
+    s.settimeout(10)
+    r = tcp_query(s, "w.wild.test")   # one answer, then silence
+    t0 = time.time()
+    try:
+        gone = s.recv(100) == b""
+    except ConnectionResetError:
+        gone = True
+    print("closed" if r is not None and gone and time.time() - t0 < 8 else "open")
+elif mode == "qr":          # a response: dropped
     print("none" if udp(query("away.example.com", flags=0x8100)) is None else "answered")
 elif mode == "qd2":       # two questions: FORMERR
     q = query("away.example.com", qdcount=2)
@@ -268,6 +303,12 @@ elif mode == "burst":     # garbage, truncated and odd packets, UDP and TCP
 EOF
 raw() { python3 "$E2E_DIR/raw.py" "$DNS_PORT" "$@"; }
 expect_eq "QR set: no reply" "$(raw 4 127.0.0.1 qr)" none
+WILD_RAW() { python3 "$E2E_DIR/raw.py" "$WILD_PORT" "$@"; }
+expect_eq "TCP: past tcp_clients a connection is closed" "$(WILD_RAW 4 127.0.0.1 tcplimit)" closed
+expect_eq "TCP: a silent connection is closed after its idle timeout" \
+	"$(WILD_RAW 4 127.0.0.1 tcpidle)" closed
+expect_eq "TCP: served again once connections are gone" \
+	"$(dig @127.0.0.1 -p "$WILD_PORT" +norec +tcp +time=3 +short w.wild.test A)" 198.51.100.7
 expect_eq "QDCOUNT 2: FORMERR" "$(raw 4 127.0.0.1 qd2)" 1
 expect_eq "truncated question: FORMERR" "$(raw 4 127.0.0.1 trunc)" 1
 expect_eq "garbage burst over IPv4 sent" "$(raw 4 127.0.0.1 burst)" sent

@@ -261,10 +261,10 @@ void metrics_ddns_reload(metrics_t *m, const char *result)
 		(void)metrics_add(m->reloads, (const char *const[]){ result }, 1);
 }
 
-void metrics_dns_query(metrics_t *m, unsigned rcode)
+void metrics_dns_query(metrics_t *m, unsigned rcode, uint64_t n)
 {
-	if (m == NULL)
+	if (m == NULL || n == 0)
 		return;
 	size_t slot = rcode < DNS_RCODE_SLOTS - 1 ? rcode : DNS_RCODE_SLOTS - 1;
-	atomic_fetch_add_explicit(&m->dns[slot], 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&m->dns[slot], n, memory_order_relaxed);
 }

@@ -91,10 +91,11 @@ void metrics_ddns_set_records(metrics_t *m, int64_t n);
 /** ddns_reloads_total{result}: "ok" or "failed". */
 void metrics_ddns_reload(metrics_t *m, const char *result);
 /**
- * ddns_dns_queries_total{rcode}: one DNS response sent with @p rcode
+ * ddns_dns_queries_total{rcode}: @p n DNS responses sent with @p rcode
  * (0-4095; names such as NOERROR for the known ones).  Thread-safe and
- * lock-free; @p m may be NULL (then nothing is counted).
+ * lock-free, so a DNS worker thread may count a whole batch at once;
+ * @p m may be NULL (then nothing is counted).
  */
-void metrics_dns_query(metrics_t *m, unsigned rcode);
+void metrics_dns_query(metrics_t *m, unsigned rcode, uint64_t n);
 
 #endif

@@ -154,10 +154,10 @@ static void test_daemon_families(void **state)
 	metrics_ddns_provider_latency(m, "do", 0.2);
 	metrics_ddns_provider_latency(m, "do", 100);
 	metrics_ddns_reload(m, "ok");
-	metrics_dns_query(m, 0);
-	metrics_dns_query(m, 3);
-	metrics_dns_query(m, 3);
-	metrics_dns_query(m, 4000);
+	metrics_dns_query(m, 0, 1);
+	metrics_dns_query(m, 3, 2);
+	metrics_dns_query(m, 4000, 1);
+	metrics_dns_query(m, 2, 0);
 
 	parsed_t *p = malloc(sizeof(*p));
 	assert_non_null(p);
@@ -262,7 +262,7 @@ static void *dns_worker(void *arg)
 {
 	metrics_t *m = arg;
 	for (int i = 0; i < PER_THREAD; i++)
-		metrics_dns_query(m, (unsigned)(i % 2) * 3); /* NOERROR, NXDOMAIN */
+		metrics_dns_query(m, (unsigned)(i % 2) * 3, 1); /* NOERROR, NXDOMAIN */
 	return NULL;
 }
 
@@ -290,7 +290,7 @@ static void test_dns_atomic(void **state)
 	            THREADS * PER_THREAD / 2);
 	free(p);
 	metrics_free(m);
-	metrics_dns_query(NULL, 0); /* tolerated: no registry, nothing counted */
+	metrics_dns_query(NULL, 0, 1); /* tolerated: no registry, nothing counted */
 }
 
 int main(void)

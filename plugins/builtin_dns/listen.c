@@ -32,9 +32,10 @@ int dns_listen_parse(const char *text, struct sockaddr_storage *ss, socklen_t *l
 	char host[INET6_ADDRSTRLEN + 1];
 	const char *port_text = NULL;
 	uint16_t port = DNS_DEFAULT_PORT;
+	bool bracketed = text != NULL && text[0] == '[';
 	if (text == NULL)
 		return -EINVAL;
-	if (text[0] == '[') {
+	if (bracketed) {
 		const char *close = strchr(text, ']');
 		if (close == NULL || (size_t)(close - text - 1) >= sizeof(host))
 			return -EINVAL;
@@ -60,7 +61,7 @@ int dns_listen_parse(const char *text, struct sockaddr_storage *ss, socklen_t *l
 	memset(ss, 0, sizeof(*ss));
 	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
 	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
-	if (inet_pton(AF_INET, host, &s4->sin_addr) == 1) {
+	if (!bracketed && inet_pton(AF_INET, host, &s4->sin_addr) == 1) {
 		s4->sin_family = AF_INET;
 		s4->sin_port = htons(port);
 		*len = sizeof(*s4);
@@ -100,7 +101,10 @@ int dns_socket_open(const struct sockaddr_storage *ss, socklen_t len, int type,
 	int fd = socket(ss->ss_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+	/* SO_REUSEADDR only for TCP (a restart despite TIME_WAIT): on UDP it
+	 * would let a second socket take the same port unnoticed. */
+	if ((type == SOCK_STREAM &&
+	     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0) ||
 	    (reuseport && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0))
 		goto fail;
 	/* "[::]" serves IPv6 only: list "0.0.0.0" for IPv4, as the sample does. */

@@ -69,8 +69,13 @@ int httpd_req_parse_form(httpd_req_t *r)
 		return 0;
 	const char *ct = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
 	                                             MHD_HTTP_HEADER_CONTENT_TYPE);
-	if (ct == NULL || strncasecmp(ct, MHD_HTTP_POST_ENCODING_FORM_URLENCODED,
-	                              strlen(MHD_HTTP_POST_ENCODING_FORM_URLENCODED)) != 0)
+	/* Both encodings a form may use (Django's request.POST took both, so
+	 * `curl -F key=...` worked with the seed). */
+	if (ct == NULL ||
+	    (strncasecmp(ct, MHD_HTTP_POST_ENCODING_FORM_URLENCODED,
+	                 strlen(MHD_HTTP_POST_ENCODING_FORM_URLENCODED)) != 0 &&
+	     strncasecmp(ct, MHD_HTTP_POST_ENCODING_MULTIPART_FORMDATA,
+	                 strlen(MHD_HTTP_POST_ENCODING_MULTIPART_FORMDATA)) != 0))
 		return 0; /* not a form: the body stays raw */
 	struct MHD_PostProcessor *pp =
 		MHD_create_post_processor(r->conn, 256, form_iter, r);

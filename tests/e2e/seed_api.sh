@@ -92,6 +92,11 @@ expect_eq "unchanged: application/json" "$CTYPE" "application/json"
 expect_eq "unchanged: updated false" "$(json updated)" "false"
 expect_eq "unchanged: last_change not bumped" "$(json last_change)" "$FIRST_CHANGE"
 
+# --- a multipart form (curl -F), as Django accepted ---
+req POST /dynamicdns/update/a.example.com/ -F "key=$KEY"
+expect_eq "multipart form: 200" "$CODE" 200
+expect_eq "multipart form: unchanged" "$(json updated)" "false"
+
 # --- the README's second line: an explicit ip ---
 BODY=$(curl -s http://127.0.0.1:$PORT/dynamicdns/update/a.example.com/ --data "key=ZHXPu3RTfs3oAexrwBTi8DGN5lmiH3t1pc9iGG1NZsp75UeM84&ip=1.2.3.4")
 expect_eq "explicit ip: changed" "$(json updated)" "true"

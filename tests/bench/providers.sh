@@ -20,6 +20,10 @@
 #  2. the same updates' median latency minus the median latency of the same
 #     two API calls made straight to the mock with curl (so connection and
 #     HTTP parsing costs of the mock are not counted as ddnsd's).
+# It also prints the provider instance's own time (ddnsd's /metrics) against
+# the mock's, and the latency of an unchanged update (no provider call).
+# The store commits each change durably (sqlite synchronous=FULL: one fsync
+# per update); TMPDIR=/dev/shm puts the store on tmpfs to show that part.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -116,6 +120,7 @@ BASE=http://127.0.0.1:$port
 
 # --- 1. sequential latency ---
 curl -sf -X POST -d '{"clear_requests":true}' "$MOCK/_control" >/dev/null
+curl -s "$BASE/metrics" >"$work/metrics.before" || true
 : >"$work/seq.txt"
 for i in $(seq 1 "$nseq"); do
 	r=$(( (i - 1) % nrec + 1 ))
@@ -124,6 +129,7 @@ for i in $(seq 1 "$nseq"); do
 		"$BASE/dynamicdns/update/r$r.example.com/" >>"$work/seq.txt"
 done
 curl -sf "$MOCK/_requests" >"$work/seq_requests.json"
+curl -s "$BASE/metrics" >"$work/metrics.after" || true
 # The same again: the addresses are already set, so no provider call (the
 # daemon's own floor: HTTP, key check, store read).
 : >"$work/unchanged.txt"
@@ -178,7 +184,8 @@ curl -sf "$MOCK/_requests" >"$work/load_requests.json"
 
 echo "== digitalocean.so via ddnsd ($("$ddnsd" --version 2>/dev/null | head -1)) against mock_digitalocean.py =="
 echo "-- throughput: $conns concurrent clients, $threads wrk threads, ${secs}s, $nrec records"
-sed -n '/Latency Distribution/,/^$/p;/Requests\/sec/p;/Non-2xx/p;/requests in/p' "$work/wrk.txt"
+grep -A4 'Latency Distribution' "$work/wrk.txt"
+grep -E 'requests in|Requests/sec|Non-2xx' "$work/wrk.txt"
 python3 - "$work" "$nseq" <<'PY'
 import json, statistics, sys
 work, nseq = sys.argv[1], int(sys.argv[2])
@@ -210,6 +217,26 @@ if len(per_update) == len(ok) and ok:
     print("   mock's own handling (GET+PATCH), median %.3f ms" % med(per_update))
     print("   ddnsd adds per update, median          %.3f ms  (p90 %.3f ms)"
           % (med(added), sorted(added)[int(len(added) * 0.9)]))
+def provider_latency(path):
+    # ddns_provider_latency_seconds_{sum,count}{provider="do"} from /metrics
+    s = c = 0.0
+    try:
+        for line in open(path):
+            if line.startswith('ddns_provider_latency_seconds_sum{provider="do"}'):
+                s = float(line.split()[-1])
+            elif line.startswith('ddns_provider_latency_seconds_count{provider="do"}'):
+                c = float(line.split()[-1])
+    except OSError:
+        pass
+    return s, c
+s0, c0 = provider_latency(work + "/metrics.before")
+s1, c1 = provider_latency(work + "/metrics.after")
+if c1 > c0 and per_update:
+    prov = (s1 - s0) / (c1 - c0) * 1000
+    print("   provider instance time (ddnsd /metrics), mean %.3f ms; the mock's own, mean %.3f ms"
+          % (prov, statistics.mean(per_update)))
+    print("   -> plugin + HTTP client + loopback, mean   %.3f ms"
+          % (prov - statistics.mean(per_update)))
 unchanged = [float(l.split()[1]) * 1000 for l in open(work + "/unchanged.txt")
              if l.split()[0] == "200"]
 if unchanged:

@@ -10,6 +10,11 @@
 
 #include "do.h"
 
+/* The answer to a config still written for the seed's v1 API. */
+#define DO_V1_GONE "DigitalOcean API v1 (client_id/api_key) was shut down: create a v2 " \
+	"token with write scope at https://cloud.digitalocean.com/account/api/tokens and set " \
+	"token = \"...\""
+
 static const ddns_option_t do_options[] = {
 	{ "token", DDNS_OPT_STRING, DDNS_OPT_REQUIRED | DDNS_OPT_SECRET,
 	  "DigitalOcean v2 personal access token with write scope" },
@@ -19,11 +24,9 @@ static const ddns_option_t do_options[] = {
 	{ "create", DDNS_OPT_BOOL, 0, "create a missing record (default: false, a missing record is an error)" },
 	{ "api_url", DDNS_OPT_STRING, 0, "API base URL (default " DO_DEFAULT_API ")" },
 	{ "client_id", DDNS_OPT_STRING, DDNS_OPT_REJECTED,
-	  "DigitalOcean API v1 (client_id/api_key) was shut down: create a v2 token with "
-	  "write scope at https://cloud.digitalocean.com/account/api/tokens and set token = \"...\"" },
+	  DO_V1_GONE },
 	{ "api_key", DDNS_OPT_STRING, DDNS_OPT_REJECTED | DDNS_OPT_SECRET,
-	  "DigitalOcean API v1 (client_id/api_key) was shut down: create a v2 token with "
-	  "write scope at https://cloud.digitalocean.com/account/api/tokens and set token = \"...\"" },
+	  DO_V1_GONE },
 	{ NULL, 0, 0, NULL },
 };
 
@@ -52,7 +55,7 @@ static int do_create(ddns_ctx_t *ctx, const ddns_host_t *host, void **instance)
 	/* A host that does not refuse DDNS_OPT_REJECTED itself still gets it. */
 	if (host->conf_string(ctx, "client_id", &v1) != -ENOENT ||
 	    host->conf_string(ctx, "api_key", &v1) != -ENOENT) {
-		host->conf_error(ctx, "client_id", "%s", do_options[5].help);
+		host->conf_error(ctx, "client_id", "%s", DO_V1_GONE);
 		return DDNS_ECONFIG;
 	}
 	if (host->conf_string(ctx, "token", &token) < 0 || token[0] == '\0') {

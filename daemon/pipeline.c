@@ -19,6 +19,8 @@
 #define SEEN_FLUSH_MS 5000
 #define JOB_FREE_MAX 256
 #define RCACHE_MAX 8192
+/* Blocks remembered as already in the history. */
+#define ABUSE_NOTED_MAX 4096
 
 /* ---- jobs ---- */
 
@@ -186,11 +188,15 @@ int pipeline_submit(pipeline_t *p, const pipeline_request_t *req,
 
 	have_client = p->abuse != NULL && addr_parse(j->client, &client) == 0;
 	if (have_client && abuse_source_blocked(p->abuse, &client, uv_now(p->loop))) {
-		pipeline_history_pair(p, j->name, "", j->ipv4, "", j->ipv6, j->client, "abuse",
-		                      "source blocked after failed authentications");
+		if (pipeline_abuse_first(p, &client, j->name))
+			pipeline_history_pair(p, j->name, "", j->ipv4, "", j->ipv6, j->client,
+			                      "abuse", "source blocked after failed "
+			                      "authentications (refused until the block ends)");
 		pipeline_job_defer(p, j, PIPELINE_ABUSE, "", "", 0);
 		return 0;
 	}
+	if (have_client)
+		pipeline_abuse_over(p, &client, j->name);
 	const store_record_t *r = rcache_get(&p->cache, j->name);
 	int rc = 0;
 	if (r == NULL) {
@@ -259,6 +265,8 @@ int pipeline_new(uv_loop_t *loop, store_t *store, pipeline_provider_fn lookup,
 	p->ready_tail = &p->ready;
 	p->cache.max = RCACHE_MAX;
 	int rc = key_hash("not a key", 9, p->dummy_hash);
+	if (rc == 0)
+		rc = abuse_table_init(&p->noted, ABUSE_NOTED_MAX);
 	if (rc != 0) {
 		free(p);
 		return rc;
@@ -311,6 +319,7 @@ void pipeline_try_destroy(pipeline_t *p)
 	}
 	seen_clear(&p->seen);
 	rcache_clear(&p->cache);
+	abuse_table_clear(&p->noted);
 	free(p);
 }
 

@@ -44,6 +44,51 @@ void pipeline_history_pair(pipeline_t *p, const char *name, const char *old4,
 		history_add(p, name, "ipv6", old6, new6, client, result, msg);
 }
 
+/* ---- abuse: one history row per block ---- */
+
+/* The note key: 's', the family and the address (the /64 of IPv6, as
+ * abuse.c counts sources), or 'n' and the name. */
+static size_t abuse_note_key(const addr_t *client, const char *name,
+                             unsigned char key[ABUSE_KEY_MAX])
+{
+	if (client == NULL) {
+		size_t n = strnlen(name, ABUSE_KEY_MAX - 1);
+		key[0] = 'n';
+		memcpy(key + 1, name, n);
+		return n + 1;
+	}
+	size_t n = client->family == AF_INET6 ? 8 : 4;
+	key[0] = 's';
+	key[1] = client->family == AF_INET6 ? 6 : 4;
+	memcpy(key + 2, client->bytes, n);
+	return n + 2;
+}
+
+bool pipeline_abuse_first(pipeline_t *p, const addr_t *client, const char *name)
+{
+	unsigned char key[ABUSE_KEY_MAX];
+	size_t len = abuse_note_key(client, name, key);
+	if (p->noted.buckets == NULL)
+		return true; /* no table (out of memory): a row per request */
+	if (abuse_table_find(&p->noted, key, len) != NULL)
+		return false;
+	/* A full table forgets its oldest block: that block may get a second
+	 * row later, which is harmless. */
+	(void)abuse_table_get(&p->noted, key, len);
+	return true;
+}
+
+void pipeline_abuse_over(pipeline_t *p, const addr_t *client, const char *name)
+{
+	if (p->noted.count == 0)
+		return; /* the usual case: no lookup on the hot path */
+	unsigned char key[ABUSE_KEY_MAX];
+	size_t len = abuse_note_key(client, name, key);
+	abuse_entry_t *e = abuse_table_find(&p->noted, key, len);
+	if (e != NULL)
+		abuse_table_remove(&p->noted, e);
+}
+
 /* ---- dispatch ---- */
 
 rec_state_t *pipeline_inflight_find(pipeline_t *p, const char *name)
@@ -89,11 +134,15 @@ void pipeline_batch_start(pipeline_t *p, const store_record_t *rec, job_t *jobs,
 		return;
 	}
 	if (p->abuse != NULL && abuse_change_blocked(p->abuse, rec->name, uv_now(p->loop))) {
-		pipeline_history_pair(p, rec->name, rec->ipv4, n4, rec->ipv6, n6, client,
-		                      "abuse", "too many changes");
+		if (pipeline_abuse_first(p, NULL, rec->name))
+			pipeline_history_pair(p, rec->name, rec->ipv4, n4, rec->ipv6, n6,
+			                      client, "abuse", "too many changes "
+			                      "(refused until the block ends)");
 		pipeline_list_defer(p, jobs, PIPELINE_ABUSE, rec);
 		return;
 	}
+	if (p->abuse != NULL)
+		pipeline_abuse_over(p, NULL, rec->name);
 	provider_t *prov = p->lookup(rec->provider, p->lookup_arg);
 	if (prov == NULL) {
 		log_err(rec->name, "provider %s is not configured", rec->provider);

@@ -7,6 +7,7 @@
 #define DDNS_PIPELINE_PRIV_H
 
 #include <string.h>
+#include "abuse_table.h"
 #include "pipeline.h"
 #include "pipeline_cache.h"
 #include "pipeline_seen.h"
@@ -58,6 +59,7 @@ struct pipeline {
 	rec_state_t *inflight;
 	seen_set_t seen;
 	rcache_t cache;
+	abuse_table_t noted;   /* blocks already in the history (see below) */
 	job_t *free_jobs;
 	size_t n_free;
 	unsigned pending;
@@ -91,6 +93,17 @@ void pipeline_list_defer(pipeline_t *p, job_t *list, pipeline_status_t st,
 void pipeline_history_pair(pipeline_t *p, const char *name, const char *old4,
                            const char *new4, const char *old6, const char *new6,
                            const char *client, const char *result, const char *msg);
+/**
+ * Refusals for abuse are written to the history once per block, not once
+ * per request: a blocked client must not make every request an fsync'd
+ * write.  pipeline_abuse_first() is true (and remembers the block) when
+ * the block of @p client (its /64 for IPv6) or, with @p client NULL, of the
+ * name @p name has no row yet; pipeline_abuse_over() forgets it once the
+ * abuse module no longer blocks it, so the next block gets its row.
+ */
+bool pipeline_abuse_first(pipeline_t *p, const addr_t *client, const char *name);
+/** See pipeline_abuse_first(). */
+void pipeline_abuse_over(pipeline_t *p, const addr_t *client, const char *name);
 /** The record @p name's update in flight, or NULL. */
 rec_state_t *pipeline_inflight_find(pipeline_t *p, const char *name);
 /** Send the families of @p want4/@p want6 that differ from @p rec to the

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "abuse.h"
 #include "conf.h"
 #include "http_client.h"
 #include "pipeline.h"
@@ -160,7 +161,7 @@ static void wait_done(fx_t *f, int n)
 }
 
 typedef struct hcount {
-	int applied, failed, timeout;
+	int applied, failed, timeout, abuse;
 	char last_new[ADDR_TEXT_MAX], last_msg[512];
 } hcount_t;
 
@@ -175,6 +176,8 @@ static int hist_cb(const store_history_t *h, void *arg)
 		snprintf(c->last_msg, sizeof(c->last_msg), "%s", h->message);
 	} else if (strcmp(h->result, "timeout") == 0) {
 		c->timeout++;
+	} else if (strcmp(h->result, "abuse") == 0) {
+		c->abuse++;
 	}
 	return 0;
 }
@@ -373,6 +376,66 @@ static void test_free_completes_delays(void **state)
 	assert_int_equal(pipeline_new(&f->loop, f->store, lookup, f, &o, &f->p), 0);
 }
 
+/* Submit from @p client and run until it completes. */
+static pipeline_status_t submit_from(fx_t *f, const char *client, const char *name,
+                                     const char *key, const char *v4)
+{
+	pipeline_request_t req = { .name = name, .key = key, .key_len = strlen(key),
+	                           .ipv4 = v4, .client = client };
+	int n = f->done;
+	res_t *r = &f->res[n % MAX_RES];
+	assert_int_equal(pipeline_submit(f->p, &req, done_cb, r), 0);
+	wait_done(f, n + 1);
+	return r->status;
+}
+
+/* A blocked source or name is refused at every request, but the history
+ * gets one row per block: a refused client must not cost a disk write per
+ * request.  The next block gets its own row. */
+static void test_abuse_one_row_per_block(void **state)
+{
+	fx_t *f = *state;
+	abuse_t *a;
+	abuse_opts_t ao = { .max_changes = 2, .change_window_s = 60, .change_block_s = 1,
+	                    .max_auth_failures = 2, .auth_window_s = 60, .auth_block_s = 1 };
+	pipeline_opts_t o = { .update_timeout_ms = 1000, .auth_fail_delay_ms = 1 };
+	pipeline_set_opts(f->p, &o);
+	assert_int_equal(abuse_new(&f->loop, &ao, &a), 0);
+	pipeline_set_abuse(f->p, a);
+
+	for (int block = 0; block < 2; block++) {
+		for (int i = 0; i < 2; i++)
+			assert_int_equal(submit_from(f, "198.51.100.6", "a.example.com", "bad-key",
+			                             "192.0.2.5"), PIPELINE_AUTH_FAILED);
+		for (int i = 0; i < 20; i++)
+			assert_int_equal(submit_from(f, "198.51.100.6", "a.example.com", KEY,
+			                             "192.0.2.5"), PIPELINE_ABUSE);
+		assert_int_equal(history(f, "a.example.com").abuse, block + 1);
+		assert_int_equal(history(f, "a.example.com").applied, block);
+		/* others are served meanwhile; after the block, the source too */
+		assert_int_equal(submit_from(f, "198.51.100.7", "a.example.com", KEY,
+		                             "192.0.2.5"),
+		                 block == 0 ? PIPELINE_CHANGED : PIPELINE_UNCHANGED);
+		uint64_t t0 = uv_now(&f->loop);
+		while (submit_from(f, "198.51.100.6", "a.example.com", KEY, "192.0.2.5") ==
+		       PIPELINE_ABUSE)
+			assert_true(uv_now(&f->loop) - t0 < 5000);
+	}
+	assert_int_equal(history(f, "a.example.com").abuse, 2);
+
+	/* a name changed too often: one row for its block too */
+	char ip[32];
+	for (int i = 0; i < 10; i++) {
+		snprintf(ip, sizeof(ip), "192.0.2.%d", 100 + i);
+		pipeline_status_t st = submit_from(f, "198.51.100.7", "s.example.com", KEY, ip);
+		assert_int_equal(st, i < 2 ? PIPELINE_CHANGED : PIPELINE_ABUSE);
+	}
+	assert_int_equal(history(f, "s.example.com").abuse, 1);
+	assert_int_equal(history(f, "s.example.com").applied, 2);
+	pipeline_set_abuse(f->p, NULL);
+	abuse_free(a);
+}
+
 int main(void)
 {
 #define T(t) cmocka_unit_test_setup_teardown(t, setup, teardown)
@@ -386,6 +449,7 @@ int main(void)
 		T(test_unchanged_waits_for_inflight),
 		T(test_sync_and_records_changed),
 		T(test_free_completes_delays),
+		T(test_abuse_one_row_per_block),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

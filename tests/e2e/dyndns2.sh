@@ -277,6 +277,8 @@ for i in $(seq 1 100); do
 	sleep 0.1
 done
 expect_eq "abuse is lifted after the block time" "$BODY" "good 192.0.2.104"
+expect_eq "refused changes: one history row for the block, not one per request" \
+	"$(sql "SELECT count(*) FROM history WHERE name = 'a.example.com' AND result = 'abuse'")" 1
 
 # a source failing authentication (through the trusted proxy, so it has its own address)
 bad() { nic "$1" "hostname=b.example.com&myip=192.0.2.50" --interface 127.0.0.2 -H 'X-Forwarded-For: 198.51.100.66'; }
@@ -297,6 +299,8 @@ for i in $(seq 1 100); do
 	sleep 0.1
 done
 expect_eq "the source is served again after the block time" "$BODY" "good 192.0.2.50"
+expect_eq "refused source: one history row for its block, not one per request" \
+	"$(sql "SELECT count(*) FROM history WHERE client = '198.51.100.66' AND result = 'abuse'")" 1
 check "abuse logged" grep -q "198.51.100.66.*refused" "$E2E_DIR/ddnsd.log"
 
 check "ddnsd stops cleanly" e2e_stop_ddnsd

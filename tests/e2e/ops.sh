@@ -150,6 +150,13 @@ update a.example.com "$KA" 192.0.2.2;   expect_eq "unchanged" "$CODE" 200
 update a.example.com WrongKeyWrongKeyWrongKey1 192.0.2.9; expect_eq "wrong key" "$CODE" 403
 update nosuch.example.com "$KA" 192.0.2.9; expect_eq "unknown name" "$CODE" 403
 update fail.example.com "$KF" 192.0.2.3; expect_eq "provider failure" "$CODE" 502
+# dyndns2 goes through the same pipeline: one more change, one more failure.
+DYN=$(curl -s --max-time 20 -u "a.example.com:$KA" \
+	"$BASE/nic/update?hostname=a.example.com&myip=192.0.2.4")
+expect_eq "dyndns2 change" "$DYN" "good 192.0.2.4"
+DYN=$(curl -s --max-time 20 -u "a.example.com:WrongKeyWrongKeyWrongKey2" \
+	"$BASE/nic/update?hostname=a.example.com&myip=192.0.2.5")
+expect_eq "dyndns2 wrong key" "$DYN" "badauth"
 
 if [ "$AS_ROOT" = 1 ]; then
 	# Serving as nobody: ids, groups, capabilities, no way back.
@@ -179,16 +186,16 @@ check "ddnsctl add" "${ctl[@]}" add b.example.com -p demo -k KeyForOpsBbbbbbbbbb
 
 check "/metrics parses (HELP, TYPE, every family)" scrape
 check "/metrics content type" grep -qi '^content-type: text/plain; version=0.0.4' "$E2E_DIR/metrics.head"
-expect_eq "updates changed" "$(metric ddns_updates_total 'provider=demo,result=changed')" 3
+expect_eq "updates changed" "$(metric ddns_updates_total 'provider=demo,result=changed')" 4
 expect_eq "updates unchanged" "$(metric ddns_updates_total 'provider=demo,result=unchanged')" 1
 expect_eq "updates provider_failed" \
 	"$(metric ddns_updates_total 'provider=demo,result=provider_failed')" 1
 expect_eq "updates auth_failed (no provider named)" \
-	"$(metric ddns_updates_total 'provider=,result=auth_failed')" 2
-expect_eq "auth failures" "$(metric ddns_auth_failures_total '')" 2
-expect_eq "latency count" "$(metric ddns_provider_latency_seconds_count 'provider=demo')" 4
+	"$(metric ddns_updates_total 'provider=,result=auth_failed')" 3
+expect_eq "auth failures" "$(metric ddns_auth_failures_total '')" 3
+expect_eq "latency count" "$(metric ddns_provider_latency_seconds_count 'provider=demo')" 5
 expect_eq "latency +Inf bucket" \
-	"$(metric ddns_provider_latency_seconds_bucket 'le=+Inf,provider=demo')" 4
+	"$(metric ddns_provider_latency_seconds_bucket 'le=+Inf,provider=demo')" 5
 expect_eq "records (3 configured + 1 ddnsctl)" "$(metric ddns_records '')" 4
 expect_eq "reloads ok" "$(metric ddns_reloads_total 'result=ok')" 1
 expect_eq "DNS NOERROR present" "$(metric ddns_dns_queries_total 'rcode=NOERROR')" 0

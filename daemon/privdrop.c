@@ -131,13 +131,20 @@ static int verify(const privdrop_ids_t *ids, char *err, size_t errlen)
 		         (unsigned)ids->uid, (unsigned)ids->gid);
 		return -EPERM;
 	}
-	gid_t groups[256];
-	int n = getgroups(256, groups);
-	for (int i = 0; i < n; i++) {
-		if (groups[i] == 0 && ids->gid != 0) {
-			snprintf(err, errlen, "supplementary group 0 (root) kept after the drop");
-			return -EPERM;
-		}
+	int n = getgroups(0, NULL);
+	gid_t *groups = n > 0 ? calloc((size_t)n, sizeof(gid_t)) : NULL;
+	if (n < 0 || (n > 0 && (groups == NULL || getgroups(n, groups) != n))) {
+		free(groups);
+		snprintf(err, errlen, "cannot read the groups back");
+		return -EPERM;
+	}
+	bool root_group = false;
+	for (int i = 0; i < n; i++)
+		root_group |= groups[i] == 0 && ids->gid != 0;
+	free(groups);
+	if (root_group) {
+		snprintf(err, errlen, "supplementary group 0 (root) kept after the drop");
+		return -EPERM;
 	}
 	if (setuid(0) == 0 || seteuid(0) == 0) {
 		snprintf(err, errlen, "setuid(0) still succeeds after the drop");

@@ -36,6 +36,8 @@ int ctl_usage(void)
 	      "  rm NAME                 remove a record\n"
 	      "  rotate-key NAME [-k KEY|-]  give a record a new key (shown once)\n"
 	      "  history [NAME] [-n N]   the last N updates (default 20)\n"
+	      "  status                  is ddnsd answering, records, the last changes,\n"
+	      "                          providers whose latest attempt failed\n"
 	      "  genkey                  print a key and its key_hash line for ddns.conf\n"
 	      "The database is -d, else `database` in the config (-c, default "
 	      DDNS_CONF_FILE ").\n", stderr);
@@ -71,7 +73,7 @@ typedef struct ctl_command {
 static const ctl_command_t ctl_commands[] = {
 	{ "add", ctl_cmd_add }, { "list", ctl_cmd_list }, { "show", ctl_cmd_show },
 	{ "rm", ctl_cmd_rm }, { "rotate-key", ctl_cmd_rotate },
-	{ "history", ctl_cmd_history },
+	{ "history", ctl_cmd_history }, { "status", ctl_cmd_status },
 };
 
 /* The config: needed for the database path unless -d was given, and

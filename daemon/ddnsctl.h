@@ -33,6 +33,10 @@ int ctl_cmd_list(ctl_t *c, int argc, char **argv);
 int ctl_cmd_show(ctl_t *c, int argc, char **argv);
 int ctl_cmd_history(ctl_t *c, int argc, char **argv);
 
+/** `status`: is ddnsd answering, records per provider, the last changes
+ *  and the providers whose latest attempt failed (ddnsctl_status.c). */
+int ctl_cmd_status(ctl_t *c, int argc, char **argv);
+
 /** `add`, `rm`, `rotate-key`, `genkey`: see ddnsctl_edit.c. */
 int ctl_cmd_add(ctl_t *c, int argc, char **argv);
 int ctl_cmd_rm(ctl_t *c, int argc, char **argv);

@@ -224,6 +224,17 @@ expect_eq "add while locked: waits and succeeds" "$RC" 0
 wait "$LOCKER"
 expect_eq "lock holder committed too" "$(sql "SELECT last_seen FROM records WHERE name = 'b.example.com'")" 1
 
+# --- status on a store with no history, without a config ---------------------
+ctl -d "$E2E_DIR/status-empty.sqlite" status
+expect_eq "status, empty store: exit 0" "$RC" 0
+expect_eq "status, empty store: the whole report" "$OUT" \
+"ddnsd:             unknown (no ddns.conf to say where it listens)
+records:           0
+last changes:      none
+failing providers: none"
+ctl -d "$DB" status extra
+expect_eq "status with an argument: usage, exit 2" "$RC" 2
+
 # --- while ddnsd runs on the same file ---------------------------------------
 # ddnsd reconciles the config's records into the store; ddnsctl changes are
 # served without a restart (ddnsd watches sqlite's data_version).
@@ -235,7 +246,11 @@ http = { listen = [ "127.0.0.1:$E2E_HTTP_PORT" ]; };
 database = "ddns.sqlite";
 plugin_dir = "$DDNS_TEST_PLUGIN_DIR";
 auth_fail_delay_ms = 50;
-providers = { demo = { plugin = "dummy"; }; };
+providers = {
+  demo = { plugin = "dummy"; };
+  locked = { plugin = "dummy"; fail = "zone is locked"; };
+  flaky = { plugin = "dummy"; fail_names = [ "down.example.com" ]; };
+};
 records = (
   { domain = "conf.example.com"; provider = "demo";
     key_hash = "$(e2e_key_hash conf-key-0123456789)"; }
@@ -271,6 +286,30 @@ if e2e_start_ddnsd "$LCONF"; then
 		grep -qE 'live\.example\.com  ipv4  - -> 192\.0\.2\.44  client 127\.0\.0\.1  applied' "$E2E_DIR/out"
 	ctl -c "$LCONF" show live.example.com
 	check "live: the address is in the store" grep -qE '^ipv4: +192\.0\.2\.44$' "$E2E_DIR/out"
+	# status: a provider failing, one that failed then succeeded, the last changes
+	for n in bad down up; do
+		ctl -c "$LCONF" add $n.example.com -p "$( [ $n = bad ] && echo locked || echo flaky )" -k "status-key-$n-0123456789"
+	done
+	check "status: bad.example.com refused by its provider" \
+		wait_status 502 bad.example.com status-key-bad-0123456789 192.0.2.60
+	check "status: down.example.com refused by its provider" \
+		wait_status 502 down.example.com status-key-down-0123456789 192.0.2.61
+	check "status: up.example.com (same provider) applied after it" \
+		wait_status 200 up.example.com status-key-up-0123456789 192.0.2.62
+	ctl -c "$LCONF" status
+	expect_eq "status: exit 0" "$RC" 0
+	expect_eq "status: ddnsd is answering" "$(printf '%s\n' "$OUT" | sed -n 1p)" \
+		"ddnsd:             answering on 127.0.0.1:$E2E_HTTP_PORT"
+	expect_eq "status: records per provider" "$(printf '%s\n' "$OUT" | sed -n 2p)" \
+		"records:           5 (demo 2, flaky 2, locked 1)"
+	check "status: the newest change first" bash -c \
+		'sed -n "/^last changes:/{n;p}" "$1" | grep -qE "^  [0-9T:Z-]+  up\.example\.com  ipv4  - -> 192\.0\.2\.62  client 127\.0\.0\.1$"' _ "$E2E_DIR/out"
+	check "status: the older change after it" \
+		grep -qE '^  [0-9T:Z-]+  live\.example\.com  ipv4  - -> 192\.0\.2\.44' "$E2E_DIR/out"
+	check "status: the failing provider, its time, record and message" \
+		grep -qE '^  locked: failed at [0-9T:Z-]+ \(bad\.example\.com ipv4 -> 192\.0\.2\.60\): zone is locked$' "$E2E_DIR/out"
+	expect_eq "status: only the provider whose latest attempt failed" \
+		"$(sed -n '/^failing providers:/,$p' "$E2E_DIR/out" | grep -c '^  ')" 1
 	ctl -c "$LCONF" rotate-key live.example.com
 	NLKEY=$(printf '%s\n' "$OUT" | sed -n 's/^key: //p')
 	check "live: the rotated key works" wait_status 200 live.example.com "$NLKEY" 192.0.2.45
@@ -278,6 +317,9 @@ if e2e_start_ddnsd "$LCONF"; then
 	ctl -c "$LCONF" rm live.example.com
 	check "live: a removed record is refused" wait_status 403 live.example.com "$NLKEY" 192.0.2.47
 	check "live: ddnsd stops cleanly" e2e_stop_ddnsd
+	ctl -c "$LCONF" status
+	expect_eq "status: ddnsd stopped" "$(printf '%s\n' "$OUT" | sed -n 1p)" \
+		"ddnsd:             not answering on 127.0.0.1:$E2E_HTTP_PORT"
 else
 	check "live: ddnsd started" false
 fi

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include "error.h"
 #include "log.h"
 #include "plugin_loader.h"
@@ -14,52 +15,50 @@
 
 #define WATCH_MS 1000
 #define DRAIN_TICK_MS 50
-#define TLS_PEM_MAX (1 << 20)
 
-/* Read a PEM file whole (NULL path: none). */
-static int read_pem(const char *path, char **out, char *err, size_t errlen)
+/* Room for every connection the limits allow, plus the store, plugins and
+ * DNS sockets: the soft limit (often 1024) is raised up to the hard one. */
+static void raise_nofile(const conf_t *c)
 {
-	*out = NULL;
-	if (path == NULL)
-		return 0;
-	FILE *f = fopen(path, "re");
-	if (f == NULL) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -errno;
-	}
-	char *buf = malloc(TLS_PEM_MAX + 1);
-	size_t n = buf != NULL ? fread(buf, 1, TLS_PEM_MAX, f) : 0;
-	fclose(f);
-	if (buf == NULL || n == 0 || n == TLS_PEM_MAX) {
-		snprintf(err, errlen, "%s: empty, unreadable or too large", path);
-		free(buf);
-		return -EINVAL;
-	}
-	buf[n] = '\0';
-	*out = buf;
-	return 0;
+	struct rlimit rl;
+	rlim_t want = (rlim_t)c->max_connections * c->n_http_listen + 256;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= want)
+		return;
+	rlim_t old = rl.rlim_cur;
+	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want ? want : rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur < want)
+		log_warn("ddnsd", "open files limit %llu (was %llu) is below what "
+		         "http.max_connections needs (%llu): raise LimitNOFILE",
+		         (unsigned long long)rl.rlim_cur, (unsigned long long)old,
+		         (unsigned long long)want);
 }
 
 static int http_start(app_t *a, char *err, size_t errlen)
 {
 	const conf_t *c = a->gen->conf;
-	char *cert = NULL, *key = NULL;
-	int rc = read_pem(c->tls_certificate, &cert, err, errlen);
-	if (rc == 0)
-		rc = read_pem(c->tls_key, &key, err, errlen);
-	if (rc == 0) {
-		httpd_config_t hc = {
-			.listen = (const char *const *)c->http_listen,
-			.n_listen = c->n_http_listen,
-			.trusted = c->trusted_proxies, .n_trusted = c->n_trusted_proxies,
-			.max_body = c->max_body, .tls_cert_pem = cert, .tls_key_pem = key,
-		};
-		rc = httpd_start(a->loop, &hc, &a->httpd, err, errlen);
+	httpd_tls_t *tls = NULL;
+	int rc = 0;
+
+	raise_nofile(c);
+	if (c->tls_certificate != NULL) {
+		rc = httpd_tls_load(c->tls_certificate, c->tls_key, &tls, err, errlen);
+		if (rc != 0)
+			return rc;
+		log_info(c->tls_certificate, "serving %s", httpd_tls_describe(tls));
 	}
-	free(cert);
-	if (key != NULL)
-		memset(key, 0, strlen(key)); /* the private key: do not leave it around */
-	free(key);
+	httpd_config_t hc = {
+		.listen = (const char *const *)c->http_listen,
+		.n_listen = c->n_http_listen,
+		.trusted = c->trusted_proxies, .n_trusted = c->n_trusted_proxies,
+		.max_body = c->max_body, .tls = tls,
+		.connection_limit = c->max_connections,
+		.connection_timeout_s = c->connection_timeout_s,
+		.per_ip_limit = c->max_connections_per_ip,
+		.conn_memory = c->max_header_bytes,
+		.request_timeout_s = c->request_timeout_s,
+	};
+	rc = httpd_start(a->loop, &hc, &a->httpd, err, errlen);
+	httpd_tls_unref(tls);
 	return rc;
 }
 
@@ -335,6 +334,11 @@ int app_check_config(const char *conf_path, const char *plugin_dir,
 			rc = plugin_check_options(m->desc, cp, err, errlen);
 			plugin_module_unref(m);
 		}
+	}
+	if (rc == 0 && conf->tls_certificate != NULL) {
+		httpd_tls_t *tls = NULL;
+		rc = httpd_tls_load(conf->tls_certificate, conf->tls_key, &tls, err, errlen);
+		httpd_tls_unref(tls);
 	}
 	conf_free(conf);
 	return rc;

@@ -64,10 +64,27 @@ static void warn_restart(const conf_t *old, const conf_t *nc)
 		log_warn(nc->path, "database changed: takes effect at restart");
 	if (old->max_body != nc->max_body)
 		log_warn(nc->path, "http.max_body changed: takes effect at restart");
-	if ((old->tls_certificate == NULL) != (nc->tls_certificate == NULL) ||
-	    (old->tls_certificate != NULL &&
-	     strcmp(old->tls_certificate, nc->tls_certificate) != 0))
-		log_warn(nc->path, "TLS settings changed: take effect at restart");
+	if ((old->tls_certificate == NULL) != (nc->tls_certificate == NULL))
+		log_warn(nc->path, "HTTPS %s: takes effect at restart",
+		         nc->tls_certificate != NULL ? "turned on" : "turned off");
+	if (old->max_header_bytes != nc->max_header_bytes ||
+	    old->max_connections != nc->max_connections ||
+	    old->max_connections_per_ip != nc->max_connections_per_ip ||
+	    old->connection_timeout_s != nc->connection_timeout_s ||
+	    old->request_timeout_s != nc->request_timeout_s)
+		log_warn(nc->path, "http connection limits changed: take effect at restart");
+}
+
+/* The certificate and key as the files say now (certificates get renewed
+ * under a running daemon).  Only when both the running server and the new
+ * configuration use TLS: turning it on or off needs a restart. */
+static int tls_reload(const app_t *a, const conf_t *nc, httpd_tls_t **out,
+                      char *err, size_t errlen)
+{
+	*out = NULL;
+	if (nc->tls_certificate == NULL || a->gen->conf->tls_certificate == NULL)
+		return 0;
+	return httpd_tls_load(nc->tls_certificate, nc->tls_key, out, err, errlen);
 }
 
 int app_reload(app_t *a)
@@ -75,6 +92,7 @@ int app_reload(app_t *a)
 	char err[512] = "";
 	conf_t *nc = NULL;
 	app_gen_t *g = NULL;
+	httpd_tls_t *tls = NULL;
 
 	if (a->stopping)
 		return -ECANCELED;
@@ -82,9 +100,14 @@ int app_reload(app_t *a)
 	int rc = conf_load(a->conf_path, a->plugin_dir, &nc, err, sizeof(err));
 	if (rc == 0 && (g = app_gen_new(nc)) == NULL) {
 		conf_free(nc);
+		nc = NULL;
 		rc = -ENOMEM;
 		snprintf(err, sizeof(err), "out of memory");
 	}
+	/* A certificate that cannot be served refuses the whole reload, before
+	 * anything changed: the old one keeps serving. */
+	if (rc == 0)
+		rc = tls_reload(a, nc, &tls, err, sizeof(err));
 	if (rc == 0) {
 		/* Records first: a refusal leaves the providers untouched, and
 		 * the reconcile is one transaction. */
@@ -101,13 +124,21 @@ int app_reload(app_t *a)
 	if (rc != 0) {
 		log_err("reload", "%s; keeping the running configuration", err);
 		metrics_ddns_reload(a->metrics, "failed");
-		app_gen_unref(g);
+		httpd_tls_unref(tls);
+		if (g != NULL)
+			app_gen_unref(g);
+		else
+			conf_free(nc);
 		return rc;
 	}
 	metrics_ddns_reload(a->metrics, "ok");
 	warn_restart(a->gen->conf, nc);
 	app_log_setup(nc);
 	httpd_set_trusted(a->httpd, nc->trusted_proxies, nc->n_trusted_proxies);
+	if (tls != NULL) {
+		log_info(nc->tls_certificate, "now serving %s", httpd_tls_describe(tls));
+		httpd_set_tls(a->httpd, tls);
+	}
 	pipeline_opts_t po = app_pipeline_opts(nc);
 	pipeline_set_opts(a->pipeline, &po);
 	abuse_opts_t ao = app_abuse_opts(nc);

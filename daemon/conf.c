@@ -18,7 +18,9 @@ static const char *const top_settings[] = {
 	"providers", "records", "abuse", NULL,
 };
 static const char *const http_settings[] = {
-	"listen", "tls_certificate", "tls_key", "trusted_proxies", "max_body", NULL,
+	"listen", "tls_certificate", "tls_key", "trusted_proxies", "max_body",
+	"max_header_bytes", "max_connections", "max_connections_per_ip",
+	"connection_timeout_s", "request_timeout_s", NULL,
 };
 static const char *const abuse_settings[] = {
 	"max_changes", "change_window_s", "change_block_s",
@@ -91,6 +93,18 @@ static int read_http(conf_reader_t *r, const config_setting_t *root)
 	if ((rc = conf_member_uint(r, h, "max_body", 64, 16 * 1024 * 1024, &max_body)) != 0)
 		return rc;
 	c->max_body = max_body;
+	const long long hour = 3600;
+	if ((rc = conf_member_uint(r, h, "max_header_bytes", 2048, 1024 * 1024,
+	                           &c->max_header_bytes)) != 0 ||
+	    (rc = conf_member_uint(r, h, "max_connections", 1, 1000000,
+	                           &c->max_connections)) != 0 ||
+	    (rc = conf_member_uint(r, h, "max_connections_per_ip", 0, 1000000,
+	                           &c->max_connections_per_ip)) != 0 ||
+	    (rc = conf_member_uint(r, h, "connection_timeout_s", 1, hour,
+	                           &c->connection_timeout_s)) != 0 ||
+	    (rc = conf_member_uint(r, h, "request_timeout_s", 1, hour,
+	                           &c->request_timeout_s)) != 0)
+		return rc;
 	return 0;
 }
 
@@ -159,6 +173,11 @@ static int read_general(conf_reader_t *r, const config_setting_t *root)
 static int set_defaults(conf_t *c, const char *path, const char *plugin_dir_default)
 {
 	c->max_body = 4096;
+	c->max_header_bytes = 16384;
+	c->max_connections = 1024;
+	c->max_connections_per_ip = 32;
+	c->connection_timeout_s = 30;
+	c->request_timeout_s = 20;
 	c->update_timeout_ms = 30000;
 	c->auth_fail_delay_ms = 2000;
 	c->shutdown_timeout_ms = 10000;

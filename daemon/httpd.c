@@ -105,30 +105,42 @@ static int listener_start(httpd_t *h, httpd_listener_t *l, const char *text,
 	rc = listen_socket(text, &fd, &l->port, err, errlen);
 	if (rc != 0)
 		return rc;
-	if (h->tls_cert != NULL)
+	if (h->tls != NULL)
 		flags |= MHD_USE_TLS;
-	struct MHD_OptionItem opts[8];
+	struct MHD_OptionItem opts[10];
 	size_t n = 0;
 	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_EXTERNAL_LOGGER,
-	                                     (intptr_t)httpd_mhd_log_cb, NULL };
+	                                     (intptr_t)httpd_mhd_log_cb, h };
 	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_LISTEN_SOCKET, fd, NULL };
 	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_NOTIFY_COMPLETED,
 	                                     (intptr_t)httpd_completed_cb, NULL };
+	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_NOTIFY_CONNECTION,
+	                                     (intptr_t)httpd_conn_notify_cb, l };
 	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_TIMEOUT,
 		cfg->connection_timeout_s ? cfg->connection_timeout_s : 30, NULL };
 	if (cfg->connection_limit != 0)
 		opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_LIMIT,
 		                                     cfg->connection_limit, NULL };
-	if (h->tls_cert != NULL) {
-		opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0, h->tls_cert };
-		opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0, h->tls_key };
-	}
+	if (cfg->per_ip_limit != 0)
+		opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+		                                     cfg->per_ip_limit, NULL };
+	if (cfg->conn_memory != 0)
+		opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+		                                     (intptr_t)cfg->conn_memory, NULL };
 	opts[n] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
-	l->mhd = MHD_start_daemon(flags, 0, NULL, NULL, httpd_access_cb, l,
-	                          MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
+	/* TLS: no certificate handed to MHD, which could never change it; GnuTLS
+	 * asks httpd_tls_cert_cb at each handshake instead (httpd_tls.c). */
+	if (h->tls != NULL)
+		l->mhd = MHD_start_daemon(flags, 0, NULL, NULL, httpd_access_cb, l,
+		                          MHD_OPTION_ARRAY, opts,
+		                          MHD_OPTION_HTTPS_CERT_CALLBACK, httpd_tls_cert_cb,
+		                          MHD_OPTION_END);
+	else
+		l->mhd = MHD_start_daemon(flags, 0, NULL, NULL, httpd_access_cb, l,
+		                          MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
 	if (l->mhd == NULL) {
 		snprintf(err, errlen, "%s: libmicrohttpd refused to start%s", text,
-		         h->tls_cert ? " (check the TLS certificate and key)" : "");
+		         h->tls ? " (TLS)" : "");
 		close(fd);
 		return -EINVAL;
 	}
@@ -143,15 +155,6 @@ static int listener_start(httpd_t *h, httpd_listener_t *l, const char *text,
 	return 0;
 }
 
-static int dup_pem(const char *in, char **out)
-{
-	*out = NULL;
-	if (in == NULL)
-		return 0;
-	*out = strdup(in);
-	return *out != NULL ? 0 : -ENOMEM;
-}
-
 int httpd_start(uv_loop_t *loop, const httpd_config_t *cfg, httpd_t **out,
                 char *err, size_t errlen)
 {
@@ -163,13 +166,21 @@ int httpd_start(uv_loop_t *loop, const httpd_config_t *cfg, httpd_t **out,
 		goto fail;
 	h->loop = loop;
 	h->max_body = cfg->max_body;
-	if (dup_pem(cfg->tls_cert_pem, &h->tls_cert) != 0 ||
-	    dup_pem(cfg->tls_key_pem, &h->tls_key) != 0)
-		goto fail;
-	if ((h->tls_cert == NULL) != (h->tls_key == NULL)) {
+	h->request_timeout_ms = (uint64_t)cfg->request_timeout_s * 1000;
+	uv_timer_init(loop, &h->deadlines);
+	h->deadlines.data = h;
+	h->n_handles = 1;
+	if (cfg->tls != NULL) {
+		h->tls = httpd_tls_ref(cfg->tls);
+	} else if ((cfg->tls_cert_pem == NULL) != (cfg->tls_key_pem == NULL)) {
 		snprintf(err, errlen, "TLS needs both a certificate and a key");
 		rc = -EINVAL;
 		goto fail;
+	} else if (cfg->tls_cert_pem != NULL) {
+		rc = httpd_tls_from_pem(cfg->tls_cert_pem, cfg->tls_key_pem,
+		                        "TLS certificate", "TLS key", &h->tls, err, errlen);
+		if (rc != 0)
+			goto fail_quiet;
 	}
 	rc = httpd_set_trusted(h, cfg->trusted, cfg->n_trusted);
 	if (rc != 0)
@@ -188,6 +199,7 @@ int httpd_start(uv_loop_t *loop, const httpd_config_t *cfg, httpd_t **out,
 fail:
 	if (rc == -ENOMEM)
 		snprintf(err, errlen, "out of memory");
+fail_quiet:
 	if (h != NULL)
 		httpd_free(h);
 	return rc;
@@ -264,8 +276,7 @@ static void httpd_destroy(httpd_t *h)
 	free(h->routes);
 	free(h->trusted);
 	free(h->listeners);
-	free(h->tls_cert);
-	free(h->tls_key);
+	httpd_tls_unref(h->tls);
 	free(h);
 }
 
@@ -277,10 +288,19 @@ static void handle_closed_cb(uv_handle_t *hd)
 		httpd_destroy(h);
 }
 
+static void deadlines_closed_cb(uv_handle_t *hd)
+{
+	httpd_t *h = hd->data;
+	if (--h->n_handles == 0)
+		httpd_destroy(h);
+}
+
 void httpd_free(httpd_t *h)
 {
 	if (h == NULL)
 		return;
+	h->closing = true;
+	uv_close((uv_handle_t *)&h->deadlines, deadlines_closed_cb);
 	for (size_t i = 0; i < h->n_listeners; i++) {
 		httpd_listener_t *l = &h->listeners[i];
 		/* Stop watching the epoll fd before MHD closes it. */

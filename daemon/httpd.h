@@ -34,9 +34,45 @@ typedef struct httpd_config {
 	size_t max_body;             /**< bytes; larger bodies get 413 */
 	const char *tls_cert_pem;    /**< PEM text, or NULL for plain HTTP */
 	const char *tls_key_pem;
-	unsigned connection_limit;   /**< 0 = MHD default */
+	unsigned connection_limit;   /**< per listener; 0 = MHD default */
 	unsigned connection_timeout_s; /**< idle timeout, 0 = 30 s */
+	/* Added for production limits (all 0 = no limit / MHD default). */
+	unsigned per_ip_limit;       /**< connections per client address */
+	size_t conn_memory;          /**< per-connection buffer: request line
+	                                  and headers must fit (431 otherwise) */
+	unsigned request_timeout_s;  /**< a whole request must arrive within
+	                                  this long of the connection opening
+	                                  (or of the previous answer) */
+	struct httpd_tls *tls;       /**< loaded credentials (takes a reference;
+	                                  overrides tls_cert_pem/tls_key_pem) */
 } httpd_config_t;
+
+/** TLS credentials: certificate chain and private key, reference counted
+ *  (a handshake in progress keeps the ones it started with). */
+typedef struct httpd_tls httpd_tls_t;
+
+/**
+ * Parse PEM text: certificate chain (server certificate first) and its
+ * private key, which must match.  @p cert_name and @p key_name say where
+ * they came from in @p err.
+ * @return 0 and *out (one reference), or -EINVAL / -ENOMEM.
+ */
+int httpd_tls_from_pem(const char *cert_pem, const char *key_pem,
+                       const char *cert_name, const char *key_name,
+                       httpd_tls_t **out, char *err, size_t errlen);
+/** httpd_tls_from_pem() on the contents of two files; errors name the file. */
+int httpd_tls_load(const char *cert_path, const char *key_path,
+                   httpd_tls_t **out, char *err, size_t errlen);
+/** One line describing the certificate (subject, serial, expiry); borrowed. */
+const char *httpd_tls_describe(const httpd_tls_t *t);
+/** Drop a reference (NULL is fine). */
+void httpd_tls_unref(httpd_tls_t *t);
+/**
+ * Serve @p t to new handshakes from now on (reload); the listening sockets
+ * and open connections stay.  Takes over the caller's reference.
+ * @return 0, or -EINVAL (the reference is dropped) when @p h serves plain HTTP.
+ */
+int httpd_set_tls(httpd_t *h, httpd_tls_t *t);
 
 /** Bind and start serving on @p loop.  @p err gets one line on failure. */
 int httpd_start(uv_loop_t *loop, const httpd_config_t *cfg, httpd_t **out,

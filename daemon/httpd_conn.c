@@ -67,6 +67,7 @@ static const httpd_route_t *route_find(const httpd_t *h, const char *path)
 
 static enum MHD_Result queue_now(struct MHD_Connection *c, httpd_req_t *r)
 {
+	httpd_conn_received(c);
 	if (r->resp == NULL)
 		return MHD_NO; /* out of memory: drop the connection */
 	enum MHD_Result ret = MHD_queue_response(c, r->status, r->resp);
@@ -175,6 +176,7 @@ enum MHD_Result httpd_access_cb(void *cls, struct MHD_Connection *c,
 
 	httpd_t *h = l->h;
 	r->dispatched = true;
+	httpd_conn_received(c); /* the handler's time is not the client's */
 	h->pending++;
 	r->route->fn(r, r->route->arg);
 	if (r->replied)
@@ -189,8 +191,8 @@ void httpd_completed_cb(void *cls, struct MHD_Connection *c, void **con_cls,
 {
 	httpd_req_t *r = *con_cls;
 	(void)cls;
-	(void)c;
-	(void)toe;
+	if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
+		httpd_conn_answered(c); /* keep-alive: the next request's clock */
 	if (r == NULL)
 		return;
 	*con_cls = NULL;
@@ -206,10 +208,27 @@ void httpd_completed_cb(void *cls, struct MHD_Connection *c, void **con_cls,
 	httpd_req_release(r);
 }
 
+/* MHD repeats itself under abuse ("connection limit reached" per refused
+ * client): one message format is written at most once per window, and the
+ * count of those folded is written with the next one. */
+#define HTTPD_LOG_FOLD_MS 10000
+
 void httpd_mhd_log_cb(void *cls, const char *fmt, va_list ap)
 {
+	httpd_t *h = cls;
 	char line[512];
-	(void)cls;
+	if (h != NULL) {
+		uint64_t now = uv_now(h->loop);
+		if (fmt == h->log_last && now - h->log_last_ms < HTTPD_LOG_FOLD_MS) {
+			h->log_folded++;
+			return;
+		}
+		if (h->log_folded > 0)
+			log_warn("httpd", "(%u more like the last message)", h->log_folded);
+		h->log_last = fmt;
+		h->log_last_ms = now;
+		h->log_folded = 0;
+	}
 	vsnprintf(line, sizeof(line), fmt, ap);
 	size_t n = strlen(line);
 	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))

@@ -6,8 +6,10 @@
 #ifndef DDNS_HTTPD_REQ_H
 #define DDNS_HTTPD_REQ_H
 
+#include <gnutls/abstract.h>
 #include <microhttpd.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include "httpd.h"
 
 #define HTTPD_MAX_FIELDS 16
@@ -29,6 +31,17 @@ typedef struct httpd_listener {
 	bool quiesced;
 } httpd_listener_t;
 
+/** One client connection (MHD's socket context): its request deadline and
+ *  the TLS credentials its handshake was given. */
+typedef struct httpd_conn {
+	struct httpd_conn *prev, *next; /**< deadline list, while ticking */
+	httpd_listener_t *listener;
+	struct MHD_Connection *conn;
+	httpd_tls_t *tls;               /**< a reference, or NULL */
+	uint64_t deadline;              /**< uv_now() ms */
+	bool ticking;
+} httpd_conn_t;
+
 struct httpd {
 	uv_loop_t *loop;
 	httpd_listener_t *listeners;
@@ -38,7 +51,14 @@ struct httpd {
 	addr_cidr_t *trusted;
 	size_t n_trusted;
 	size_t max_body;
-	char *tls_cert, *tls_key;
+	httpd_tls_t *tls;      /**< current credentials, NULL for plain HTTP */
+	uint64_t request_timeout_ms; /**< 0: no deadline */
+	uv_timer_t deadlines;  /**< fires at the head of the deadline list */
+	httpd_conn_t *tick_head, *tick_tail; /**< by deadline (appended in order) */
+	bool closing;
+	const char *log_last;  /**< MHD log format last written, to fold floods */
+	uint64_t log_last_ms;
+	unsigned log_folded;
 	unsigned pending;      /**< dispatched, not replied */
 	unsigned n_handles;    /**< open uv handles (+1 while freeing) */
 	httpd_req_t *free_reqs;
@@ -84,6 +104,25 @@ enum MHD_Result httpd_access_cb(void *cls, struct MHD_Connection *c,
 void httpd_completed_cb(void *cls, struct MHD_Connection *c, void **con_cls,
                         enum MHD_RequestTerminationCode toe);
 void httpd_mhd_log_cb(void *cls, const char *fmt, va_list ap);
+/** MHD's connection notifier (httpd_limits.c): socket context set up
+ *  and torn down, deadline armed. */
+void httpd_conn_notify_cb(void *cls, struct MHD_Connection *c,
+                          void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe);
+/** The request on @p c is complete (dispatched or answered): stop its
+ *  deadline. */
+void httpd_conn_received(struct MHD_Connection *c);
+/** The answer on @p c went out: the next request's deadline starts. */
+void httpd_conn_answered(struct MHD_Connection *c);
+/** The deadline timer callback. */
+void httpd_deadlines_cb(uv_timer_t *t);
+/** GnuTLS certificate callback (httpd_tls.c). */
+int httpd_tls_cert_cb(gnutls_session_t s, const gnutls_datum_t *req_ca_dn,
+                      int n_req_ca_dn, const gnutls_pk_algorithm_t *algos,
+                      int n_algos, gnutls_pcert_st **pcert,
+                      unsigned int *n_pcert, gnutls_privkey_t *key);
+/** Another reference to @p t. */
+httpd_tls_t *httpd_tls_ref(httpd_tls_t *t);
 /** Run the listener's MHD soon (after a resume). */
 void httpd_listener_kick(httpd_listener_t *l);
 

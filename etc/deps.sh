@@ -10,7 +10,7 @@ build="autoconf automake libtool pkg-config make gcc
 # sqlite3 inspects the store, ddclient and inadyn are real dyndns2 clients
 # under test, nm (binutils) checks what a plugin exports,
 # clang and its runtime build the libFuzzer harnesses.
-test="curl knot-dnsutils bind9-dnsutils python3 sqlite3 ddclient inadyn binutils
+test="curl knot-dnsutils bind9-dnsutils python3 sqlite3 ddclient inadyn binutils openssl
   clang libclang-rt-14-dev"
 
 pkgs=$build

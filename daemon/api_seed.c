@@ -11,25 +11,11 @@
 #include <string.h>
 #include <time.h>
 #include "frontend.h"
+#include "http_parse.h"
 #include "log.h"
 
 #define UPDATE_PREFIX "/dynamicdns/update/"
 #define READ_PREFIX "/dynamicdns/read/"
-
-/* Name from the path tail "<domain>/" (trailing slash optional, one
- * trailing dot tolerated, any case).  -EINVAL if malformed. */
-static int name_from_path(const char *tail, char *out)
-{
-	char buf[NAME_TEXT_MAX + 2];
-	size_t n = strlen(tail);
-	if (n > 0 && tail[n - 1] == '/')
-		n--;
-	if (n == 0 || n >= sizeof(buf) || memchr(tail, '/', n) != NULL)
-		return -EINVAL;
-	memcpy(buf, tail, n);
-	buf[n] = '\0';
-	return addr_name_normalize(buf, out);
-}
 
 /* ISO 8601 UTC of @p t, in a static buffer.  The last answer is kept:
  * clients of one record (the cron case) ask for the same last_change again
@@ -143,7 +129,7 @@ static void update_handler(httpd_req_t *r, void *arg)
 		method_not_allowed(r, "POST");
 		return;
 	}
-	if (name_from_path(httpd_req_path(r) + strlen(UPDATE_PREFIX), name) != 0) {
+	if (http_parse_path_name(httpd_req_path(r) + strlen(UPDATE_PREFIX), name) != 0) {
 		httpd_reply_json_error(r, 400, "Malformed domain name");
 		return;
 	}
@@ -189,7 +175,7 @@ static void read_handler(httpd_req_t *r, void *arg)
 		method_not_allowed(r, "GET, HEAD");
 		return;
 	}
-	if (name_from_path(httpd_req_path(r) + strlen(READ_PREFIX), name) != 0) {
+	if (http_parse_path_name(httpd_req_path(r) + strlen(READ_PREFIX), name) != 0) {
 		httpd_reply_json_error(r, 400, "Malformed domain name");
 		return;
 	}

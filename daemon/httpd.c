@@ -268,7 +268,7 @@ static void httpd_destroy(httpd_t *h)
 		httpd_req_t *r = h->free_reqs;
 		h->free_reqs = r->next_free;
 		free(r->body);
-		free(r->fbuf);
+		http_parse_form_free(&r->form);
 		free(r);
 	}
 	for (size_t i = 0; i < h->n_routes; i++)

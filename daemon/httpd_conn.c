@@ -36,19 +36,20 @@ void httpd_req_release(httpd_req_t *r)
 		MHD_destroy_response(r->resp);
 	for (size_t i = 0; i < r->n_out; i++)
 		free(r->out[i]);
-	char *body = r->body, *fbuf = r->fbuf;
-	size_t body_cap = r->body_cap, fcap = r->fcap;
+	char *body = r->body;
+	size_t body_cap = r->body_cap;
+	http_parse_form_t form = r->form;
 	if (h == NULL || h->n_free >= HTTPD_FREE_MAX) {
 		free(body);
-		free(fbuf);
+		http_parse_form_free(&form);
 		free(r);
 		return;
 	}
 	memset(r, 0, sizeof(*r));
 	r->body = body;
 	r->body_cap = body_cap;
-	r->fbuf = fbuf;
-	r->fcap = fcap;
+	r->form = form;
+	http_parse_form_recycle(&r->form);
 	r->next_free = h->free_reqs;
 	h->free_reqs = r;
 	h->n_free++;
@@ -224,7 +225,8 @@ void httpd_mhd_log_cb(void *cls, const char *fmt, va_list ap)
 			return;
 		}
 		if (h->log_folded > 0)
-			log_warn("httpd", "(%u more like the last message)", h->log_folded);
+			log_warn("httpd", "last message repeated %u more time(s)",
+			         h->log_folded);
 		h->log_last = fmt;
 		h->log_last_ms = now;
 		h->log_folded = 0;

@@ -9,24 +9,8 @@
 
 /* ---- form fields ---- */
 
-static int fbuf_put(httpd_req_t *r, const char *data, size_t n)
-{
-	if (r->flen + n + 1 > r->fcap) {
-		size_t cap = r->fcap ? r->fcap : 256;
-		while (cap < r->flen + n + 1)
-			cap *= 2;
-		char *nb = realloc(r->fbuf, cap);
-		if (nb == NULL)
-			return -ENOMEM;
-		r->fbuf = nb;
-		r->fcap = cap;
-	}
-	memcpy(r->fbuf + r->flen, data, n);
-	r->flen += n;
-	r->fbuf[r->flen++] = '\0';
-	return 0;
-}
-
+/* MHD's post processor hands fields over in chunks; http_parse.c keeps
+ * them (pure, so the fuzzer reaches it). */
 static enum MHD_Result form_iter(void *cls, enum MHD_ValueKind kind,
                                  const char *key, const char *filename,
                                  const char *content_type,
@@ -38,29 +22,7 @@ static enum MHD_Result form_iter(void *cls, enum MHD_ValueKind kind,
 	(void)filename;
 	(void)content_type;
 	(void)transfer_encoding;
-	if (data == NULL)
-		size = 0;
-	if (off > 0 && r->n_fields > 0) {
-		/* The value continues: it is the last thing in fbuf. */
-		httpd_field_t *f = &r->fields[r->n_fields - 1];
-		r->flen--; /* drop its NUL */
-		if (fbuf_put(r, data, size) != 0)
-			return MHD_NO;
-		f->vlen += size;
-		return MHD_YES;
-	}
-	if (r->n_fields == HTTPD_MAX_FIELDS)
-		return MHD_YES; /* ignore the surplus, keep the first ones */
-	httpd_field_t *f = &r->fields[r->n_fields];
-	f->key = r->flen;
-	if (fbuf_put(r, key, strlen(key)) != 0)
-		return MHD_NO;
-	f->val = r->flen;
-	if (fbuf_put(r, data, size) != 0)
-		return MHD_NO;
-	f->vlen = size;
-	r->n_fields++;
-	return MHD_YES;
+	return http_parse_form_add(&r->form, key, data, off, size) == 0 ? MHD_YES : MHD_NO;
 }
 
 int httpd_req_parse_form(httpd_req_t *r)
@@ -89,11 +51,7 @@ int httpd_req_parse_form(httpd_req_t *r)
 
 const char *httpd_req_form(const httpd_req_t *r, const char *name)
 {
-	/* The last occurrence wins, as in the seed (Django's QueryDict). */
-	for (size_t i = r->n_fields; i-- > 0;)
-		if (strcmp(r->fbuf + r->fields[i].key, name) == 0)
-			return r->fbuf + r->fields[i].val;
-	return NULL;
+	return http_parse_form_get(&r->form, name);
 }
 
 /* ---- accessors ---- */
@@ -162,47 +120,12 @@ static bool is_trusted(const httpd_t *h, const addr_t *a)
 	return false;
 }
 
-/* Parse one hop "  1.2.3.4 " or "[2001:db8::1]". */
-static int hop_parse(const char *s, size_t n, addr_t *out)
-{
-	char buf[ADDR_TEXT_MAX + 2];
-	while (n > 0 && (*s == ' ' || *s == '\t'))
-		s++, n--;
-	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-		n--;
-	if (n >= 2 && s[0] == '[' && s[n - 1] == ']')
-		s++, n -= 2;
-	if (n == 0 || n >= sizeof(buf))
-		return -EINVAL;
-	memcpy(buf, s, n);
-	buf[n] = '\0';
-	return addr_parse(buf, out);
-}
-
-/* Walk X-Forwarded-For from the right while the current hop is trusted:
- * the first untrusted address is the client. */
+/* The first untrusted hop of X-Forwarded-For is the client (http_parse.c). */
 static void client_from_xff(const httpd_req_t *r, addr_t *cur)
 {
 	xff_list_t x = { .n = 0 };
 	MHD_get_connection_values(r->conn, MHD_HEADER_KIND, xff_collect, &x);
-	for (size_t i = x.n; i-- > 0;) {
-		const char *v = x.v[i];
-		size_t end = strlen(v);
-		while (is_trusted(r->h, cur)) {
-			size_t start = end;
-			while (start > 0 && v[start - 1] != ',')
-				start--;
-			addr_t a;
-			if (hop_parse(v + start, end - start, &a) != 0)
-				return; /* garbage from a proxy: stop at the proxy */
-			*cur = a;
-			if (start == 0)
-				break;
-			end = start - 1;
-		}
-		if (!is_trusted(r->h, cur))
-			return;
-	}
+	http_parse_xff(x.v, x.n, r->h->trusted, r->h->n_trusted, cur);
 }
 
 static void client_resolve(httpd_req_t *r)

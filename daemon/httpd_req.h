@@ -10,9 +10,9 @@
 #include <microhttpd.h>
 #include <stdarg.h>
 #include <stdint.h>
+#include "http_parse.h"
 #include "httpd.h"
 
-#define HTTPD_MAX_FIELDS 16
 #define HTTPD_MAX_OUT_HEADERS 8
 
 typedef struct httpd_route {
@@ -65,11 +65,6 @@ struct httpd {
 	size_t n_free;
 };
 
-/** A form field: offsets into httpd_req.fbuf. */
-typedef struct httpd_field {
-	size_t key, val, vlen;
-} httpd_field_t;
-
 struct httpd_req {
 	httpd_t *h;                 /**< NULL once orphaned */
 	httpd_listener_t *listener;
@@ -78,10 +73,7 @@ struct httpd_req {
 	const char *method, *path;  /**< MHD's, valid for the request */
 	char *body;
 	size_t body_len, body_cap;
-	char *fbuf;                 /**< form keys and values, NUL-terminated */
-	size_t flen, fcap;
-	httpd_field_t fields[HTTPD_MAX_FIELDS];
-	size_t n_fields;
+	http_parse_form_t form;     /**< the form's fields (http_parse.c) */
 	char *out[HTTPD_MAX_OUT_HEADERS * 2]; /**< extra reply headers */
 	size_t n_out;
 	struct MHD_Response *resp;

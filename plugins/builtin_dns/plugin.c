@@ -120,6 +120,12 @@ static int load_record(const ddns_record_t *rec, void *arg)
 	dns_db_t *db = a[1];
 	int ret = dns_db_set_record(db, rec->name, rec->ipv4, rec->ipv6, rec->lan_ipv4,
 	                            rec->lan_ipv6);
+	/* An update we applied whose commit the store has not made yet must
+	 * not be undone by this re-read. */
+	if (ret == 0)
+		ret = dns_db_carry_update(db, b->ref.db, rec->name, rec->last_change);
+	if (ret == 1)
+		ret = 0;
 	if (ret == -ENOENT)
 		b->host->log(b->ctx, DDNS_LOG_WARNING, "%s: outside every zone of this "
 		             "instance (zone = %s%s): not served", rec->name, b->zones[0],

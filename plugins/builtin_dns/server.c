@@ -6,11 +6,11 @@
 #include "server_priv.h"
 
 #include <errno.h>
-#include <poll.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 /* Batches per loop wakeup: bounded so HTTP and TCP are served meanwhile. */
@@ -27,25 +27,7 @@ static void udp_ready(int fd, unsigned events, void *arg)
 static void *worker_main(void *arg)
 {
 	dns_worker_t *w = arg;
-	dns_server_t *s = w->srv;
-	struct pollfd pfd[w->n_fds + 1];
-	for (size_t i = 0; i < w->n_fds; i++)
-		pfd[i] = (struct pollfd){ .fd = w->fds[i], .events = POLLIN };
-	pfd[w->n_fds] = (struct pollfd){ .fd = s->stop_fd, .events = POLLIN };
-	for (;;) {
-		if (poll(pfd, w->n_fds + 1, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			s->conf.host->log(s->conf.ctx, DDNS_LOG_ERR, "udp worker: poll: %s",
-			                  strerror(errno));
-			break;
-		}
-		if (pfd[w->n_fds].revents)
-			break;
-		for (size_t i = 0; i < w->n_fds; i++)
-			if (pfd[i].revents)
-				dns_udp_drain(w->udp, w->fds[i], s->ref, 64);
-	}
+	dns_udp_serve(w->udp, w->fd, w->srv->ref, &w->srv->stop);
 	return NULL;
 }
 
@@ -59,27 +41,42 @@ static int listener_add(dns_server_t *s, int fd, int type, const char *name)
 	                              &l->watch);
 }
 
+/* A worker's socket blocks in recvmmsg; the timeout only bounds how long
+ * a stop could wait should shutdown() not wake it. */
+static int worker_socket(const struct sockaddr_storage *ss, socklen_t len)
+{
+	int fd = dns_socket_open(ss, len, SOCK_DGRAM, true);
+	if (fd < 0)
+		return fd;
+	struct timeval tv = { .tv_sec = 1 };
+	int flags = fcntl(fd, F_GETFL);
+	if (flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) != 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) != 0) {
+		int err = -errno;
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
 static int workers_start(dns_server_t *s, const struct sockaddr_storage *addrs,
                          const socklen_t *lens)
 {
-	s->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	s->workers = calloc(s->conf.udp_threads, sizeof(*s->workers));
-	if (s->stop_fd < 0 || s->workers == NULL)
+	size_t n = s->conf.udp_threads * s->conf.n_listen;
+	s->workers = calloc(n, sizeof(*s->workers));
+	if (s->workers == NULL)
 		return -ENOMEM;
-	for (size_t t = 0; t < s->conf.udp_threads; t++) {
+	for (size_t t = 0; t < n; t++) {
+		size_t i = t % s->conf.n_listen;
 		dns_worker_t *w = &s->workers[s->n_workers++];
 		w->srv = s;
-		w->fds = malloc(s->conf.n_listen * sizeof(int));
-		if (w->fds == NULL || dns_udp_new(&w->udp) != 0)
-			return -ENOMEM;
-		for (size_t i = 0; i < s->conf.n_listen; i++) {
-			int fd = dns_socket_open(&addrs[i], lens[i], SOCK_DGRAM, true);
-			if (fd < 0) {
-				SRV_LOG(s, DDNS_LOG_ERR, "udp %s: %s", s->conf.listen[i], strerror(-fd));
-				return fd;
-			}
-			w->fds[w->n_fds++] = fd;
+		w->fd = worker_socket(&addrs[i], lens[i]);
+		if (w->fd < 0) {
+			SRV_LOG(s, DDNS_LOG_ERR, "udp %s: %s", s->conf.listen[i], strerror(-w->fd));
+			return w->fd;
 		}
+		if (dns_udp_new(&w->udp) != 0)
+			return -ENOMEM;
 	}
 	for (size_t t = 0; t < s->n_workers; t++) {
 		int ret = pthread_create(&s->workers[t].thread, NULL, worker_main, &s->workers[t]);
@@ -92,23 +89,19 @@ static int workers_start(dns_server_t *s, const struct sockaddr_storage *addrs,
 
 static void workers_stop(dns_server_t *s)
 {
-	if (s->stop_fd >= 0) {
-		uint64_t one = 1;
-		if (write(s->stop_fd, &one, sizeof(one)) != sizeof(one))
-			SRV_LOG(s, DDNS_LOG_ERR, "udp workers: cannot signal the stop");
-	}
+	atomic_store(&s->stop, true);
+	for (size_t t = 0; t < s->n_workers; t++)
+		if (s->workers[t].fd >= 0)
+			shutdown(s->workers[t].fd, SHUT_RD); /* wakes recvmmsg */
 	for (size_t t = 0; t < s->n_workers; t++) {
 		dns_worker_t *w = &s->workers[t];
 		if (w->started)
 			pthread_join(w->thread, NULL);
-		for (size_t i = 0; i < w->n_fds; i++)
-			close(w->fds[i]);
-		free(w->fds);
+		if (w->fd >= 0)
+			close(w->fd);
 		dns_udp_free(w->udp);
 	}
 	free(s->workers);
-	if (s->stop_fd >= 0)
-		close(s->stop_fd);
 }
 
 int dns_server_start(const dns_server_conf_t *conf, dns_dbref_t *ref, dns_server_t **out)
@@ -121,7 +114,7 @@ int dns_server_start(const dns_server_conf_t *conf, dns_dbref_t *ref, dns_server
 		goto fail;
 	s->conf = *conf;
 	s->ref = ref;
-	s->stop_fd = -1;
+	atomic_init(&s->stop, false);
 	s->ls = calloc(2 * conf->n_listen + 1, sizeof(*s->ls));
 	if (s->ls == NULL || dns_udp_new(&s->udp) != 0 || dns_answerer_new(&s->tcp_ans) != 0)
 		goto fail;

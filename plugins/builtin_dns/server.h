@@ -3,8 +3,9 @@
  * @brief builtin_dns: the UDP and TCP listeners that feed dns_answer().
  *
  * UDP is read in batches (recvmmsg/sendmmsg), on the host's loop or, with
- * udp_threads > 0, on worker threads that each own an SO_REUSEPORT socket
- * per address (owned and joined by dns_server_stop()).  TCP (RFC 7766:
+ * udp_threads > 0, on worker threads: udp_threads per address, each with
+ * its own blocking SO_REUSEPORT socket (owned and joined by
+ * dns_server_stop()).  TCP (RFC 7766:
  * 2-byte length framing, pipelining, a connection limit, idle timeout)
  * runs on the loop.  Readers take the db's read lock; the loop thread
  * takes the write lock to change it.
@@ -13,6 +14,7 @@
 #define DDNS_BUILTIN_DNS_SERVER_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <sys/socket.h>
 #include <ddns/plugin.h>
@@ -72,5 +74,11 @@ void dns_udp_free(dns_udp_t *u);
  * Returns 1 if more may be queued, 0 when drained, or a negative errno.
  */
 int dns_udp_drain(dns_udp_t *u, int fd, dns_dbref_t *ref, int rounds);
+/**
+ * Serve the blocking UDP socket @p fd until @p stop is set (then wake the
+ * thread with shutdown(fd, SHUT_RD); a receive timeout on @p fd bounds the
+ * wait should that not wake it).  For worker threads.
+ */
+void dns_udp_serve(dns_udp_t *u, int fd, dns_dbref_t *ref, const atomic_bool *stop);
 
 #endif

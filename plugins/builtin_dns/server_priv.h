@@ -19,13 +19,12 @@ typedef struct dns_listener {
 	ddns_fd_watch_t *watch;
 } dns_listener_t;
 
-/** A UDP worker thread and its sockets (one per listen address). */
+/** A UDP worker thread and its socket. */
 typedef struct dns_worker {
 	dns_server_t *srv;
 	pthread_t thread;
 	bool started;
-	int *fds;
-	size_t n_fds;
+	int fd;
 	dns_udp_t *udp;
 } dns_worker_t;
 
@@ -40,7 +39,7 @@ struct dns_server {
 	unsigned n_conns;
 	dns_worker_t *workers;
 	size_t n_workers;
-	int stop_fd;            /**< eventfd that wakes the workers to exit */
+	atomic_bool stop;       /**< set, then shutdown(): the workers exit */
 };
 
 /** fd callback of a TCP listener: accept what is waiting. */

@@ -99,49 +99,71 @@ static void send_all(int fd, struct mmsghdr *tx, int n)
 	}
 }
 
+/* One recvmmsg (with @p flags), the answers, one sendmmsg.  Returns the
+ * number of datagrams read, or a negative errno. */
+static int udp_batch(dns_udp_t *u, int fd, dns_dbref_t *ref, int flags)
+{
+	for (int i = 0; i < UDP_BATCH; i++) {
+		struct msghdr *h = &u->rx[i].msg_hdr;
+		h->msg_name = &u->peer[i];
+		h->msg_namelen = sizeof(u->peer[i]);
+		h->msg_control = u->rctl[i];
+		h->msg_controllen = UDP_CTL_MAX;
+		h->msg_flags = 0;
+	}
+	int n = recvmmsg(fd, u->rx, UDP_BATCH, flags, NULL);
+	if (n < 0)
+		return -errno;
+	int m = 0;
+	pthread_rwlock_rdlock(&ref->lock);
+	for (int i = 0; i < n; i++) {
+		struct msghdr *h = &u->rx[i].msg_hdr;
+		if (h->msg_flags & MSG_TRUNC)
+			continue;
+		size_t len = dns_answer(u->ans, ref->db, u->rbuf[i], u->rx[i].msg_len,
+		                        (struct sockaddr *)&u->peer[i], false,
+		                        u->tbuf[m], DNS_EDNS_PAYLOAD);
+		if (len == 0)
+			continue;
+		struct msghdr *t = &u->tx[m].msg_hdr;
+		u->tiov[m] = (struct iovec){ u->tbuf[m], len };
+		t->msg_name = &u->peer[i];
+		t->msg_namelen = h->msg_namelen;
+		t->msg_iov = &u->tiov[m];
+		t->msg_iovlen = 1;
+		t->msg_controllen = reply_pktinfo(h, u->tctl[m]);
+		t->msg_control = t->msg_controllen ? u->tctl[m] : NULL;
+		t->msg_flags = 0;
+		m++;
+	}
+	pthread_rwlock_unlock(&ref->lock);
+	send_all(fd, u->tx, m);
+	return n;
+}
+
 int dns_udp_drain(dns_udp_t *u, int fd, dns_dbref_t *ref, int rounds)
 {
 	for (int round = 0; round < rounds; round++) {
-		for (int i = 0; i < UDP_BATCH; i++) {
-			struct msghdr *h = &u->rx[i].msg_hdr;
-			h->msg_name = &u->peer[i];
-			h->msg_namelen = sizeof(u->peer[i]);
-			h->msg_control = u->rctl[i];
-			h->msg_controllen = UDP_CTL_MAX;
-			h->msg_flags = 0;
-		}
-		int n = recvmmsg(fd, u->rx, UDP_BATCH, MSG_DONTWAIT, NULL);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return (errno == EAGAIN || errno == EWOULDBLOCK) ? 0 : -errno;
-		}
-		int m = 0;
-		pthread_rwlock_rdlock(&ref->lock);
-		for (int i = 0; i < n; i++) {
-			struct msghdr *h = &u->rx[i].msg_hdr;
-			if (h->msg_flags & MSG_TRUNC)
-				continue;
-			size_t len = dns_answer(u->ans, ref->db, u->rbuf[i], u->rx[i].msg_len,
-			                        (struct sockaddr *)&u->peer[i], false,
-			                        u->tbuf[m], DNS_EDNS_PAYLOAD);
-			if (len == 0)
-				continue;
-			struct msghdr *t = &u->tx[m].msg_hdr;
-			u->tiov[m] = (struct iovec){ u->tbuf[m], len };
-			t->msg_name = &u->peer[i];
-			t->msg_namelen = h->msg_namelen;
-			t->msg_iov = &u->tiov[m];
-			t->msg_iovlen = 1;
-			t->msg_controllen = reply_pktinfo(h, u->tctl[m]);
-			t->msg_control = t->msg_controllen ? u->tctl[m] : NULL;
-			t->msg_flags = 0;
-			m++;
-		}
-		pthread_rwlock_unlock(&ref->lock);
-		send_all(fd, u->tx, m);
+		int n = udp_batch(u, fd, ref, MSG_DONTWAIT);
+		if (n == -EINTR)
+			continue;
+		if (n == -EAGAIN || n == -EWOULDBLOCK)
+			return 0;
+		if (n < 0)
+			return n;
 		if (n < UDP_BATCH)
 			return 0;
 	}
 	return 1;
+}
+
+void dns_udp_serve(dns_udp_t *u, int fd, dns_dbref_t *ref, const atomic_bool *stop)
+{
+	/* Blocking read: waiting and reading are one system call, where a
+	 * poll-then-read loop makes two per wakeup. */
+	while (!atomic_load(stop)) {
+		int n = udp_batch(u, fd, ref, MSG_WAITFORONE);
+		if (n == 0 && atomic_load(stop))
+			break; /* woken by shutdown() */
+	}
 }

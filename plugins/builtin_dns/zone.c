@@ -248,9 +248,32 @@ int dns_db_update(dns_db_t *db, const char *name, const char *ipv4,
 		n->has_wan6 = true;
 		changed = true;
 	}
-	if (changed)
+	if (changed) {
 		zone_set_serial(zone, serial_next(zone->serial, now));
+		n->updated_at = now;
+	}
 	return changed ? 1 : 0;
+}
+
+int dns_db_carry_update(dns_db_t *db, const dns_db_t *old, const char *name,
+                        int64_t stored_change)
+{
+	knot_dname_storage_t buf;
+	if (old == NULL || name_parse(name, buf) == NULL)
+		return 0;
+	const dns_node_t *o = dns_db_node(old, buf);
+	dns_node_t *n = (dns_node_t *)dns_db_node(db, buf);
+	if (o == NULL || n == NULL || !o->record || o->updated_at <= stored_change)
+		return 0;
+	if (rr_set_one(&n->a, o->wan4, o->has_wan4 ? 4 : 0) != 0 ||
+	    rr_set_one(&n->aaaa, o->wan6, o->has_wan6 ? 16 : 0) != 0)
+		return -ENOMEM;
+	n->has_wan4 = o->has_wan4;
+	n->has_wan6 = o->has_wan6;
+	memcpy(n->wan4, o->wan4, sizeof(n->wan4));
+	memcpy(n->wan6, o->wan6, sizeof(n->wan6));
+	n->updated_at = o->updated_at;
+	return 1;
 }
 
 void dns_db_bump_serials(dns_db_t *db, const dns_db_t *old, uint32_t now)

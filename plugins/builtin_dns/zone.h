@@ -50,6 +50,7 @@ typedef struct dns_node {
 	bool record;           /**< a record of the host (else apex or empty non-terminal) */
 	bool has_wan4, has_wan6;
 	uint8_t wan4[4], wan6[16]; /**< the record's WAN addresses, for LAN answers */
+	int64_t updated_at;    /**< Unix time dns_db_update() last changed it, 0 never */
 	knot_rrset_t a, aaaa;          /**< WAN answers (empty when unknown) */
 	knot_rrset_t lan_a, lan_aaaa;  /**< LAN answers (empty when unset) */
 	uint8_t name[];        /**< storage of owner */
@@ -100,6 +101,15 @@ int dns_db_set_record(dns_db_t *db, const char *name, const char *ipv4,
  */
 int dns_db_update(dns_db_t *db, const char *name, const char *ipv4,
                   const char *ipv6, uint32_t now);
+
+/**
+ * After a rebuild from the store: if @p old changed the record @p name by
+ * an update later than the store's @p stored_change (its commit may not
+ * have happened yet), give @p db the WAN addresses of @p old.  Returns 1
+ * if carried over, 0 if not, -ENOMEM.
+ */
+int dns_db_carry_update(dns_db_t *db, const dns_db_t *old, const char *name,
+                        int64_t stored_change);
 
 /** Raise every zone's serial to max(its serial in @p old + 1, @p now)
  *  (the zones of a rebuilt db changed). */

@@ -14,6 +14,10 @@
 #   BENCH_THREADS="1 N"      UDP threads of every server (N = CPUs): builtin_dns
 #                            udp_threads, NSD server-count, Knot udp-workers
 #   BENCH_ROUNDS=3           dnsperf runs per server, interleaved; the median counts
+#   BENCH_RATE=              dnsperf -Q: a fixed query rate (default: as fast as
+#                            possible).  The CPU time each server spends per
+#                            query is printed too: unlike qps, it barely
+#                            depends on what else the machine is running.
 # Needs (Debian): dnsperf nsd knot sqlite3 python3.
 set -u
 
@@ -25,6 +29,8 @@ CLIENTS=${BENCH_CLIENTS:-4}
 OUTSTANDING=${BENCH_OUTSTANDING:-200}
 THREADS=${BENCH_THREADS:-1 $(nproc)}
 ROUNDS=${BENCH_ROUNDS:-3}
+RATE=${BENCH_RATE:-}
+HZ=$(getconf CLK_TCK)
 UDP_THREADS=1
 PEER_THREADS=1
 ZONE=bench.example
@@ -122,16 +128,35 @@ with open(f"{d}/queries", "w") as q:
 PY
 }
 
-# perf PORT LABEL: one dnsperf run, appended to $DIR/results.
+# cpu_ticks PID: user + system clock ticks of PID, its threads and children.
+cpu_ticks() {
+	local t p
+	# Fields after "pid (comm) ": the name may hold spaces ("nsd: main").
+	t=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | awk '{print $12 + $13}')
+	t=${t:-0}
+	for p in $(pgrep -P "$1"); do
+		t=$((t + $(cpu_ticks "$p")))
+	done
+	echo "$t"
+}
+
+# perf PORT LABEL PID: one dnsperf run, appended to $DIR/results as
+# "label qps sent lost cpu-us-per-query".
 perf() {
-	local out
+	local out t0 t1
+	t0=$(cpu_ticks "$3")
 	out=$(dnsperf -s 127.0.0.1 -p "$1" -d "$DIR/queries" -l "$SECONDS_PER_RUN" \
-		-c "$CLIENTS" -q "$OUTSTANDING" -t 2 2>&1)
-	local qps sent lost
+		-c "$CLIENTS" -q "$OUTSTANDING" -t 2 ${RATE:+-Q "$RATE"} 2>&1)
+	t1=$(cpu_ticks "$3")
+	local qps sent lost done_
 	qps=$(sed -n 's/.*Queries per second: *\([0-9.]*\).*/\1/p' <<<"$out")
 	sent=$(sed -n 's/.*Queries sent: *\([0-9]*\).*/\1/p' <<<"$out")
 	lost=$(sed -n 's/.*Queries lost: *\([0-9]*\).*/\1/p' <<<"$out")
-	echo "$2 ${qps:-0} ${sent:-0} ${lost:-0}" >>"$DIR/results"
+	done_=$(sed -n 's/.*Queries completed: *\([0-9]*\).*/\1/p' <<<"$out")
+	local us
+	us=$(awk -v t=$((t1 - t0)) -v hz="$HZ" -v n="${done_:-0}" \
+		'BEGIN { if (n > 0) printf "%.2f", t * 1e6 / hz / n; else print 0 }')
+	echo "$2 ${qps:-0} ${sent:-0} ${lost:-0} $us" >>"$DIR/results"
 }
 
 # start_ddnsd: the store gets the N rows as ddnsctl would add them; sets DDNSD_PORT.
@@ -231,18 +256,23 @@ EOF
 
 # report SERVER: median qps of its rounds, total sent and lost.
 report() {
-	awk -v s="$1" -v n="$N" -v t="$UDP_THREADS" '$1 == s { q[++k] = $2; sent += $3; lost += $4 }
+	awk -v s="$1" -v n="$N" -v t="$UDP_THREADS" '$1 == s { q[++k] = $2; c[k] = $5; sent += $3; lost += $4 }
 	END {
 		if (k == 0) { printf "%-6s %7d records  %d thread(s)  FAILED\n", s, n, t; exit }
-		for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++) if (q[j] < q[i]) { x = q[i]; q[i] = q[j]; q[j] = x }
-		printf "%-6s %7d records  %d thread(s)  %9.0f qps (median of %d; runs:", s, n, t, q[int((k + 1) / 2)], k
+		for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++) {
+			if (q[j] < q[i]) { x = q[i]; q[i] = q[j]; q[j] = x }
+			if (c[j] < c[i]) { x = c[i]; c[i] = c[j]; c[j] = x }
+		}
+		m = int((k + 1) / 2)
+		printf "%-6s %7d records  %d thread(s)  %9.0f qps  %5.2f us CPU/query  (medians of %d; qps runs:", s, n, t, q[m], c[m], k
 		for (i = 1; i <= k; i++) printf " %.0f", q[i]
 		printf ")  %d sent  %d lost\n", sent, lost
 	}' "$DIR/results"
 }
 
 echo "dnsperf: ${SECONDS_PER_RUN}s per run, $ROUNDS interleaved rounds, $CLIENTS clients," \
-	"$OUTSTANDING outstanding; $(nproc) CPUs; load $(cut -d' ' -f1-3 /proc/loadavg)"
+	"$OUTSTANDING outstanding, rate ${RATE:-unlimited}; $(nproc) CPUs;" \
+	"load $(cut -d' ' -f1-3 /proc/loadavg)"
 for N in $RECORDS; do
 	make_data "$N"
 	for threads in $THREADS; do
@@ -254,9 +284,9 @@ for N in $RECORDS; do
 		start_nsd || echo "nsd: did not start" >&2
 		start_knot || echo "knot: did not start" >&2
 		for round in $(seq 1 "$ROUNDS"); do
-			[ -n "$DDNSD_PORT" ] && perf "$DDNSD_PORT" ddnsd
-			[ -n "$NSD_PORT" ] && perf "$NSD_PORT" nsd
-			[ -n "$KNOT_PORT" ] && perf "$KNOT_PORT" knot
+			[ -n "$DDNSD_PORT" ] && perf "$DDNSD_PORT" ddnsd "$DDNSD_PID"
+			[ -n "$NSD_PORT" ] && perf "$NSD_PORT" nsd "$NSD_PID"
+			[ -n "$KNOT_PORT" ] && perf "$KNOT_PORT" knot "$KNOT_PID"
 		done
 		report ddnsd
 		report nsd

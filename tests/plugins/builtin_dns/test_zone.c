@@ -119,6 +119,21 @@ static void test_update_serial(void **state)
 	dns_db_bump_serials(db2, db, 50);
 	assert_int_equal(dns_db_zone_by_name(db2, "example.com")->serial, 5002);
 	assert_int_equal(dns_db_zone_by_name(db2, "example.org")->serial, 102);
+	/* The store still has the old address (its commit is pending): the
+	 * update applied at 5000 is carried over; a newer store row wins. */
+	assert_int_equal(dns_db_set_record(db2, "a.example.com", "192.0.2.1", NULL, NULL,
+	                                   NULL), 0);
+	assert_int_equal(dns_db_carry_update(db2, db, "a.example.com", 4999), 1);
+	n = node(db2, "a.example.com");
+	assert_memory_equal(n->wan4, "\xc0\x00\x02\x02", 4);
+	assert_memory_equal(knot_rdataset_at(&n->a.rrs, 0)->data, "\xc0\x00\x02\x02", 4);
+	assert_true(n->has_wan6);
+	assert_int_equal(dns_db_set_record(db2, "a.example.com", "192.0.2.9", NULL, NULL,
+	                                   NULL), 0);
+	assert_int_equal(dns_db_carry_update(db2, db, "a.example.com", 5000), 0);
+	assert_memory_equal(node(db2, "a.example.com")->wan4, "\xc0\x00\x02\x09", 4);
+	assert_int_equal(dns_db_carry_update(db2, db, "zz.example.com", 0), 0);
+	assert_int_equal(dns_db_carry_update(db2, NULL, "a.example.com", 0), 0);
 	dns_db_free(db2);
 	dns_db_free(db);
 }

@@ -44,7 +44,7 @@ static const ddns_option_t options[] = {
 	{ "tcp_idle_timeout_ms", DDNS_OPT_INT, 0,
 	  "close a silent TCP connection after this (default 10000)" },
 	{ "udp_threads", DDNS_OPT_INT, 0,
-	  "UDP worker threads (default 0: UDP on the main loop)" },
+	  "UDP worker threads per address (default 1; 0: UDP on the main loop)" },
 	{ NULL, 0, 0, NULL },
 };
 
@@ -185,11 +185,11 @@ static int bdns_create(ddns_ctx_t *ctx, const ddns_host_t *host, void **instance
 	int ret = read_options(b);
 	if (ret == 0)
 		ret = build_db(b, &b->ref.db, true);
-	uint32_t clients = 128, idle = 10000, threads = 0;
+	uint32_t clients = 128, idle = 10000, threads = 1;
 	if (ret == 0 &&
 	    ((ret = conf_u32(b, "tcp_clients", 1, 100000, 128, &clients)) ||
 	     (ret = conf_u32(b, "tcp_idle_timeout_ms", 100, 3600000, 10000, &idle)) ||
-	     (ret = conf_u32(b, "udp_threads", 0, 64, 0, &threads))))
+	     (ret = conf_u32(b, "udp_threads", 0, 64, 1, &threads))))
 		ret = DDNS_ECONFIG;
 	if (ret == 0) {
 		dns_server_conf_t sc = { .host = host, .ctx = ctx, .listen = b->listen,

@@ -42,7 +42,7 @@ providers = {
            zone = [ "example.com", "dyn.example.org" ]; ttl = 1;
            ns = [ $NS ]; soa_contact = "hostmaster@example.com"; };
   wild = { plugin = "builtin_dns"; listen = [ $WILD ]; zone = "wild.test";
-           tcp_clients = 2; tcp_idle_timeout_ms = 2000; };
+           tcp_clients = 2; tcp_idle_timeout_ms = 2000; udp_threads = 0; };
 };
 records = (
   { domain = "a.example.com"; provider = "home"; key_hash = "$(e2e_key_hash $KA)";
@@ -352,7 +352,7 @@ else
 	echo "# DDNSCTL not set: ddnsctl checks skipped"
 fi
 
-# --- a reload with new options: UDP worker threads, another TTL ---------------
+# --- a reload with new options: more UDP worker threads, another TTL ---------
 # The new instance binds beside the old one (SO_REUSEPORT); the old one
 # serves until ddnsd retires it (within a second), then only the new one.
 sed -i 's/ttl = 1;/ttl = 30; udp_threads = 2;/' "$CONF"

@@ -6,9 +6,25 @@
 . "$top_srcdir/tests/lib/e2e.sh"
 
 e2e_init
+# A port free for UDP and TCP on every address (the wildcard listener
+# needs 0.0.0.0 and [::]); tried again when the TCP half is taken.
+dns_free_port() {
+	python3 -c 'import socket
+for _ in range(100):
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    u.bind(("0.0.0.0", 0))
+    t = socket.socket()
+    try:
+        t.bind(("0.0.0.0", u.getsockname()[1]))
+    except OSError:
+        continue
+    print(u.getsockname()[1])
+    break'
+}
 E2E_HTTP_PORT=$(e2e_free_port)
-DNS_PORT=$(e2e_free_udp_port)
-WILD_PORT=$(e2e_free_udp_port)
+DNS_PORT=$(dns_free_port)
+WILD_PORT=$(dns_free_port)
+while [ "$WILD_PORT" = "$DNS_PORT" ]; do WILD_PORT=$(dns_free_port); done
 BASE=http://127.0.0.1:$E2E_HTTP_PORT
 CONF=$E2E_DIR/ddns.conf
 KA=KeyForAaaaaaaaaaaaaaaaaaaaaaaaaaa1

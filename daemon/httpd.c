@@ -40,8 +40,11 @@ static void listener_run(httpd_listener_t *l)
 
 	if (l->mhd == NULL)
 		return;
+	l->rerun = false;
 	MHD_run(l->mhd);
-	if (MHD_get_timeout(l->mhd, &ms) == MHD_YES)
+	if (l->rerun) /* a slot freed at the connection limit: accept again */
+		uv_timer_start(&l->timer, listener_timer_cb, 0, 0);
+	else if (MHD_get_timeout(l->mhd, &ms) == MHD_YES)
 		uv_timer_start(&l->timer, listener_timer_cb, ms, 0);
 	else
 		uv_timer_stop(&l->timer);
@@ -102,6 +105,7 @@ static int listener_start(httpd_t *h, httpd_listener_t *l, const char *text,
 	unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
 
 	l->h = h;
+	l->conn_limit = cfg->connection_limit;
 	rc = listen_socket(text, &fd, &l->port, err, errlen);
 	if (rc != 0)
 		return rc;

@@ -124,6 +124,13 @@ void httpd_conn_notify_cb(void *cls, struct MHD_Connection *c,
 	httpd_conn_t *hc = *socket_context;
 
 	if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+		/* At the connection limit MHD took its listening socket out of
+		 * its epoll set; it puts it back only in a later MHD_run, and
+		 * nothing else may wake us for it. */
+		if (l->conn_limit == 0 || l->n_conns >= l->conn_limit)
+			l->rerun = true;
+		if (l->n_conns > 0)
+			l->n_conns--;
 		if (hc == NULL)
 			return;
 		tick_unlink(h, hc);
@@ -132,6 +139,7 @@ void httpd_conn_notify_cb(void *cls, struct MHD_Connection *c,
 		*socket_context = NULL;
 		return;
 	}
+	l->n_conns++;
 	hc = calloc(1, sizeof(*hc));
 	if (hc == NULL) {
 		/* No deadline and no way to find TLS credentials: drop it. */

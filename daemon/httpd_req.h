@@ -29,6 +29,9 @@ typedef struct httpd_listener {
 	uv_timer_t timer; /**< MHD_get_timeout() */
 	int port;
 	bool quiesced;
+	unsigned n_conns;    /**< open connections (notify callback's count) */
+	unsigned conn_limit; /**< MHD_OPTION_CONNECTION_LIMIT, 0: MHD's default */
+	bool rerun;          /**< MHD must run again (see listener_run) */
 } httpd_listener_t;
 
 /** One client connection (MHD's socket context): its request deadline and

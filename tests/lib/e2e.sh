@@ -44,11 +44,26 @@ e2e_free_port() {
 s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
 }
 
+# A port free for both UDP and TCP (a DNS listener takes both): the kernel
+# picks a free UDP port, and one whose TCP twin is taken is tried again.
 e2e_free_udp_port() {
 	python3 -c 'import socket
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0))
-t = socket.socket(); t.bind(("127.0.0.1", s.getsockname()[1]))
-print(s.getsockname()[1])'
+for _ in range(100):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    t = socket.socket()
+    try:
+        t.bind(("127.0.0.1", port))
+    except OSError:
+        continue
+    finally:
+        t.close()
+        s.close()
+    print(port)
+    break
+else:
+    raise SystemExit("no free UDP+TCP port")'
 }
 
 e2e_key_hash() {

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <unistd.h>
 #include "error.h"
 #include "log.h"
 #include "plugin_loader.h"
@@ -187,6 +188,14 @@ static int app_drop_privileges(app_t *a, char *err, size_t errlen)
 	int rc = privdrop_give_files(c->user, files, 3, err, errlen);
 	if (rc == 0)
 		rc = privdrop_apply(c->user, err, errlen);
+	/* Read as root at start, but as the user on SIGHUP: say so now rather
+	 * than at the first renewal. */
+	const char *const tls[] = { c->tls_certificate, c->tls_key };
+	for (size_t i = 0; rc == 0 && c->user != NULL && i < 2; i++) {
+		if (tls[i] != NULL && access(tls[i], R_OK) != 0)
+			log_warn(tls[i], "not readable by user %s (%s): a reload cannot "
+			         "re-read it", c->user, strerror(errno));
+	}
 	return rc;
 }
 

@@ -165,9 +165,78 @@ static void test_defaults(void **state)
 	assert_int_equal(c->abuse.max_auth_failures, 10);
 	assert_int_equal(c->abuse.auth_window_s, 600);
 	assert_int_equal(c->abuse.auth_block_s, 900);
+	assert_int_equal(c->max_header_bytes, 16384);
+	assert_int_equal(c->max_connections, 1024);
+	assert_int_equal(c->max_connections_per_ip, 32);
+	assert_int_equal(c->connection_timeout_s, 30);
+	assert_int_equal(c->request_timeout_s, 20);
 	assert_int_equal(c->n_records, 0);
 	assert_string_equal(c->path, path);
 	conf_free(c);
+}
+
+/* The http connection limits, set; 0 turns the per-address limit off. */
+static void test_http_limits(void **state)
+{
+	(void)state;
+	write_file("ddns.conf",
+	           "http = { listen = \"127.0.0.1:1\"; max_header_bytes = 4096;\n"
+	           "  max_connections = 2000; max_connections_per_ip = 0;\n"
+	           "  connection_timeout_s = 5; request_timeout_s = 7; };\n"
+	           "database = \"x\";\n");
+	conf_t *c = NULL;
+	char err[512] = "";
+	assert_int_equal(conf_load(path, NULL, &c, err, sizeof(err)), 0);
+	assert_int_equal(c->max_header_bytes, 4096);
+	assert_int_equal(c->max_connections, 2000);
+	assert_int_equal(c->max_connections_per_ip, 0);
+	assert_int_equal(c->connection_timeout_s, 5);
+	assert_int_equal(c->request_timeout_s, 7);
+	conf_free(c);
+
+	const char *l = "http = { listen = \"127.0.0.1:1\";\n";
+	char text[512];
+	struct { const char *set, *err; } bad[] = {
+		{ "max_header_bytes = 100;",
+		  "http.max_header_bytes: must be between 2048 and 1048576" },
+		{ "max_connections = 0;", "http.max_connections: must be between 1 and 1000000" },
+		{ "max_connections_per_ip = -1;",
+		  "http.max_connections_per_ip: must be between 0 and 1000000" },
+		{ "connection_timeout_s = 0;",
+		  "http.connection_timeout_s: must be between 1 and 3600" },
+		{ "request_timeout_s = \"20\";", "http.request_timeout_s: must be an integer" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text), "%s  %s };\ndatabase = \"x\";\n", l, bad[i].set);
+		expect_error(text, 2, bad[i].err);
+	}
+}
+
+/* Unreadable TLS files are named at load; the PEM is checked at start. */
+static void test_tls_files(void **state)
+{
+	(void)state;
+	write_file("c.pem", "x");
+	write_file("k.pem", "x");
+	write_file("ddns.conf",
+	           "http = { listen = \"127.0.0.1:1\";\n"
+	           "  tls_certificate = \"c.pem\"; tls_key = \"k.pem\"; };\n"
+	           "database = \"x\";\n");
+	conf_t *c = NULL;
+	char err[512] = "", want[PATH_MAX + 64];
+	assert_int_equal(conf_load(path, NULL, &c, err, sizeof(err)), 0);
+	snprintf(want, sizeof(want), "%s/c.pem", dir);
+	assert_string_equal(c->tls_certificate, want);
+	snprintf(want, sizeof(want), "%s/k.pem", dir);
+	assert_string_equal(c->tls_key, want);
+	conf_free(c);
+	char text[512];
+	snprintf(text, sizeof(text), "http = { listen = \"127.0.0.1:1\";\n"
+	         "  tls_certificate = \"c.pem\";\n  tls_key = \"nope.pem\"; };\n"
+	         "database = \"x\";\n");
+	snprintf(want, sizeof(want), "http.tls_key: cannot read %s/nope.pem: %s",
+	         dir, strerror(ENOENT));
+	expect_error(text, 3, want);
 }
 
 /* A relative -c path still gives absolute paths, against the file's folder. */
@@ -312,6 +381,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_good, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_defaults, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_http_limits, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tls_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_relative_config_path, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_include, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fingerprint, setup, teardown),

@@ -10,13 +10,16 @@
 #include <cmocka.h>
 
 #include <curl/curl.h>
+#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
+#include <gnutls/x509.h>
 #include "httpd.h"
 
 /* A self-signed P-256 certificate for 127.0.0.1 (test only, 100 years). */
@@ -415,6 +418,162 @@ static void test_tls(void **state)
 	assert_int_equal(uv_loop_close(&loop), 0);
 }
 
+/* Credentials: what is refused, and with which words. */
+static void test_tls_credentials(void **state)
+{
+	httpd_tls_t *t = NULL;
+	char err[256] = "";
+	(void)state;
+	assert_int_equal(httpd_tls_from_pem(test_cert, test_key, "c.pem", "k.pem",
+	                                    &t, err, sizeof(err)), 0);
+	assert_non_null(strstr(httpd_tls_describe(t), "subject CN=127.0.0.1, serial 4bf5"));
+	httpd_tls_unref(t);
+
+	assert_int_equal(httpd_tls_from_pem("garbage", test_key, "c.pem", "k.pem",
+	                                    &t, err, sizeof(err)), -EINVAL);
+	assert_null(t);
+	assert_non_null(strstr(err, "c.pem: no usable PEM certificate ("));
+	assert_int_equal(httpd_tls_from_pem(test_cert, test_cert, "c.pem", "k.pem",
+	                                    &t, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "k.pem: no usable unencrypted PEM private key ("));
+
+	/* A valid key of another certificate. */
+	gnutls_x509_privkey_t k;
+	gnutls_datum_t pem = { NULL, 0 };
+	assert_int_equal(gnutls_x509_privkey_init(&k), 0);
+	assert_int_equal(gnutls_x509_privkey_generate(k, GNUTLS_PK_ECDSA,
+		GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1), 0), 0);
+	assert_int_equal(gnutls_x509_privkey_export2(k, GNUTLS_X509_FMT_PEM, &pem), 0);
+	char *other = strndup((const char *)pem.data, pem.size);
+	gnutls_free(pem.data);
+	gnutls_x509_privkey_deinit(k);
+	assert_int_equal(httpd_tls_from_pem(test_cert, other, "c.pem", "k.pem",
+	                                    &t, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "k.pem: the private key does not belong to the "
+	                    "certificate (the first one in c.pem)");
+	free(other);
+
+	assert_int_equal(httpd_tls_load("/nonexistent/c.pem", "/nonexistent/k.pem",
+	                                &t, err, sizeof(err)), -ENOENT);
+	assert_non_null(strstr(err, "/nonexistent/c.pem: "));
+
+	/* A plain HTTP server cannot be given a certificate (restart needed). */
+	fx_t f = { 0 };
+	start(&f, NULL, 0, 64);
+	assert_int_equal(httpd_tls_from_pem(test_cert, test_key, "c", "k", &t,
+	                                    err, sizeof(err)), 0);
+	assert_int_equal(httpd_set_tls(f.h, t), -EINVAL);
+	httpd_free(f.h);
+	uv_close((uv_handle_t *)&f.done, NULL);
+	uv_run(&f.loop, UV_RUN_DEFAULT);
+	assert_int_equal(uv_loop_close(&f.loop), 0);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* A client trickling a header byte every 200 ms: seconds until the server
+ * closes (-1: still open after 15 s, or answered). */
+static double trickle(int port)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+	                          .sin_addr.s_addr = htonl(0x7f000001) };
+	double t0 = now_s(), r = -1;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0)
+		goto out;
+	const char head[] = "GET /a/ HTTP/1.1\r\nHost: x\r\nX-Slow: ";
+	if (send(fd, head, sizeof(head) - 1, MSG_NOSIGNAL) < 0)
+		goto out;
+	while (now_s() - t0 < 15) {
+		usleep(200 * 1000);
+		char c;
+		ssize_t n = recv(fd, &c, 1, MSG_DONTWAIT);
+		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
+			r = now_s() - t0;
+			break;
+		}
+		if (n > 0)
+			break; /* answered: not what a trickle should get */
+		if (send(fd, "a", 1, MSG_NOSIGNAL) < 0) {
+			r = now_s() - t0;
+			break;
+		}
+	}
+out:
+	close(fd);
+	return r;
+}
+
+typedef struct deadline_fx {
+	fx_t f;
+	double trickle_s;
+	call_t slow;
+	uv_timer_t later;
+	httpd_req_t *held;
+} deadline_fx_t;
+
+static void later_cb(uv_timer_t *t)
+{
+	deadline_fx_t *d = t->data;
+	httpd_reply(d->held, 200, "text/plain", "late", 4);
+	d->held = NULL;
+	uv_close((uv_handle_t *)t, NULL);
+}
+
+/* Answers 2 s after the request arrived: longer than the deadline. */
+static void late_handler(httpd_req_t *r, void *arg)
+{
+	deadline_fx_t *d = arg;
+	d->held = r;
+	uv_timer_init(&d->f.loop, &d->later);
+	d->later.data = d;
+	uv_timer_start(&d->later, later_cb, 2000, 0);
+}
+
+static void *deadline_client(void *arg)
+{
+	deadline_fx_t *d = arg;
+	d->trickle_s = trickle(d->f.port);
+	CURL *e = curl_easy_init();
+	do_call(e, d->f.port, &d->slow);
+	curl_easy_cleanup(e);
+	uv_async_send(&d->f.done);
+	return NULL;
+}
+
+/* The request deadline cuts a trickling client that the idle timeout would
+ * never cut, and does not run while a handler works. */
+static void test_request_deadline(void **state)
+{
+	deadline_fx_t d = { .slow = { .method = "GET", .path = "/late" } };
+	const char *listen[] = { "127.0.0.1:0" };
+	httpd_config_t cfg = { .listen = listen, .n_listen = 1, .max_body = 512,
+	                       .connection_timeout_s = 30, .request_timeout_s = 1 };
+	char err[256];
+	pthread_t th;
+	(void)state;
+	assert_int_equal(uv_loop_init(&d.f.loop), 0);
+	assert_int_equal(httpd_start(&d.f.loop, &cfg, &d.f.h, err, sizeof(err)), 0);
+	d.f.port = httpd_port(d.f.h, 0);
+	uv_async_init(&d.f.loop, &d.f.done, done_cb);
+	d.f.done.data = &d.f;
+	httpd_route(d.f.h, "/late", late_handler, &d);
+	pthread_create(&th, NULL, deadline_client, &d);
+	uv_run(&d.f.loop, UV_RUN_DEFAULT);
+	pthread_join(th, NULL);
+	assert_int_equal(uv_loop_close(&d.f.loop), 0);
+	if (d.trickle_s < 0.8 || d.trickle_s > 8)
+		print_error("trickling client closed after %.2f s\n", d.trickle_s);
+	assert_true(d.trickle_s >= 0.8 && d.trickle_s <= 8);
+	assert_int_equal(d.slow.status, 200);
+	assert_string_equal(d.slow.text, "late");
+}
+
 static void test_quiesce(void **state)
 {
 	fx_t f = { 0 };
@@ -456,6 +615,8 @@ int main(void)
 		cmocka_unit_test(test_suspend_resume),
 		cmocka_unit_test(test_forwarded_for),
 		cmocka_unit_test(test_tls),
+		cmocka_unit_test(test_tls_credentials),
+		cmocka_unit_test(test_request_deadline),
 		cmocka_unit_test(test_quiesce),
 		cmocka_unit_test(test_bad_listen),
 	};

@@ -223,6 +223,11 @@ static int app_bring_up(app_t *a, char *err, size_t errlen)
 		snprintf(err, errlen, "HTTP client: %s", ddns_strerror(rc));
 		return rc;
 	}
+	rc = metrics_new(&a->metrics); /* before the providers: they count too */
+	if (rc != 0) {
+		snprintf(err, errlen, "metrics: %s", ddns_strerror(rc));
+		return rc;
+	}
 	rc = app_providers_apply(a, a->gen, err, errlen);
 	if (rc != 0)
 		return rc;
@@ -238,11 +243,6 @@ static int app_bring_up(app_t *a, char *err, size_t errlen)
 		return rc;
 	}
 	pipeline_set_abuse(a->pipeline, a->abuse);
-	rc = metrics_new(&a->metrics);
-	if (rc != 0) {
-		snprintf(err, errlen, "metrics: %s", ddns_strerror(rc));
-		return rc;
-	}
 	pipeline_set_metrics(a->pipeline, a->metrics);
 	rc = http_start(a, err, errlen);
 	if (rc != 0)

@@ -94,7 +94,8 @@ int app_providers_apply(app_t *a, app_gen_t *g, char *err, size_t errlen)
 	app_prov_t *np = calloc(n ? n : 1, sizeof(*np));
 	bool *taken = calloc(a->n_provs ? a->n_provs : 1, sizeof(*taken));
 	size_t *from = calloc(n ? n : 1, sizeof(*from));
-	provider_env_t env = { .loop = a->loop, .http = a->http, .store = a->store };
+	provider_env_t env = { .loop = a->loop, .http = a->http, .store = a->store,
+	                       .metrics = a->metrics };
 	int rc = -ENOMEM;
 	size_t made = 0;
 

@@ -27,6 +27,7 @@ typedef struct provider_env {
 	uv_loop_t *loop;
 	http_client_t *http;
 	store_t *store;
+	struct metrics *metrics; /**< counts host->dns_answered() (may be NULL) */
 } provider_env_t;
 
 /** One update's outcome. @p message is borrowed for the call. */

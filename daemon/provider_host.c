@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "log.h"
+#include "metrics.h"
 
 static void host_log(ddns_ctx_t *ctx, ddns_log_level_t level, const char *fmt, ...)
 {
@@ -150,6 +151,13 @@ static int host_records_foreach(ddns_ctx_t *ctx, ddns_record_cb cb, void *arg)
 	return store_record_foreach(p->env.store, p->name, record_cb, &fc);
 }
 
+/* Called from the plugin's DNS threads too: only the immutable env pointer
+ * is read, and the counter is atomic. */
+static void host_dns_answered(ddns_ctx_t *ctx, unsigned rcode, uint64_t n)
+{
+	metrics_dns_query(ctx->p->env.metrics, rcode, n);
+}
+
 const ddns_host_t provider_host_table = {
 	.abi = DDNS_HOST_ABI,
 	.size = sizeof(ddns_host_t),
@@ -170,4 +178,5 @@ const ddns_host_t provider_host_table = {
 	.fd_unwatch = provider_fd_unwatch,
 	.records_foreach = host_records_foreach,
 	.update_done = provider_update_done,
+	.dns_answered = host_dns_answered,
 };

@@ -77,6 +77,7 @@ static int workers_start(dns_server_t *s, const struct sockaddr_storage *addrs,
 		}
 		if (dns_udp_new(&w->udp) != 0)
 			return -ENOMEM;
+		dns_udp_count_to(w->udp, s->conf.host, s->conf.ctx);
 	}
 	for (size_t t = 0; t < s->n_workers; t++) {
 		int ret = pthread_create(&s->workers[t].thread, NULL, worker_main, &s->workers[t]);
@@ -118,6 +119,7 @@ int dns_server_start(const dns_server_conf_t *conf, dns_dbref_t *ref, dns_server
 	s->ls = calloc(2 * conf->n_listen + 1, sizeof(*s->ls));
 	if (s->ls == NULL || dns_udp_new(&s->udp) != 0 || dns_answerer_new(&s->tcp_ans) != 0)
 		goto fail;
+	dns_udp_count_to(s->udp, conf->host, conf->ctx);
 	for (size_t i = 0; i < conf->n_listen; i++) {
 		if (dns_listen_parse(conf->listen[i], &addrs[i], &lens[i]) != 0) {
 			SRV_LOG(s, DDNS_LOG_ERR, "listen \"%s\": not an address[:port]",

@@ -69,6 +69,9 @@ typedef struct dns_udp dns_udp_t;
 int dns_udp_new(dns_udp_t **out);
 /** Free them; NULL is fine. */
 void dns_udp_free(dns_udp_t *u);
+/** Report the responses sent through @p host->dns_answered() for @p ctx
+ *  (when the host has it), once per batch by response code. */
+void dns_udp_count_to(dns_udp_t *u, const ddns_host_t *host, ddns_ctx_t *ctx);
 /**
  * Answer what is queued on UDP socket @p fd, at most @p rounds batches.
  * Returns 1 if more may be queued, 0 when drained, or a negative errno.

@@ -124,6 +124,9 @@ static int conn_process(dns_tcp_conn_t *c)
 			continue; /* not a query: nothing to say */
 		knot_wire_write_u16(c->out, (uint16_t)len);
 		c->out_len = 2 + len;
+		const ddns_host_t *h = s->conf.host;
+		if (h != NULL && DDNS_HOST_HAS(h, dns_answered) && h->dns_answered != NULL)
+			h->dns_answered(s->conf.ctx, knot_wire_get_rcode(c->out + 2), 1);
 		int ret = conn_flush(c);
 		if (ret < 0)
 			return ret;

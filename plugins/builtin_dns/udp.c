@@ -26,6 +26,8 @@ struct dns_udp {
 	_Alignas(struct cmsghdr) uint8_t tctl[UDP_BATCH][UDP_CTL_MAX];
 	uint8_t rbuf[UDP_BATCH][UDP_RX_MAX];
 	uint8_t tbuf[UDP_BATCH][DNS_EDNS_PAYLOAD];
+	const ddns_host_t *host; /* dns_answered(), or NULL */
+	ddns_ctx_t *ctx;
 };
 
 int dns_udp_new(dns_udp_t **out)
@@ -44,6 +46,29 @@ int dns_udp_new(dns_udp_t **out)
 	}
 	*out = u;
 	return 0;
+}
+
+void dns_udp_count_to(dns_udp_t *u, const ddns_host_t *host, ddns_ctx_t *ctx)
+{
+	if (host != NULL && DDNS_HOST_HAS(host, dns_answered) && host->dns_answered != NULL) {
+		u->host = host;
+		u->ctx = ctx;
+	}
+}
+
+/* One call per response code in the batch: the host's counter is shared
+ * by every worker, so it is touched once per batch, not per packet. */
+static void count_batch(dns_udp_t *u, int m)
+{
+	uint64_t n[16] = { 0 };
+	if (u->host == NULL)
+		return;
+	for (int i = 0; i < m; i++)
+		n[knot_wire_get_rcode(u->tbuf[i])]++;
+	for (unsigned r = 0; r < 16; r++) {
+		if (n[r] != 0)
+			u->host->dns_answered(u->ctx, r, n[r]);
+	}
 }
 
 void dns_udp_free(dns_udp_t *u)
@@ -138,6 +163,7 @@ static int udp_batch(dns_udp_t *u, int fd, dns_dbref_t *ref, int flags)
 	}
 	pthread_rwlock_unlock(&ref->lock);
 	send_all(fd, u->tx, m);
+	count_batch(u, m);
 	return n;
 }
 

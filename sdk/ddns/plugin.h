@@ -164,8 +164,9 @@ typedef int (*ddns_record_cb)(const ddns_record_t *rec, void *arg);
 
 /**
  * Services the host offers a module.  Every function may be called only from
- * the loop thread (the callbacks' thread), except log() and now_ms(), which
- * are thread-safe.  Members are appended only; check DDNS_HOST_HAS().
+ * the loop thread (the callbacks' thread), except log(), now_ms() and
+ * dns_answered(), which are thread-safe.  Members are appended only; check
+ * DDNS_HOST_HAS().
  */
 typedef struct ddns_host {
 	uint32_t abi;  /**< DDNS_HOST_ABI of the host */
@@ -222,6 +223,12 @@ typedef struct ddns_host {
 	 *  or a negative code; @p message (copied, may be NULL) says what the
 	 *  provider said, for the client's reply and the history. */
 	void (*update_done)(ddns_update_t *update, int result, const char *message);
+
+	/** Count @p n DNS responses sent with response code @p rcode (0-4095),
+	 *  for the host's metrics (ddns_dns_queries_total).  Thread-safe and
+	 *  lock-free like log() and now_ms(): a module's own worker threads may
+	 *  call it, once per batch. */
+	void (*dns_answered)(ddns_ctx_t *ctx, unsigned rcode, uint64_t n);
 } ddns_host_t;
 
 /**

@@ -16,6 +16,11 @@
 
 e2e_init
 E2E_HTTP_PORT=$(e2e_free_port)
+# A port free for UDP and TCP; retried, as a TCP port in TIME_WAIT from
+# other tests makes the probe fail now and then.
+for _ in 1 2 3 4 5; do
+	DNS_PORT=$(e2e_free_udp_port 2>/dev/null) && break
+done
 BASE=http://127.0.0.1:$E2E_HTTP_PORT
 CONF=$E2E_DIR/ddns.conf
 STATE=$E2E_DIR/state
@@ -56,11 +61,14 @@ $1
 providers = {
   demo = { plugin = "dummy"; fail_names = [ "fail.example.com" ]; };
   slow = { plugin = "dummy"; delay_ms = 3000; };
+  home = { plugin = "builtin_dns"; listen = [ "127.0.0.1:$DNS_PORT" ];
+           zone = "dyn.example.com"; udp_threads = 1; };
 };
 records = (
   { domain = "a.example.com"; provider = "demo"; key_hash = "$(e2e_key_hash $KA)"; },
   { domain = "fail.example.com"; provider = "demo"; key_hash = "$(e2e_key_hash $KF)"; },
-  { domain = "slow.example.com"; provider = "slow"; key_hash = "$(e2e_key_hash $KA)"; }
+  { domain = "slow.example.com"; provider = "slow"; key_hash = "$(e2e_key_hash $KA)"; },
+  { domain = "h.dyn.example.com"; provider = "home"; key_hash = "$(e2e_key_hash $KA)"; }
 );
 EOF
 	chmod 644 "$CONF"
@@ -158,6 +166,15 @@ DYN=$(curl -s --max-time 20 -u "a.example.com:WrongKeyWrongKeyWrongKey2" \
 	"$BASE/nic/update?hostname=a.example.com&myip=192.0.2.5")
 expect_eq "dyndns2 wrong key" "$DYN" "badauth"
 
+# DNS answers by response code, over UDP (a worker thread) and TCP (the
+# loop): 2 NOERROR, 1 NXDOMAIN, 1 REFUSED.
+update h.dyn.example.com "$KA" 192.0.2.50; expect_eq "builtin_dns record update" "$CODE" 200
+q() { dig @127.0.0.1 -p "$DNS_PORT" +norec +time=3 +tries=1 "$@"; }
+expect_eq "DNS: A over UDP" "$(q +short h.dyn.example.com A)" 192.0.2.50
+expect_eq "DNS: A over TCP" "$(q +tcp +short h.dyn.example.com A)" 192.0.2.50
+check "DNS: NXDOMAIN" bash -c "$(declare -f q); DNS_PORT=$DNS_PORT; q nx.dyn.example.com A | grep -q 'status: NXDOMAIN'"
+check "DNS: REFUSED" bash -c "$(declare -f q); DNS_PORT=$DNS_PORT; q www.example.org A | grep -q 'status: REFUSED'"
+
 if [ "$AS_ROOT" = 1 ]; then
 	# Serving as nobody: ids, groups, capabilities, no way back.
 	expect_eq "drop: Uid" "$(proc_status "$PID" Uid)" "65534 65534 65534 65534"
@@ -187,6 +204,8 @@ check "ddnsctl add" "${ctl[@]}" add b.example.com -p demo -k KeyForOpsBbbbbbbbbb
 check "/metrics parses (HELP, TYPE, every family)" scrape
 check "/metrics content type" grep -qi '^content-type: text/plain; version=0.0.4' "$E2E_DIR/metrics.head"
 expect_eq "updates changed" "$(metric ddns_updates_total 'provider=demo,result=changed')" 4
+expect_eq "updates changed (builtin_dns)" \
+	"$(metric ddns_updates_total 'provider=home,result=changed')" 1
 expect_eq "updates unchanged" "$(metric ddns_updates_total 'provider=demo,result=unchanged')" 1
 expect_eq "updates provider_failed" \
 	"$(metric ddns_updates_total 'provider=demo,result=provider_failed')" 1
@@ -196,9 +215,12 @@ expect_eq "auth failures" "$(metric ddns_auth_failures_total '')" 3
 expect_eq "latency count" "$(metric ddns_provider_latency_seconds_count 'provider=demo')" 5
 expect_eq "latency +Inf bucket" \
 	"$(metric ddns_provider_latency_seconds_bucket 'le=+Inf,provider=demo')" 5
-expect_eq "records (3 configured + 1 ddnsctl)" "$(metric ddns_records '')" 4
+expect_eq "records (4 configured + 1 ddnsctl)" "$(metric ddns_records '')" 5
 expect_eq "reloads ok" "$(metric ddns_reloads_total 'result=ok')" 1
-expect_eq "DNS NOERROR present" "$(metric ddns_dns_queries_total 'rcode=NOERROR')" 0
+expect_eq "DNS NOERROR" "$(metric ddns_dns_queries_total 'rcode=NOERROR')" 2
+expect_eq "DNS NXDOMAIN" "$(metric ddns_dns_queries_total 'rcode=NXDOMAIN')" 1
+expect_eq "DNS REFUSED" "$(metric ddns_dns_queries_total 'rcode=REFUSED')" 1
+expect_eq "DNS SERVFAIL" "$(metric ddns_dns_queries_total 'rcode=SERVFAIL')" 0
 
 CODE=$(curl -s -o /dev/null -w '%{http_code}' --data x "$BASE/metrics")
 expect_eq "POST /metrics: 405" "$CODE" 405

@@ -8,10 +8,11 @@ build="autoconf automake libtool pkg-config make gcc
   libsqlite3-dev libjansson-dev libgnutls28-dev libknot-dev libcmocka-dev"
 # curl/dig/kdig drive the end-to-end tests, python3 runs the provider mocks,
 # sqlite3 inspects the store, ddclient and inadyn are real dyndns2 clients
-# under test, nm (binutils) checks what a plugin exports,
-# clang and its runtime build the libFuzzer harnesses.
-test="curl knot-dnsutils bind9-dnsutils python3 sqlite3 ddclient inadyn binutils openssl
-  clang libclang-rt-14-dev"
+# under test, nm (binutils) checks what a plugin exports, openssl makes the
+# HTTPS test's CA, python3-prometheus-client parses /metrics, and clang with
+# its runtime builds the libFuzzer harnesses.
+test="curl knot-dnsutils bind9-dnsutils python3 python3-prometheus-client sqlite3
+  ddclient inadyn binutils openssl clang libclang-rt-14-dev"
 
 pkgs=$build
 [ "${1:-}" = "--test" ] && pkgs="$build $test"

@@ -175,7 +175,7 @@ static int set_defaults(conf_t *c, const char *path, const char *plugin_dir_defa
 	c->max_body = 4096;
 	c->max_header_bytes = 16384;
 	c->max_connections = 1024;
-	c->max_connections_per_ip = 32;
+	c->max_connections_per_ip = 128;
 	c->connection_timeout_s = 30;
 	c->request_timeout_s = 20;
 	c->update_timeout_ms = 30000;

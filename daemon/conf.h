@@ -82,7 +82,7 @@ typedef struct conf {
 	uint32_t max_header_bytes;       /**< per-connection buffer for the request
 	                                      line and headers, default 16384 */
 	uint32_t max_connections;        /**< per listener, default 1024 */
-	uint32_t max_connections_per_ip; /**< default 32; 0: no limit */
+	uint32_t max_connections_per_ip; /**< default 128; 0: no limit */
 	uint32_t connection_timeout_s;   /**< idle, default 30 */
 	uint32_t request_timeout_s;      /**< a whole request, default 20 */
 } conf_t;

@@ -167,7 +167,7 @@ static void test_defaults(void **state)
 	assert_int_equal(c->abuse.auth_block_s, 900);
 	assert_int_equal(c->max_header_bytes, 16384);
 	assert_int_equal(c->max_connections, 1024);
-	assert_int_equal(c->max_connections_per_ip, 32);
+	assert_int_equal(c->max_connections_per_ip, 128);
 	assert_int_equal(c->connection_timeout_s, 30);
 	assert_int_equal(c->request_timeout_s, 20);
 	assert_int_equal(c->n_records, 0);

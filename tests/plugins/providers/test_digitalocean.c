@@ -8,95 +8,29 @@
 #include <cmocka.h>
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include "mock_api.h"
-#include "mock_host.h"
-
-static mock_api_t api;
-
-typedef struct fixture {
-	mock_host_t *mh;
-	const ddns_plugin_t *plugin;
-	void *inst;
-	char msg[2048];
-} fixture_t;
+#include "fixture.h"
 
 static int group_setup(void **state)
 {
-	return mock_api_start(&api, "mock_digitalocean.py");
-}
-
-static int group_teardown(void **state)
-{
-	mock_api_stop(&api);
-	return 0;
+	return pf_group_setup("mock_digitalocean.py", "data");
 }
 
 static int setup(void **state)
 {
-	fixture_t *f = calloc(1, sizeof(*f));
+	fixture_t *f = pf_new("digitalocean");
 
-	assert_int_equal(mock_api_control(&api, "{\"reset\":true,\"clear_requests\":true}"), 200);
-	assert_int_equal(mock_host_new(&f->mh), 0);
-	f->plugin = mock_host_load(f->mh, "digitalocean");
-	assert_non_null(f->plugin);
 	mock_host_set(f->mh, "token", "do-good-token");
-	mock_host_set(f->mh, "api_url", api.url);
+	mock_host_set(f->mh, "api_url", pf_api.url);
 	*state = f;
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	fixture_t *f = *state;
-
-	if (f->inst)
-		mock_host_destroy(f->mh, f->inst);
-	/* No secret ever reaches the log. */
-	assert_null(strstr(mock_host_logs(f->mh), "do-good-token"));
-	assert_int_equal(mock_host_free(f->mh), 0);
-	free(f);
+	pf_free(*state, "do-good-token");
 	return 0;
-}
-
-static void create(fixture_t *f)
-{
-	assert_int_equal(mock_host_create(f->mh, &f->inst), 0);
-}
-
-static int update(fixture_t *f, const char *name, const char *v4, const char *v6,
-                  uint32_t timeout_ms)
-{
-	return mock_host_update(f->mh, f->inst, name, v4, v6, timeout_ms, f->msg, sizeof(f->msg));
-}
-
-/* The data of the record with this relative name and type in the mock. */
-static const char *mock_data(json_t *st, const char *zone, const char *rel, const char *type)
-{
-	json_t *recs = json_object_get(json_object_get(st, "zones"), zone), *r;
-	size_t i;
-
-	json_array_foreach(recs, i, r) {
-		if (strcmp(json_string_value(json_object_get(r, "name")), rel) == 0 &&
-		    strcmp(json_string_value(json_object_get(r, "type")), type) == 0)
-			return json_string_value(json_object_get(r, "data"));
-	}
-	return NULL;
-}
-
-static void assert_mock_data(const char *zone, const char *rel, const char *type,
-                             const char *want)
-{
-	json_t *st = mock_api_get(&api, "/_state");
-	const char *got = mock_data(st, zone, rel, type);
-
-	if (want == NULL)
-		assert_null(got);
-	else
-		assert_string_equal(got ? got : "(none)", want);
-	json_decref(st);
 }
 
 static void test_update_existing(void **state)
@@ -104,13 +38,13 @@ static void test_update_existing(void **state)
 	fixture_t *f = *state;
 	json_t *reqs, *last;
 
-	create(f);
-	assert_int_equal(update(f, "a.example.com", "203.0.113.7", NULL, 10000), DDNS_OK);
+	pf_create(f);
+	assert_int_equal(pf_update(f, "a.example.com", "203.0.113.7", NULL, 10000), DDNS_OK);
 	assert_string_equal(f->msg, "digitalocean: A a.example.com -> 203.0.113.7 (record 28448438)");
-	assert_mock_data("example.com", "a", "A", "203.0.113.7");
+	pf_assert_data("example.com", "a", "A", "203.0.113.7");
 	/* Zone found by walking: a.example.com is no domain, example.com is. */
-	assert_int_equal(mock_api_count(&api, "GET", "/v2/domains/a.example.com"), 1);
-	reqs = mock_api_get(&api, "/_requests");
+	assert_int_equal(mock_api_count(&pf_api, "GET", "/v2/domains/a.example.com"), 1);
+	reqs = mock_api_get(&pf_api, "/_requests");
 	last = json_array_get(reqs, json_array_size(reqs) - 1);
 	assert_string_equal(json_string_value(json_object_get(last, "method")), "PATCH");
 	assert_string_equal(json_string_value(json_object_get(last, "path")),
@@ -122,8 +56,8 @@ static void test_update_existing(void **state)
 	                    "{\"type\":\"A\",\"data\":\"203.0.113.7\"}");
 	json_decref(reqs);
 	/* The second update of the name asks no zone question again. */
-	assert_int_equal(update(f, "a.example.com", "203.0.113.8", NULL, 10000), DDNS_OK);
-	assert_int_equal(mock_api_count(&api, "GET", "/v2/domains/a.example.com"), 1);
+	assert_int_equal(pf_update(f, "a.example.com", "203.0.113.8", NULL, 10000), DDNS_OK);
+	assert_int_equal(mock_api_count(&pf_api, "GET", "/v2/domains/a.example.com"), 1);
 }
 
 static void test_apex_and_unchanged(void **state)
@@ -131,13 +65,13 @@ static void test_apex_and_unchanged(void **state)
 	fixture_t *f = *state;
 
 	mock_host_set(f->mh, "zone", "example.com");
-	create(f);
+	pf_create(f);
 	/* The apex is "@" in DigitalOcean's replies. */
-	assert_int_equal(update(f, "example.com", "198.51.100.1", NULL, 10000), DDNS_OK);
-	assert_mock_data("example.com", "@", "A", "198.51.100.1");
-	assert_int_equal(update(f, "www.example.com", "192.0.2.2", NULL, 10000), DDNS_OK);
+	assert_int_equal(pf_update(f, "example.com", "198.51.100.1", NULL, 10000), DDNS_OK);
+	pf_assert_data("example.com", "@", "A", "198.51.100.1");
+	assert_int_equal(pf_update(f, "www.example.com", "192.0.2.2", NULL, 10000), DDNS_OK);
 	assert_non_null(strstr(f->msg, "already 192.0.2.2"));
-	assert_int_equal(mock_api_count(&api, "PATCH", NULL), 1);
+	assert_int_equal(mock_api_count(&pf_api, "PATCH", NULL), 1);
 }
 
 static void test_record_on_page_2(void **state)
@@ -145,12 +79,12 @@ static void test_record_on_page_2(void **state)
 	fixture_t *f = *state;
 
 	/* Two per page, filters ignored: "a" is on page 4 of the zone. */
-	assert_int_equal(mock_api_control(&api, "{\"page_size\":2,\"ignore_filters\":true}"), 200);
+	assert_int_equal(mock_api_control(&pf_api, "{\"page_size\":2,\"ignore_filters\":true}"), 200);
 	mock_host_set(f->mh, "zone", "example.com");
-	create(f);
-	assert_int_equal(update(f, "a.example.com", "203.0.113.9", NULL, 10000), DDNS_OK);
-	assert_mock_data("example.com", "a", "A", "203.0.113.9");
-	assert_true(mock_api_count(&api, "GET", "/records") >= 2);
+	pf_create(f);
+	assert_int_equal(pf_update(f, "a.example.com", "203.0.113.9", NULL, 10000), DDNS_OK);
+	pf_assert_data("example.com", "a", "A", "203.0.113.9");
+	assert_true(mock_api_count(&pf_api, "GET", "/records") >= 2);
 }
 
 static void test_create_allowed(void **state)
@@ -159,35 +93,35 @@ static void test_create_allowed(void **state)
 
 	mock_host_set_bool(f->mh, "create", true);
 	mock_host_set_int(f->mh, "ttl", 60);
-	create(f);
-	assert_int_equal(update(f, "new.example.com", "203.0.113.20", "2001:db8::20", 10000),
+	pf_create(f);
+	assert_int_equal(pf_update(f, "new.example.com", "203.0.113.20", "2001:db8::20", 10000),
 	                 DDNS_OK);
 	assert_non_null(strstr(f->msg, "A new.example.com -> 203.0.113.20 (created record"));
 	assert_non_null(strstr(f->msg, "AAAA new.example.com -> 2001:db8::20 (created record"));
-	assert_mock_data("example.com", "new", "A", "203.0.113.20");
-	assert_mock_data("example.com", "new", "AAAA", "2001:db8::20");
-	assert_int_equal(mock_api_count(&api, "POST", "/records"), 2);
+	pf_assert_data("example.com", "new", "A", "203.0.113.20");
+	pf_assert_data("example.com", "new", "AAAA", "2001:db8::20");
+	assert_int_equal(mock_api_count(&pf_api, "POST", "/records"), 2);
 }
 
 static void test_missing_not_created(void **state)
 {
 	fixture_t *f = *state;
 
-	create(f);
-	assert_int_equal(update(f, "nope.example.com", "203.0.113.20", NULL, 10000),
+	pf_create(f);
+	assert_int_equal(pf_update(f, "nope.example.com", "203.0.113.20", NULL, 10000),
 	                 DDNS_ENOTFOUND);
 	assert_non_null(strstr(f->msg, "no A record nope.example.com in zone example.com"));
 	assert_non_null(strstr(f->msg, "create = true"));
-	assert_mock_data("example.com", "nope", "A", NULL);
-	assert_int_equal(mock_api_count(&api, "POST", NULL), 0);
+	pf_assert_data("example.com", "nope", "A", NULL);
+	assert_int_equal(mock_api_count(&pf_api, "POST", NULL), 0);
 }
 
 static void test_no_zone(void **state)
 {
 	fixture_t *f = *state;
 
-	create(f);
-	assert_int_equal(update(f, "a.example.org", "203.0.113.20", NULL, 10000), DDNS_ENOTFOUND);
+	pf_create(f);
+	assert_int_equal(pf_update(f, "a.example.org", "203.0.113.20", NULL, 10000), DDNS_ENOTFOUND);
 	assert_non_null(strstr(f->msg, "no domain in this DigitalOcean account holds a.example.org"));
 }
 
@@ -196,73 +130,73 @@ static void test_bad_credentials(void **state)
 	fixture_t *f = *state;
 
 	mock_host_set(f->mh, "token", "do-wrong-token");
-	create(f);
-	assert_int_equal(update(f, "a.example.com", "203.0.113.7", NULL, 10000), DDNS_EAUTH);
+	pf_create(f);
+	assert_int_equal(pf_update(f, "a.example.com", "203.0.113.7", NULL, 10000), DDNS_EAUTH);
 	assert_non_null(strstr(f->msg, "Unable to authenticate you"));
 	assert_null(strstr(mock_host_logs(f->mh), "do-wrong-token"));
-	assert_mock_data("example.com", "a", "A", "192.0.2.10");
+	pf_assert_data("example.com", "a", "A", "192.0.2.10");
 }
 
 static void test_rate_limit_then_success(void **state)
 {
 	fixture_t *f = *state;
 
-	assert_int_equal(mock_api_control(&api, "{\"ratelimit\":1,\"retry_after\":1,"
+	assert_int_equal(mock_api_control(&pf_api, "{\"ratelimit\":1,\"retry_after\":1,"
 	                                        "\"match\":\"PATCH\"}"), 200);
 	mock_host_set(f->mh, "zone", "example.com");
-	create(f);
-	assert_int_equal(update(f, "a.example.com", "203.0.113.7", NULL, 15000), DDNS_OK);
-	assert_int_equal(mock_api_count(&api, "PATCH", NULL), 2);
-	assert_mock_data("example.com", "a", "A", "203.0.113.7");
+	pf_create(f);
+	assert_int_equal(pf_update(f, "a.example.com", "203.0.113.7", NULL, 15000), DDNS_OK);
+	assert_int_equal(mock_api_count(&pf_api, "PATCH", NULL), 2);
+	pf_assert_data("example.com", "a", "A", "203.0.113.7");
 }
 
 static void test_rate_limit_past_deadline(void **state)
 {
 	fixture_t *f = *state;
 
-	assert_int_equal(mock_api_control(&api, "{\"ratelimit\":1,\"retry_after\":60}"), 200);
+	assert_int_equal(mock_api_control(&pf_api, "{\"ratelimit\":1,\"retry_after\":60}"), 200);
 	mock_host_set(f->mh, "zone", "example.com");
-	create(f);
-	assert_int_equal(update(f, "a.example.com", "203.0.113.7", NULL, 5000), DDNS_ERATELIMIT);
+	pf_create(f);
+	assert_int_equal(pf_update(f, "a.example.com", "203.0.113.7", NULL, 5000), DDNS_ERATELIMIT);
 	assert_non_null(strstr(f->msg, "rate-limited"));
 	assert_non_null(strstr(f->msg, "API Rate limit exceeded"));
 	assert_non_null(strstr(f->msg, "past the update's deadline"));
-	assert_int_equal(mock_api_count(&api, NULL, NULL), 1);
+	assert_int_equal(mock_api_count(&pf_api, NULL, NULL), 1);
 }
 
 static void test_500_then_success(void **state)
 {
 	fixture_t *f = *state;
 
-	assert_int_equal(mock_api_control(&api, "{\"error500\":2}"), 200);
+	assert_int_equal(mock_api_control(&pf_api, "{\"error500\":2}"), 200);
 	mock_host_set(f->mh, "zone", "example.com");
-	create(f);
-	assert_int_equal(update(f, "a.example.com", "203.0.113.7", NULL, 15000), DDNS_OK);
-	assert_int_equal(mock_api_count(&api, "GET", "/records"), 3);
-	assert_mock_data("example.com", "a", "A", "203.0.113.7");
+	pf_create(f);
+	assert_int_equal(pf_update(f, "a.example.com", "203.0.113.7", NULL, 15000), DDNS_OK);
+	assert_int_equal(mock_api_count(&pf_api, "GET", "/records"), 3);
+	pf_assert_data("example.com", "a", "A", "203.0.113.7");
 }
 
 static void test_500_forever(void **state)
 {
 	fixture_t *f = *state;
 
-	assert_int_equal(mock_api_control(&api, "{\"error500\":100}"), 200);
+	assert_int_equal(mock_api_control(&pf_api, "{\"error500\":100}"), 200);
 	mock_host_set(f->mh, "zone", "example.com");
-	create(f);
-	assert_int_equal(update(f, "a.example.com", "203.0.113.7", NULL, 15000), DDNS_EPROVIDER);
+	pf_create(f);
+	assert_int_equal(pf_update(f, "a.example.com", "203.0.113.7", NULL, 15000), DDNS_EPROVIDER);
 	assert_non_null(strstr(f->msg, "Unexpected server-side error"));
 	assert_non_null(strstr(f->msg, "gave up after 4 attempts"));
-	assert_int_equal(mock_api_count(&api, NULL, NULL), 4);
+	assert_int_equal(mock_api_count(&pf_api, NULL, NULL), 4);
 }
 
 static void test_timeout(void **state)
 {
 	fixture_t *f = *state;
 
-	assert_int_equal(mock_api_control(&api, "{\"delay_ms\":4000,\"delay_count\":1}"), 200);
+	assert_int_equal(mock_api_control(&pf_api, "{\"delay_ms\":4000,\"delay_count\":1}"), 200);
 	mock_host_set(f->mh, "zone", "example.com");
-	create(f);
-	assert_int_equal(update(f, "a.example.com", "203.0.113.7", NULL, 1500), DDNS_ETIMEOUT);
+	pf_create(f);
+	assert_int_equal(pf_update(f, "a.example.com", "203.0.113.7", NULL, 1500), DDNS_ETIMEOUT);
 	assert_non_null(strstr(f->msg, "digitalocean: "));
 }
 
@@ -270,25 +204,25 @@ static void test_malformed_json(void **state)
 {
 	fixture_t *f = *state;
 
-	assert_int_equal(mock_api_control(&api, "{\"malformed\":1}"), 200);
+	assert_int_equal(mock_api_control(&pf_api, "{\"malformed\":1}"), 200);
 	mock_host_set(f->mh, "zone", "example.com");
-	create(f);
-	assert_int_equal(update(f, "a.example.com", "203.0.113.7", NULL, 10000), DDNS_EBADREPLY);
+	pf_create(f);
+	assert_int_equal(pf_update(f, "a.example.com", "203.0.113.7", NULL, 10000), DDNS_EBADREPLY);
 	assert_non_null(strstr(f->msg, "expected {\"domain_records\": [...]}"));
 	assert_non_null(strstr(f->msg, "malformed JSON"));
-	assert_mock_data("example.com", "a", "A", "192.0.2.10");
+	pf_assert_data("example.com", "a", "A", "192.0.2.10");
 }
 
 static void test_ipv6_and_both(void **state)
 {
 	fixture_t *f = *state;
 
-	create(f);
-	assert_int_equal(update(f, "a.example.com", NULL, "2001:db8::7", 10000), DDNS_OK);
+	pf_create(f);
+	assert_int_equal(pf_update(f, "a.example.com", NULL, "2001:db8::7", 10000), DDNS_OK);
 	assert_string_equal(f->msg, "digitalocean: AAAA a.example.com -> 2001:db8::7 (record 28448439)");
-	assert_mock_data("example.com", "a", "AAAA", "2001:db8::7");
-	assert_mock_data("example.com", "a", "A", "192.0.2.10");
-	assert_int_equal(update(f, "a.example.com", "203.0.113.70", "2001:db8::70", 10000), DDNS_OK);
+	pf_assert_data("example.com", "a", "AAAA", "2001:db8::7");
+	pf_assert_data("example.com", "a", "A", "192.0.2.10");
+	assert_int_equal(pf_update(f, "a.example.com", "203.0.113.70", "2001:db8::70", 10000), DDNS_OK);
 	assert_string_equal(f->msg, "digitalocean: A a.example.com -> 203.0.113.70 (record 28448438); "
 	                    "AAAA a.example.com -> 2001:db8::70 (record 28448439)");
 }
@@ -309,21 +243,21 @@ static void test_concurrent_updates(void **state)
 		ups[i] = (mock_update_t){ .name = names[i], .ipv4 = addrs[i] };
 	}
 	strcat(add, "]}");
-	assert_int_equal(mock_api_control(&api, add), 200);
+	assert_int_equal(mock_api_control(&pf_api, add), 200);
 	/* Every API call takes 300 ms: one at a time, 20 updates would take 12 s. */
-	assert_int_equal(mock_api_control(&api, "{\"delay_ms\":300}"), 200);
+	assert_int_equal(mock_api_control(&pf_api, "{\"delay_ms\":300}"), 200);
 	mock_host_set(f->mh, "zone", "example.com");
-	create(f);
+	pf_create(f);
 	mock_host_update_many(f->mh, f->inst, ups, 20, 8000);
-	st = mock_api_get(&api, "/_state");
+	st = mock_api_get(&pf_api, "/_state");
 	for (int i = 0; i < 20; i++) {
 		char rel[16];
 		assert_int_equal(ups[i].result, DDNS_OK);
 		snprintf(rel, sizeof(rel), "c%d", i);
-		assert_string_equal(mock_data(st, "example.com", rel, "A"), addrs[i]);
+		assert_string_equal(pf_mock_data(st, "example.com", rel, "A"), addrs[i]);
 	}
 	json_decref(st);
-	assert_int_equal(mock_api_control(&api, "{\"delay_ms\":0}"), 200);
+	assert_int_equal(mock_api_control(&pf_api, "{\"delay_ms\":0}"), 200);
 }
 
 static void test_v1_keys_refused(void **state)
@@ -369,5 +303,5 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_v1_keys_refused, setup, teardown),
 	};
 
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return cmocka_run_group_tests(tests, group_setup, pf_group_teardown);
 }

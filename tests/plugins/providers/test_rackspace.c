@@ -8,44 +8,23 @@
 #include <cmocka.h>
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include "mock_api.h"
-#include "mock_host.h"
-
-static mock_api_t api;
-
-typedef struct fixture {
-	mock_host_t *mh;
-	const ddns_plugin_t *plugin;
-	void *inst;
-	char msg[2048];
-} fixture_t;
+#include "fixture.h"
 
 static int group_setup(void **state)
 {
-	return mock_api_start(&api, "mock_rackspace.py");
-}
-
-static int group_teardown(void **state)
-{
-	mock_api_stop(&api);
-	return 0;
+	return pf_group_setup("mock_rackspace.py", "data");
 }
 
 static int setup(void **state)
 {
-	fixture_t *f = calloc(1, sizeof(*f));
+	fixture_t *f = pf_new("rackspace");
 	char url[128];
 
-	assert_int_equal(mock_api_control(&api, "{\"reset\":true,\"clear_requests\":true}"), 200);
-	assert_int_equal(mock_host_new(&f->mh), 0);
-	f->plugin = mock_host_load(f->mh, "rackspace");
-	assert_non_null(f->plugin);
 	mock_host_set(f->mh, "username", "rsuser");
 	mock_host_set(f->mh, "api_key", "rs-good-key");
-	snprintf(url, sizeof(url), "%s/v2.0", api.url);
+	snprintf(url, sizeof(url), "%s/v2.0", pf_api.url);
 	mock_host_set(f->mh, "identity_url", url);
 	*state = f;
 	return 0;
@@ -53,51 +32,14 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	fixture_t *f = *state;
-
-	if (f->inst)
-		mock_host_destroy(f->mh, f->inst);
-	assert_null(strstr(mock_host_logs(f->mh), "rs-good-key"));
-	assert_int_equal(mock_host_free(f->mh), 0);
-	free(f);
+	pf_free(*state, "rs-good-key");
 	return 0;
-}
-
-static void create(fixture_t *f)
-{
-	assert_int_equal(mock_host_create(f->mh, &f->inst), 0);
-}
-
-static int update(fixture_t *f, const char *name, const char *v4, const char *v6,
-                  uint32_t timeout_ms)
-{
-	return mock_host_update(f->mh, f->inst, name, v4, v6, timeout_ms, f->msg, sizeof(f->msg));
-}
-
-static void assert_mock_data(const char *zone, const char *name, const char *type,
-                             const char *want)
-{
-	json_t *st = mock_api_get(&api, "/_state"), *r;
-	json_t *recs = json_object_get(json_object_get(st, "zones"), zone);
-	const char *got = NULL;
-	size_t i;
-
-	json_array_foreach(recs, i, r) {
-		if (strcmp(json_string_value(json_object_get(r, "name")), name) == 0 &&
-		    strcmp(json_string_value(json_object_get(r, "type")), type) == 0)
-			got = json_string_value(json_object_get(r, "data"));
-	}
-	if (want == NULL)
-		assert_null(got);
-	else
-		assert_string_equal(got ? got : "(none)", want);
-	json_decref(st);
 }
 
 /* Requests answered with this status. */
 static size_t count_status(long status)
 {
-	json_t *reqs = mock_api_get(&api, "/_requests"), *r;
+	json_t *reqs = mock_api_get(&pf_api, "/_requests"), *r;
 	size_t i, n = 0;
 
 	json_array_foreach(reqs, i, r)
@@ -113,15 +55,15 @@ static void test_update_existing(void **state)
 	size_t i;
 	int puts = 0;
 
-	create(f);
-	assert_int_equal(update(f, "a.example.com", "203.0.113.7", NULL, 15000), DDNS_OK);
+	pf_create(f);
+	assert_int_equal(pf_update(f, "a.example.com", "203.0.113.7", NULL, 15000), DDNS_OK);
 	assert_non_null(strstr(f->msg, "rackspace: A a.example.com -> 203.0.113.7 (record A-68177"));
 	assert_non_null(strstr(f->msg, "COMPLETED)"));
-	assert_mock_data("example.com", "a.example.com", "A", "203.0.113.7");
-	assert_int_equal(mock_api_count(&api, "POST", "/v2.0/tokens"), 1);
+	pf_assert_data("example.com", "a.example.com", "A", "203.0.113.7");
+	assert_int_equal(mock_api_count(&pf_api, "POST", "/v2.0/tokens"), 1);
 	/* One RUNNING poll (202), then COMPLETED. */
-	assert_int_equal(mock_api_count(&api, "GET", "/v1.0/110011/status/"), 2);
-	reqs = mock_api_get(&api, "/_requests");
+	assert_int_equal(mock_api_count(&pf_api, "GET", "/v1.0/110011/status/"), 2);
+	reqs = mock_api_get(&pf_api, "/_requests");
 	json_array_foreach(reqs, i, r) {
 		json_t *h = json_object_get(r, "headers");
 		if (strcmp(json_string_value(json_object_get(r, "path")), "/v2.0/tokens") == 0)
@@ -137,21 +79,21 @@ static void test_update_existing(void **state)
 	json_decref(reqs);
 	assert_int_equal(puts, 1);
 	/* The token and the domain id are cached. */
-	assert_int_equal(update(f, "a.example.com", "203.0.113.8", NULL, 15000), DDNS_OK);
-	assert_int_equal(mock_api_count(&api, "POST", "/v2.0/tokens"), 1);
-	assert_int_equal(mock_api_count(&api, "GET", "/v1.0/110011/domains"), 4);
+	assert_int_equal(pf_update(f, "a.example.com", "203.0.113.8", NULL, 15000), DDNS_OK);
+	assert_int_equal(mock_api_count(&pf_api, "POST", "/v2.0/tokens"), 1);
+	assert_int_equal(mock_api_count(&pf_api, "GET", "/v1.0/110011/domains"), 4);
 }
 
 static void test_record_on_page_2(void **state)
 {
 	fixture_t *f = *state;
 
-	assert_int_equal(mock_api_control(&api, "{\"page_size\":2,\"ignore_filters\":true}"), 200);
+	assert_int_equal(mock_api_control(&pf_api, "{\"page_size\":2,\"ignore_filters\":true}"), 200);
 	mock_host_set(f->mh, "zone", "example.com");
-	create(f);
-	assert_int_equal(update(f, "a.example.com", "203.0.113.9", NULL, 15000), DDNS_OK);
-	assert_mock_data("example.com", "a.example.com", "A", "203.0.113.9");
-	assert_true(mock_api_count(&api, "GET", "/records") >= 2);
+	pf_create(f);
+	assert_int_equal(pf_update(f, "a.example.com", "203.0.113.9", NULL, 15000), DDNS_OK);
+	pf_assert_data("example.com", "a.example.com", "A", "203.0.113.9");
+	assert_true(mock_api_count(&pf_api, "GET", "/records") >= 2);
 }
 
 static void test_create_allowed(void **state)
@@ -160,22 +102,22 @@ static void test_create_allowed(void **state)
 
 	mock_host_set_bool(f->mh, "create", true);
 	mock_host_set_int(f->mh, "ttl", 300);
-	create(f);
-	assert_int_equal(update(f, "new.example.com", NULL, "2001:db8::20", 15000), DDNS_OK);
+	pf_create(f);
+	assert_int_equal(pf_update(f, "new.example.com", NULL, "2001:db8::20", 15000), DDNS_OK);
 	assert_non_null(strstr(f->msg, "AAAA new.example.com -> 2001:db8::20 (created record AAAA-"));
-	assert_mock_data("example.com", "new.example.com", "AAAA", "2001:db8::20");
-	assert_int_equal(mock_api_count(&api, "POST", "/records"), 1);
+	pf_assert_data("example.com", "new.example.com", "AAAA", "2001:db8::20");
+	assert_int_equal(mock_api_count(&pf_api, "POST", "/records"), 1);
 }
 
 static void test_missing_not_created(void **state)
 {
 	fixture_t *f = *state;
 
-	create(f);
-	assert_int_equal(update(f, "nope.example.com", "203.0.113.20", NULL, 15000),
+	pf_create(f);
+	assert_int_equal(pf_update(f, "nope.example.com", "203.0.113.20", NULL, 15000),
 	                 DDNS_ENOTFOUND);
 	assert_non_null(strstr(f->msg, "no A record nope.example.com in domain example.com"));
-	assert_int_equal(mock_api_count(&api, "POST", "/records"), 0);
+	assert_int_equal(mock_api_count(&pf_api, "POST", "/records"), 0);
 }
 
 static void test_bad_credentials(void **state)
@@ -183,48 +125,48 @@ static void test_bad_credentials(void **state)
 	fixture_t *f = *state;
 
 	mock_host_set(f->mh, "api_key", "rs-wrong-key");
-	create(f);
-	assert_int_equal(update(f, "a.example.com", "203.0.113.7", NULL, 15000), DDNS_EAUTH);
+	pf_create(f);
+	assert_int_equal(pf_update(f, "a.example.com", "203.0.113.7", NULL, 15000), DDNS_EAUTH);
 	assert_non_null(strstr(f->msg, "Username or api key is invalid."));
 	assert_null(strstr(mock_host_logs(f->mh), "rs-wrong-key"));
-	assert_int_equal(mock_api_count(&api, "POST", "/v2.0/tokens"), 1);
+	assert_int_equal(mock_api_count(&pf_api, "POST", "/v2.0/tokens"), 1);
 }
 
 static void test_rate_limit_then_success(void **state)
 {
 	fixture_t *f = *state;
 
-	assert_int_equal(mock_api_control(&api, "{\"ratelimit\":1,\"retry_after\":1,"
+	assert_int_equal(mock_api_control(&pf_api, "{\"ratelimit\":1,\"retry_after\":1,"
 	                                        "\"match\":\"PUT\"}"), 200);
-	create(f);
-	assert_int_equal(update(f, "a.example.com", "203.0.113.7", NULL, 15000), DDNS_OK);
+	pf_create(f);
+	assert_int_equal(pf_update(f, "a.example.com", "203.0.113.7", NULL, 15000), DDNS_OK);
 	assert_int_equal(count_status(413), 1);
-	assert_int_equal(mock_api_count(&api, "PUT", NULL), 2);
-	assert_mock_data("example.com", "a.example.com", "A", "203.0.113.7");
+	assert_int_equal(mock_api_count(&pf_api, "PUT", NULL), 2);
+	pf_assert_data("example.com", "a.example.com", "A", "203.0.113.7");
 }
 
 static void test_rate_limit_past_deadline(void **state)
 {
 	fixture_t *f = *state;
 
-	assert_int_equal(mock_api_control(&api, "{\"ratelimit\":1,\"retry_after\":60,"
+	assert_int_equal(mock_api_control(&pf_api, "{\"ratelimit\":1,\"retry_after\":60,"
 	                                        "\"match\":\"PUT\"}"), 200);
-	create(f);
-	assert_int_equal(update(f, "a.example.com", "203.0.113.7", NULL, 5000), DDNS_ERATELIMIT);
+	pf_create(f);
+	assert_int_equal(pf_update(f, "a.example.com", "203.0.113.7", NULL, 5000), DDNS_ERATELIMIT);
 	assert_non_null(strstr(f->msg, "OverLimit Retry..."));
 	assert_non_null(strstr(f->msg, "past the update's deadline"));
-	assert_mock_data("example.com", "a.example.com", "A", "192.0.2.10");
+	pf_assert_data("example.com", "a.example.com", "A", "192.0.2.10");
 }
 
 static void test_500_then_success(void **state)
 {
 	fixture_t *f = *state;
 
-	assert_int_equal(mock_api_control(&api, "{\"error500\":1,\"match\":\"/status/\"}"), 200);
-	create(f);
-	assert_int_equal(update(f, "a.example.com", "203.0.113.7", NULL, 15000), DDNS_OK);
+	assert_int_equal(mock_api_control(&pf_api, "{\"error500\":1,\"match\":\"/status/\"}"), 200);
+	pf_create(f);
+	assert_int_equal(pf_update(f, "a.example.com", "203.0.113.7", NULL, 15000), DDNS_OK);
 	assert_int_equal(count_status(500), 1);
-	assert_mock_data("example.com", "a.example.com", "A", "203.0.113.7");
+	pf_assert_data("example.com", "a.example.com", "A", "203.0.113.7");
 }
 
 static void test_timeout(void **state)
@@ -232,20 +174,20 @@ static void test_timeout(void **state)
 	fixture_t *f = *state;
 
 	/* The job stays RUNNING: polling ends at the deadline. */
-	assert_int_equal(mock_api_control(&api, "{\"job_polls\":1000}"), 200);
-	create(f);
-	assert_int_equal(update(f, "a.example.com", "203.0.113.7", NULL, 3000), DDNS_ETIMEOUT);
-	assert_true(mock_api_count(&api, "GET", "/status/") >= 2);
-	assert_mock_data("example.com", "a.example.com", "A", "192.0.2.10");
+	assert_int_equal(mock_api_control(&pf_api, "{\"job_polls\":1000}"), 200);
+	pf_create(f);
+	assert_int_equal(pf_update(f, "a.example.com", "203.0.113.7", NULL, 3000), DDNS_ETIMEOUT);
+	assert_true(mock_api_count(&pf_api, "GET", "/status/") >= 2);
+	pf_assert_data("example.com", "a.example.com", "A", "192.0.2.10");
 }
 
 static void test_malformed_json(void **state)
 {
 	fixture_t *f = *state;
 
-	assert_int_equal(mock_api_control(&api, "{\"malformed\":1,\"match\":\"/records\"}"), 200);
-	create(f);
-	assert_int_equal(update(f, "a.example.com", "203.0.113.7", NULL, 15000), DDNS_EBADREPLY);
+	assert_int_equal(mock_api_control(&pf_api, "{\"malformed\":1,\"match\":\"/records\"}"), 200);
+	pf_create(f);
+	assert_int_equal(pf_update(f, "a.example.com", "203.0.113.7", NULL, 15000), DDNS_EBADREPLY);
 	assert_non_null(strstr(f->msg, "expected {\"records\": [...]}"));
 }
 
@@ -253,26 +195,26 @@ static void test_job_error(void **state)
 {
 	fixture_t *f = *state;
 
-	assert_int_equal(mock_api_control(&api, "{\"job_error\":\"Record with the same name "
+	assert_int_equal(mock_api_control(&pf_api, "{\"job_error\":\"Record with the same name "
 	                                        "and data already exists.\"}"), 200);
-	create(f);
-	assert_int_equal(update(f, "a.example.com", "203.0.113.7", NULL, 15000), DDNS_EPROVIDER);
+	pf_create(f);
+	assert_int_equal(pf_update(f, "a.example.com", "203.0.113.7", NULL, 15000), DDNS_EPROVIDER);
 	assert_non_null(strstr(f->msg, "ended in ERROR: Record with the same name and data "
 	                              "already exists."));
-	assert_mock_data("example.com", "a.example.com", "A", "192.0.2.10");
+	pf_assert_data("example.com", "a.example.com", "A", "192.0.2.10");
 }
 
 static void test_token_expiry_between_updates(void **state)
 {
 	fixture_t *f = *state;
 
-	create(f);
-	assert_int_equal(update(f, "a.example.com", "203.0.113.7", NULL, 15000), DDNS_OK);
+	pf_create(f);
+	assert_int_equal(pf_update(f, "a.example.com", "203.0.113.7", NULL, 15000), DDNS_OK);
 	/* Every token issued so far is revoked: the next call gets 401. */
-	assert_int_equal(mock_api_control(&api, "{\"expire_tokens\":true}"), 200);
-	assert_int_equal(update(f, "a.example.com", "203.0.113.8", NULL, 15000), DDNS_OK);
-	assert_mock_data("example.com", "a.example.com", "A", "203.0.113.8");
-	assert_int_equal(mock_api_count(&api, "POST", "/v2.0/tokens"), 2);
+	assert_int_equal(mock_api_control(&pf_api, "{\"expire_tokens\":true}"), 200);
+	assert_int_equal(pf_update(f, "a.example.com", "203.0.113.8", NULL, 15000), DDNS_OK);
+	pf_assert_data("example.com", "a.example.com", "A", "203.0.113.8");
+	assert_int_equal(mock_api_count(&pf_api, "POST", "/v2.0/tokens"), 2);
 	assert_int_equal(count_status(401), 1);
 }
 
@@ -281,11 +223,11 @@ static void test_token_renewed_before_expires(void **state)
 	fixture_t *f = *state;
 
 	/* Tokens that expire within the renewal margin are not reused. */
-	assert_int_equal(mock_api_control(&api, "{\"token_ttl\":120}"), 200);
-	create(f);
-	assert_int_equal(update(f, "a.example.com", "203.0.113.7", NULL, 15000), DDNS_OK);
-	assert_int_equal(update(f, "a.example.com", "203.0.113.8", NULL, 15000), DDNS_OK);
-	assert_int_equal(mock_api_count(&api, "POST", "/v2.0/tokens"), 2);
+	assert_int_equal(mock_api_control(&pf_api, "{\"token_ttl\":120}"), 200);
+	pf_create(f);
+	assert_int_equal(pf_update(f, "a.example.com", "203.0.113.7", NULL, 15000), DDNS_OK);
+	assert_int_equal(pf_update(f, "a.example.com", "203.0.113.8", NULL, 15000), DDNS_OK);
+	assert_int_equal(mock_api_count(&pf_api, "POST", "/v2.0/tokens"), 2);
 	assert_int_equal(count_status(401), 0);
 }
 
@@ -293,12 +235,12 @@ static void test_ipv6_and_both(void **state)
 {
 	fixture_t *f = *state;
 
-	create(f);
-	assert_int_equal(update(f, "a.example.com", "203.0.113.70", "2001:db8::70", 20000), DDNS_OK);
+	pf_create(f);
+	assert_int_equal(pf_update(f, "a.example.com", "203.0.113.70", "2001:db8::70", 20000), DDNS_OK);
 	assert_non_null(strstr(f->msg, "rackspace: A a.example.com -> 203.0.113.70"));
 	assert_non_null(strstr(f->msg, "; AAAA a.example.com -> 2001:db8::70 (record AAAA-"));
-	assert_mock_data("example.com", "a.example.com", "A", "203.0.113.70");
-	assert_mock_data("example.com", "a.example.com", "AAAA", "2001:db8::70");
+	pf_assert_data("example.com", "a.example.com", "A", "203.0.113.70");
+	pf_assert_data("example.com", "a.example.com", "AAAA", "2001:db8::70");
 }
 
 static void test_concurrent_share_one_token(void **state)
@@ -313,7 +255,7 @@ static void test_concurrent_share_one_token(void **state)
 	};
 
 	ups[3].name = "a.example.com"; /* same record, other family: still one token */
-	create(f);
+	pf_create(f);
 	mock_host_update_many(f->mh, f->inst, ups, 5, 20000);
 	assert_int_equal(ups[0].result, DDNS_OK);
 	assert_int_equal(ups[1].result, DDNS_OK);
@@ -321,10 +263,10 @@ static void test_concurrent_share_one_token(void **state)
 	assert_int_equal(ups[3].result, DDNS_OK);
 	assert_int_equal(ups[4].result, DDNS_ENOTFOUND);
 	/* Five updates that all needed a token: the identity service was asked once. */
-	assert_int_equal(mock_api_count(&api, "POST", "/v2.0/tokens"), 1);
-	assert_mock_data("example.com", "www.example.com", "A", "203.0.113.2");
-	assert_mock_data("example.com", "example.com", "A", "203.0.113.3");
-	assert_mock_data("example.com", "a.example.com", "AAAA", "2001:db8::3");
+	assert_int_equal(mock_api_count(&pf_api, "POST", "/v2.0/tokens"), 1);
+	pf_assert_data("example.com", "www.example.com", "A", "203.0.113.2");
+	pf_assert_data("example.com", "example.com", "A", "203.0.113.3");
+	pf_assert_data("example.com", "a.example.com", "AAAA", "2001:db8::3");
 }
 
 static void test_concurrent_bad_credentials(void **state)
@@ -337,7 +279,7 @@ static void test_concurrent_bad_credentials(void **state)
 	};
 
 	mock_host_set(f->mh, "api_key", "rs-wrong-key");
-	create(f);
+	pf_create(f);
 	mock_host_update_many(f->mh, f->inst, ups, 3, 20000);
 	for (int i = 0; i < 3; i++) {
 		assert_int_equal(ups[i].result, DDNS_EAUTH);
@@ -377,5 +319,5 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ttl_minimum, setup, teardown),
 	};
 
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return cmocka_run_group_tests(tests, group_setup, pf_group_teardown);
 }

@@ -9,7 +9,15 @@
  * connection (MHD_suspend_connection); httpd_reply() later resumes it.
  *
  * The server answers by itself: 404 for an unknown path, 413 for a body over
- * max_body, 400 for a malformed request (all JSON {"error": ...}).
+ * max_body, 400 for a malformed request (all JSON {"error": ...}); MHD
+ * answers 431 for headers over conn_memory.
+ *
+ * Limits: connections per listener (the excess waits in the listen queue)
+ * and per client address (the excess is refused), an idle timeout, and a
+ * deadline for a whole request so a client trickling bytes cannot hold a
+ * connection (httpd_limits.c).  With TLS the certificate is asked for at
+ * each handshake, so httpd_set_tls() swaps it on a running server
+ * (httpd_tls.c).
  */
 #ifndef DDNS_HTTPD_H
 #define DDNS_HTTPD_H

@@ -138,8 +138,24 @@ def hold(src, n, flag):
         s.close()
     print("held %d closed %d" % (n, closed))
 
+def refused(n):
+    """n connections that send a request: how many got no HTTP answer."""
+    none = 0
+    for _ in range(n):
+        s = connect()
+        s.settimeout(10)
+        try:
+            s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            none += 0 if s.recv(64).startswith(b"HTTP/") else 1
+        except OSError:
+            none += 1
+        s.close()
+    print(none)
+
 cmd = sys.argv[1]
-if cmd == "header":
+if cmd == "refused":
+    refused(int(sys.argv[3]))
+elif cmd == "header":
     header(int(sys.argv[3]))
 elif cmd == "slow":
     slow(sys.argv[3], float(sys.argv[4]))
@@ -210,6 +226,9 @@ write_conf "max_connections = 8; max_connections_per_ip = 5;
 e2e_start_ddnsd "$CONF" || exit 1
 check "5 connections from 127.0.0.1 are held" hold_start one 127.0.0.1 5
 expect_eq "a 6th from 127.0.0.1 is refused" "$(update a.example.com 198.51.100.4)" 000
+expect_eq "30 more from 127.0.0.1 are refused" "$(client refused 30)" 30
+n=$(grep -c "reached connection limit" "$E2E_DIR/ddnsd.log")
+check "refusals do not flood the log ($n lines)" test "$n" -le 2
 expect_eq "127.0.0.2 is served meanwhile" \
 	"$(update a.example.com 198.51.100.5 --interface 127.0.0.2)" 200
 check "3 connections from 127.0.0.2 are held (8 in all)" hold_start two 127.0.0.2 3

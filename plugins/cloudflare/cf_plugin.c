@@ -29,33 +29,28 @@ static void cf_destroy(void *instance)
 		return;
 	pc_zones_clear(&inst->zones);
 	pc_conf_free(&inst->conf);
-	if (inst->auth_header) {
-		memset(inst->auth_header, 0, strlen(inst->auth_header));
-		free(inst->auth_header);
-	}
+	pc_secret_free(inst->auth_header);
 	free(inst);
 }
 
 static int cf_create(ddns_ctx_t *ctx, const ddns_host_t *host, void **instance)
 {
 	cf_instance_t *inst;
-	const char *token = NULL;
+	char *auth;
 	int rc;
 
-	if (host->conf_string(ctx, "token", &token) < 0 || token[0] == '\0') {
-		host->conf_error(ctx, "token", "a Cloudflare API token is required (My Profile > "
-		                 "API Tokens > Create Token, permission Zone.DNS Edit)");
-		return DDNS_ECONFIG;
-	}
-	if (strpbrk(token, "\r\n ") != NULL) {
-		host->conf_error(ctx, "token", "must not contain spaces or line breaks");
-		return DDNS_ECONFIG;
-	}
+	rc = pc_conf_bearer(ctx, host, "a Cloudflare API token is required (My Profile > "
+	                    "API Tokens > Create Token, permission Zone.DNS Edit)", &auth);
+	if (rc < 0)
+		return rc;
 	inst = calloc(1, sizeof(*inst));
-	if (inst == NULL)
+	if (inst == NULL) {
+		pc_secret_free(auth);
 		return -ENOMEM;
+	}
 	inst->ctx = ctx;
 	inst->host = host;
+	inst->auth_header = auth;
 	rc = pc_conf_read(ctx, host, CF_DEFAULT_API, 1, 86400, &inst->conf);
 	if (rc == 0 && inst->conf.ttl > 1 && inst->conf.ttl < 60) {
 		host->conf_error(ctx, "ttl", "must be 1 (automatic) or 60..86400");
@@ -63,11 +58,6 @@ static int cf_create(ddns_ctx_t *ctx, const ddns_host_t *host, void **instance)
 	}
 	if (rc < 0)
 		goto fail;
-	if (asprintf(&inst->auth_header, "Authorization: Bearer %s", token) < 0) {
-		inst->auth_header = NULL;
-		rc = -ENOMEM;
-		goto fail;
-	}
 	*instance = inst;
 	return 0;
 fail:
@@ -80,12 +70,6 @@ static int cf_update(void *instance, ddns_update_t *update)
 	return cf_update_start(instance, update);
 }
 
-static void cf_cancel(void *instance, ddns_update_t *update)
-{
-	if (update->module_data != NULL)
-		pc_job_cancel(update->module_data);
-}
-
 DDNS_PLUGIN_EXPORT = {
 	.abi = DDNS_PLUGIN_ABI,
 	.size = sizeof(ddns_plugin_t),
@@ -96,5 +80,5 @@ DDNS_PLUGIN_EXPORT = {
 	.create = cf_create,
 	.destroy = cf_destroy,
 	.update = cf_update,
-	.cancel = cf_cancel,
+	.cancel = pc_job_cancel_update,
 };

@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "cf.h"
+#include "pc_api.h"
 #include "pc_json.h"
 #include "pc_name.h"
 
@@ -31,17 +32,7 @@ static void list_records(cf_job_t *job);
 static void send(cf_job_t *job, const char *method, const char *url, json_t *body,
                  pc_reply_cb cb)
 {
-	const char *headers[] = { job->inst->auth_header, "Accept: application/json",
-	                          body ? "Content-Type: application/json" : NULL, NULL };
-	char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
-
-	json_decref(body);
-	if (body != NULL && text == NULL) {
-		pc_job_finish(&job->base, -ENOMEM, "out of memory");
-		return;
-	}
-	pc_job_send(&job->base, method, url, headers, text, cb);
-	free(text);
+	pc_api_send_json(&job->base, job->inst->auth_header, method, url, body, cb);
 }
 
 /* Cloudflare's words: errors[0].message, and the first of its error_chain. */
@@ -68,29 +59,17 @@ static json_t *envelope(cf_job_t *job, const ddns_http_response_t *res, const ch
 {
 	char err[256], msg[512];
 	json_t *root = pc_json_parse(res, err, sizeof(err));
-	int rc = DDNS_EPROVIDER;
 
 	if (res->status == 200 && root != NULL &&
 	    json_is_true(json_object_get(root, "success")) &&
 	    json_object_get(root, "result") != NULL)
 		return root;
-	if (res->status == 200) {
-		pc_job_finish(&job->base, DDNS_EBADREPLY, "unexpected reply %s %s %s: expected "
-		              "{\"success\": true, \"result\": ...}%s%s", doing, job->base.rtype,
-		              job->base.update->name, root ? "" : "; ", root ? "" : err);
-		json_decref(root);
-		return NULL;
-	}
-	if (res->status == 401 || res->status == 403)
-		rc = DDNS_EAUTH;
-	else if (res->status == 404) {
-		/* The zone may be gone: walk again next time. */
-		pc_zones_forget(&job->inst->zones, job->base.update->name);
-		rc = DDNS_ENOTFOUND;
-	}
-	cf_message(root, res, msg, sizeof(msg));
-	pc_job_finish(&job->base, rc, "%s %s %s: %s (HTTP %ld)", doing, job->base.rtype,
-	              job->base.update->name, msg, res->status);
+	if (res->status == 200)
+		pc_api_bad_reply(&job->base, doing, "{\"success\": true, \"result\": ...}",
+		                 root ? NULL : err);
+	else
+		pc_api_fail_status(&job->base, &job->inst->zones, res, doing,
+		                   cf_message(root, res, msg, sizeof(msg)));
 	json_decref(root);
 	return NULL;
 }
@@ -109,8 +88,7 @@ static void on_written(pc_job_t *base, const ddns_http_response_t *res)
 	id = pc_json_str(rec, "id");
 	content = pc_json_str(rec, "content");
 	if (id == NULL || content == NULL) {
-		pc_job_finish(base, DDNS_EBADREPLY, "unexpected reply for %s %s: expected a "
-		              "result with id and content", base->rtype, base->update->name);
+		pc_api_bad_reply(base, "for", "a result with id and content", NULL);
 	} else if (strcmp(content, base->addr) != 0) {
 		pc_job_finish(base, DDNS_EBADREPLY, "%s %s: the API answered content \"%s\", not %s",
 		              base->rtype, base->update->name, content, base->addr);
@@ -167,17 +145,14 @@ static void on_records(pc_job_t *base, const ddns_http_response_t *res)
 	total_pages = json_integer_value(json_object_get(info, "total_pages"));
 	if (!json_is_array(list) || !json_is_integer(json_object_get(info, "total_pages"))) {
 		json_decref(root);
-		pc_job_finish(base, DDNS_EBADREPLY, "unexpected reply listing %s %s: expected a "
-		              "result array and result_info.total_pages", base->rtype,
-		              base->update->name);
+		pc_api_bad_reply(base, "listing", "a result array and result_info.total_pages", NULL);
 		return;
 	}
 	json_array_foreach(list, i, rec) {
 		const char *type = pc_json_str(rec, "type"), *name = pc_json_str(rec, "name");
 		if (type == NULL || name == NULL || pc_json_str(rec, "id") == NULL) {
 			json_decref(root);
-			pc_job_finish(base, DDNS_EBADREPLY, "unexpected reply listing %s %s: expected "
-			              "records with id, type and name", base->rtype, base->update->name);
+			pc_api_bad_reply(base, "listing", "records with id, type and name", NULL);
 			return;
 		}
 		if (strcmp(type, base->rtype) == 0 && strcasecmp(name, base->update->name) == 0) {
@@ -288,17 +263,11 @@ static void next_family(pc_job_t *base)
 	cf_job_t *job = (cf_job_t *)base;
 	const pc_zone_entry_t *known;
 
-	if (!pc_job_next_family(base)) {
-		pc_job_finish(base, DDNS_OK, NULL);
+	if (!pc_job_next_in_zone(base, job->inst->conf.zone))
 		return;
-	}
 	if (job->zone_id[0] != '\0') {
 		job->page = 1;
 		list_records(job);
-	} else if (job->inst->conf.zone != NULL &&
-	           !pc_name_in_zone(base->update->name, job->inst->conf.zone)) {
-		pc_job_finish(base, DDNS_ECONFIG, "%s is not in the configured zone %s",
-		              base->update->name, job->inst->conf.zone);
 	} else if ((known = pc_zones_find(&job->inst->zones, base->update->name)) != NULL) {
 		zone_found(job, known->zone, known->id);
 	} else {

@@ -8,6 +8,7 @@
 
 #include "pc_job.h"
 #include "pc_json.h"
+#include "pc_name.h"
 
 /* No single provider call may take longer than this, deadline or not. */
 #define PC_CALL_TIMEOUT_MS 30000u
@@ -41,6 +42,21 @@ bool pc_job_next_family(pc_job_t *job)
 	}
 	job->rtype = job->addr = NULL;
 	return false;
+}
+
+bool pc_job_next_in_zone(pc_job_t *job, const char *zone)
+{
+	if (!pc_job_next_family(job)) {
+		pc_job_finish(job, DDNS_OK, NULL);
+		return false;
+	}
+	/* Checked before any call: a name outside the zone is a config error. */
+	if (zone != NULL && !pc_name_in_zone(job->update->name, zone)) {
+		pc_job_finish(job, DDNS_ECONFIG, "%s is not in the configured zone %s",
+		              job->update->name, zone);
+		return false;
+	}
+	return true;
 }
 
 uint64_t pc_job_left_ms(const pc_job_t *job)
@@ -118,6 +134,14 @@ void pc_job_finish(pc_job_t *job, int result, const char *fmt, ...)
 void pc_job_cancel(pc_job_t *job)
 {
 	pc_job_finish(job, DDNS_ECANCELED, "cancelled before the provider confirmed");
+}
+
+void pc_job_cancel_update(void *instance, ddns_update_t *update)
+{
+	(void)instance;
+	/* NULL: the job was never started (or has finished) and owns nothing. */
+	if (update->module_data != NULL)
+		pc_job_cancel(update->module_data);
 }
 
 static void wait_cb(void *arg)

@@ -91,6 +91,14 @@ void pc_job_wait(pc_job_t *job, uint64_t ms, const char *what, pc_step_cb step);
  */
 bool pc_job_next_family(pc_job_t *job);
 
+/**
+ * pc_job_next_family(), finishing the job when it is done: with DDNS_OK
+ * when no record type is left, with DDNS_ECONFIG when @p zone (the
+ * configured zone, or NULL) does not hold the name.
+ * @return true when the job goes on with the next record type.
+ */
+bool pc_job_next_in_zone(pc_job_t *job, const char *zone);
+
 /** Milliseconds left before the update's deadline (0 when past it). */
 uint64_t pc_job_left_ms(const pc_job_t *job);
 
@@ -107,6 +115,12 @@ void pc_job_finish(pc_job_t *job, int result, const char *fmt, ...)
 
 /** The host gave up: stop everything and finish with DDNS_ECANCELED. */
 void pc_job_cancel(pc_job_t *job);
+
+/**
+ * ddns_plugin_t.cancel for plugins whose update->module_data is their
+ * pc_job_t (as pc_job_start sets it): pc_job_cancel() it if one is running.
+ */
+void pc_job_cancel_update(void *instance, ddns_update_t *update);
 
 /** Free the copies of the current call (done by finish; for release fns). */
 void pc_job_clear_call(pc_job_t *job);

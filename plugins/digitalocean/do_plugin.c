@@ -38,18 +38,15 @@ static void do_destroy(void *instance)
 		return;
 	pc_zones_clear(&inst->zones);
 	pc_conf_free(&inst->conf);
-	if (inst->auth_header) {
-		/* The token leaves no copy behind in freed memory. */
-		memset(inst->auth_header, 0, strlen(inst->auth_header));
-		free(inst->auth_header);
-	}
+	pc_secret_free(inst->auth_header);
 	free(inst);
 }
 
 static int do_create(ddns_ctx_t *ctx, const ddns_host_t *host, void **instance)
 {
 	do_instance_t *inst;
-	const char *token = NULL, *v1;
+	const char *v1;
+	char *auth;
 	int rc;
 
 	/* A host that does not refuse DDNS_OPT_REJECTED itself still gets it. */
@@ -58,28 +55,21 @@ static int do_create(ddns_ctx_t *ctx, const ddns_host_t *host, void **instance)
 		host->conf_error(ctx, "client_id", "%s", DO_V1_GONE);
 		return DDNS_ECONFIG;
 	}
-	if (host->conf_string(ctx, "token", &token) < 0 || token[0] == '\0') {
-		host->conf_error(ctx, "token", "a DigitalOcean v2 token is required (create one at "
-		                 "https://cloud.digitalocean.com/account/api/tokens)");
-		return DDNS_ECONFIG;
-	}
-	if (strpbrk(token, "\r\n ") != NULL) {
-		host->conf_error(ctx, "token", "must not contain spaces or line breaks");
-		return DDNS_ECONFIG;
-	}
+	rc = pc_conf_bearer(ctx, host, "a DigitalOcean v2 token is required (create one at "
+	                    "https://cloud.digitalocean.com/account/api/tokens)", &auth);
+	if (rc < 0)
+		return rc;
 	inst = calloc(1, sizeof(*inst));
-	if (inst == NULL)
+	if (inst == NULL) {
+		pc_secret_free(auth);
 		return -ENOMEM;
+	}
 	inst->ctx = ctx;
 	inst->host = host;
+	inst->auth_header = auth;
 	rc = pc_conf_read(ctx, host, DO_DEFAULT_API, 30, 86400, &inst->conf);
 	if (rc < 0)
 		goto fail;
-	rc = asprintf(&inst->auth_header, "Authorization: Bearer %s", token) < 0 ? -ENOMEM : 0;
-	if (rc < 0) {
-		inst->auth_header = NULL;
-		goto fail;
-	}
 	*instance = inst;
 	return 0;
 fail:
@@ -92,12 +82,6 @@ static int do_update(void *instance, ddns_update_t *update)
 	return do_update_start(instance, update);
 }
 
-static void do_cancel(void *instance, ddns_update_t *update)
-{
-	if (update->module_data != NULL)
-		pc_job_cancel(update->module_data);
-}
-
 DDNS_PLUGIN_EXPORT = {
 	.abi = DDNS_PLUGIN_ABI,
 	.size = sizeof(ddns_plugin_t),
@@ -108,5 +92,5 @@ DDNS_PLUGIN_EXPORT = {
 	.create = do_create,
 	.destroy = do_destroy,
 	.update = do_update,
-	.cancel = do_cancel,
+	.cancel = pc_job_cancel_update,
 };

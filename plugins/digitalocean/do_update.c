@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "do.h"
+#include "pc_api.h"
 #include "pc_json.h"
 #include "pc_name.h"
 
@@ -29,42 +30,13 @@ static void list_records(do_job_t *job, const char *url);
 static void send(do_job_t *job, const char *method, const char *url, json_t *body,
                  pc_reply_cb cb)
 {
-	const char *headers[] = { job->inst->auth_header, "Accept: application/json",
-	                          body ? "Content-Type: application/json" : NULL, NULL };
-	char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
-
-	json_decref(body);
-	if (body != NULL && text == NULL) {
-		pc_job_finish(&job->base, -ENOMEM, "out of memory");
-		return;
-	}
-	pc_job_send(&job->base, method, url, headers, text, cb);
-	free(text);
+	pc_api_send_json(&job->base, job->inst->auth_header, method, url, body, cb);
 }
 
-/* A reply that is not the success we wanted: say what the API said. */
+/* An HTTP error: say what the API said. */
 static void fail_status(do_job_t *job, const ddns_http_response_t *res, const char *doing)
 {
-	char msg[512];
-	int rc = DDNS_EPROVIDER;
-
-	pc_api_message(res, msg, sizeof(msg));
-	if (res->status == 401 || res->status == 403)
-		rc = DDNS_EAUTH;
-	else if (res->status == 404) {
-		/* The zone may be gone: walk again next time. */
-		pc_zones_forget(&job->inst->zones, job->base.update->name);
-		rc = DDNS_ENOTFOUND;
-	}
-	pc_job_finish(&job->base, rc, "%s %s %s: %s (HTTP %ld)", doing, job->base.rtype,
-	              job->base.update->name, msg, res->status);
-}
-
-static void bad_reply(do_job_t *job, const char *expected, const char *err)
-{
-	pc_job_finish(&job->base, DDNS_EBADREPLY, "unexpected reply for %s %s: expected %s%s%s",
-	              job->base.rtype, job->base.update->name, expected,
-	              err ? "; " : "", err ? err : "");
+	pc_api_fail_status(&job->base, &job->inst->zones, res, doing, NULL);
 }
 
 /* PATCH or POST answered: check the record now holds the address. */
@@ -82,7 +54,7 @@ static void on_written(pc_job_t *base, const ddns_http_response_t *res)
 	}
 	root = pc_json_parse(res, err, sizeof(err));
 	if (root == NULL) {
-		bad_reply(job, "{\"domain_record\": {...}}", err);
+		pc_api_bad_reply(&job->base, "for", "{\"domain_record\": {...}}", err);
 		return;
 	}
 	rec = json_object_get(root, "domain_record");
@@ -90,7 +62,7 @@ static void on_written(pc_job_t *base, const ddns_http_response_t *res)
 	if (!json_is_object(rec) || pc_json_id(json_object_get(rec, "id"), id, sizeof(id)) ||
 	    data == NULL) {
 		json_decref(root);
-		bad_reply(job, "a domain_record object with id and data", NULL);
+		pc_api_bad_reply(&job->base, "for", "a domain_record object with id and data", NULL);
 		return;
 	}
 	if (strcmp(data, base->addr) != 0) {
@@ -151,7 +123,8 @@ static void on_records(pc_job_t *base, const ddns_http_response_t *res)
 	list = json_object_get(root, "domain_records");
 	if (root == NULL || !json_is_array(list)) {
 		json_decref(root);
-		bad_reply(job, "{\"domain_records\": [...]}", root ? NULL : err);
+		pc_api_bad_reply(&job->base, "for", "{\"domain_records\": [...]}",
+		                 root ? NULL : err);
 		return;
 	}
 	id[0] = '\0';
@@ -160,7 +133,7 @@ static void on_records(pc_job_t *base, const ddns_http_response_t *res)
 		if (type == NULL || name == NULL ||
 		    pc_json_id(json_object_get(rec, "id"), id, sizeof(id)) < 0) {
 			json_decref(root);
-			bad_reply(job, "records with id, type and name", NULL);
+			pc_api_bad_reply(&job->base, "for", "records with id, type and name", NULL);
 			return;
 		}
 		/* Replies name records relative to the zone: "@", "www". */
@@ -191,7 +164,8 @@ static void on_records(pc_job_t *base, const ddns_http_response_t *res)
 		if (strncmp(next_url, job->inst->conf.api_url, strlen(job->inst->conf.api_url)) ||
 		    ++job->pages > 1000) {
 			json_decref(root);
-			bad_reply(job, "links.pages.next under the configured api_url", NULL);
+			pc_api_bad_reply(&job->base, "for",
+			                 "links.pages.next under the configured api_url", NULL);
 			return;
 		}
 		snprintf(err, sizeof(err), "%s", next_url);
@@ -245,8 +219,9 @@ static void on_domain(pc_job_t *base, const ddns_http_response_t *res)
 	name = pc_json_str(json_object_get(root, "domain"), "name");
 	if (name == NULL || strcasecmp(name, cand) != 0) {
 		json_decref(root);
-		bad_reply(job, "{\"domain\": {\"name\": ...}} naming the domain asked for",
-		          root ? NULL : err);
+		pc_api_bad_reply(&job->base, "for",
+		                 "{\"domain\": {\"name\": ...}} naming the domain asked for",
+		                 root ? NULL : err);
 		return;
 	}
 	json_decref(root);
@@ -273,18 +248,11 @@ static void next_family(pc_job_t *base)
 	do_job_t *job = (do_job_t *)base;
 	const pc_zone_entry_t *known;
 
-	if (!pc_job_next_family(base)) {
-		pc_job_finish(base, DDNS_OK, NULL);
+	if (!pc_job_next_in_zone(base, job->inst->conf.zone))
 		return;
-	}
 	if (job->zone[0] != '\0') {
 		list_records(job, NULL);
 	} else if (job->inst->conf.zone != NULL) {
-		if (!pc_name_in_zone(base->update->name, job->inst->conf.zone)) {
-			pc_job_finish(base, DDNS_ECONFIG, "%s is not in the configured zone %s",
-			              base->update->name, job->inst->conf.zone);
-			return;
-		}
 		zone_found(job, job->inst->conf.zone);
 	} else if ((known = pc_zones_find(&job->inst->zones, base->update->name)) != NULL) {
 		zone_found(job, known->zone);

@@ -13,11 +13,8 @@
 
 void rs_auth_clear(rs_instance_t *inst)
 {
-	if (inst->token_header) {
-		memset(inst->token_header, 0, strlen(inst->token_header));
-		free(inst->token_header);
-		inst->token_header = NULL;
-	}
+	pc_secret_free(inst->token_header);
+	inst->token_header = NULL;
 	inst->token_expires = 0;
 }
 

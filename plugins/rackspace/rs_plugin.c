@@ -82,12 +82,6 @@ static int rs_update(void *instance, ddns_update_t *update)
 	return rs_update_start(instance, update);
 }
 
-static void rs_cancel(void *instance, ddns_update_t *update)
-{
-	if (update->module_data != NULL)
-		pc_job_cancel(update->module_data);
-}
-
 DDNS_PLUGIN_EXPORT = {
 	.abi = DDNS_PLUGIN_ABI,
 	.size = sizeof(ddns_plugin_t),
@@ -98,5 +92,5 @@ DDNS_PLUGIN_EXPORT = {
 	.create = rs_create,
 	.destroy = rs_destroy,
 	.update = rs_update,
-	.cancel = rs_cancel,
+	.cancel = pc_job_cancel_update,
 };

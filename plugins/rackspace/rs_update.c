@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "pc_api.h"
 #include "pc_json.h"
 #include "pc_name.h"
 #include "rs.h"
@@ -49,8 +50,6 @@ static void resend(pc_job_t *base)
 void rs_send_call(rs_job_t *job, const char *method, const char *url, const char *body,
                   pc_reply_cb cb)
 {
-	const char *headers[] = { job->inst->token_header, "Accept: application/json",
-	                          body ? "Content-Type: application/json" : NULL, NULL };
 	char *m = strdup(method), *u = strdup(url), *b = body ? strdup(body) : NULL;
 
 	free(job->retry_method);
@@ -65,7 +64,7 @@ void rs_send_call(rs_job_t *job, const char *method, const char *url, const char
 		return;
 	}
 	job->sent_gen = job->inst->token_gen;
-	pc_job_send(&job->base, m, u, headers, b, on_reply);
+	pc_api_send_text(&job->base, job->inst->token_header, m, u, b, on_reply);
 }
 
 static void send_json(rs_job_t *job, const char *method, const char *url, json_t *body,
@@ -84,25 +83,12 @@ static void send_json(rs_job_t *job, const char *method, const char *url, json_t
 
 void rs_fail_status(rs_job_t *job, const ddns_http_response_t *res, const char *doing)
 {
-	char msg[512];
-	int rc = DDNS_EPROVIDER;
-
-	if (res->status == 401 || res->status == 403)
-		rc = DDNS_EAUTH;
-	else if (res->status == 404) {
-		/* The zone may be gone: walk again next time. */
-		pc_zones_forget(&job->inst->zones, job->base.update->name);
-		rc = DDNS_ENOTFOUND;
-	}
-	pc_job_finish(&job->base, rc, "%s %s %s: %s (HTTP %ld)", doing, job->base.rtype,
-	              job->base.update->name, pc_api_message(res, msg, sizeof(msg)), res->status);
+	pc_api_fail_status(&job->base, &job->inst->zones, res, doing, NULL);
 }
 
 void rs_bad_reply(rs_job_t *job, const char *doing, const char *expected, const char *err)
 {
-	pc_job_finish(&job->base, DDNS_EBADREPLY, "unexpected reply %s %s %s: expected %s%s%s",
-	              doing, job->base.rtype, job->base.update->name, expected,
-	              err ? "; " : "", err ? err : "");
+	pc_api_bad_reply(&job->base, doing, expected, err);
 }
 
 bool rs_under_endpoint(const rs_job_t *job, const char *url)
@@ -302,16 +288,8 @@ void rs_next_family(pc_job_t *base)
 {
 	rs_job_t *job = (rs_job_t *)base;
 
-	if (!pc_job_next_family(base)) {
-		pc_job_finish(base, DDNS_OK, NULL);
-		return;
-	}
-	if (job->inst->conf.zone && !pc_name_in_zone(base->update->name, job->inst->conf.zone)) {
-		pc_job_finish(base, DDNS_ECONFIG, "%s is not in the configured zone %s",
-		              base->update->name, job->inst->conf.zone);
-		return;
-	}
-	rs_auth_ensure(job, with_token);
+	if (pc_job_next_in_zone(base, job->inst->conf.zone))
+		rs_auth_ensure(job, with_token);
 }
 
 static void release(pc_job_t *base)
@@ -321,9 +299,7 @@ static void release(pc_job_t *base)
 	rs_auth_forget(job);
 	free(job->retry_method);
 	free(job->retry_url);
-	if (job->retry_body)
-		memset(job->retry_body, 0, strlen(job->retry_body));
-	free(job->retry_body);
+	pc_secret_free(job->retry_body);
 	free(job->callback_url);
 	free(job);
 }

@@ -1,0 +1,51 @@
+/**
+ * @file pc_api.h
+ * @brief A provider job talking to a JSON API: sending with the API's
+ * headers, and ending the update on a reply it cannot use.
+ *
+ * DigitalOcean, Cloudflare and Rackspace send the same headers, map HTTP
+ * errors to the same results and word unusable replies alike; only what
+ * they say about an error (the message) is the provider's own.
+ */
+#ifndef PC_API_H
+#define PC_API_H
+
+#include <jansson.h>
+
+#include "pc_job.h"
+#include "pc_zones.h"
+
+/**
+ * pc_job_send() @p text (or no body when NULL) with @p auth (an
+ * "Authorization: ..."-style header line), Accept: application/json and,
+ * with a body, Content-Type: application/json.  Same ownership and
+ * completion rules as pc_job_send().
+ */
+void pc_api_send_text(pc_job_t *job, const char *auth, const char *method, const char *url,
+                      const char *text, pc_reply_cb cb);
+
+/**
+ * pc_api_send_text() with @p body serialised compactly; @p body (may be
+ * NULL) is consumed.  A body that cannot be serialised (out of memory)
+ * finishes the job with -ENOMEM.
+ */
+void pc_api_send_json(pc_job_t *job, const char *auth, const char *method, const char *url,
+                      json_t *body, pc_reply_cb cb);
+
+/**
+ * Finish the job for an HTTP error @p res met while @p doing ("listing"):
+ * DDNS_EAUTH for 401/403, DDNS_ENOTFOUND for 404 (then the cached zone of
+ * the name is dropped from @p zones, since the zone may be gone), else
+ * DDNS_EPROVIDER; the message quotes @p api_msg, what the API said (NULL:
+ * what pc_api_message() finds in @p res).
+ */
+void pc_api_fail_status(pc_job_t *job, pc_zones_t *zones, const ddns_http_response_t *res,
+                        const char *doing, const char *api_msg);
+
+/**
+ * Finish the job with DDNS_EBADREPLY: "unexpected reply <doing> <type>
+ * <name>: expected <expected>[; <err>]".
+ */
+void pc_api_bad_reply(pc_job_t *job, const char *doing, const char *expected, const char *err);
+
+#endif

@@ -19,7 +19,7 @@ import hashlib
 import sys
 import time
 
-from mock_common import MockHandler, Reply, is_ipv4, is_ipv6, serve
+from mock_common import SEED_RECORDS, MockHandler, Reply, is_ipv4, is_ipv6, serve
 
 PREFIX = "/client/v4"
 
@@ -52,10 +52,7 @@ class CloudflareMock(MockHandler):
         cls.state.db = {"tokens": {"cf-good-token"}, "page_size": None,
                         "ignore_filters": False, "zones": {}, "serial": 0}
         cls.add_zone("example.com")
-        for rtype, name, data in (("A", "example.com", "192.0.2.1"),
-                                  ("A", "www.example.com", "192.0.2.2"),
-                                  ("A", "a.example.com", "192.0.2.10"),
-                                  ("AAAA", "a.example.com", "2001:db8::10")):
+        for rtype, name, data in SEED_RECORDS:
             cls.add_record("example.com", rtype, name, data)
 
     @classmethod
@@ -87,10 +84,7 @@ class CloudflareMock(MockHandler):
         db = self.state.db
         if "tokens" in ctl:
             db["tokens"] = set(ctl["tokens"])
-        if "page_size" in ctl:
-            db["page_size"] = ctl["page_size"]
-        if "ignore_filters" in ctl:
-            db["ignore_filters"] = bool(ctl["ignore_filters"])
+        self.control_listing(ctl)
         for z in ctl.get("zones", []):
             type(self).add_zone(z)
         for r in ctl.get("add", []):

@@ -34,6 +34,14 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
+# The records every mock starts with (type, FQDN, data) besides its NS/SOA:
+# the tests assert on these values, so all providers hold the same ones.
+SEED_RECORDS = (("A", "example.com", "192.0.2.1"),
+                ("A", "www.example.com", "192.0.2.2"),
+                ("A", "a.example.com", "192.0.2.10"),
+                ("AAAA", "a.example.com", "2001:db8::10"))
+
+
 class Reply:
     """What an API handler answers."""
 
@@ -83,6 +91,16 @@ class MockHandler(BaseHTTPRequestHandler):
     def control(self, ctl):
         """Mock-specific control keys; return an error string or None."""
         return None
+
+    def control_listing(self, ctl):
+        """The listing keys every mock takes: page_size: N caps a page,
+        ignore_filters: bool lists every record as if the query's filters
+        were not understood (both kept in state.db)."""
+        db = self.state.db
+        if "page_size" in ctl:
+            db["page_size"] = ctl["page_size"]
+        if "ignore_filters" in ctl:
+            db["ignore_filters"] = bool(ctl["ignore_filters"])
 
     def rate_limit_reply(self, retry_after):
         return Reply(429, {"message": "Too many requests"},

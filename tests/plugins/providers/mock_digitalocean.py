@@ -19,7 +19,7 @@ zone, as if the filters were not understood).  Initial token: "do-good-token".
 import sys
 import time
 
-from mock_common import MockHandler, Reply, is_ipv4, is_ipv6, serve
+from mock_common import SEED_RECORDS, MockHandler, Reply, is_ipv4, is_ipv6, serve
 
 RECORD_TYPES = {"A", "AAAA", "CAA", "CNAME", "MX", "NS", "SOA", "SRV", "TXT"}
 
@@ -28,6 +28,11 @@ def record(rid, rtype, name, data, ttl=1800):
     return {"id": rid, "type": rtype, "name": name, "data": data,
             "priority": None, "port": None, "ttl": ttl, "weight": None,
             "flags": None, "tag": None}
+
+
+def relative(fqdn, zone):
+    """DigitalOcean names records relative to their domain: "@", "www"."""
+    return "@" if fqdn == zone else fqdn[: -len(zone) - 1]
 
 
 def error(status, eid, message):
@@ -46,10 +51,8 @@ class DigitalOceanMock(MockHandler):
             "zones": {},
         }
         cls.add_zone("example.com")
-        for rtype, name, data in (("A", "@", "192.0.2.1"), ("A", "www", "192.0.2.2"),
-                                  ("A", "a", "192.0.2.10"),
-                                  ("AAAA", "a", "2001:db8::10")):
-            cls.add_record("example.com", rtype, name, data)
+        for rtype, name, data in SEED_RECORDS:
+            cls.add_record("example.com", rtype, relative(name, "example.com"), data)
 
     @classmethod
     def add_zone(cls, zone):
@@ -73,17 +76,14 @@ class DigitalOceanMock(MockHandler):
         db = self.state.db
         if "tokens" in ctl:
             db["tokens"] = set(ctl["tokens"])
-        if "page_size" in ctl:
-            db["page_size"] = ctl["page_size"]
-        if "ignore_filters" in ctl:
-            db["ignore_filters"] = bool(ctl["ignore_filters"])
+        self.control_listing(ctl)
         for zone in ctl.get("zones", []):
             type(self).add_zone(zone)
         for r in ctl.get("add", []):
             zone = r["zone"]
             type(self).add_zone(zone)
-            rel = "@" if r["name"] == zone else r["name"][: -len(zone) - 1]
-            type(self).add_record(zone, r["type"], rel, r["data"], r.get("ttl", 1800))
+            type(self).add_record(zone, r["type"], relative(r["name"], zone), r["data"],
+                                  r.get("ttl", 1800))
         return None
 
     def snapshot(self):

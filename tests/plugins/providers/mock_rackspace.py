@@ -27,7 +27,7 @@ import datetime
 import sys
 import uuid
 
-from mock_common import MockHandler, Reply, is_ipv4, is_ipv6, serve
+from mock_common import SEED_RECORDS, MockHandler, Reply, is_ipv4, is_ipv6, serve
 
 TENANT = "110011"
 
@@ -51,10 +51,7 @@ class RackspaceMock(MockHandler):
                         "page_size": None, "ignore_filters": False, "jobs": {},
                         "domains": {}, "next_domain": 2725257, "next_record": 6817754}
         cls.add_domain("example.com")
-        for rtype, name, data in (("A", "example.com", "192.0.2.1"),
-                                  ("A", "www.example.com", "192.0.2.2"),
-                                  ("A", "a.example.com", "192.0.2.10"),
-                                  ("AAAA", "a.example.com", "2001:db8::10")):
+        for rtype, name, data in SEED_RECORDS:
             cls.add_record("example.com", rtype, name, data)
 
     @classmethod
@@ -83,11 +80,10 @@ class RackspaceMock(MockHandler):
 
     def control(self, ctl):
         db = self.state.db
-        for k in ("token_ttl", "job_polls", "job_error", "page_size"):
+        for k in ("token_ttl", "job_polls", "job_error"):
             if k in ctl:
                 db[k] = ctl[k]
-        if "ignore_filters" in ctl:
-            db["ignore_filters"] = bool(ctl["ignore_filters"])
+        self.control_listing(ctl)
         if ctl.get("expire_tokens"):
             db["tokens"] = {}
         for r in ctl.get("add", []):

@@ -5,24 +5,16 @@
 . "$top_srcdir/tests/lib/e2e.sh"
 : "${DDNSCTL:?DDNSCTL must point at the ddnsctl binary}"
 
-DDCLIENT=$(command -v ddclient || echo /usr/sbin/ddclient)
-if [ ! -x "$DDCLIENT" ]; then
-	echo "ddclient.sh: ddclient is not installed (Debian package ddclient)" >&2
-	exit 1
-fi
+DDCLIENT=$(e2e_find_tool ddclient ddclient) || exit 1
 
-e2e_init
-E2E_HTTP_PORT=$(e2e_free_port)
-PORT=$E2E_HTTP_PORT
+e2e_init_http
 DB=$E2E_DIR/ddns.sqlite
-CONF=$E2E_DIR/ddns.conf
 KA=KeyForAaaaaaaaaaaaaaaaaaaaaaaaa1
 KB=KeyForBbbbbbbbbbbbbbbbbbbbbbbbb2
 
-cat >"$CONF" <<EOF
-http = { listen = [ "127.0.0.1:$PORT" ]; };
-database = "$DB";
-plugin_dir = "$DDNS_TEST_PLUGIN_DIR";
+{
+	e2e_conf_base
+	cat <<EOF
 auth_fail_delay_ms = 100;
 providers = { demo = { plugin = "dummy"; }; };
 records = (
@@ -31,6 +23,7 @@ records = (
   { domain = "c.example.com"; provider = "demo"; key_hash = "$(e2e_key_hash $KB)"; }
 );
 EOF
+} >"$CONF"
 e2e_start_ddnsd "$CONF" || { e2e_finish; exit 1; }
 
 show() { "$DDNSCTL" -c "$CONF" show "$1" | sed -n "s/^$2: *//p"; }

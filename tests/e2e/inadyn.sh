@@ -5,28 +5,21 @@
 . "$top_srcdir/tests/lib/e2e.sh"
 : "${DDNSCTL:?DDNSCTL must point at the ddnsctl binary}"
 
-INADYN=$(command -v inadyn || echo /usr/sbin/inadyn)
-if [ ! -x "$INADYN" ]; then
-	echo "inadyn.sh: inadyn is not installed (Debian package inadyn)" >&2
-	exit 1
-fi
+INADYN=$(e2e_find_tool inadyn inadyn) || exit 1
 
-e2e_init
-E2E_HTTP_PORT=$(e2e_free_port)
-PORT=$E2E_HTTP_PORT
-CONF=$E2E_DIR/ddns.conf
+e2e_init_http
 KA=KeyForAaaaaaaaaaaaaaaaaaaaaaaaa1
 
-cat >"$CONF" <<EOF
-http = { listen = [ "127.0.0.1:$PORT" ]; };
-database = "$E2E_DIR/ddns.sqlite";
-plugin_dir = "$DDNS_TEST_PLUGIN_DIR";
+{
+	e2e_conf_base
+	cat <<EOF
 auth_fail_delay_ms = 100;
 providers = { demo = { plugin = "dummy"; }; };
 records = (
   { domain = "a.example.com"; provider = "demo"; key_hash = "$(e2e_key_hash $KA)"; }
 );
 EOF
+} >"$CONF"
 e2e_start_ddnsd "$CONF" || { e2e_finish; exit 1; }
 
 show() { "$DDNSCTL" -c "$CONF" show "$1" | sed -n "s/^$2: *//p"; }

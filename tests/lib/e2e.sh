@@ -10,6 +10,14 @@
 # check DESC CMD...        run CMD, count a pass or a failure
 # expect_eq DESC GOT WANT  compare strings
 # e2e_finish               print "N passed, N failed", exit 1 on failure
+# e2e_init_http [SCHEME]   e2e_init, then a free port for ddnsd's listener:
+#                          E2E_HTTP_PORT and PORT, BASE (SCHEME://127.0.0.1:
+#                          PORT, http unless given), CONF ($E2E_DIR/ddns.conf)
+# e2e_conf_base [HTTP]     print the first lines of a ddns.conf: http (listen
+#                          on PORT, then the HTTP settings given), database
+#                          in $E2E_DIR, plugin_dir
+# e2e_find_tool NAME PKG   print the path of program NAME (PATH or /usr/sbin),
+#                          or fail saying which Debian package has it
 set -u
 
 : "${DDNSD:?DDNSD must point at the ddnsd binary}"
@@ -132,4 +140,33 @@ expect_eq() {
 e2e_finish() {
 	echo "$E2E_PASS passed, $E2E_FAIL failed"
 	[ "$E2E_FAIL" -eq 0 ]
+}
+
+# What almost every e2e test starts with: one ddnsd HTTP port and a config.
+e2e_init_http() {
+	e2e_init
+	E2E_HTTP_PORT=$(e2e_free_port)
+	PORT=$E2E_HTTP_PORT
+	BASE=${1:-http}://127.0.0.1:$PORT
+	CONF=$E2E_DIR/ddns.conf
+}
+
+e2e_conf_base() {
+	cat <<EOF
+http = { listen = [ "127.0.0.1:$PORT" ];${1:+ $1} };
+database = "$E2E_DIR/ddns.sqlite";
+plugin_dir = "$DDNS_TEST_PLUGIN_DIR";
+EOF
+}
+
+# A test that needs a program fails (not skips) without it: the project
+# installs it, so its absence is a broken setup to be told about.
+e2e_find_tool() {
+	local path
+	path=$(command -v "$1" || echo "/usr/sbin/$1")
+	if [ ! -x "$path" ]; then
+		echo "$(basename "$0"): $1 is not installed (Debian package $2)" >&2
+		return 1
+	fi
+	printf '%s\n' "$path"
 }

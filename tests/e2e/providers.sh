@@ -6,28 +6,12 @@
 # words on a failure, 504 past the update timeout; then 100 different
 # records updated at once through one ddnsd while it keeps answering reads.
 . "$top_srcdir/tests/lib/e2e.sh"
+. "$top_srcdir/tests/lib/mock_api.sh"
 : "${DDNSCTL:?DDNSCTL must point at the ddnsctl binary}"
-MOCKS=$top_srcdir/tests/plugins/providers
 
-e2e_init
-E2E_HTTP_PORT=$(e2e_free_port)
-BASE=http://127.0.0.1:$E2E_HTTP_PORT
-CONF=$E2E_DIR/ddns.conf
+e2e_init_http
 BULK=100
 
-# start_mock NAME SCRIPT: run a mock on a free port, set NAME_PORT.
-start_mock() {
-	local name=$1 script=$2 i port=
-	python3 "$MOCKS/$script" --port 0 >"$E2E_DIR/$name.port" 2>"$E2E_DIR/$name.log" &
-	E2E_EXTRA_PIDS="${E2E_EXTRA_PIDS:-} $!"
-	for i in $(seq 1 200); do
-		port=$(sed -n 's/^PORT \([0-9]*\)$/\1/p' "$E2E_DIR/$name.port")
-		[ -n "$port" ] && break
-		sleep 0.05
-	done
-	[ -n "$port" ] || { echo "e2e: $script did not start" >&2; cat "$E2E_DIR/$name.log" >&2; exit 1; }
-	printf -v "${name}_PORT" '%s' "$port"
-}
 # ctl PORT JSON: drive a mock's control interface
 ctl() {
 	curl -sf -X POST -d "$2" "http://127.0.0.1:$1/_control" >/dev/null
@@ -61,9 +45,9 @@ print("null" if v is None else str(v).lower() if isinstance(v, bool) else v)' "$
 }
 key() { printf 'Key%047d' "$1"; }
 
-start_mock DO mock_digitalocean.py
-start_mock CF mock_cloudflare.py
-start_mock RS mock_rackspace.py
+mock_api_e2e DO mock_digitalocean.py
+mock_api_e2e CF mock_cloudflare.py
+mock_api_e2e RS mock_rackspace.py
 
 # The bulk records exist at DigitalOcean already.
 python3 - "$BULK" >"$E2E_DIR/bulk.json" <<'PY'
@@ -75,10 +59,8 @@ PY
 check "seed $BULK records into the DigitalOcean mock" ctl "$DO_PORT" "$(cat "$E2E_DIR/bulk.json")"
 
 {
+	e2e_conf_base
 	cat <<EOF
-http = { listen = [ "127.0.0.1:$E2E_HTTP_PORT" ]; };
-database = "$E2E_DIR/ddns.sqlite";
-plugin_dir = "$DDNS_TEST_PLUGIN_DIR";
 update_timeout_ms = 6000;
 auth_fail_delay_ms = 100;
 abuse = { max_changes = 0; max_auth_failures = 0; };

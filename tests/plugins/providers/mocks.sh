@@ -4,22 +4,10 @@
 # expired tokens) with the real status codes and error shapes, so a plugin
 # that sends a wrong request fails its tests.
 . "$top_srcdir/tests/lib/e2e.sh"
-MOCKS=$top_srcdir/tests/plugins/providers
+. "$top_srcdir/tests/lib/mock_api.sh"
 
 e2e_init
 
-start_mock() {
-	local name=$1 script=$2 port=
-	python3 "$MOCKS/$script" --port 0 >"$E2E_DIR/$name.port" 2>"$E2E_DIR/$name.log" &
-	E2E_EXTRA_PIDS="${E2E_EXTRA_PIDS:-} $!"
-	for _ in $(seq 1 200); do
-		port=$(sed -n 's/^PORT \([0-9]*\)$/\1/p' "$E2E_DIR/$name.port")
-		[ -n "$port" ] && break
-		sleep 0.05
-	done
-	[ -n "$port" ] || { echo "mocks.sh: $script did not start" >&2; exit 1; }
-	printf -v "${name}_PORT" '%s' "$port"
-}
 # call METHOD URL [CURL ARGS...]: sets CODE and BODY
 call() {
 	local method=$1 url=$2
@@ -34,9 +22,9 @@ b = json.loads(sys.argv[1])
 print(eval(sys.argv[2]))' "$BODY" "$1"
 }
 
-start_mock DO mock_digitalocean.py
-start_mock CF mock_cloudflare.py
-start_mock RS mock_rackspace.py
+mock_api_e2e DO mock_digitalocean.py
+mock_api_e2e CF mock_cloudflare.py
+mock_api_e2e RS mock_rackspace.py
 DO=http://127.0.0.1:$DO_PORT
 CF=http://127.0.0.1:$CF_PORT/client/v4
 RS=http://127.0.0.1:$RS_PORT

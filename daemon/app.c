@@ -214,6 +214,11 @@ static int app_bring_up(app_t *a, char *err, size_t errlen)
 		         ddns_strerror(rc));
 		return rc;
 	}
+	if (!c->database_sync_full && (rc = store_set_sync(a->store, false)) != 0) {
+		snprintf(err, errlen, "%s: cannot set database_sync: %s", c->database,
+		         ddns_strerror(rc));
+		return rc;
+	}
 	a->data_version = store_data_version(a->store);
 	rc = app_records_reconcile(a, c, err, errlen);
 	if (rc != 0)

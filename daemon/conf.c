@@ -13,7 +13,7 @@
 #include "log.h"
 
 static const char *const top_settings[] = {
-	"http", "database", "user", "plugin_dir", "log_level", "log_syslog",
+	"http", "database", "database_sync", "user", "plugin_dir", "log_level", "log_syslog",
 	"update_timeout_ms", "auth_fail_delay_ms", "shutdown_timeout_ms",
 	"providers", "records", "abuse", NULL,
 };
@@ -140,6 +140,14 @@ static int read_general(conf_reader_t *r, const config_setting_t *root)
 		return conf_fail(r, root, "database", "missing (the sqlite file of the store)");
 
 	const char *v;
+	if ((rc = conf_member_string(r, root, "database_sync", &v)) < 0)
+		return rc;
+	if (v != NULL) {
+		if (strcmp(v, "full") != 0 && strcmp(v, "normal") != 0)
+			return conf_fail(r, config_setting_get_member(root, "database_sync"),
+			                 NULL, "\"%s\" is not \"full\" or \"normal\"", v);
+		c->database_sync_full = strcmp(v, "full") == 0;
+	}
 	if ((rc = conf_member_string(r, root, "user", &v)) < 0)
 		return rc;
 	if (v != NULL && (c->user = strdup(v)) == NULL)
@@ -173,6 +181,7 @@ static int read_general(conf_reader_t *r, const config_setting_t *root)
 static int set_defaults(conf_t *c, const char *path, const char *plugin_dir_default)
 {
 	c->max_body = 4096;
+	c->database_sync_full = true;
 	c->max_header_bytes = 16384;
 	c->max_connections = 1024;
 	c->max_connections_per_ip = 128;

@@ -85,6 +85,10 @@ typedef struct conf {
 	uint32_t max_connections_per_ip; /**< default 128; 0: no limit */
 	uint32_t connection_timeout_s;   /**< idle, default 30 */
 	uint32_t request_timeout_s;      /**< a whole request, default 20 */
+	/** database_sync: true ("full", the default) fsyncs the store at every
+	 *  commit, so an acknowledged update survives a power cut; false
+	 *  ("normal") survives a crash of ddnsd, not of the machine. */
+	bool database_sync_full;
 } conf_t;
 
 /**

@@ -176,6 +176,12 @@ static int store_migrate(store_t *st)
 	return store_end(st, err);
 }
 
+int store_set_sync(store_t *st, bool full)
+{
+	return store_exec(st, full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL",
+	                  "cannot set synchronous");
+}
+
 int store_open(const char *path, store_t **out)
 {
 	*out = NULL;

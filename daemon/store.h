@@ -51,6 +51,14 @@ typedef struct store_history {
 
 /** Open (creating if needed) and migrate the store at @p path. */
 int store_open(const char *path, store_t **out);
+/**
+ * How hard a commit is pushed to disk.  Full (the default of store_open)
+ * fsyncs the WAL at every commit: an update answered "applied" survives a
+ * power cut.  Normal leaves that to the next checkpoint: a crash of the
+ * process still loses nothing, a crash of the machine may forget the last
+ * commits (never corrupting the file).  For slow disks (SD cards).
+ */
+int store_set_sync(store_t *st, bool full);
 /** Close; NULL is fine. */
 void store_close(store_t *st);
 /** Schema version after migrations. */

@@ -80,7 +80,7 @@ static void test_good(void **state)
 		"  trusted_proxies = [ \"10.0.0.0/8\", \"::1\" ];\n"
 		"  max_body = 8192;\n"
 		"};\n"
-		"database = \"state/ddns.sqlite\";\n"
+		"database = \"state/ddns.sqlite\"; database_sync = \"normal\";\n"
 		"user = \"ddns\";\n"
 		"plugin_dir = \"plugins\";\n"
 		"log_level = \"debug\"; log_syslog = true;\n"
@@ -118,6 +118,7 @@ static void test_good(void **state)
 	assert_string_equal(c->user, "ddns");
 	assert_string_equal(c->log_level, "debug");
 	assert_true(c->log_syslog);
+	assert_false(c->database_sync_full);
 	assert_int_equal(c->update_timeout_ms, 5000);
 	assert_int_equal(c->auth_fail_delay_ms, 100);
 	assert_int_equal(c->shutdown_timeout_ms, 3000);
@@ -157,6 +158,7 @@ static void test_defaults(void **state)
 	assert_int_equal(c->shutdown_timeout_ms, 10000);
 	assert_string_equal(c->log_level, "info");
 	assert_false(c->log_syslog);
+	assert_true(c->database_sync_full);
 	assert_null(c->user);
 	assert_null(c->tls_certificate);
 	assert_string_equal(c->plugin_dir, "/usr/lib/ddns/plugins");
@@ -308,6 +310,8 @@ static void test_errors(void **state)
 	expect_error(HEAD "log_level = \"loud\";\n", 5, "log_level: \"loud\" is not one "
 	             "of error, warning, notice, info, debug");
 	expect_error(HEAD "log_syslog = 1;\n", 5, "log_syslog: must be true or false");
+	expect_error(HEAD "database_sync = \"off\";\n", 5,
+	             "database_sync: \"off\" is not \"full\" or \"normal\"");
 	expect_error("database = \"x\";\nhttp = {\n  listen = [ \"127.0.0.1\" ];\n};\n", 3,
 	             "http.listen: \"127.0.0.1\" is not \"address:port\" (\"[::1]:8080\" for IPv6)");
 	expect_error("database = \"x\";\nhttp = { listen = [ ]; };\n", 2,

@@ -102,6 +102,12 @@ static void test_open_migrate(void **state)
 
 	store_record_t r = make_rec("a.example.com", "dummy", HASH_A, STORE_SRC_CTL);
 	assert_int_equal(store_record_add(f->st, &r), 0);
+	/* both durability settings take, and commits go on under each */
+	assert_int_equal(store_set_sync(f->st, false), 0);
+	assert_int_equal(store_commit_update(f->st, "a.example.com", "192.0.2.1", NULL, 1,
+	                                     "192.0.2.1", "ok"), 0);
+	assert_int_equal(store_set_sync(f->st, true), 0);
+
 	store_close(f->st);
 	f->st = NULL;
 

@@ -13,7 +13,6 @@ set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
 build=$(cd "${1:-.}" && pwd)
-ddnsd=$build/daemon/ddnsd
 plugins=$build/plugins/.libs
 secs=${BENCH_SECONDS:-10}
 conns=${BENCH_CONNECTIONS:-50}
@@ -21,38 +20,22 @@ threads=${BENCH_THREADS:-2}
 nrec=${BENCH_RECORDS:-100000}
 rounds=${BENCH_ROUNDS:-3}
 
-for tool in wrk sqlite3 curl cc python3; do
-	command -v "$tool" >/dev/null || { echo "http.sh: $tool is needed" >&2; exit 1; }
+# The e2e helpers: scratch folder, ports, starting and stopping ddnsd.
+DDNSD=$build/daemon/ddnsd DDNS_TEST_PLUGIN_DIR=$plugins
+. "$here/../lib/e2e.sh"
+for tool in wrk:wrk sqlite3:sqlite3 curl:curl cc:gcc python3:python3; do
+	e2e_find_tool "${tool%%:*}" "${tool#*:}" >/dev/null || exit 1
 done
-[ -x "$ddnsd" ] || { echo "http.sh: no $ddnsd (build first)" >&2; exit 1; }
-
-work=$(mktemp -d "${TMPDIR:-/tmp}/ddns-bench.XXXXXX")
-pids=
-cleanup() {
-	for p in $pids; do kill "$p" 2>/dev/null || true; done
-	wait 2>/dev/null || true
-	rm -rf "$work"
-}
-trap cleanup EXIT
-
-free_port() {
-	python3 -c 'import socket
-s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-}
-wait_port() {
-	for _ in $(seq 1 200); do
-		(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-		sleep 0.05
-	done
-	echo "http.sh: nothing listens on port $1" >&2
-	return 1
-}
+[ -x "$DDNSD" ] || { echo "http.sh: no $DDNSD (build first)" >&2; exit 1; }
+e2e_init
+work=$E2E_DIR
 
 key=benchbenchbenchbenchbenchbenchbenchbenchbenchbench
 hash="sha256:$(printf '%s' "$key" | sha256sum | cut -d' ' -f1)"
 name=bench.example.com
 export BENCH_BODY="key=$key&ip=198.51.100.7"
-dport=$(free_port)
+E2E_HTTP_PORT=$(e2e_free_port)
+dport=$E2E_HTTP_PORT
 cat >"$work/ddns.conf" <<EOF
 http = { listen = [ "127.0.0.1:$dport" ]; };
 database = "$work/ddns.sqlite";
@@ -63,15 +46,8 @@ records = ( { domain = "$name"; provider = "bench"; key_hash = "$hash"; } );
 abuse = { max_changes = 0; max_auth_failures = 0; };
 EOF
 
-start_ddnsd() {
-	"$ddnsd" -c "$work/ddns.conf" >>"$work/ddnsd.log" 2>&1 &
-	dpid=$!
-	pids="$pids $dpid"
-	wait_port "$dport"
-}
 stop_ddnsd() {
-	kill -TERM "$dpid"
-	wait "$dpid" || { echo "http.sh: ddnsd exited with $?" >&2; cat "$work/ddnsd.log" >&2; exit 1; }
+	e2e_stop_ddnsd || { echo "http.sh: ddnsd exited with $?" >&2; cat "$work/ddnsd.log" >&2; exit 1; }
 }
 
 # CPU time (ms) process $1 has used so far
@@ -102,7 +78,7 @@ measure() {
 	for i in $(seq 1 "$rounds"); do
 		read -r r c < <(rps "$1" "$bpid")
 		b+=("$r"); bc+=("$c")
-		read -r r c < <(rps "$2" "$dpid")
+		read -r r c < <(rps "$2" "$E2E_DDNSD_PID")
 		d+=("$r"); dc+=("$c")
 		echo "  round $i: bare ${b[-1]} req/s ${bc[-1]} us CPU/req;  ddnsd ${d[-1]} req/s ${dc[-1]} us CPU/req" >&2
 	done
@@ -112,18 +88,18 @@ print(*(s.median(x) for x in a))' "${b[*]}" "${d[*]}" "${bc[*]}" "${dc[*]}"
 }
 
 url="http://127.0.0.1:$dport/dynamicdns/update/$name/"
-start_ddnsd
+e2e_start_ddnsd "$work/ddns.conf"
 reply=$(curl -s "$url" --data "$BENCH_BODY")   # the change; then unchanged
 reply=$(curl -s "$url" --data "$BENCH_BODY")
 case $reply in *'"updated": false'*) ;; *) echo "http.sh: unexpected reply: $reply" >&2; exit 1 ;; esac
 size=${#reply}
 
 cc -O2 -o "$work/bare_mhd" "$here/bare_mhd.c" $(pkg-config --cflags --libs libmicrohttpd)
-bport=$(free_port)
+bport=$(e2e_free_port)
 "$work/bare_mhd" "$bport" "$size" &
 bpid=$!
-pids="$pids $bpid"
-wait_port "$bport"
+E2E_EXTRA_PIDS=$bpid
+e2e_wait_port "$bport" || { echo "http.sh: nothing listens on port $bport" >&2; exit 1; }
 
 echo "wrk: $threads threads, $conns connections, keep-alive, ${secs}s x $rounds rounds; reply $size bytes"
 read -r bare1 d1 bcpu1 dcpu1 < <(measure "http://127.0.0.1:$bport/" "$url")
@@ -141,7 +117,7 @@ print("COMMIT;")
 EOF
 sqlite3 "$work/ddns.sqlite" <"$work/records.sql"
 count=$(sqlite3 "$work/ddns.sqlite" 'SELECT count(*) FROM records')
-start_ddnsd
+e2e_start_ddnsd "$work/ddns.conf"
 echo "with $count records in the store:"
 read -r bare2 d2 bcpu2 dcpu2 < <(measure "http://127.0.0.1:$bport/" "$url")
 echo "random names among the $nrec generated records (record cache misses):"

@@ -29,7 +29,6 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 build=$(cd "${1:-.}" && pwd)
-ddnsd=$build/daemon/ddnsd
 plugins=$build/plugins/.libs
 secs=${BENCH_SECONDS:-10}
 conns=${BENCH_CONNECTIONS:-100}
@@ -37,43 +36,23 @@ threads=${BENCH_THREADS:-2}
 nrec=${BENCH_RECORDS:-1000}
 nseq=${BENCH_SEQUENTIAL:-300}
 
+# The e2e helpers (scratch folder, ports, ddnsd) and the mock starter.
+DDNSD=$build/daemon/ddnsd DDNS_TEST_PLUGIN_DIR=$plugins top_srcdir=$top
+. "$top/tests/lib/e2e.sh"
+. "$top/tests/lib/mock_api.sh"
 for tool in wrk curl python3; do
-	command -v "$tool" >/dev/null || { echo "providers.sh: $tool is needed" >&2; exit 1; }
+	e2e_find_tool "$tool" "$tool" >/dev/null || exit 1
 done
-[ -x "$ddnsd" ] || { echo "providers.sh: no $ddnsd (build first)" >&2; exit 1; }
+[ -x "$DDNSD" ] || { echo "providers.sh: no $DDNSD (build first)" >&2; exit 1; }
 [ -f "$plugins/digitalocean.so" ] || { echo "providers.sh: no $plugins/digitalocean.so" >&2; exit 1; }
+e2e_init
+work=$E2E_DIR
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/ddns-bench.XXXXXX")
-pids=
-cleanup() {
-	for p in $pids; do kill "$p" 2>/dev/null || true; done
-	wait 2>/dev/null || true
-	rm -rf "$work"
-}
-trap cleanup EXIT
-
-free_port() {
-	python3 -c 'import socket
-s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-}
-wait_port() {
-	for _ in $(seq 1 200); do
-		(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-		sleep 0.05
-	done
-	echo "providers.sh: nothing listens on $1" >&2
-	return 1
-}
 key() { printf 'Key%047d' "$1"; }
 
 # --- the mock, with the records ---
-python3 "$top/tests/plugins/providers/mock_digitalocean.py" --port 0 >"$work/mock.port" 2>"$work/mock.log" &
-pids="$pids $!"
-for _ in $(seq 1 200); do
-	mport=$(sed -n 's/^PORT \([0-9]*\)$/\1/p' "$work/mock.port")
-	[ -n "$mport" ] && break
-	sleep 0.05
-done
+mock_api_e2e DO mock_digitalocean.py
+mport=$DO_PORT
 MOCK=http://127.0.0.1:$mport
 python3 - "$nrec" >"$work/add.json" <<'PY'
 import json, sys
@@ -84,7 +63,8 @@ PY
 curl -sf -X POST --data-binary @"$work/add.json" "$MOCK/_control" >/dev/null
 
 # --- ddnsd ---
-port=$(free_port)
+E2E_HTTP_PORT=$(e2e_free_port)
+port=$E2E_HTTP_PORT
 hash=$(python3 - "$nrec" <<'PY'
 import hashlib, sys
 for i in range(1, int(sys.argv[1]) + 1):
@@ -113,9 +93,7 @@ EOF
 	done
 	echo ');'
 } >"$work/ddns.conf"
-"$ddnsd" -c "$work/ddns.conf" >"$work/ddnsd.log" 2>&1 &
-pids="$pids $!"
-wait_port "$port"
+e2e_start_ddnsd "$work/ddns.conf"
 BASE=http://127.0.0.1:$port
 
 # --- 1. sequential latency ---
@@ -182,7 +160,7 @@ curl -sf -X POST -d '{"clear_requests":true}' "$MOCK/_control" >/dev/null
 wrk -t "$threads" -c "$conns" -d "${secs}s" --latency -s "$work/rotate.lua" "$BASE" >"$work/wrk.txt" 2>&1
 curl -sf "$MOCK/_requests" >"$work/load_requests.json"
 
-echo "== digitalocean.so via ddnsd ($("$ddnsd" --version 2>/dev/null | head -1)) against mock_digitalocean.py =="
+echo "== digitalocean.so via ddnsd ($("$DDNSD" --version 2>/dev/null | head -1)) against mock_digitalocean.py =="
 echo "-- throughput: $conns concurrent clients, $threads wrk threads, ${secs}s, $nrec records"
 grep -A4 'Latency Distribution' "$work/wrk.txt"
 grep -E 'requests in|Requests/sec|Non-2xx' "$work/wrk.txt"

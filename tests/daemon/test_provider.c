@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include "conf.h"
 #include "provider.h"
+#include "provider_fixture.h"
 
 static char dir[256];
 static char conf_path[300];
@@ -47,11 +48,8 @@ static int group_setup(void **state)
 	const char *pd = getenv("DDNS_TEST_PLUGIN_DIR");
 	assert_non_null(pd);
 	snprintf(dir, sizeof(dir), "/tmp/ddns-test-provider.XXXXXX");
-	assert_non_null(mkdtemp(dir));
-	snprintf(conf_path, sizeof(conf_path), "%s/ddns.conf", dir);
-	FILE *f = fopen(conf_path, "w");
-	assert_non_null(f);
-	fprintf(f, "http = { listen = \"127.0.0.1:1\"; }; database = \"d\";\n"
+	conf = pfx_conf_load(dir, conf_path, sizeof(conf_path),
+	        "http = { listen = \"127.0.0.1:1\"; }; database = \"d\";\n"
 	        "plugin_dir = \"%s\";\n"
 	        "providers = {\n"
 	        "  ok = { plugin = \"dummy\"; };\n"
@@ -63,9 +61,6 @@ static int group_setup(void **state)
 	        "  badttl = { plugin = \"%s/strict.so\"; token = \"t\";\n    ttl = 0; };\n"
 	        "  abi = { plugin = \"%s/broken_abi.so\"; };\n"
 	        "};\n", pd, TEST_MODULE_DIR, TEST_MODULE_DIR, TEST_MODULE_DIR);
-	fclose(f);
-	char err[512] = "";
-	assert_int_equal(conf_load(conf_path, NULL, &conf, err, sizeof(err)), 0);
 	return 0;
 }
 
@@ -96,13 +91,7 @@ static int teardown(void **state)
 
 static provider_t *make(const char *name)
 {
-	provider_t *p = NULL;
-	char err[512] = "";
-	int rc = provider_create(&env, conf, conf_find_provider(conf, name), &p, err, sizeof(err));
-	if (rc != 0)
-		print_error("%s\n", err);
-	assert_int_equal(rc, 0);
-	return p;
+	return pfx_make(&env, conf, name);
 }
 
 static void start(provider_t *p, const char *name, uint32_t timeout_ms, outcome_t *o)
@@ -116,10 +105,7 @@ static void start(provider_t *p, const char *name, uint32_t timeout_ms, outcome_
 /* Run the loop until @p o has an answer (bounded: a stuck test fails). */
 static void wait_for(outcome_t *o)
 {
-	uint64_t until = uv_now(&loop) + 10000;
-	while (o->calls == 0 && uv_now(&loop) < until)
-		uv_run(&loop, UV_RUN_ONCE);
-	assert_int_equal(o->calls, 1);
+	pfx_wait(&loop, &o->calls, 10000);
 }
 
 static void test_success_is_deferred(void **state)

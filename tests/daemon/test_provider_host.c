@@ -17,6 +17,7 @@
 #include <microhttpd.h>
 #include "conf.h"
 #include "provider.h"
+#include "provider_fixture.h"
 
 static char dir[256];
 static char conf_path[300], db_path[300];
@@ -72,21 +73,15 @@ static int group_setup(void **state)
 	unsigned port = MHD_get_daemon_info(mhd, MHD_DAEMON_INFO_BIND_PORT)->port;
 
 	snprintf(dir, sizeof(dir), "/tmp/ddns-test-phost.XXXXXX");
-	assert_non_null(mkdtemp(dir));
-	snprintf(conf_path, sizeof(conf_path), "%s/ddns.conf", dir);
-	snprintf(db_path, sizeof(db_path), "%s/ddns.sqlite", dir);
-	FILE *f = fopen(conf_path, "w");
-	assert_non_null(f);
-	fprintf(f, "http = { listen = \"127.0.0.1:1\"; }; database = \"ddns.sqlite\";\n"
+	conf = pfx_conf_load(dir, conf_path, sizeof(conf_path),
+	        "http = { listen = \"127.0.0.1:1\"; }; database = \"ddns.sqlite\";\n"
 	        "providers = {\n"
 	        "  hc = { plugin = \"%s/hostcheck.so\"; url = \"http://127.0.0.1:%u/hello\"; };\n"
 	        "  quiet = { plugin = \"%s/hostcheck.so\"; };\n"
 	        "  leaky = { plugin = \"%s/hostcheck.so\"; leak = true;\n"
 	        "            url = \"http://127.0.0.1:%u/slow\"; };\n"
 	        "};\n", TEST_MODULE_DIR, port, TEST_MODULE_DIR, TEST_MODULE_DIR, port);
-	fclose(f);
-	char err[512] = "";
-	assert_int_equal(conf_load(conf_path, NULL, &conf, err, sizeof(err)), 0);
+	snprintf(db_path, sizeof(db_path), "%s/ddns.sqlite", dir);
 	assert_int_equal(store_open(db_path, &store), 0);
 	add_record("a.example.com", "hc", "192.168.1.5", "");
 	add_record("b.example.com", "hc", "", "2001:db8::1");
@@ -140,13 +135,7 @@ static void done_cb(int result, const char *message, void *arg)
 
 static provider_t *make(const char *name)
 {
-	provider_t *p = NULL;
-	char err[512] = "";
-	int rc = provider_create(&env, conf, conf_find_provider(conf, name), &p, err, sizeof(err));
-	if (rc != 0)
-		print_error("%s\n", err);
-	assert_int_equal(rc, 0);
-	return p;
+	return pfx_make(&env, conf, name);
 }
 
 static void run_update(provider_t *p, outcome_t *o)
@@ -154,10 +143,7 @@ static void run_update(provider_t *p, outcome_t *o)
 	provider_change_t c = { .name = "a.example.com", .ipv4 = "203.0.113.9",
 	                        .timeout_ms = 10000 };
 	assert_int_equal(provider_update(p, &c, done_cb, o), 0);
-	uint64_t until = uv_now(&loop) + 15000;
-	while (o->calls == 0 && uv_now(&loop) < until)
-		uv_run(&loop, UV_RUN_ONCE);
-	assert_int_equal(o->calls, 1);
+	pfx_wait(&loop, &o->calls, 15000);
 }
 
 static void test_services(void **state)

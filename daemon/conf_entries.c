@@ -3,6 +3,7 @@
  * not change. */
 #include "conf.h"
 #include "conf_priv.h"
+#include "plugin_loader.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -13,18 +14,6 @@
 static const char *const record_settings[] = {
 	"domain", "provider", "key_hash", "lan_ip", "lan_ipv6", NULL,
 };
-
-static bool plain_word(const char *s)
-{
-	if (*s == '\0')
-		return false;
-	for (; *s != '\0'; s++) {
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ||
-		      *s == '_' || *s == '-'))
-			return false;
-	}
-	return true;
-}
 
 static void put_quoted(FILE *f, const char *s)
 {
@@ -131,7 +120,7 @@ static int read_provider(conf_reader_t *r, const config_setting_t *g,
 	if (rc > 0)
 		return conf_fail(r, g, "plugin", "missing (a plugin name such as "
 		                 "\"dummy\", or the path of a .so file)");
-	if (strchr(plugin, '/') == NULL && !plain_word(plugin))
+	if (strchr(plugin, '/') == NULL && !plugin_name_valid(plugin))
 		return conf_fail(r, config_setting_get_member(g, "plugin"), NULL,
 		                 "\"%s\" is neither a plugin name ([a-z0-9_-]) nor a "
 		                 "path to a .so file", plugin);

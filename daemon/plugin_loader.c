@@ -14,7 +14,7 @@
 static plugin_module_t **modules;
 static size_t n_modules;
 
-static bool plain_word(const char *s)
+bool plugin_name_valid(const char *s)
 {
 	if (*s == '\0')
 		return false;
@@ -71,7 +71,7 @@ static char *module_path(const char *name_or_path, const char *plugin_dir,
 			return NULL;
 		}
 		path = strdup(name_or_path);
-	} else if (!plain_word(name_or_path)) {
+	} else if (!plugin_name_valid(name_or_path)) {
 		snprintf(err, errlen, "plugin \"%s\": a plugin name is a plain word "
 		         "([a-z0-9_-]) or an absolute path", name_or_path);
 		return NULL;

@@ -3,7 +3,10 @@
  * A reload creates what changed before touching anything, so a refusal
  * leaves the running set intact.  Instances dropped by a reload are retired:
  * we keep our reference (and their conf) until their updates are over,
- * because the plugin may still read its settings while it finishes. */
+ * because the plugin may still read its settings while it finishes.  They
+ * go as soon as they are idle: at the end of the reload, or right after
+ * their last update (a plugin such as builtin_dns holds the port until
+ * then, and hands its queries over only when destroyed). */
 #include "app_priv.h"
 
 #include <errno.h>
@@ -39,6 +42,16 @@ provider_t *app_provider_lookup(const char *name, void *arg)
 	return NULL;
 }
 
+/* A retired instance's last update is over: sweep it from the loop, after
+ * the update's caller is done with it (the conf must outlive destroy()). */
+static void retired_idle(provider_t *p, void *arg)
+{
+	app_t *a = arg;
+	(void)p;
+	if (!a->stopping)
+		uv_timer_start(&a->watch, app_watch_cb, 0, uv_timer_get_repeat(&a->watch));
+}
+
 static int retire(app_t *a, app_prov_t *ap)
 {
 	app_prov_t *r = realloc(a->retired, (a->n_retired + 1) * sizeof(*r));
@@ -51,6 +64,7 @@ static int retire(app_t *a, app_prov_t *ap)
 	}
 	a->retired = r;
 	r[a->n_retired++] = *ap;
+	provider_on_idle(ap->p, retired_idle, a);
 	return 0;
 }
 
@@ -60,6 +74,7 @@ void app_retired_sweep(app_t *a, bool force)
 	for (size_t i = 0; i < a->n_retired; i++) {
 		app_prov_t *ap = &a->retired[i];
 		if (force || provider_inflight(ap->p) == 0) {
+			provider_on_idle(ap->p, NULL, NULL);
 			provider_unref(ap->p);
 			app_gen_unref(ap->gen);
 		} else {

@@ -82,7 +82,8 @@ void app_log_setup(const conf_t *conf);
 pipeline_opts_t app_pipeline_opts(const conf_t *c);
 /** Abuse-control limits from @p c. */
 abuse_opts_t app_abuse_opts(const conf_t *c);
-/** The 1 s watch: another process changed the store; retired instances. */
+/** The 1 s watch: another process changed the store; retired instances
+ *  (started at once by a retired instance going idle). */
 void app_watch_cb(uv_timer_t *t);
 /** pipeline lookup callback: the current instance named @p name. */
 provider_t *app_provider_lookup(const char *name, void *arg);

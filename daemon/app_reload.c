@@ -148,6 +148,10 @@ int app_reload(app_t *a)
 	a->data_version = store_data_version(a->store);
 	pipeline_records_changed(a->pipeline);
 	app_records_sync(a, false);
+	/* The instances replaced go now, not at the next watch tick: one that
+	 * holds a port (builtin_dns) hands its queries to its successor then. */
+	if (a->n_retired > 0)
+		app_retired_sweep(a, false);
 	log_notice("ddnsd", "reloaded: %zu provider(s), %zu configured record(s)",
 	           nc->n_providers, nc->n_records);
 	return 0;

@@ -60,6 +60,9 @@ static void upd_report(upd_t *u, int result, const char *message)
 	u->p->inflight--;
 	uv_timer_stop(&u->timer);
 	u->cb(result, message, u->arg);
+	provider_t *p = u->p;
+	if (p->inflight == 0 && p->idle_cb != NULL)
+		p->idle_cb(p, p->idle_arg);
 }
 
 static void maybe_destroy(provider_t *p)
@@ -221,6 +224,12 @@ void provider_cancel_all(provider_t *p)
 unsigned provider_inflight(const provider_t *p)
 {
 	return p->inflight;
+}
+
+void provider_on_idle(provider_t *p, provider_idle_cb cb, void *arg)
+{
+	p->idle_cb = cb;
+	p->idle_arg = arg;
 }
 
 void provider_records_changed(provider_t *p)

@@ -71,6 +71,16 @@ void provider_records_changed(provider_t *p);
 /** Complete every update in flight with DDNS_ECANCELED (shutdown). */
 void provider_cancel_all(provider_t *p);
 
+/** What provider_on_idle() calls. */
+typedef void (*provider_idle_cb)(provider_t *p, void *arg);
+/**
+ * Call @p cb each time the last update in flight on @p p has been reported
+ * (from the loop, just after that update's own callback; @p p stays valid
+ * during the call, and a reference dropped there takes effect after it).
+ * NULL @p cb stops it.
+ */
+void provider_on_idle(provider_t *p, provider_idle_cb cb, void *arg);
+
 /** Take a reference. */
 provider_t *provider_ref(provider_t *p);
 /** Drop a reference; the instance is destroyed once unreferenced and idle. */

@@ -39,6 +39,8 @@ struct provider {
 	bool destroying;
 	char create_err[512];
 	plink_t updates, timers, watches, https;
+	provider_idle_cb idle_cb; /**< provider_on_idle() */
+	void *idle_arg;
 };
 
 /** The host services table given to every plugin. */

@@ -46,7 +46,13 @@ typedef struct dns_server dns_server_t;
  */
 int dns_server_start(const dns_server_conf_t *conf, dns_dbref_t *ref, dns_server_t **out);
 
-/** Stop: join the workers, close every socket and connection, free. */
+/**
+ * Stop without losing a query: the listeners stop first (a new server on
+ * the same addresses gets every query and connection from then on), the
+ * UDP queries already queued are answered, the TCP connections move to
+ * that server (or, without one, get the answers to what they sent); then
+ * join the workers, close everything, free.  Does not wait for clients.
+ */
 void dns_server_stop(dns_server_t *s);
 
 /**
@@ -72,6 +78,8 @@ void dns_udp_free(dns_udp_t *u);
 /** Report the responses sent through @p host->dns_answered() for @p ctx
  *  (when the host has it), once per batch by response code. */
 void dns_udp_count_to(dns_udp_t *u, const ddns_host_t *host, ddns_ctx_t *ctx);
+/** How many responses @p u has sent. */
+uint64_t dns_udp_answered(const dns_udp_t *u);
 /**
  * Answer what is queued on UDP socket @p fd, at most @p rounds batches.
  * Returns 1 if more may be queued, 0 when drained, or a negative errno.

@@ -16,6 +16,7 @@ typedef struct dns_listener {
 	int fd;
 	int type;               /**< SOCK_DGRAM or SOCK_STREAM */
 	char name[64];          /**< the listen item, for logs */
+	struct sockaddr_storage addr; /**< bound to: a reload's heir is found by it */
 	ddns_fd_watch_t *watch;
 } dns_listener_t;
 
@@ -40,12 +41,25 @@ struct dns_server {
 	dns_worker_t *workers;
 	size_t n_workers;
 	atomic_bool stop;       /**< set, then shutdown(): the workers exit */
+	bool started;           /**< dns_server_start() succeeded */
+	bool draining;          /**< in dns_server_stop(): no more fd watches */
+	dns_server_t *live_next; /**< the servers running in this process */
 };
 
 /** fd callback of a TCP listener: accept what is waiting. */
 void dns_tcp_accept(int fd, unsigned events, void *arg);
-/** Close every TCP connection. */
-void dns_tcp_close_all(dns_server_t *s);
+/**
+ * The TCP listener of another running server bound to the same address as
+ * @p l (a new instance of a reload), or NULL.  Loop thread only.
+ */
+dns_listener_t *dns_server_heir(const dns_server_t *s, const dns_listener_t *l);
+/**
+ * Let go of every TCP connection without losing a query: one whose
+ * listener has an heir (dns_server_heir()) moves to it, buffers and all;
+ * the others are answered what they already sent, then closed.
+ * Returns how many moved.
+ */
+unsigned dns_tcp_hand_over_all(dns_server_t *s);
 
 /** Log through the host. */
 #define SRV_LOG(s, level, ...) (s)->conf.host->log((s)->conf.ctx, (level), __VA_ARGS__)

@@ -6,6 +6,10 @@
  * pipelined), answers them in order, and writes the responses; while a
  * response is not fully written it stops reading.  A connection silent for
  * tcp_idle_ms, or one past tcp_clients, is closed.
+ *
+ * When the server stops because a reload replaced it, its connections move
+ * to the new server on the same address, so a query the client had sent
+ * (or was about to send) is still answered.
  */
 #include "server_priv.h"
 
@@ -19,6 +23,7 @@
 
 struct dns_tcp_conn {
 	dns_server_t *srv;
+	const dns_listener_t *from; /* accepted on: the heir is found by it */
 	dns_tcp_conn_t *prev, *next;
 	int fd;
 	ddns_fd_watch_t *watch;
@@ -34,35 +39,49 @@ struct dns_tcp_conn {
 static void conn_io(int fd, unsigned events, void *arg);
 static void conn_idle(void *arg);
 
-static void conn_close(dns_tcp_conn_t *c)
+/* Stop watching and timing @p c and take it off its server's list. */
+static void conn_unlink(dns_tcp_conn_t *c)
 {
 	dns_server_t *s = c->srv;
 	const ddns_host_t *h = s->conf.host;
 	h->fd_unwatch(c->watch);
+	c->watch = NULL;
+	c->watching = 0;
 	if (c->timer)
 		h->timer_stop(c->timer);
-	close(c->fd);
+	c->timer = NULL;
 	if (c->prev)
 		c->prev->next = c->next;
 	else
 		s->conns = c->next;
 	if (c->next)
 		c->next->prev = c->prev;
+	c->prev = c->next = NULL;
 	s->n_conns--;
-	free(c);
 }
 
-void dns_tcp_close_all(dns_server_t *s)
+static void conn_link(dns_server_t *s, dns_tcp_conn_t *c)
 {
-	while (s->conns)
-		conn_close(s->conns);
+	c->srv = s;
+	c->next = s->conns;
+	if (s->conns)
+		s->conns->prev = c;
+	s->conns = c;
+	s->n_conns++;
+}
+
+static void conn_close(dns_tcp_conn_t *c)
+{
+	conn_unlink(c);
+	close(c->fd);
+	free(c);
 }
 
 /* Watch for @p events only (reading and writing alternate). */
 static int conn_watch(dns_tcp_conn_t *c, unsigned events)
 {
 	const ddns_host_t *h = c->srv->conf.host;
-	if (c->watching == events)
+	if (c->watching == events || c->srv->draining)
 		return 0;
 	h->fd_unwatch(c->watch);
 	c->watch = NULL;
@@ -165,7 +184,8 @@ close:
 	conn_close(c);
 }
 
-static void conn_open(dns_server_t *s, int fd, const struct sockaddr_storage *peer)
+static void conn_open(dns_server_t *s, const dns_listener_t *l, int fd,
+                      const struct sockaddr_storage *peer)
 {
 	dns_tcp_conn_t *c = calloc(1, sizeof(*c));
 	if (c == NULL) {
@@ -173,15 +193,11 @@ static void conn_open(dns_server_t *s, int fd, const struct sockaddr_storage *pe
 		close(fd);
 		return;
 	}
-	c->srv = s;
+	c->from = l;
 	c->fd = fd;
 	c->peer = *peer;
 	c->last_ms = s->conf.host->now_ms();
-	c->next = s->conns;
-	if (s->conns)
-		s->conns->prev = c;
-	s->conns = c;
-	s->n_conns++;
+	conn_link(s, c);
 	if (conn_watch(c, DDNS_FD_READ) != 0 || conn_arm_timer(c, s->conf.tcp_idle_ms) != 0) {
 		SRV_LOG(s, DDNS_LOG_ERR, "tcp: cannot watch a new connection");
 		conn_close(c);
@@ -211,6 +227,54 @@ void dns_tcp_accept(int fd, unsigned events, void *arg)
 			close(cfd);
 			continue;
 		}
-		conn_open(s, cfd, &peer);
+		conn_open(s, l, cfd, &peer);
 	}
+}
+
+/* The heir's loop picks @p c up where it was: what is buffered is answered
+ * now, what the client sends next is read by the heir's watch. */
+static void conn_move(dns_tcp_conn_t *c, const dns_listener_t *heir)
+{
+	conn_unlink(c);
+	c->from = heir;
+	conn_link(heir->srv, c);
+	c->last_ms = heir->srv->conf.host->now_ms();
+	int ret = c->out_len > 0 ? conn_watch(c, DDNS_FD_WRITE) : conn_process(c);
+	if (ret != 0 || conn_arm_timer(c, heir->srv->conf.tcp_idle_ms) != 0)
+		conn_close(c);
+}
+
+/* No heir: answer what the client already sent (the socket buffer is read
+ * without waiting), write what fits, close. */
+static void conn_finish(dns_tcp_conn_t *c)
+{
+	for (int round = 0; round < 64; round++) {
+		if (c->out_len > 0 && conn_flush(c) != 1)
+			break;
+		if (conn_process(c) != 0 || c->out_len > 0)
+			break;
+		ssize_t n = recv(c->fd, c->in + c->in_len, sizeof(c->in) - c->in_len,
+		                 MSG_DONTWAIT);
+		if (n <= 0 && !(n < 0 && errno == EINTR))
+			break;
+		if (n > 0)
+			c->in_len += (size_t)n;
+	}
+	conn_close(c);
+}
+
+unsigned dns_tcp_hand_over_all(dns_server_t *s)
+{
+	unsigned moved = 0;
+	while (s->conns) {
+		dns_tcp_conn_t *c = s->conns;
+		const dns_listener_t *heir = dns_server_heir(s, c->from);
+		if (heir != NULL) {
+			conn_move(c, heir);
+			moved++;
+		} else {
+			conn_finish(c);
+		}
+	}
+	return moved;
 }

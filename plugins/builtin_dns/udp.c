@@ -28,6 +28,7 @@ struct dns_udp {
 	uint8_t tbuf[UDP_BATCH][DNS_EDNS_PAYLOAD];
 	const ddns_host_t *host; /* dns_answered(), or NULL */
 	ddns_ctx_t *ctx;
+	uint64_t answered;
 };
 
 int dns_udp_new(dns_udp_t **out)
@@ -69,6 +70,11 @@ static void count_batch(dns_udp_t *u, int m)
 		if (n[r] != 0)
 			u->host->dns_answered(u->ctx, r, n[r]);
 	}
+}
+
+uint64_t dns_udp_answered(const dns_udp_t *u)
+{
+	return u->answered;
 }
 
 void dns_udp_free(dns_udp_t *u)
@@ -164,6 +170,7 @@ static int udp_batch(dns_udp_t *u, int fd, dns_dbref_t *ref, int flags)
 	pthread_rwlock_unlock(&ref->lock);
 	send_all(fd, u->tx, m);
 	count_batch(u, m);
+	u->answered += (uint64_t)m;
 	return n;
 }
 

@@ -369,14 +369,62 @@ else
 fi
 
 # --- a reload with new options: more UDP worker threads, another TTL ---------
-# The new instance binds beside the old one (SO_REUSEPORT); the old one
-# serves until ddnsd retires it (within a second), then only the new one.
-sed -i 's/ttl = 1;/ttl = 30; udp_threads = 2;/' "$CONF"
+# The new instance binds beside the old one (SO_REUSEPORT) and shares its
+# TCP listening socket; the reload destroys the old one at once, which
+# answers the UDP queries queued on it and hands its open TCP connections
+# to the new one: a client keeping its connection across the reload gets
+# its next answer from the new instance.  "wild" (UDP on the loop, wildcard
+# addresses) changes too.
+cat >"$E2E_DIR/hold.py" <<'PYEOF'
+import os, socket, struct, sys, time
+port, go = int(sys.argv[1]), sys.argv[2]
+
+def ttl(s, qid):
+    q = b"\x04away\x07example\x03com\x00"
+    q = struct.pack(">HHHHHH", qid, 0x0100, 1, 0, 0, 0) + q + struct.pack(">HH", 1, 1)
+    s.sendall(struct.pack(">H", len(q)) + q)
+    data = b""
+    while len(data) < 2 or len(data) < 2 + struct.unpack(">H", data[:2])[0]:
+        chunk = s.recv(4096)
+        if not chunk:
+            return "closed"
+        data += chunk
+    return str(struct.unpack(">I", data[-10:-6])[0])   # the A record's TTL
+
+s = socket.create_connection(("127.0.0.1", port), timeout=10)
+print(ttl(s, 1), flush=True)
+for _ in range(300):
+    if os.path.exists(go):
+        break
+    time.sleep(0.05)
+print(ttl(s, 2), flush=True)
+PYEOF
+python3 "$E2E_DIR/hold.py" "$DNS_PORT" "$E2E_DIR/go" >"$E2E_DIR/hold.out" 2>&1 &
+HOLD=$!
+held() { [ -s "$E2E_DIR/hold.out" ]; }
+for i in $(seq 1 100); do held && break; sleep 0.05; done
+RELOADS_BEFORE=$(grep -c 'ddnsd: reloaded:' "$E2E_DIR/ddnsd.log")
+sed -i 's/ttl = 1;/ttl = 30; udp_threads = 2;/; s/udp_threads = 0;/udp_threads = 0; ttl = 5;/' "$CONF"
 kill -HUP "$E2E_DDNSD_PID"
 ttl_of() { q 127.0.0.1 away.example.com A +noall +answer | awk '{print $2}'; }
 wait_for "after SIGHUP the new options serve (TTL 30)" 30 ttl_of
+reloaded() { grep -c 'ddnsd: reloaded:' "$E2E_DIR/ddnsd.log"; }
+wait_for "the reload is done" $((RELOADS_BEFORE + 1)) reloaded
+# Within the reload, not a watch tick later: both before "reloaded:".
+expect_eq "the replaced instances handed over within the reload" "$(awk '
+	/provider (home|wild): stopped:/ { n++ }
+	/ddnsd: reloaded:/ && ++r == '"$((RELOADS_BEFORE + 1))"' { print n + 0 }' "$E2E_DIR/ddnsd.log")" 2
+touch "$E2E_DIR/go"
+wait "$HOLD"
+expect_eq "a TCP connection kept across the reload: answered by the old, then the new instance" \
+	"$(tr '\n' ' ' <"$E2E_DIR/hold.out")" "1 30 "
+check "...handed over, not closed" grep -q 'provider home: stopped: .* 1 TCP connection(s) handed over' \
+	"$E2E_DIR/ddnsd.log"
 destroyed() { grep -c 'provider home: destroyed' "$E2E_DIR/ddnsd.log"; }
-wait_for "the replaced instance is destroyed" 1 destroyed
+expect_eq "the replaced instance is destroyed" "$(destroyed)" 1
+wild_ttl() { dig @127.0.0.1 -p "$WILD_PORT" +norec +time=3 +tries=1 "$@" w.wild.test A +noall +answer | awk '{print $2}'; }
+expect_eq "wild: the new options serve over UDP (TTL 5)" "$(wild_ttl +notcp)" 5
+expect_eq "wild: and over TCP" "$(wild_ttl +tcp)" 5
 for proto in +notcp +tcp; do
 	expect_eq "threads: WAN A kept across the reload ($proto)" \
 		"$(short 127.0.0.1 away.example.com A $proto)" 198.51.100.99

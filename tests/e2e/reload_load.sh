@@ -11,16 +11,16 @@
 #  - A has a record x.dyn.test (unused by the load), B an extra provider.
 # Every update must answer 200 and every query the address it should.
 #
-# Phase 2 changes the builtin_dns instance's own options six times under UDP
-# queries: the new instance binds beside the old one (SO_REUSEPORT) and the
-# old one closes when retired, so the port is never without a listener and
-# every query is answered, but not always at the first try: datagrams the
-# kernel had queued on the old socket (the group spreads queries over both
-# sockets until then) go with it, and so does a TCP query on a connection the
-# old instance had accepted and not yet read.  Changing a builtin_dns
-# instance's options under load costs a few clients one retry (stub
-# resolvers and kdig retry after a second or so); without a change of its
-# options (phase 1) nothing is lost.
+# Phase 2 changes the builtin_dns instance's own options (TTL, UDP worker
+# threads: on the loop, one, two) ten times under UDP and TCP queries, each
+# asked once with a short timeout: not one may be lost.  The new instance
+# binds beside the old one (SO_REUSEPORT) and shares its TCP listening
+# socket; the reload then destroys the old one at once, which hands over:
+# its UDP sockets leave the port's group (new queries go to the new
+# instance), then it answers the queries the kernel had queued on them, and
+# its open TCP connections move to the new instance, unread queries and
+# all.  A client keeping one TCP connection across all the swaps must see
+# each new TTL on it.
 . "$top_srcdir/tests/lib/e2e.sh"
 command -v kdig >/dev/null || { echo "reload_load.sh: kdig (knot-dnsutils) is needed" >&2; exit 1; }
 
@@ -35,7 +35,7 @@ HASH=$(e2e_key_hash $KEY)
 RELOADS=20
 STOP=$E2E_DIR/stop
 
-# write_conf A|B [HOME_TTL]
+# write_conf A|B [HOME_TTL [HOME_UDP_THREADS]]
 write_conf() {
 	local delay=200 extra_prov= extra_rec=
 	if [ "$1" = B ]; then
@@ -52,7 +52,7 @@ update_timeout_ms = 10000;
 abuse = { max_changes = 0; max_auth_failures = 0; };
 providers = {
   home = { plugin = "builtin_dns"; listen = [ "127.0.0.1:$DNS_PORT" ];
-           zone = "dyn.test"; ttl = ${2:-1}; };
+           zone = "dyn.test"; ttl = ${2:-1}; udp_threads = ${3:-1}; };
   slow = { plugin = "dummy"; delay_ms = $delay; };
   $extra_prov
 };
@@ -141,7 +141,7 @@ for i in $(seq 1 $RELOADS); do
 	write_conf $v
 	echo "$(now_ms) HUP" >>"$E2E_DIR/reloads"
 	kill -HUP "$E2E_DDNSD_PID"
-	until_log "reloaded:" "$i" || RELOAD_FAIL=$((RELOAD_FAIL + 1))
+	until_log "ddnsd: reloaded:" "$i" || RELOAD_FAIL=$((RELOAD_FAIL + 1))
 	echo "$(now_ms) $v" >>"$E2E_DIR/reloads"
 	sleep 0.$((3 + RANDOM % 4))
 done
@@ -206,53 +206,152 @@ expect_eq "slow re-created at every reload" \
 check "x.dyn.test is back in the store (configuration A last)" \
 	bash -c '[ "$(sqlite3 "$1" "SELECT count(*) FROM records WHERE name = '"'"'x.dyn.test'"'"'")" = 1 ]' _ "$E2E_DIR/ddns.sqlite"
 
-# Phase 2: the builtin_dns instance's own options change (its TTL): a new
-# instance binds beside the old one (SO_REUSEPORT), the old one closes once
-# retired.  Queries are asked as a stub resolver does (a lost try is asked
-# again, after 1 s): every one must be answered, so there is never a moment
-# with nobody on the port; the tries lost in the swap are counted.
+# Phase 2: the builtin_dns instance's own options change.  kdig asks once
+# (3 s), and dnsload.py keeps up a denser load: bursts of 32 UDP queries
+# from one socket, a new TCP connection per query (sent at once, so some are
+# accepted, or not yet accepted, by the old instance when it goes), and one
+# TCP connection kept for every query (moved from instance to instance).
+cat >"$E2E_DIR/dnsload.py" <<'PYEOF'
+import os, socket, struct, sys, time
+port, mode, stop = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+NAME, ADDR = "fixed.dyn.test", bytes([192, 0, 2, 200])
+
+def query(qid):
+    q = b"".join(bytes([len(l)]) + l.encode() for l in NAME.split(".")) + b"\0"
+    return struct.pack(">HHHHHH", qid, 0x0100, 1, 0, 0, 0) + q + struct.pack(">HH", 1, 1)
+
+def ttl_of(r, qid):
+    """The answer's TTL, or None unless it is NOERROR with NAME's address."""
+    if len(r) < 12 or struct.unpack(">H", r[:2])[0] != qid or r[3] & 0xf != 0:
+        return None
+    if struct.unpack(">H", r[6:8])[0] < 1:
+        return None
+    i = 12
+    while r[i] != 0:                  # the question's name
+        i += r[i] + 1
+    i += 5                            # its end, type, class
+    i += 2 if r[i] & 0xc0 else 0      # the answer's name: a pointer
+    rtype, _, ttl, rdlen = struct.unpack(">HHIH", r[i:i + 10])
+    return ttl if rtype == 1 and r[i + 10:i + 10 + rdlen] == ADDR else None
+
+def tcp_ask(s, qid):
+    q = query(qid)
+    s.sendall(struct.pack(">H", len(q)) + q)
+    data = b""
+    while len(data) < 2 or len(data) < 2 + struct.unpack(">H", data[:2])[0]:
+        chunk = s.recv(4096)
+        if not chunk:
+            raise ConnectionError("closed")
+        data += chunk
+    return ttl_of(data[2:], qid)
+
+sent = lost = bad = 0
+ttls = set()
+qid = 1
+kept = None
+while not os.path.exists(stop):
+    qid = qid % 65000 + 1
+    if mode == "udp":                 # a burst, every answer within 3 s
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.settimeout(3)
+        want = {}
+        for k in range(32):
+            want[qid + k] = True
+            s.sendto(query(qid + k), ("127.0.0.1", port))
+        sent += 32
+        qid += 32
+        try:
+            while want:
+                r = s.recv(4096)
+                q = struct.unpack(">H", r[:2])[0]
+                if want.pop(q, None) is None or ttl_of(r, q) is None:
+                    bad += 1
+        except socket.timeout:
+            lost += len(want)
+        s.close()
+        continue
+    try:
+        if mode == "tcp":             # a new connection per query
+            with socket.create_connection(("127.0.0.1", port), timeout=3) as s:
+                t = tcp_ask(s, qid)
+        else:                         # "keep": one connection throughout
+            if kept is None:
+                kept = socket.create_connection(("127.0.0.1", port), timeout=3)
+            t = tcp_ask(kept, qid)
+            time.sleep(0.005)
+        sent += 1
+        if t is None:
+            bad += 1
+        else:
+            ttls.add(t)
+    except OSError as e:
+        sent += 1
+        lost += 1
+        print("lost: %s" % e, file=sys.stderr)
+        if kept is not None:
+            kept.close()
+            kept = None
+print(sent, lost, bad, len(ttls))
+PYEOF
 rm -f "$STOP" "$E2E_DIR"/dns.*
 PIDS=
-querier fixed.dyn.test '192\.0\.2\.200' +timeout=1 +retry=2 & PIDS="$PIDS $!"
-querier u1.dyn.test '10\.1\.[0-9]+\.[0-9]+' +timeout=1 +retry=2 & PIDS="$PIDS $!"
+querier fixed.dyn.test '192\.0\.2\.200' & PIDS="$PIDS $!"
+querier u1.dyn.test '10\.1\.[0-9]+\.[0-9]+' & PIDS="$PIDS $!"
+querier fixed.dyn.test '192\.0\.2\.200' +tcp & PIDS="$PIDS $!"
+for m in udp tcp keep; do
+	python3 "$E2E_DIR/dnsload.py" "$DNS_PORT" $m "$STOP" >"$E2E_DIR/load.$m" 2>"$E2E_DIR/load.$m.err" &
+	PIDS="$PIDS $!"
+done
 E2E_EXTRA_PIDS=$PIDS
-DONE=$(grep -c "reloaded:" "$E2E_DIR/ddnsd.log")
-for i in 1 2 3 4 5 6; do
-	write_conf A $((i % 2 + 1))
+sleep 0.5
+DONE=$(grep -c "ddnsd: reloaded:" "$E2E_DIR/ddnsd.log")
+SWAPS=10
+for i in $(seq 1 $SWAPS); do
+	write_conf A $((i + 1)) $((i % 3))
 	kill -HUP "$E2E_DDNSD_PID"
-	until_log "reloaded:" $((DONE + i)) || RELOAD_FAIL=$((RELOAD_FAIL + 1))
-	# until the retired instance has let go of the port (swept within ~1 s)
-	until_log "home: removed from the configuration" "$i" || RELOAD_FAIL=$((RELOAD_FAIL + 1))
+	until_log "ddnsd: reloaded:" $((DONE + i)) || RELOAD_FAIL=$((RELOAD_FAIL + 1))
 	sleep 0.$((3 + RANDOM % 4))
 done
+sleep 0.5
 touch "$STOP"
 # shellcheck disable=SC2086
 wait $PIDS
 E2E_EXTRA_PIDS=
-expect_eq "builtin_dns options changed 6 times: every reload done" "$RELOAD_FAIL" 0
+expect_eq "builtin_dns options changed $SWAPS times: every reload done" "$RELOAD_FAIL" 0
 expect_eq "...a new instance each time" \
-	"$(grep -c 'provider home: plugin builtin_dns' "$E2E_DIR/ddnsd.log")" 7
+	"$(grep -c 'provider home: plugin builtin_dns' "$E2E_DIR/ddnsd.log")" $((SWAPS + 1))
+# The old instance goes within the reload, before "reloaded:", not later.
+expect_eq "...and the old one handed over within each reload" "$(awk '
+	/provider home: stopped:/ { n++ }
+	/ddnsd: reloaded:/ && r++ >= '"$DONE"' && n != r - '"$DONE"' { print "reload " r - '"$DONE"' ": " n " stopped"; exit }
+' "$E2E_DIR/ddnsd.log")" ""
 for f in "$E2E_DIR"/dns.*; do
 	TOTAL=$(wc -l <"$f")
 	check "new options, $(basename "$f"): queries ran ($TOTAL)" test "$TOTAL" -ge 5
-	expect_eq "new options, $(basename "$f"): every UDP query answered right" \
-		"$(grep -v -e '^ok$' -e '^retried$' "$f" | head -3)" ""
-	echo "# $(basename "$f"): $(grep -c '^retried$' "$f") of $TOTAL queries lost a try in the swaps"
+	expect_eq "new options, $(basename "$f"): every query answered at the first try" \
+		"$(grep -v '^ok$' "$f" | head -3)" ""
 done
+for m in udp tcp keep; do
+	read -r SENT LOST BAD NTTL <"$E2E_DIR/load.$m"
+	check "new options, dnsload $m: queries ran (${SENT:-0})" test "${SENT:-0}" -ge 100
+	expect_eq "new options, dnsload $m: none lost, none wrong" "${LOST:-?} ${BAD:-?}" "0 0"
+	[ -s "$E2E_DIR/load.$m.err" ] && sed 's/^/# /' "$E2E_DIR/load.$m.err" | head -3
+done
+check "new options, the kept TCP connection saw the new instances' TTLs ($NTTL)" \
+	test "${NTTL:-0}" -ge 4
+echo "# at the handovers: $(awk '/provider home: stopped:/ { q += $5; t += $10 }
+	END { print q + 0 " queued UDP queries answered, " t + 0 " TCP connections moved" }' \
+	"$E2E_DIR/ddnsd.log")"
 # ttl: the TTL answered for fixed.dyn.test
 ttl() { kdig @127.0.0.1 -p "$DNS_PORT" +noall +answer +timeout=3 +retry=0 fixed.dyn.test A | awk '{print $2}'; }
-# once the retired instance has closed its socket (its sweep, within ~1 s),
-# only the last options answer: ten queries in a row
+# the old instances are gone: only the last options answer, ten in a row
 last_ttl_only() {
-	local i n=0
-	for i in $(seq 1 100); do
-		if [ "$(ttl)" = 1 ]; then n=$((n + 1)); else n=0; fi
-		[ $n -ge 10 ] && return 0
-		sleep 0.05
+	local i
+	for i in $(seq 1 10); do
+		[ "$(ttl)" = $((SWAPS + 1)) ] || return 1
 	done
-	return 1
 }
-check "the last options are served (TTL 1), and only they" last_ttl_only
+check "the last options are served (TTL $((SWAPS + 1))), and only they" last_ttl_only
 
 check "ddnsd stops cleanly" e2e_stop_ddnsd
 e2e_finish

@@ -6,20 +6,14 @@
 #define CF_H
 
 #include "ddns/plugin.h"
-#include "pc_conf.h"
+#include "pc_bearer.h"
 #include "pc_job.h"
 #include "pc_zones.h"
 
 #define CF_DEFAULT_API "https://api.cloudflare.com/client/v4"
 
-/** One `providers.<name>` entry using cloudflare. */
-typedef struct cf_instance {
-	ddns_ctx_t *ctx;
-	const ddns_host_t *host;
-	pc_conf_t conf;
-	char *auth_header;  /**< "Authorization: Bearer <token>" (secret) */
-	pc_zones_t zones;   /**< name -> zone and zone id */
-} cf_instance_t;
+/** One `providers.<name>` entry using cloudflare: token, options, zone cache. */
+typedef pc_bearer_t cf_instance_t;
 
 /** One update in progress. */
 typedef struct cf_job {

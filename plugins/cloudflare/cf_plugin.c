@@ -21,48 +21,23 @@ static const ddns_option_t cf_options[] = {
 	{ NULL, 0, 0, NULL },
 };
 
-static void cf_destroy(void *instance)
-{
-	cf_instance_t *inst = instance;
-
-	if (inst == NULL)
-		return;
-	pc_zones_clear(&inst->zones);
-	pc_conf_free(&inst->conf);
-	pc_secret_free(inst->auth_header);
-	free(inst);
-}
-
 static int cf_create(ddns_ctx_t *ctx, const ddns_host_t *host, void **instance)
 {
 	cf_instance_t *inst;
-	char *auth;
-	int rc;
+	int rc = pc_bearer_create(ctx, host, "a Cloudflare API token is required (My Profile > "
+	                          "API Tokens > Create Token, permission Zone.DNS Edit)",
+	                          CF_DEFAULT_API, 1, 86400, &inst);
 
-	rc = pc_conf_bearer(ctx, host, "a Cloudflare API token is required (My Profile > "
-	                    "API Tokens > Create Token, permission Zone.DNS Edit)", &auth);
 	if (rc < 0)
 		return rc;
-	inst = calloc(1, sizeof(*inst));
-	if (inst == NULL) {
-		pc_secret_free(auth);
-		return -ENOMEM;
-	}
-	inst->ctx = ctx;
-	inst->host = host;
-	inst->auth_header = auth;
-	rc = pc_conf_read(ctx, host, CF_DEFAULT_API, 1, 86400, &inst->conf);
-	if (rc == 0 && inst->conf.ttl > 1 && inst->conf.ttl < 60) {
+	/* Cloudflare's one TTL below 60: 1, "automatic". */
+	if (inst->conf.ttl > 1 && inst->conf.ttl < 60) {
 		host->conf_error(ctx, "ttl", "must be 1 (automatic) or 60..86400");
-		rc = DDNS_ECONFIG;
+		pc_bearer_destroy(inst);
+		return DDNS_ECONFIG;
 	}
-	if (rc < 0)
-		goto fail;
 	*instance = inst;
 	return 0;
-fail:
-	cf_destroy(inst);
-	return rc;
 }
 
 static int cf_update(void *instance, ddns_update_t *update)
@@ -78,7 +53,7 @@ DDNS_PLUGIN_EXPORT = {
 	.description = "Cloudflare DNS (API v4, API token): A and AAAA records",
 	.options = cf_options,
 	.create = cf_create,
-	.destroy = cf_destroy,
+	.destroy = pc_bearer_destroy,
 	.update = cf_update,
 	.cancel = pc_job_cancel_update,
 };

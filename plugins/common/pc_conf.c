@@ -1,5 +1,4 @@
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -59,27 +58,6 @@ void pc_conf_free(pc_conf_t *conf)
 {
 	free(conf->api_url);
 	conf->api_url = NULL;
-}
-
-int pc_conf_bearer(ddns_ctx_t *ctx, const ddns_host_t *host, const char *help, char **header)
-{
-	const char *token = NULL;
-
-	*header = NULL;
-	if (host->conf_string(ctx, "token", &token) < 0 || token[0] == '\0') {
-		host->conf_error(ctx, "token", "%s", help);
-		return DDNS_ECONFIG;
-	}
-	/* It goes into a header line: a space or line break would split it. */
-	if (strpbrk(token, "\r\n ") != NULL) {
-		host->conf_error(ctx, "token", "must not contain spaces or line breaks");
-		return DDNS_ECONFIG;
-	}
-	if (asprintf(header, "Authorization: Bearer %s", token) < 0) {
-		*header = NULL;
-		return -ENOMEM;
-	}
-	return 0;
 }
 
 void pc_secret_free(char *secret)

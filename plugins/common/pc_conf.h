@@ -35,14 +35,6 @@ int pc_conf_read(ddns_ctx_t *ctx, const ddns_host_t *host, const char *default_u
 int pc_conf_url(ddns_ctx_t *ctx, const ddns_host_t *host, const char *name,
                 const char *default_url, char **out);
 
-/**
- * Read the required secret option "token" (refusing an empty one, with
- * @p help saying where to get one, and one with spaces or line breaks)
- * into *header as "Authorization: Bearer <token>" (caller frees with
- * pc_secret_free).  @return 0, DDNS_ECONFIG or -ENOMEM.
- */
-int pc_conf_bearer(ddns_ctx_t *ctx, const ddns_host_t *host, const char *help, char **header);
-
 /** Wipe and free a secret string (NULL is fine). */
 void pc_secret_free(char *secret);
 

@@ -6,20 +6,14 @@
 #define DO_H
 
 #include "ddns/plugin.h"
-#include "pc_conf.h"
+#include "pc_bearer.h"
 #include "pc_job.h"
 #include "pc_zones.h"
 
 #define DO_DEFAULT_API "https://api.digitalocean.com"
 
-/** One `providers.<name>` entry using digitalocean. */
-typedef struct do_instance {
-	ddns_ctx_t *ctx;
-	const ddns_host_t *host;
-	pc_conf_t conf;
-	char *auth_header;  /**< "Authorization: Bearer <token>" (secret) */
-	pc_zones_t zones;   /**< name -> zone, learnt by walking */
-} do_instance_t;
+/** One `providers.<name>` entry using digitalocean: token, options, zone cache. */
+typedef pc_bearer_t do_instance_t;
 
 /** One update in progress. */
 typedef struct do_job {

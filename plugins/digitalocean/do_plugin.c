@@ -30,23 +30,10 @@ static const ddns_option_t do_options[] = {
 	{ NULL, 0, 0, NULL },
 };
 
-static void do_destroy(void *instance)
-{
-	do_instance_t *inst = instance;
-
-	if (inst == NULL)
-		return;
-	pc_zones_clear(&inst->zones);
-	pc_conf_free(&inst->conf);
-	pc_secret_free(inst->auth_header);
-	free(inst);
-}
-
 static int do_create(ddns_ctx_t *ctx, const ddns_host_t *host, void **instance)
 {
 	do_instance_t *inst;
 	const char *v1;
-	char *auth;
 	int rc;
 
 	/* A host that does not refuse DDNS_OPT_REJECTED itself still gets it. */
@@ -55,26 +42,13 @@ static int do_create(ddns_ctx_t *ctx, const ddns_host_t *host, void **instance)
 		host->conf_error(ctx, "client_id", "%s", DO_V1_GONE);
 		return DDNS_ECONFIG;
 	}
-	rc = pc_conf_bearer(ctx, host, "a DigitalOcean v2 token is required (create one at "
-	                    "https://cloud.digitalocean.com/account/api/tokens)", &auth);
+	rc = pc_bearer_create(ctx, host, "a DigitalOcean v2 token is required (create one at "
+	                      "https://cloud.digitalocean.com/account/api/tokens)",
+	                      DO_DEFAULT_API, 30, 86400, &inst);
 	if (rc < 0)
 		return rc;
-	inst = calloc(1, sizeof(*inst));
-	if (inst == NULL) {
-		pc_secret_free(auth);
-		return -ENOMEM;
-	}
-	inst->ctx = ctx;
-	inst->host = host;
-	inst->auth_header = auth;
-	rc = pc_conf_read(ctx, host, DO_DEFAULT_API, 30, 86400, &inst->conf);
-	if (rc < 0)
-		goto fail;
 	*instance = inst;
 	return 0;
-fail:
-	do_destroy(inst);
-	return rc;
 }
 
 static int do_update(void *instance, ddns_update_t *update)
@@ -90,7 +64,7 @@ DDNS_PLUGIN_EXPORT = {
 	.description = "DigitalOcean DNS (API v2): A and AAAA records",
 	.options = do_options,
 	.create = do_create,
-	.destroy = do_destroy,
+	.destroy = pc_bearer_destroy,
 	.update = do_update,
 	.cancel = pc_job_cancel_update,
 };

@@ -212,6 +212,23 @@ static void test_bad_ttl_refused(void **state)
 	assert_non_null(strstr(mock_host_error(f->mh), "ttl: "));
 }
 
+static void test_bad_token_refused(void **state)
+{
+	fixture_t *f = *state;
+	void *inst = NULL;
+
+	/* An empty token is refused with where to get one. */
+	mock_host_set(f->mh, "token", "");
+	assert_int_equal(mock_host_create(f->mh, &inst), DDNS_ECONFIG);
+	assert_null(inst);
+	assert_non_null(strstr(mock_host_error(f->mh), "token: a Cloudflare API token is required"));
+	/* One that would split the Authorization header line is refused too. */
+	mock_host_set(f->mh, "token", "cf-good-token\r\nX-Injected: 1");
+	assert_int_equal(mock_host_create(f->mh, &inst), DDNS_ECONFIG);
+	assert_null(inst);
+	assert_string_equal(mock_host_error(f->mh), "token: must not contain spaces or line breaks");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -228,6 +245,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_malformed_json, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ipv6_and_both, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_ttl_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_token_refused, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, pf_group_teardown);

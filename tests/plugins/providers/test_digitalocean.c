@@ -282,6 +282,21 @@ static void test_v1_keys_refused(void **state)
 	assert_non_null(strstr(mock_host_error(f->mh), "v2 token"));
 }
 
+static void test_bad_token_refused(void **state)
+{
+	fixture_t *f = *state;
+	void *inst = NULL;
+
+	mock_host_set(f->mh, "token", "do good token");
+	assert_int_equal(mock_host_create(f->mh, &inst), DDNS_ECONFIG);
+	assert_null(inst);
+	assert_string_equal(mock_host_error(f->mh), "token: must not contain spaces or line breaks");
+	mock_host_set(f->mh, "token", "");
+	assert_int_equal(mock_host_create(f->mh, &inst), DDNS_ECONFIG);
+	assert_non_null(strstr(mock_host_error(f->mh),
+	                       "token: a DigitalOcean v2 token is required"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -301,6 +316,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ipv6_and_both, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_updates, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_v1_keys_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_token_refused, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, pf_group_teardown);

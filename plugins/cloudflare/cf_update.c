@@ -276,11 +276,6 @@ static void next_family(pc_job_t *base)
 	}
 }
 
-static void release(pc_job_t *base)
-{
-	free(base);
-}
-
 int cf_update_start(cf_instance_t *inst, ddns_update_t *update)
 {
 	cf_job_t *job = calloc(1, sizeof(*job));
@@ -288,7 +283,7 @@ int cf_update_start(cf_instance_t *inst, ddns_update_t *update)
 
 	if (job == NULL)
 		return -ENOMEM;
-	pc_job_init(&job->base, inst->host, inst->ctx, update, "cloudflare", &cf_policy, release);
+	pc_job_init(&job->base, inst->host, inst->ctx, update, "cloudflare", &cf_policy, pc_job_free);
 	job->inst = inst;
 	rc = pc_job_start(&job->base, next_family);
 	if (rc < 0)

@@ -136,6 +136,11 @@ void pc_job_cancel(pc_job_t *job)
 	pc_job_finish(job, DDNS_ECANCELED, "cancelled before the provider confirmed");
 }
 
+void pc_job_free(pc_job_t *job)
+{
+	free(job);
+}
+
 void pc_job_cancel_update(void *instance, ddns_update_t *update)
 {
 	(void)instance;

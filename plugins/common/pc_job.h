@@ -122,6 +122,9 @@ void pc_job_cancel(pc_job_t *job);
  */
 void pc_job_cancel_update(void *instance, ddns_update_t *update);
 
+/** The release function of a job that owns nothing but its struct: free() it. */
+void pc_job_free(pc_job_t *job);
+
 /** Free the copies of the current call (done by finish; for release fns). */
 void pc_job_clear_call(pc_job_t *job);
 

@@ -262,11 +262,6 @@ static void next_family(pc_job_t *base)
 	}
 }
 
-static void release(pc_job_t *base)
-{
-	free(base);
-}
-
 int do_update_start(do_instance_t *inst, ddns_update_t *update)
 {
 	do_job_t *job = calloc(1, sizeof(*job));
@@ -275,7 +270,7 @@ int do_update_start(do_instance_t *inst, ddns_update_t *update)
 	if (job == NULL)
 		return -ENOMEM;
 	pc_job_init(&job->base, inst->host, inst->ctx, update, "digitalocean", &do_policy,
-	            release);
+	            pc_job_free);
 	job->inst = inst;
 	rc = pc_job_start(&job->base, next_family);
 	if (rc < 0)

@@ -170,24 +170,17 @@ static void test_services(void **state)
 static void test_reclaims_leaks(void **state)
 {
 	(void)state;
-	char log_path[320];
-	snprintf(log_path, sizeof(log_path), "%s/stderr.log", dir);
-	int fd = open(log_path, O_RDWR | O_CREAT | O_TRUNC, 0600);
-	assert_true(fd >= 0);
-	int saved = dup(STDERR_FILENO);
-	dup2(fd, STDERR_FILENO);
+	pfx_capture_t cap;
+	pfx_capture_start(&cap, dir);
 	provider_t *p = make("leaky");
 	for (int i = 0; i < 10; i++)
 		uv_run(&loop, UV_RUN_NOWAIT);
 	assert_int_equal(http_client_active(env.http), 1);
 	provider_unref(p);
-	dup2(saved, STDERR_FILENO);
-	close(saved);
+	pfx_capture_stop(&cap);
 	assert_int_equal(http_client_active(env.http), 0);
 	char buf[4096] = "";
-	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
-	close(fd);
-	assert_true(n > 0);
+	pfx_capture_read(&cap, buf, sizeof(buf));
 	assert_non_null(strstr(buf, "provider leaky: plugin hostcheck left a timer running"));
 	assert_non_null(strstr(buf, "provider leaky: plugin hostcheck left an HTTP request running"));
 }

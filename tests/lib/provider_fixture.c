@@ -4,8 +4,10 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "provider_fixture.h"
 
@@ -51,4 +53,35 @@ void pfx_wait(uv_loop_t *loop, const int *calls, uint64_t limit_ms)
 	while (*calls == 0 && uv_now(loop) < until)
 		uv_run(loop, UV_RUN_ONCE);
 	assert_int_equal(*calls, 1);
+}
+
+void pfx_capture_start(pfx_capture_t *c, const char *dir)
+{
+	snprintf(c->path, sizeof(c->path), "%s/stderr.log", dir);
+	c->fd = open(c->path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	assert_true(c->fd >= 0);
+	c->saved = dup(STDERR_FILENO);
+	assert_true(c->saved >= 0);
+	assert_true(dup2(c->fd, STDERR_FILENO) >= 0);
+}
+
+void pfx_capture_stop(pfx_capture_t *c)
+{
+	if (c->saved < 0)
+		return;
+	dup2(c->saved, STDERR_FILENO);
+	close(c->saved);
+	c->saved = -1;
+}
+
+void pfx_capture_read(pfx_capture_t *c, char *buf, size_t len)
+{
+	ssize_t n;
+
+	pfx_capture_stop(c);
+	n = pread(c->fd, buf, len - 1, 0);
+	close(c->fd);
+	unlink(c->path);
+	assert_true(n > 0);
+	buf[n] = '\0';
 }

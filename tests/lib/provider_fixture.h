@@ -35,4 +35,21 @@ provider_t *pfx_make(const provider_env_t *env, const conf_t *conf, const char *
  */
 void pfx_wait(uv_loop_t *loop, const int *calls, uint64_t limit_ms);
 
+/** stderr (where the daemon logs) redirected to a file, for assertions. */
+typedef struct pfx_capture {
+	int fd;          /**< the file, open for reading back */
+	int saved;       /**< the real stderr while captured, else -1 */
+	char path[320];  /**< <dir>/stderr.log */
+} pfx_capture_t;
+
+/** Send stderr to <@p dir>/stderr.log (truncated); fails the test on error. */
+void pfx_capture_start(pfx_capture_t *c, const char *dir);
+/** Give stderr back (capture stops; the file stays readable). */
+void pfx_capture_stop(pfx_capture_t *c);
+/**
+ * Read what was captured into @p buf (NUL-terminated, at most @p len - 1
+ * bytes), then close and remove the file.  Fails the test if nothing was.
+ */
+void pfx_capture_read(pfx_capture_t *c, char *buf, size_t len);
+
 #endif

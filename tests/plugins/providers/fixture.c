@@ -56,6 +56,14 @@ void pf_create(fixture_t *f)
 	assert_int_equal(mock_host_create(f->mh, &f->inst), 0);
 }
 
+void pf_create_with(fixture_t *f, const char *control, const char *zone)
+{
+	assert_int_equal(mock_api_control(&pf_api, control), 200);
+	if (zone != NULL)
+		mock_host_set(f->mh, "zone", zone);
+	pf_create(f);
+}
+
 int pf_update(fixture_t *f, const char *name, const char *v4, const char *v6,
               uint32_t timeout_ms)
 {

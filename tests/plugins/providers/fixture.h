@@ -49,6 +49,11 @@ void pf_free(fixture_t *f, const char *secret);
 
 /** Create the instance from the options set so far; fails the test on error. */
 void pf_create(fixture_t *f);
+/**
+ * Arrange a test: POST @p control (faults, records; see mock_common.py) to
+ * the mock, set option zone to @p zone unless it is NULL, then pf_create().
+ */
+void pf_create_with(fixture_t *f, const char *control, const char *zone);
 /** Run one update (see mock_host_update); f->msg gets the message.  @return its result. */
 int pf_update(fixture_t *f, const char *name, const char *v4, const char *v6,
               uint32_t timeout_ms);

@@ -67,9 +67,7 @@ static void test_record_on_page_2(void **state)
 {
 	fixture_t *f = *state;
 
-	assert_int_equal(mock_api_control(&pf_api, "{\"page_size\":2,\"ignore_filters\":true}"), 200);
-	mock_host_set(f->mh, "zone", "example.com");
-	pf_create(f);
+	pf_create_with(f, "{\"page_size\":2,\"ignore_filters\":true}", "example.com");
 	assert_int_equal(pf_update(f, "a.example.com", "203.0.113.9", NULL, 10000), DDNS_OK);
 	pf_assert_data("example.com", "a.example.com", "A", "203.0.113.9");
 	assert_true(mock_api_count(&pf_api, "GET", "/dns_records") >= 2);
@@ -110,10 +108,9 @@ static void test_deeper_zone(void **state)
 {
 	fixture_t *f = *state;
 
-	assert_int_equal(mock_api_control(&pf_api, "{\"add\":[{\"zone\":\"home.example.co.uk\","
-	                 "\"name\":\"a.home.example.co.uk\",\"type\":\"A\",\"data\":\"192.0.2.5\"}]}"),
-	                 200);
-	pf_create(f);
+	pf_create_with(f, "{\"add\":[{\"zone\":\"home.example.co.uk\","
+	                  "\"name\":\"a.home.example.co.uk\",\"type\":\"A\",\"data\":\"192.0.2.5\"}]}",
+	               NULL);
 	assert_int_equal(pf_update(f, "a.home.example.co.uk", "203.0.113.5", NULL, 10000), DDNS_OK);
 	pf_assert_data("home.example.co.uk", "a.home.example.co.uk", "A", "203.0.113.5");
 }
@@ -133,10 +130,8 @@ static void test_rate_limit_then_success(void **state)
 {
 	fixture_t *f = *state;
 
-	assert_int_equal(mock_api_control(&pf_api, "{\"ratelimit\":1,\"retry_after\":1,"
-	                                        "\"match\":\"PATCH\"}"), 200);
-	mock_host_set(f->mh, "zone", "example.com");
-	pf_create(f);
+	pf_create_with(f, "{\"ratelimit\":1,\"retry_after\":1,"
+	                  "\"match\":\"PATCH\"}", "example.com");
 	assert_int_equal(pf_update(f, "a.example.com", "203.0.113.7", NULL, 15000), DDNS_OK);
 	assert_int_equal(mock_api_count(&pf_api, "PATCH", NULL), 2);
 	pf_assert_data("example.com", "a.example.com", "A", "203.0.113.7");
@@ -146,9 +141,7 @@ static void test_rate_limit_past_deadline(void **state)
 {
 	fixture_t *f = *state;
 
-	assert_int_equal(mock_api_control(&pf_api, "{\"ratelimit\":1,\"retry_after\":60}"), 200);
-	mock_host_set(f->mh, "zone", "example.com");
-	pf_create(f);
+	pf_create_with(f, "{\"ratelimit\":1,\"retry_after\":60}", "example.com");
 	assert_int_equal(pf_update(f, "a.example.com", "203.0.113.7", NULL, 5000), DDNS_ERATELIMIT);
 	assert_non_null(strstr(f->msg, "consider throttling"));
 	assert_non_null(strstr(f->msg, "past the update's deadline"));
@@ -158,9 +151,7 @@ static void test_500_then_success(void **state)
 {
 	fixture_t *f = *state;
 
-	assert_int_equal(mock_api_control(&pf_api, "{\"error500\":1,\"match\":\"PATCH\"}"), 200);
-	mock_host_set(f->mh, "zone", "example.com");
-	pf_create(f);
+	pf_create_with(f, "{\"error500\":1,\"match\":\"PATCH\"}", "example.com");
 	assert_int_equal(pf_update(f, "a.example.com", "203.0.113.7", NULL, 15000), DDNS_OK);
 	assert_int_equal(mock_api_count(&pf_api, "PATCH", NULL), 2);
 }
@@ -169,9 +160,7 @@ static void test_timeout(void **state)
 {
 	fixture_t *f = *state;
 
-	assert_int_equal(mock_api_control(&pf_api, "{\"delay_ms\":4000,\"delay_count\":1}"), 200);
-	mock_host_set(f->mh, "zone", "example.com");
-	pf_create(f);
+	pf_create_with(f, "{\"delay_ms\":4000,\"delay_count\":1}", "example.com");
 	assert_int_equal(pf_update(f, "a.example.com", "203.0.113.7", NULL, 1500), DDNS_ETIMEOUT);
 }
 
@@ -179,10 +168,7 @@ static void test_malformed_json(void **state)
 {
 	fixture_t *f = *state;
 
-	assert_int_equal(mock_api_control(&pf_api, "{\"malformed\":1,\"match\":\"dns_records\"}"),
-	                 200);
-	mock_host_set(f->mh, "zone", "example.com");
-	pf_create(f);
+	pf_create_with(f, "{\"malformed\":1,\"match\":\"dns_records\"}", "example.com");
 	assert_int_equal(pf_update(f, "a.example.com", "203.0.113.7", NULL, 10000), DDNS_EBADREPLY);
 	assert_non_null(strstr(f->msg, "expected {\"success\": true, \"result\": ...}"));
 	pf_assert_data("example.com", "a.example.com", "A", "192.0.2.10");

@@ -79,9 +79,7 @@ static void test_record_on_page_2(void **state)
 	fixture_t *f = *state;
 
 	/* Two per page, filters ignored: "a" is on page 4 of the zone. */
-	assert_int_equal(mock_api_control(&pf_api, "{\"page_size\":2,\"ignore_filters\":true}"), 200);
-	mock_host_set(f->mh, "zone", "example.com");
-	pf_create(f);
+	pf_create_with(f, "{\"page_size\":2,\"ignore_filters\":true}", "example.com");
 	assert_int_equal(pf_update(f, "a.example.com", "203.0.113.9", NULL, 10000), DDNS_OK);
 	pf_assert_data("example.com", "a", "A", "203.0.113.9");
 	assert_true(mock_api_count(&pf_api, "GET", "/records") >= 2);
@@ -141,10 +139,8 @@ static void test_rate_limit_then_success(void **state)
 {
 	fixture_t *f = *state;
 
-	assert_int_equal(mock_api_control(&pf_api, "{\"ratelimit\":1,\"retry_after\":1,"
-	                                        "\"match\":\"PATCH\"}"), 200);
-	mock_host_set(f->mh, "zone", "example.com");
-	pf_create(f);
+	pf_create_with(f, "{\"ratelimit\":1,\"retry_after\":1,"
+	                  "\"match\":\"PATCH\"}", "example.com");
 	assert_int_equal(pf_update(f, "a.example.com", "203.0.113.7", NULL, 15000), DDNS_OK);
 	assert_int_equal(mock_api_count(&pf_api, "PATCH", NULL), 2);
 	pf_assert_data("example.com", "a", "A", "203.0.113.7");
@@ -154,9 +150,7 @@ static void test_rate_limit_past_deadline(void **state)
 {
 	fixture_t *f = *state;
 
-	assert_int_equal(mock_api_control(&pf_api, "{\"ratelimit\":1,\"retry_after\":60}"), 200);
-	mock_host_set(f->mh, "zone", "example.com");
-	pf_create(f);
+	pf_create_with(f, "{\"ratelimit\":1,\"retry_after\":60}", "example.com");
 	assert_int_equal(pf_update(f, "a.example.com", "203.0.113.7", NULL, 5000), DDNS_ERATELIMIT);
 	assert_non_null(strstr(f->msg, "rate-limited"));
 	assert_non_null(strstr(f->msg, "API Rate limit exceeded"));
@@ -168,9 +162,7 @@ static void test_500_then_success(void **state)
 {
 	fixture_t *f = *state;
 
-	assert_int_equal(mock_api_control(&pf_api, "{\"error500\":2}"), 200);
-	mock_host_set(f->mh, "zone", "example.com");
-	pf_create(f);
+	pf_create_with(f, "{\"error500\":2}", "example.com");
 	assert_int_equal(pf_update(f, "a.example.com", "203.0.113.7", NULL, 15000), DDNS_OK);
 	assert_int_equal(mock_api_count(&pf_api, "GET", "/records"), 3);
 	pf_assert_data("example.com", "a", "A", "203.0.113.7");
@@ -180,9 +172,7 @@ static void test_500_forever(void **state)
 {
 	fixture_t *f = *state;
 
-	assert_int_equal(mock_api_control(&pf_api, "{\"error500\":100}"), 200);
-	mock_host_set(f->mh, "zone", "example.com");
-	pf_create(f);
+	pf_create_with(f, "{\"error500\":100}", "example.com");
 	assert_int_equal(pf_update(f, "a.example.com", "203.0.113.7", NULL, 15000), DDNS_EPROVIDER);
 	assert_non_null(strstr(f->msg, "Unexpected server-side error"));
 	assert_non_null(strstr(f->msg, "gave up after 4 attempts"));
@@ -193,9 +183,7 @@ static void test_timeout(void **state)
 {
 	fixture_t *f = *state;
 
-	assert_int_equal(mock_api_control(&pf_api, "{\"delay_ms\":4000,\"delay_count\":1}"), 200);
-	mock_host_set(f->mh, "zone", "example.com");
-	pf_create(f);
+	pf_create_with(f, "{\"delay_ms\":4000,\"delay_count\":1}", "example.com");
 	assert_int_equal(pf_update(f, "a.example.com", "203.0.113.7", NULL, 1500), DDNS_ETIMEOUT);
 	assert_non_null(strstr(f->msg, "digitalocean: "));
 }
@@ -204,9 +192,7 @@ static void test_malformed_json(void **state)
 {
 	fixture_t *f = *state;
 
-	assert_int_equal(mock_api_control(&pf_api, "{\"malformed\":1}"), 200);
-	mock_host_set(f->mh, "zone", "example.com");
-	pf_create(f);
+	pf_create_with(f, "{\"malformed\":1}", "example.com");
 	assert_int_equal(pf_update(f, "a.example.com", "203.0.113.7", NULL, 10000), DDNS_EBADREPLY);
 	assert_non_null(strstr(f->msg, "expected {\"domain_records\": [...]}"));
 	assert_non_null(strstr(f->msg, "malformed JSON"));
@@ -245,9 +231,7 @@ static void test_concurrent_updates(void **state)
 	strcat(add, "]}");
 	assert_int_equal(mock_api_control(&pf_api, add), 200);
 	/* Every API call takes 300 ms: one at a time, 20 updates would take 12 s. */
-	assert_int_equal(mock_api_control(&pf_api, "{\"delay_ms\":300}"), 200);
-	mock_host_set(f->mh, "zone", "example.com");
-	pf_create(f);
+	pf_create_with(f, "{\"delay_ms\":300}", "example.com");
 	mock_host_update_many(f->mh, f->inst, ups, 20, 8000);
 	st = mock_api_get(&pf_api, "/_state");
 	for (int i = 0; i < 20; i++) {

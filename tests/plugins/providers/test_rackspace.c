@@ -88,9 +88,7 @@ static void test_record_on_page_2(void **state)
 {
 	fixture_t *f = *state;
 
-	assert_int_equal(mock_api_control(&pf_api, "{\"page_size\":2,\"ignore_filters\":true}"), 200);
-	mock_host_set(f->mh, "zone", "example.com");
-	pf_create(f);
+	pf_create_with(f, "{\"page_size\":2,\"ignore_filters\":true}", "example.com");
 	assert_int_equal(pf_update(f, "a.example.com", "203.0.113.9", NULL, 15000), DDNS_OK);
 	pf_assert_data("example.com", "a.example.com", "A", "203.0.113.9");
 	assert_true(mock_api_count(&pf_api, "GET", "/records") >= 2);
@@ -136,9 +134,8 @@ static void test_rate_limit_then_success(void **state)
 {
 	fixture_t *f = *state;
 
-	assert_int_equal(mock_api_control(&pf_api, "{\"ratelimit\":1,\"retry_after\":1,"
-	                                        "\"match\":\"PUT\"}"), 200);
-	pf_create(f);
+	pf_create_with(f, "{\"ratelimit\":1,\"retry_after\":1,"
+	                  "\"match\":\"PUT\"}", NULL);
 	assert_int_equal(pf_update(f, "a.example.com", "203.0.113.7", NULL, 15000), DDNS_OK);
 	assert_int_equal(count_status(413), 1);
 	assert_int_equal(mock_api_count(&pf_api, "PUT", NULL), 2);
@@ -149,9 +146,8 @@ static void test_rate_limit_past_deadline(void **state)
 {
 	fixture_t *f = *state;
 
-	assert_int_equal(mock_api_control(&pf_api, "{\"ratelimit\":1,\"retry_after\":60,"
-	                                        "\"match\":\"PUT\"}"), 200);
-	pf_create(f);
+	pf_create_with(f, "{\"ratelimit\":1,\"retry_after\":60,"
+	                  "\"match\":\"PUT\"}", NULL);
 	assert_int_equal(pf_update(f, "a.example.com", "203.0.113.7", NULL, 5000), DDNS_ERATELIMIT);
 	assert_non_null(strstr(f->msg, "OverLimit Retry..."));
 	assert_non_null(strstr(f->msg, "past the update's deadline"));
@@ -162,8 +158,7 @@ static void test_500_then_success(void **state)
 {
 	fixture_t *f = *state;
 
-	assert_int_equal(mock_api_control(&pf_api, "{\"error500\":1,\"match\":\"/status/\"}"), 200);
-	pf_create(f);
+	pf_create_with(f, "{\"error500\":1,\"match\":\"/status/\"}", NULL);
 	assert_int_equal(pf_update(f, "a.example.com", "203.0.113.7", NULL, 15000), DDNS_OK);
 	assert_int_equal(count_status(500), 1);
 	pf_assert_data("example.com", "a.example.com", "A", "203.0.113.7");
@@ -174,8 +169,7 @@ static void test_timeout(void **state)
 	fixture_t *f = *state;
 
 	/* The job stays RUNNING: polling ends at the deadline. */
-	assert_int_equal(mock_api_control(&pf_api, "{\"job_polls\":1000}"), 200);
-	pf_create(f);
+	pf_create_with(f, "{\"job_polls\":1000}", NULL);
 	assert_int_equal(pf_update(f, "a.example.com", "203.0.113.7", NULL, 3000), DDNS_ETIMEOUT);
 	assert_true(mock_api_count(&pf_api, "GET", "/status/") >= 2);
 	pf_assert_data("example.com", "a.example.com", "A", "192.0.2.10");
@@ -185,8 +179,7 @@ static void test_malformed_json(void **state)
 {
 	fixture_t *f = *state;
 
-	assert_int_equal(mock_api_control(&pf_api, "{\"malformed\":1,\"match\":\"/records\"}"), 200);
-	pf_create(f);
+	pf_create_with(f, "{\"malformed\":1,\"match\":\"/records\"}", NULL);
 	assert_int_equal(pf_update(f, "a.example.com", "203.0.113.7", NULL, 15000), DDNS_EBADREPLY);
 	assert_non_null(strstr(f->msg, "expected {\"records\": [...]}"));
 }
@@ -195,9 +188,8 @@ static void test_job_error(void **state)
 {
 	fixture_t *f = *state;
 
-	assert_int_equal(mock_api_control(&pf_api, "{\"job_error\":\"Record with the same name "
-	                                        "and data already exists.\"}"), 200);
-	pf_create(f);
+	pf_create_with(f, "{\"job_error\":\"Record with the same name "
+	                  "and data already exists.\"}", NULL);
 	assert_int_equal(pf_update(f, "a.example.com", "203.0.113.7", NULL, 15000), DDNS_EPROVIDER);
 	assert_non_null(strstr(f->msg, "ended in ERROR: Record with the same name and data "
 	                              "already exists."));
@@ -223,8 +215,7 @@ static void test_token_renewed_before_expires(void **state)
 	fixture_t *f = *state;
 
 	/* Tokens that expire within the renewal margin are not reused. */
-	assert_int_equal(mock_api_control(&pf_api, "{\"token_ttl\":120}"), 200);
-	pf_create(f);
+	pf_create_with(f, "{\"token_ttl\":120}", NULL);
 	assert_int_equal(pf_update(f, "a.example.com", "203.0.113.7", NULL, 15000), DDNS_OK);
 	assert_int_equal(pf_update(f, "a.example.com", "203.0.113.8", NULL, 15000), DDNS_OK);
 	assert_int_equal(mock_api_count(&pf_api, "POST", "/v2.0/tokens"), 2);

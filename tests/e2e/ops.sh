@@ -41,6 +41,17 @@ fi
 
 AS_ROOT=0
 [ "$(id -u)" = 0 ] && AS_ROOT=1
+if [ "$AS_ROOT" = 1 ]; then
+	# As root the DNS port is a privileged one (as 53 is): serving on it
+	# after the drop to nobody shows it was bound before the drop.
+	DNS_PORT=$("$PY" -c 'import socket
+for p in range(900, 600, -1):
+    try:
+        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(("127.0.0.1", p))
+        t = socket.socket(); t.bind(("127.0.0.1", p)); t.close(); u.close()
+        print(p); break
+    except OSError: pass')
+fi
 mkdir -p "$STATE"
 if [ "$AS_ROOT" = 1 ]; then
 	# What an administrator does: the state folder belongs to the user,
@@ -184,6 +195,8 @@ if [ "$AS_ROOT" = 1 ]; then
 	expect_eq "drop: CapPrm" "$(proc_status "$PID" CapPrm)" "0000000000000000"
 	expect_eq "drop: NoNewPrivs" "$(proc_status "$PID" NoNewPrivs)" "1"
 	check "drop: logged" grep -q 'dropped root: now user "nobody"' "$E2E_DIR/ddnsd.log"
+	check "drop: DNS served on privileged port $DNS_PORT, bound before the drop" \
+		test "$DNS_PORT" -lt 1024
 else
 	echo "# not root: privilege drop checks skipped"
 	expect_eq "plain user: NoNewPrivs" "$(proc_status "$PID" NoNewPrivs)" "1"

@@ -25,7 +25,7 @@ typedef struct cf_job {
 	unsigned page;      /**< page of dns_records being read */
 } cf_job_t;
 
-/** Start @p update (see ddns_plugin_t.update).  @return 0 or -errno. */
-int cf_update_start(cf_instance_t *inst, ddns_update_t *update);
+/** ddns_plugin_t.update: start @p update on the instance @p instance.  @return 0 or -errno. */
+int cf_update_start(void *instance, ddns_update_t *update);
 
 #endif

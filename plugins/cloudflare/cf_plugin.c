@@ -40,11 +40,6 @@ static int cf_create(ddns_ctx_t *ctx, const ddns_host_t *host, void **instance)
 	return 0;
 }
 
-static int cf_update(void *instance, ddns_update_t *update)
-{
-	return cf_update_start(instance, update);
-}
-
 DDNS_PLUGIN_EXPORT = {
 	.abi = DDNS_PLUGIN_ABI,
 	.size = sizeof(ddns_plugin_t),
@@ -54,6 +49,6 @@ DDNS_PLUGIN_EXPORT = {
 	.options = cf_options,
 	.create = cf_create,
 	.destroy = pc_bearer_destroy,
-	.update = cf_update,
+	.update = cf_update_start,
 	.cancel = pc_job_cancel_update,
 };

@@ -276,14 +276,16 @@ static void next_family(pc_job_t *base)
 	}
 }
 
-int cf_update_start(cf_instance_t *inst, ddns_update_t *update)
+int cf_update_start(void *instance, ddns_update_t *update)
 {
+	cf_instance_t *inst = instance;
 	cf_job_t *job = calloc(1, sizeof(*job));
 	int rc;
 
 	if (job == NULL)
 		return -ENOMEM;
-	pc_job_init(&job->base, inst->host, inst->ctx, update, "cloudflare", &cf_policy, pc_job_free);
+	pc_job_init(&job->base, inst->host, inst->ctx, update, "cloudflare", &cf_policy,
+	            pc_job_free);
 	job->inst = inst;
 	rc = pc_job_start(&job->base, next_family);
 	if (rc < 0)

@@ -24,7 +24,7 @@ typedef struct do_job {
 	unsigned pages;     /**< pages of records read */
 } do_job_t;
 
-/** Start @p update (see ddns_plugin_t.update).  @return 0 or -ENOMEM. */
-int do_update_start(do_instance_t *inst, ddns_update_t *update);
+/** ddns_plugin_t.update: start @p update on the instance @p instance.  @return 0 or -ENOMEM. */
+int do_update_start(void *instance, ddns_update_t *update);
 
 #endif

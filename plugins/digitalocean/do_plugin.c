@@ -51,11 +51,6 @@ static int do_create(ddns_ctx_t *ctx, const ddns_host_t *host, void **instance)
 	return 0;
 }
 
-static int do_update(void *instance, ddns_update_t *update)
-{
-	return do_update_start(instance, update);
-}
-
 DDNS_PLUGIN_EXPORT = {
 	.abi = DDNS_PLUGIN_ABI,
 	.size = sizeof(ddns_plugin_t),
@@ -65,6 +60,6 @@ DDNS_PLUGIN_EXPORT = {
 	.options = do_options,
 	.create = do_create,
 	.destroy = pc_bearer_destroy,
-	.update = do_update,
+	.update = do_update_start,
 	.cancel = pc_job_cancel_update,
 };

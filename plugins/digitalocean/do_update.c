@@ -262,8 +262,9 @@ static void next_family(pc_job_t *base)
 	}
 }
 
-int do_update_start(do_instance_t *inst, ddns_update_t *update)
+int do_update_start(void *instance, ddns_update_t *update)
 {
+	do_instance_t *inst = instance;
 	do_job_t *job = calloc(1, sizeof(*job));
 	int rc;
 

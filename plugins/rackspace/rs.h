@@ -72,8 +72,8 @@ void rs_next_family(pc_job_t *base);
 /** Reply to PUT/POST: follow its async job to COMPLETED or ERROR. */
 void rs_on_accepted(pc_job_t *base, const ddns_http_response_t *res);
 
-/** Start @p update (see ddns_plugin_t.update).  @return 0 or -errno. */
-int rs_update_start(rs_instance_t *inst, ddns_update_t *update);
+/** ddns_plugin_t.update: start @p update on the instance @p instance.  @return 0 or -errno. */
+int rs_update_start(void *instance, ddns_update_t *update);
 
 /**
  * Make sure the instance holds a token valid for a while, then run @p then

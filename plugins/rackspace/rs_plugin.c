@@ -77,11 +77,6 @@ fail:
 	return rc;
 }
 
-static int rs_update(void *instance, ddns_update_t *update)
-{
-	return rs_update_start(instance, update);
-}
-
 DDNS_PLUGIN_EXPORT = {
 	.abi = DDNS_PLUGIN_ABI,
 	.size = sizeof(ddns_plugin_t),
@@ -91,6 +86,6 @@ DDNS_PLUGIN_EXPORT = {
 	.options = rs_options,
 	.create = rs_create,
 	.destroy = rs_destroy,
-	.update = rs_update,
+	.update = rs_update_start,
 	.cancel = pc_job_cancel_update,
 };

@@ -304,8 +304,9 @@ static void release(pc_job_t *base)
 	free(job);
 }
 
-int rs_update_start(rs_instance_t *inst, ddns_update_t *update)
+int rs_update_start(void *instance, ddns_update_t *update)
 {
+	rs_instance_t *inst = instance;
 	rs_job_t *job = calloc(1, sizeof(*job));
 	int rc;
 

@@ -23,7 +23,9 @@
 # It also prints the provider instance's own time (ddnsd's /metrics) against
 # the mock's, and the latency of an unchanged update (no provider call).
 # The store commits each change durably (sqlite synchronous=FULL: one fsync
-# per update); TMPDIR=/dev/shm puts the store on tmpfs to show that part.
+# per update); BENCH_SYNC=normal (database_sync = "normal") leaves the
+# fsync to checkpoints, and TMPDIR=/dev/shm puts the store on tmpfs, to show
+# that part.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -75,6 +77,7 @@ PY
 	cat <<EOF
 http = { listen = [ "127.0.0.1:$port" ]; };
 database = "$work/ddns.sqlite";
+database_sync = "${BENCH_SYNC:-full}";
 plugin_dir = "$plugins";
 log_level = "warning";
 update_timeout_ms = 30000;

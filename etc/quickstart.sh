@@ -8,10 +8,8 @@ set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 etc/deps.sh
-[ -x configure ] || ./autogen.sh >/dev/null 2>&1
-mkdir -p _build
-if ! (cd _build && { [ -f Makefile ] || ../configure -q; } &&
-	make -j"$(nproc)") >_build.log 2>&1; then
+# Its own build folder, _build/, plain flags (tests/run.sh builds elsewhere).
+if ! etc/build.sh _build >_build.log 2>&1; then
 	tail -n 30 _build.log
 	echo "quickstart: the build failed; the whole log is in _build.log" >&2
 	exit 1

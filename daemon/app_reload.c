@@ -94,8 +94,10 @@ int app_reload(app_t *a)
 	app_gen_t *g = NULL;
 	httpd_tls_t *tls = NULL;
 
-	if (a->stopping)
+	if (a->stopping) {
+		log_notice("ddnsd", "SIGHUP while stopping: not reloading");
 		return -ECANCELED;
+	}
 	log_notice("ddnsd", "reloading %s", a->conf_path);
 	int rc = conf_load(a->conf_path, a->plugin_dir, &nc, err, sizeof(err));
 	if (rc == 0 && (g = app_gen_new(nc)) == NULL) {

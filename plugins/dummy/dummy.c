@@ -116,6 +116,9 @@ static int dummy_update(void *instance, ddns_update_t *u)
 		d->pending->prev = p;
 	d->pending = p;
 	u->module_data = p;
+	/* Tests wait for this line to know the update is with the provider. */
+	d->host->log(d->ctx, DDNS_LOG_DEBUG, "%s: answering in %lld ms", u->name,
+	             (long long)d->delay_ms);
 	return 0;
 }
 

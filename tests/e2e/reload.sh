@@ -20,6 +20,7 @@ http = { listen = [ "127.0.0.1:$PORT" ]; };
 database = "$E2E_DIR/ddns.sqlite";
 plugin_dir = "$DDNS_TEST_PLUGIN_DIR";
 auth_fail_delay_ms = 100;
+log_level = "debug"; # the dummy says when an update reaches it
 abuse = { max_changes = 0; max_auth_failures = 0; };
 providers = {
   demo = { plugin = "dummy"; };
@@ -40,15 +41,6 @@ update() {
 	curl -s -o "$E2E_DIR/body" -w '%{http_code}' "$BASE/dynamicdns/update/$1/" \
 		--data "key=$2&ip=$3"
 }
-# until_log TEXT: wait (10 s at most) until the log has TEXT n times ($2, default 1)
-until_log() {
-	local i
-	for i in $(seq 1 100); do
-		[ "$(grep -cF -- "$1" "$E2E_DIR/ddnsd.log")" -ge "${2:-1}" ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
 # inode of the socket listening on $PORT
 listen_inode() {
 	awk -v p="$(printf ':%04X' "$PORT")" '$2 ~ p"$" && $4 == "0A" { print $10 }' /proc/net/tcp
@@ -65,13 +57,13 @@ expect_eq "b is unknown before the reload" "$(update b.example.com "$KB" 192.0.2
 curl -s -o "$E2E_DIR/inflight.body" -w '%{http_code}' "$BASE/dynamicdns/update/s.example.com/" \
 	--data "key=$KA&ip=192.0.2.77" >"$E2E_DIR/inflight.code" &
 INFLIGHT=$!
-sleep 0.3
+check "the update reached the slow provider" e2e_wait_log "s.example.com: answering in"
 
 # --- good configuration: a new provider and record, slow changed ---
 write_conf 1400 'second = { plugin = "dummy"; fail = "second says no"; };' \
 	", { domain = \"b.example.com\"; provider = \"second\"; key_hash = \"$(e2e_key_hash $KB)\"; }"
 kill -HUP "$E2E_DDNSD_PID"
-check "reload logged" until_log "reloaded: 3 provider(s), 3 configured record(s)"
+check "reload logged" e2e_wait_log "reloaded: 3 provider(s), 3 configured record(s)"
 expect_eq "the new record goes to the new provider" "$(update b.example.com "$KB" 192.0.2.2)" 502
 check "that provider's message" grep -q '"error": "second says no"' "$E2E_DIR/body"
 expect_eq "a still works" "$(update a.example.com "$KA" 192.0.2.3)" 200
@@ -88,7 +80,7 @@ expect_eq "same listening socket after a reload" "$(listen_inode)" "$INODE"
 cp "$CONF" "$E2E_DIR/good.conf"
 sed -i '3s/.*/plugin_dir = = ;/' "$CONF"
 kill -HUP "$E2E_DDNSD_PID"
-check "syntax error refused with file:line" until_log "keeping the running configuration"
+check "syntax error refused with file:line" e2e_wait_log "keeping the running configuration"
 check "the error names the file and line" grep -qF "ddns.conf:3: " "$E2E_DIR/ddnsd.log"
 expect_eq "old configuration keeps serving: a" "$(update a.example.com "$KA" 192.0.2.4)" 200
 expect_eq "old configuration keeps serving: b" "$(update b.example.com "$KB" 192.0.2.5)" 502
@@ -97,14 +89,14 @@ expect_eq "old configuration keeps serving: b" "$(update b.example.com "$KB" 192
 cp "$E2E_DIR/good.conf" "$CONF"
 sed -i 's/second = { plugin = "dummy";/second = { plugin = "dummy"; colour = "blue";/' "$CONF"
 kill -HUP "$E2E_DDNSD_PID"
-check "undeclared option refused" until_log "keeping the running configuration" 2
+check "undeclared option refused" e2e_wait_log "keeping the running configuration" 2
 check "...naming the option" grep -q "colour" "$E2E_DIR/ddnsd.log"
 expect_eq "still serving after the second refusal" "$(update a.example.com "$KA" 192.0.2.6)" 200
 
 # --- a record removed by a reload is refused ---
 write_conf 1400
 kill -HUP "$E2E_DDNSD_PID"
-check "second reload logged" until_log "reloaded: 2 provider(s), 2 configured record(s)"
+check "second reload logged" e2e_wait_log "reloaded: 2 provider(s), 2 configured record(s)"
 expect_eq "the removed record is refused" "$(update b.example.com "$KB" 192.0.2.7)" 403
 expect_eq "same listening socket at the end" "$(listen_inode)" "$INODE"
 check "same process all along" kill -0 "$E2E_DDNSD_PID"

@@ -73,16 +73,6 @@ update() {
 	curl -s -o /dev/null -w '%{http_code}' --max-time 30 \
 		"$BASE/dynamicdns/update/$1/" --data "key=$KEY&ip=$2"
 }
-# until_log TEXT N: wait (20 s at most) until the log has TEXT N times
-until_log() {
-	local i
-	for i in $(seq 1 200); do
-		[ "$(grep -cF -- "$1" "$E2E_DIR/ddnsd.log")" -ge "$2" ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
 # updater NAME C: new addresses 10.C.x.y until $STOP; one line per update:
 # "end_ms code total pretransfer starttransfer" (curl's times in seconds:
 # the request went out at end - (total - pretransfer), and ddnsd took
@@ -117,6 +107,33 @@ querier() {
 	done
 }
 
+# load_files: the output files of the load running now (upd.*, dns.*)
+load_files() { ls "$E2E_DIR"/upd.* "$E2E_DIR"/dns.* 2>/dev/null; }
+# load_running N: wait (20 s at most) until N load writers have each
+# written a line, so reloads start under load and not before it
+load_running() {
+	for _ in $(seq 1 400); do
+		[ "$(load_files | wc -l)" -ge "$1" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+# load_moved: wait (20 s at most) until every load writer has written again,
+# so the last reload is seen to be survived by every kind of client
+load_moved() {
+	local f before=() i=0 all
+	for f in $(load_files); do before+=("$f:$(wc -l <"$f")"); done
+	for _ in $(seq 1 400); do
+		all=1
+		for i in "${before[@]}"; do
+			[ "$(wc -l <"${i%:*}")" -gt "${i##*:}" ] || { all=0; break; }
+		done
+		[ $all = 1 ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
 write_conf A
 e2e_start_ddnsd "$CONF" || { e2e_finish; exit 1; }
 expect_eq "fixed.dyn.test set" "$(update fixed.dyn.test 192.0.2.200)" 200
@@ -133,7 +150,7 @@ querier fixed.dyn.test '192\.0\.2\.200' +tcp & PIDS="$PIDS $!"
 querier u1.dyn.test '10\.1\.[0-9]+\.[0-9]+' & PIDS="$PIDS $!"
 E2E_EXTRA_PIDS=$PIDS
 
-sleep 1
+check "the load is running (4 updaters, 3 queriers)" load_running 7
 RELOAD_FAIL=0
 for i in $(seq 1 $RELOADS); do
 	v=B
@@ -141,11 +158,11 @@ for i in $(seq 1 $RELOADS); do
 	write_conf $v
 	echo "$(now_ms) HUP" >>"$E2E_DIR/reloads"
 	kill -HUP "$E2E_DDNSD_PID"
-	until_log "ddnsd: reloaded:" "$i" || RELOAD_FAIL=$((RELOAD_FAIL + 1))
+	e2e_wait_log "ddnsd: reloaded:" "$i" || RELOAD_FAIL=$((RELOAD_FAIL + 1))
 	echo "$(now_ms) $v" >>"$E2E_DIR/reloads"
-	sleep 0.$((3 + RANDOM % 4))
+	sleep 0.$((3 + RANDOM % 4)) # pacing, not a wait: reloads at uneven times
 done
-sleep 1
+check "every client went on after the last reload" load_moved
 touch "$STOP"
 # shellcheck disable=SC2086
 wait $PIDS
@@ -293,7 +310,7 @@ while not os.path.exists(stop):
             kept = None
 print(sent, lost, bad, len(ttls))
 PYEOF
-rm -f "$STOP" "$E2E_DIR"/dns.*
+rm -f "$STOP" "$E2E_DIR"/dns.* "$E2E_DIR"/upd.*
 PIDS=
 querier fixed.dyn.test '192\.0\.2\.200' & PIDS="$PIDS $!"
 querier u1.dyn.test '10\.1\.[0-9]+\.[0-9]+' & PIDS="$PIDS $!"
@@ -303,16 +320,16 @@ for m in udp tcp keep; do
 	PIDS="$PIDS $!"
 done
 E2E_EXTRA_PIDS=$PIDS
-sleep 0.5
+check "the queriers are running" load_running 3
 DONE=$(grep -c "ddnsd: reloaded:" "$E2E_DIR/ddnsd.log")
 SWAPS=10
 for i in $(seq 1 $SWAPS); do
 	write_conf A $((i + 1)) $((i % 3))
 	kill -HUP "$E2E_DDNSD_PID"
-	until_log "ddnsd: reloaded:" $((DONE + i)) || RELOAD_FAIL=$((RELOAD_FAIL + 1))
-	sleep 0.$((3 + RANDOM % 4))
+	e2e_wait_log "ddnsd: reloaded:" $((DONE + i)) || RELOAD_FAIL=$((RELOAD_FAIL + 1))
+	sleep 0.$((3 + RANDOM % 4)) # pacing, not a wait: reloads at uneven times
 done
-sleep 0.5
+check "every querier went on after the last swap" load_moved
 touch "$STOP"
 # shellcheck disable=SC2086
 wait $PIDS

@@ -19,6 +19,7 @@ cat >"$CONF" <<CONFEOF
 http = { listen = [ "127.0.0.1:$E2E_HTTP_PORT" ]; };
 database = "$DB";
 plugin_dir = "$DDNS_TEST_PLUGIN_DIR";
+log_level = "debug"; # the dummy says when an update reaches it
 update_timeout_ms = 30000;
 shutdown_timeout_ms = 4000;
 abuse = { max_changes = 0; max_auth_failures = 0; };
@@ -59,7 +60,7 @@ stop_with() {
 # --- an update in flight finishes ---
 e2e_start_ddnsd "$CONF" || exit 1
 start_update slow.example.com 192.0.2.50
-sleep 0.5 # the request is with the provider now (1.5 s)
+check "the update reached the provider" e2e_wait_log "slow.example.com: answering in"
 T0=$(date +%s%3N)
 kill -TERM "$E2E_DDNSD_PID"
 check "new connections are refused while draining" refused
@@ -79,7 +80,7 @@ check "log: nothing left open" bash -c "! grep -q 'handles left open' '$E2E_DIR/
 # --- a provider slower than shutdown_timeout_ms is cancelled ---
 e2e_start_ddnsd "$CONF" || exit 1
 start_update stuck.example.com 192.0.2.60
-sleep 0.5
+check "the stuck update reached the provider" e2e_wait_log "stuck.example.com: answering in"
 T0=$(date +%s%3N)
 stop_with INT
 expect_eq "SIGINT with a stuck provider: exit status 0" "$STATUS" 0
@@ -95,12 +96,14 @@ check "nothing recorded as applied" \
 # --- a second signal cancels at once; SIGHUP while stopping is ignored ---
 e2e_start_ddnsd "$CONF" || exit 1
 start_update stuck.example.com 192.0.2.61
-sleep 0.5
+check "the stuck update reached the provider again" \
+	e2e_wait_log "stuck.example.com: answering in" 2
 T0=$(date +%s%3N)
 kill -TERM "$E2E_DDNSD_PID"
-sleep 0.3
+# ddnsd.log gathers every run of this script: two stops came before this one
+check "stopping" e2e_wait_log "ddnsd: stopping:" 3
 kill -HUP "$E2E_DDNSD_PID"
-sleep 0.3
+check "SIGHUP while stopping is said" e2e_wait_log "SIGHUP while stopping: not reloading"
 check "SIGHUP while stopping does not kill" kill -0 "$E2E_DDNSD_PID"
 stop_with TERM
 T1=$(date +%s%3N)

@@ -96,15 +96,6 @@ served() {
 listen_inode() {
 	awk -v p="$(printf ':%04X' "$PORT")" '$2 ~ p"$" && $4 == "0A" { print $10 }' /proc/net/tcp
 }
-# until_log TEXT [N]: wait (10 s at most) until the log has TEXT N times
-until_log() {
-	local i
-	for i in $(seq 1 100); do
-		[ "$(grep -cF -- "$1" "$E2E_DIR/ddnsd.log")" -ge "${2:-1}" ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
 
 check "ddnsd -t accepts the certificate" "$DDNSD" -t -c "$CONF"
 e2e_start_ddnsd "$CONF" || exit 1
@@ -158,7 +149,7 @@ check "a TLS connection is open before the reload" test -e "$E2E_DIR/go.up"
 # ---- renewal: SIGHUP serves the new certificate on the same socket ----
 install_cert two
 kill -HUP "$E2E_DDNSD_PID"
-check "the reload says what it serves now" until_log "now serving subject CN=ddnsd-two"
+check "the reload says what it serves now" e2e_wait_log "now serving subject CN=ddnsd-two"
 expect_eq "a new handshake gets the renewed certificate" "$(served)" "serial=2002 subject=CN=ddnsd-two"
 expect_eq "update over https after the renewal" "$(update 198.51.100.2 --cacert "$PKI/ca.pem")" 200
 expect_eq "the listening socket is the same one" "$(listen_inode)" "$INODE"
@@ -172,21 +163,21 @@ printf -- '-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTI
 	>"$E2E_DIR/cert.pem"
 kill -HUP "$E2E_DDNSD_PID"
 check "a broken certificate is refused on reload" \
-	until_log "$E2E_DIR/cert.pem: no usable PEM certificate"
+	e2e_wait_log "$E2E_DIR/cert.pem: no usable PEM certificate"
 check "the refusal keeps the running configuration" \
-	until_log "keeping the running configuration"
+	e2e_wait_log "keeping the running configuration"
 expect_eq "the renewed certificate is still served" "$(served)" "serial=2002 subject=CN=ddnsd-two"
 expect_eq "update over https after the refused reload" "$(update 198.51.100.3 --cacert "$PKI/ca.pem")" 200
 
 install_cert three one
 kill -HUP "$E2E_DDNSD_PID"
 check "a key of another certificate is refused on reload" \
-	until_log "key.pem: the private key does not belong to the certificate (the first one in $E2E_DIR/cert.pem)"
+	e2e_wait_log "key.pem: the private key does not belong to the certificate (the first one in $E2E_DIR/cert.pem)"
 expect_eq "still the renewed certificate" "$(served)" "serial=2002 subject=CN=ddnsd-two"
 
 install_cert three
 kill -HUP "$E2E_DDNSD_PID"
-check "a good pair is taken again" until_log "now serving subject CN=ddnsd-three"
+check "a good pair is taken again" e2e_wait_log "now serving subject CN=ddnsd-three"
 expect_eq "the third certificate is served" "$(served)" "serial=3003 subject=CN=ddnsd-three"
 expect_eq "update over https with the third certificate" "$(update 198.51.100.4 --cacert "$PKI/ca.pem")" 200
 check "ddnsd stops cleanly" e2e_stop_ddnsd

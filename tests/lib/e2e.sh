@@ -6,6 +6,8 @@
 #                          its HTTP port ($E2E_HTTP_PORT) answers; pid in
 #                          $E2E_DDNSD_PID, log in $E2E_DIR/ddnsd.log
 # e2e_stop_ddnsd           SIGTERM and wait; fails if exit status is not 0
+# e2e_wait_log TEXT [N]    wait (20 s at most) until ddnsd.log has the fixed
+#                          string TEXT on N lines (default 1); fails if not
 # e2e_key_hash KEY         print "sha256:<hex>" of KEY
 # check DESC CMD...        run CMD, count a pass or a failure
 # expect_eq DESC GOT WANT  compare strings
@@ -102,6 +104,17 @@ e2e_start_ddnsd() {
 		cat "$E2E_DIR/ddnsd.log" >&2
 		return 1
 	fi
+}
+
+# Tests wait for what ddnsd says it did, never for a fixed time: a loaded
+# machine can take any time to get there.
+e2e_wait_log() {
+	local i
+	for i in $(seq 1 400); do
+		[ "$(grep -cF -- "$1" "$E2E_DIR/ddnsd.log" 2>/dev/null)" -ge "${2:-1}" ] && return 0
+		sleep 0.05
+	done
+	return 1
 }
 
 e2e_stop_ddnsd() {

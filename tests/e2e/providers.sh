@@ -181,7 +181,11 @@ for i in $(seq 1 "$BULK"); do
 		"$BASE/dynamicdns/update/r$i.example.com/" >"$E2E_DIR/bulk.$i.code" &
 	PIDS="$PIDS $!"
 done
-sleep 0.3
+# The storm has reached the provider: its first look-up is at the mock.
+for _ in $(seq 1 200); do
+	[ "$(mock_count "$DO_PORT" GET "")" -ge 1 ] && break
+	sleep 0.05
+done
 READ_OK=0
 for i in 1 2 3 4 5; do
 	t=$(curl -s -o /dev/null -w '%{http_code} %{time_total}' "$BASE/dynamicdns/read/a.example.com/")

@@ -68,6 +68,8 @@ print("null" if v is None else str(v).lower() if isinstance(v, bool) else v)' "$
 }
 # ms since the epoch
 now_ms() { date +%s%3N; }
+# sockets: how many sockets ddnsd holds (listeners and accepted connections)
+sockets() { find "/proc/$E2E_DDNSD_PID/fd" -lname 'socket:*' 2>/dev/null | wc -l; }
 
 check "ddnsd -t accepts the configuration" "$DDNSD" -t -c "$CONF"
 e2e_start_ddnsd "$CONF" || exit 1
@@ -85,7 +87,7 @@ expect_eq "exact keys of the changed reply" \
 	"$(python3 -c 'import json,sys; print(sorted(json.loads(sys.argv[1])))' "$BODY")" \
 	"['domain', 'ip', 'last_change', 'updated']"
 
-sleep 1.1 # so a bumped last_change would show
+sleep 1.1 # not a wait for an event: a bumped last_change (seconds) would show
 req POST /dynamicdns/update/a.example.com/ --data "key=$KEY"
 expect_eq "unchanged: 200" "$CODE" 200
 expect_eq "unchanged: application/json" "$CTYPE" "application/json"
@@ -171,11 +173,13 @@ check "unknown name: answered after the delay" \
 
 # While a wrong key waits, another client is served: the delay is a timer.
 rm -f "$E2E_DIR/slow.out"
+SOCKETS=$(sockets)
 curl -s -o "$E2E_DIR/slow.body" -w '%{http_code}' "$BASE/dynamicdns/update/b.example.com/" \
 	--data "key=$KEY" >"$E2E_DIR/slow.out.tmp" &
 SLOW_PID=$!
 T0=$(now_ms)
-sleep 0.2 # let the waiting request reach ddnsd first
+# the waiting request reaches ddnsd first: it has accepted one more socket
+for _ in $(seq 1 200); do [ "$(sockets)" -gt "$SOCKETS" ] && break; sleep 0.05; done
 req POST /dynamicdns/update/a.example.com/ --data "key=$KEY&ip=1.2.3.4"
 T1=$(now_ms)
 expect_eq "served while another waits: 200" "$CODE" 200

@@ -99,14 +99,38 @@ static int store_run_cached(store_t *st, sqlite3_stmt **slot, const char *sql,
 
 int store_begin(store_t *st)
 {
+	int err;
+	if (st->depth > 0) {
+		err = store_exec(st, "SAVEPOINT nested", "cannot begin a savepoint");
+		if (!err)
+			st->depth++;
+		return err;
+	}
 	/* IMMEDIATE takes the write lock now, so a busy peer makes us wait
 	 * (busy_timeout) here instead of failing later in the middle. */
-	return store_run_cached(st, &st->stmt_begin, "BEGIN IMMEDIATE",
-	                        "cannot begin a transaction");
+	err = store_run_cached(st, &st->stmt_begin, "BEGIN IMMEDIATE",
+	                       "cannot begin a transaction");
+	if (!err)
+		st->depth = 1;
+	return err;
 }
 
 int store_end(store_t *st, int err)
 {
+	if (st->depth > 1) {
+		st->depth--;
+		/* An I/O error may have rolled back the whole transaction: then
+		 * the outer store_end() reports it, not this savepoint. */
+		if (sqlite3_get_autocommit(st->db))
+			return err ? err : -EIO;
+		if (err) {
+			store_exec(st, "ROLLBACK TO nested; RELEASE nested",
+			           "cannot roll back a savepoint");
+			return err;
+		}
+		return store_exec(st, "RELEASE nested", "cannot release a savepoint");
+	}
+	st->depth = 0;
 	if (err) {
 		/* sqlite may have rolled back already (on I/O errors); then
 		 * ROLLBACK fails harmlessly and there is nothing to add. */

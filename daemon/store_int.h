@@ -26,6 +26,9 @@ struct store {
 	sqlite3_stmt *stmt_begin;       /**< transactions of the above */
 	sqlite3_stmt *stmt_commit;
 	sqlite3_stmt *stmt_rollback;
+	/** Open transactions: 0 none, 1 BEGIN, more: SAVEPOINTs inside it
+	 *  (the store writer runs many writes in one transaction). */
+	unsigned depth;
 };
 
 /** Our negative code for sqlite result @p rc (0 for OK/ROW/DONE). */
@@ -37,9 +40,10 @@ int store_fail(store_t *st, const char *subject, const char *what, int rc);
 int store_prepare(store_t *st, sqlite3_stmt **stmt, const char *sql);
 /** Run @p sql (no rows); on failure log @p what. */
 int store_exec(store_t *st, const char *sql, const char *what);
-/** BEGIN IMMEDIATE. */
+/** BEGIN IMMEDIATE; inside a transaction, a SAVEPOINT. */
 int store_begin(store_t *st);
-/** COMMIT when @p err is 0, else ROLLBACK; returns @p err or COMMIT's code. */
+/** COMMIT when @p err is 0, else ROLLBACK; returns @p err or COMMIT's code.
+ *  Inside an outer transaction: RELEASE, or ROLLBACK TO the savepoint. */
 int store_end(store_t *st, int err);
 /** Copy column @p col of @p stmt into @p buf (truncated to @p size). */
 void store_column_text(sqlite3_stmt *stmt, int col, char *buf, size_t size);

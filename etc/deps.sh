@@ -37,6 +37,7 @@ test  openssl                   the HTTPS test makes its own CA
 test  procps                    ps/pkill in end-to-end tests
 test  clang                     the libFuzzer harnesses
 test  libclang-rt-14-dev        the libFuzzer and sanitizer runtimes
+test  llvm                      llvm-symbolizer: names in sanitizer reports, as leak suppressions need
 '
 
 want=build

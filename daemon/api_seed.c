@@ -67,6 +67,9 @@ static void method_not_allowed(httpd_req_t *r, const char *allow)
 
 /* ---- update ---- */
 
+/* Seconds a client is asked to wait when the store stayed locked. */
+#define STORE_BUSY_RETRY_AFTER "5"
+
 static void update_reply(const pipeline_result_t *res, httpd_req_t *r, bool v6)
 {
 	switch (res->status) {
@@ -100,6 +103,13 @@ static void update_reply(const pipeline_result_t *res, httpd_req_t *r, bool v6)
 		return;
 	case PIPELINE_UNAVAILABLE:
 		httpd_reply_json_error(r, 503, "Service unavailable");
+		return;
+	case PIPELINE_STORE_BUSY:
+		/* Another process held the store past the deadline; the
+		 * provider's change was taken back.  Nothing is lost by trying
+		 * again a little later. */
+		httpd_req_add_header(r, "Retry-After", STORE_BUSY_RETRY_AFTER);
+		httpd_reply_json_error(r, 503, "The store is busy; try again later");
 		return;
 	case PIPELINE_INTERNAL:
 	default:

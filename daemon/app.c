@@ -92,6 +92,11 @@ static void app_teardown(app_t *a)
 	if (a->abuse != NULL)
 		abuse_free(a->abuse);
 	a->abuse = NULL;
+	/* after the pipeline: its last writes (last_seen) are still run */
+	store_writer_stop(a->writer, NULL, NULL);
+	a->writer = NULL;
+	store_notify_close(a->notify);
+	a->notify = NULL;
 	store_close(a->store);
 	a->store = NULL;
 	metrics_free(a->metrics);
@@ -223,6 +228,12 @@ static int app_bring_up(app_t *a, char *err, size_t errlen)
 	rc = app_records_reconcile(a, c, err, errlen);
 	if (rc != 0)
 		return rc;
+	rc = store_writer_start(a->loop, c->database, c->database_sync_full, &a->writer);
+	if (rc != 0) {
+		snprintf(err, errlen, "%s: cannot start the store writer: %s", c->database,
+		         ddns_strerror(rc));
+		return rc;
+	}
 	rc = http_client_new(a->loop, &a->http);
 	if (rc != 0) {
 		snprintf(err, errlen, "HTTP client: %s", ddns_strerror(rc));
@@ -241,7 +252,7 @@ static int app_bring_up(app_t *a, char *err, size_t errlen)
 	rc = abuse_new(a->loop, &ao, &a->abuse);
 	pipeline_opts_t po = app_pipeline_opts(c);
 	if (rc == 0)
-		rc = pipeline_new(a->loop, a->store, app_provider_lookup, a, &po,
+		rc = pipeline_new(a->loop, a->store, a->writer, app_provider_lookup, a, &po,
 		                  &a->pipeline);
 	if (rc != 0) {
 		snprintf(err, errlen, "%s", ddns_strerror(rc));
@@ -253,7 +264,8 @@ static int app_bring_up(app_t *a, char *err, size_t errlen)
 	if (rc != 0)
 		return rc;
 	a->env = (frontend_env_t){ .pipeline = a->pipeline, .store = a->store,
-	                           .metrics = a->metrics, .stopping = &a->stopping };
+	                           .writer = a->writer, .metrics = a->metrics,
+	                           .stopping = &a->stopping };
 	rc = api_seed_register(a->httpd, &a->env);
 	if (rc == 0)
 		rc = api_dyndns2_register(a->httpd, &a->env);
@@ -263,7 +275,17 @@ static int app_bring_up(app_t *a, char *err, size_t errlen)
 		snprintf(err, errlen, "routes: %s", ddns_strerror(rc));
 		return rc;
 	}
-	return app_drop_privileges(a, err, errlen);
+	rc = app_drop_privileges(a, err, errlen);
+	if (rc != 0)
+		return rc;
+	/* Made as ddnsd's final user, so ddnsctl run as that user can knock;
+	 * without it changes are still seen, within a second. */
+	rc = store_notify_listen(a->loop, c->database, app_store_changed, a, &a->notify);
+	if (rc != 0)
+		log_warn(c->database, "no change notices from ddnsctl (%s%s): it sees "
+		         "ddnsctl's changes within a second instead", ddns_strerror(rc),
+		         rc == -EADDRINUSE ? ": another ddnsd uses this database?" : "");
+	return 0;
 }
 
 int app_start(uv_loop_t *loop, const app_opts_t *opts, app_t **out,

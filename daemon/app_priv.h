@@ -17,6 +17,8 @@
 #include "pipeline.h"
 #include "provider.h"
 #include "store.h"
+#include "store_notify.h"
+#include "store_writer.h"
 
 /** One configuration, alive while it is current or an instance made from
  *  it lives. */
@@ -37,7 +39,9 @@ struct app {
 	char *conf_path, *plugin_dir;
 	int *exit_status;
 	app_gen_t *gen;          /**< current */
-	store_t *store;
+	store_t *store;          /* reads, the startup reconcile and reloads */
+	store_writer_t *writer;  /* every write while serving (its own thread) */
+	store_notify_t *notify;  /* ddnsctl's change notices */
 	int64_t data_version;
 	http_client_t *http;
 	app_prov_t *provs;       /**< current instances */
@@ -82,6 +86,10 @@ void app_log_setup(const conf_t *conf);
 pipeline_opts_t app_pipeline_opts(const conf_t *c);
 /** Abuse-control limits from @p c. */
 abuse_opts_t app_abuse_opts(const conf_t *c);
+/** Another process (ddnsctl, through store_notify) changed the store:
+ *  forget what is kept in memory and tell the providers.  Cheap when
+ *  sqlite's data_version says nothing changed. */
+void app_store_changed(void *arg);
 /** The 1 s watch: another process changed the store; retired instances
  *  (started at once by a retired instance going idle). */
 void app_watch_cb(uv_timer_t *t);

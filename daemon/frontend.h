@@ -13,10 +13,13 @@
 #include "httpd.h"
 #include "pipeline.h"
 #include "store.h"
+#include "store_writer.h"
 
 typedef struct frontend_env {
 	pipeline_t *pipeline;
 	store_t *store;
+	store_writer_t *writer;  /**< its health shows in /healthz and /metrics
+	                              (may be NULL) */
 	struct metrics *metrics; /**< counters shown by /metrics (may be NULL) */
 	const bool *stopping;    /**< set once shutdown began: /healthz then
 	                              answers 503 (may be NULL) */

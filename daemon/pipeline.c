@@ -62,6 +62,7 @@ void pipeline_job_finish(pipeline_t *p, job_t *j, pipeline_status_t st,
 		[PIPELINE_PROVIDER_FAILED] = "provider_failed",
 		[PIPELINE_TIMEOUT] = "timeout", [PIPELINE_ABUSE] = "abuse",
 		[PIPELINE_UNAVAILABLE] = "unavailable", [PIPELINE_INTERNAL] = "internal",
+		[PIPELINE_STORE_BUSY] = "store_busy",
 	};
 	pipeline_cb cb = j->cb;
 	void *arg = j->arg;
@@ -157,7 +158,7 @@ static void seen_timer_cb(uv_timer_t *t)
 
 void pipeline_flush(pipeline_t *p)
 {
-	int rc = seen_flush(&p->seen, p->store, time(NULL));
+	int rc = seen_flush(&p->seen, p->writer, time(NULL));
 	if (rc != 0)
 		log_err("store", "cannot record last_seen: %s", ddns_strerror(rc));
 }
@@ -251,14 +252,16 @@ int pipeline_submit(pipeline_t *p, const pipeline_request_t *req,
 
 /* ---- life cycle ---- */
 
-int pipeline_new(uv_loop_t *loop, store_t *store, pipeline_provider_fn lookup,
-                 void *lookup_arg, const pipeline_opts_t *opts, pipeline_t **out)
+int pipeline_new(uv_loop_t *loop, store_t *store, store_writer_t *writer,
+                 pipeline_provider_fn lookup, void *lookup_arg,
+                 const pipeline_opts_t *opts, pipeline_t **out)
 {
 	pipeline_t *p = calloc(1, sizeof(*p));
 	if (p == NULL)
 		return -ENOMEM;
 	p->loop = loop;
 	p->store = store;
+	p->writer = writer;
 	p->lookup = lookup;
 	p->lookup_arg = lookup_arg;
 	p->opts = *opts;

@@ -4,7 +4,10 @@
  *
  * authenticate (key hash, constant time) -> compare with the store ->
  * dispatch to the record's provider instance -> on confirmation commit the
- * addresses and history in one transaction -> complete.
+ * addresses and history in one transaction (on the store writer's thread,
+ * so the loop never waits for the disk) -> complete.  A change the store
+ * then fails to commit is taken back at the provider (the old addresses
+ * are sent again), so DNS and store keep agreeing.
  *
  * At most one provider update per record is in flight; requests arriving
  * meanwhile are coalesced (the latest address wins) and applied after it.
@@ -20,6 +23,7 @@
 #include "addr.h"
 #include "provider.h"
 #include "store.h"
+#include "store_writer.h"
 
 typedef struct pipeline pipeline_t;
 
@@ -32,6 +36,8 @@ typedef enum {
 	PIPELINE_ABUSE,           /**< blocked by abuse control */
 	PIPELINE_UNAVAILABLE,     /**< shutting down, or provider not configured */
 	PIPELINE_INTERNAL,        /**< store failure */
+	PIPELINE_STORE_BUSY,      /**< the store stayed locked (another process)
+	                               until the deadline: try again later */
 } pipeline_status_t;
 
 /** Outcome handed to the callback; strings borrowed for the call. */
@@ -70,8 +76,11 @@ typedef struct pipeline_opts {
 	uint32_t auth_fail_delay_ms;
 } pipeline_opts_t;
 
-int pipeline_new(uv_loop_t *loop, store_t *store, pipeline_provider_fn lookup,
-                 void *lookup_arg, const pipeline_opts_t *opts, pipeline_t **out);
+/** @p store (reads) and @p writer (every write) are borrowed and must
+ *  outlive the pipeline; stop the writer after pipeline_free(). */
+int pipeline_new(uv_loop_t *loop, store_t *store, store_writer_t *writer,
+                 pipeline_provider_fn lookup, void *lookup_arg,
+                 const pipeline_opts_t *opts, pipeline_t **out);
 /** Use @p abuse (borrowed, may be NULL) for abuse control: blocked sources
  *  and names complete with PIPELINE_ABUSE and a history row. */
 struct abuse;

@@ -3,10 +3,14 @@
  * `batch` completes with that update, and requests arriving meanwhile
  * collect in `waiting`, their addresses merged per family (latest wins), to
  * be dispatched next.  The store is written only after the provider
- * confirmed (one transaction with the history row); failures leave a
- * history row and nothing applied. */
+ * confirmed (one transaction with the history row, on the store writer's
+ * thread); failures leave a history row and nothing applied.  When the
+ * store cannot commit a confirmed change, the old addresses are sent to the
+ * provider again before the record takes its next update, so what the DNS
+ * serves never differs from what the store holds for long. */
 #include "pipeline_priv.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -29,7 +33,8 @@ static void history_add(pipeline_t *p, const char *name, const char *family,
 	snprintf(h.client, sizeof(h.client), "%s", client);
 	snprintf(h.result, sizeof(h.result), "%s", result);
 	snprintf(h.message, sizeof(h.message), "%s", msg != NULL ? msg : "");
-	int rc = store_add_history(p->store, &h);
+	/* in the background: a failure is logged by the writer */
+	int rc = store_writer_add_history(p->writer, &h, NULL, NULL);
 	if (rc != 0)
 		log_err(name, "cannot record history: %s", ddns_strerror(rc));
 }
@@ -121,6 +126,9 @@ void pipeline_list_defer(pipeline_t *p, job_t *list, pipeline_status_t st,
 
 static void update_done_cb(int result, const char *message, void *arg);
 
+/* How long a confirmed change may still wait for a busy store, at least. */
+#define COMMIT_MIN_WAIT_MS 250
+
 /* Send @p want4/@p want6 (the families that differ) to the provider, and
  * complete @p jobs when it answers. */
 void pipeline_batch_start(pipeline_t *p, const store_record_t *rec, job_t *jobs,
@@ -185,74 +193,152 @@ void pipeline_batch_start(pipeline_t *p, const store_record_t *rec, job_t *jobs,
 	p->inflight = rs;
 }
 
-static void update_done_cb(int result, const char *message, void *arg)
+/* The end of @p rs's update, its outcome known and stored: answer its
+ * batch, dispatch what waited, free it. */
+static void rec_state_finish(pipeline_t *p, rec_state_t *rs)
 {
-	rec_state_t *rs = arg;
-	pipeline_t *p = rs->p;
-	pipeline_status_t st;
 	store_record_t rec;
-	const char *msg = message != NULL && message[0] != '\0' ? message
-	                                                       : ddns_strerror(result);
-	bool ok = result == DDNS_OK;
-
+	int grc = -ECANCELED;
 	inflight_unlink(p, rs);
-	if (p->closing) {
-		/* pipeline_free() ran: the store and metrics may be gone. */
-		log_warn(rs->name, "update ended after shutdown began (%s); "
-		         "not recorded", ok ? "applied" : ddns_strerror(result));
-		pipeline_list_defer(p, rs->batch, PIPELINE_UNAVAILABLE, NULL);
-		pipeline_list_defer(p, rs->waiting, PIPELINE_UNAVAILABLE, NULL);
-		provider_unref(rs->prov);
-		free(rs);
-		pipeline_try_destroy(p);
-		return;
-	}
-	rcache_drop(&p->cache, rs->name);
-	metrics_ddns_provider_latency(p->metrics, provider_name(rs->prov),
-	                              (double)(uv_now(p->loop) - rs->started) / 1000.0);
-	if (ok) {
-		int rc = store_commit_update(p->store, rs->name,
-		                             rs->new4[0] ? rs->new4 : NULL,
-		                             rs->new6[0] ? rs->new6 : NULL,
-		                             time(NULL), rs->client, message ? message : "");
-		st = PIPELINE_CHANGED;
-		if (rc != 0) {
-			log_err(rs->name, "provider applied the change but the store "
-			        "refused it: %s", ddns_strerror(rc));
-			st = PIPELINE_INTERNAL;
-			ok = false;
-		} else if (p->abuse != NULL) {
-			abuse_change_applied(p->abuse, rs->name, uv_now(p->loop));
-		}
-		msg = "";
-	} else {
-		const char *what = result == DDNS_ETIMEOUT ? "timeout"
-		                   : result == DDNS_ECANCELED ? "canceled" : "failed";
-		st = result == DDNS_ETIMEOUT ? PIPELINE_TIMEOUT
-		     : result == DDNS_ECANCELED ? PIPELINE_UNAVAILABLE
-		     : PIPELINE_PROVIDER_FAILED;
-		log_warn(rs->name, "provider %s: %s: %s", provider_name(rs->prov),
-		         what, msg);
-		pipeline_history_pair(p, rs->name, rs->old4, rs->new4, rs->old6, rs->new6,
-		                      rs->client, what, msg);
-	}
-	int grc = store_record_get(p->store, rs->name, &rec);
-	if (grc != 0)
+	if (!p->closing)
+		grc = store_record_get(p->store, rs->name, &rec);
+	if (grc != 0) {
+		/* no store to read (shutting down): what this update knows */
 		memset(&rec, 0, sizeof(rec));
+		snprintf(rec.ipv4, sizeof(rec.ipv4), "%s", rs->applied && rs->new4[0] ? rs->new4
+		                                                                     : rs->old4);
+		snprintf(rec.ipv6, sizeof(rec.ipv6), "%s", rs->applied && rs->new6[0] ? rs->new6
+		                                                                     : rs->old6);
+	}
+	const char *msg = rs->message != NULL ? rs->message : "";
 	for (job_t *j = rs->batch; j != NULL;) {
 		job_t *next = j->next;
-		pipeline_job_finish(p, j, st, rec.ipv4, rec.ipv6, ok && rs->new4[0],
-		                    ok && rs->new6[0], rec.last_change, msg);
+		pipeline_job_finish(p, j, rs->status, rec.ipv4, rec.ipv6, rs->applied && rs->new4[0],
+		                    rs->applied && rs->new6[0], rec.last_change, msg);
 		j = next;
 	}
 	if (rs->waiting != NULL) {
-		if (p->closing || result == DDNS_ECANCELED || grc != 0)
+		if (p->closing || rs->status == PIPELINE_UNAVAILABLE || grc != 0)
 			pipeline_list_defer(p, rs->waiting, PIPELINE_UNAVAILABLE, grc ? NULL : &rec);
 		else
 			pipeline_batch_start(p, &rec, rs->waiting, rs->want4, rs->want6, rs->wclient);
 	}
 	provider_unref(rs->prov);
+	free(rs->message);
 	free(rs);
 	if (p->closing)
 		pipeline_try_destroy(p);
+}
+
+static void rollback_done_cb(int result, const char *message, void *arg)
+{
+	rec_state_t *rs = arg;
+	if (result == DDNS_OK)
+		log_notice(rs->name, "provider %s: change taken back (the store holds the "
+		           "old address)", provider_name(rs->prov));
+	else
+		log_err(rs->name, "provider %s: cannot take the change back: %s; it serves "
+		        "an address the store does not hold until the next update",
+		        provider_name(rs->prov),
+		        message != NULL && message[0] ? message : ddns_strerror(result));
+	rec_state_finish(rs->p, rs);
+}
+
+/* The provider applied a change the store could not commit: send it the old
+ * addresses again (a family that had none cannot be taken back through an
+ * update; that is logged). */
+static void rollback_start(pipeline_t *p, rec_state_t *rs)
+{
+	const char *b4 = rs->new4[0] && rs->old4[0] ? rs->old4 : NULL;
+	const char *b6 = rs->new6[0] && rs->old6[0] ? rs->old6 : NULL;
+	if ((rs->new4[0] && !b4) || (rs->new6[0] && !b6))
+		log_err(rs->name, "provider %s keeps the new address of a family that had "
+		        "none before (an update cannot remove it)", provider_name(rs->prov));
+	if ((b4 == NULL && b6 == NULL) || p->closing) {
+		rec_state_finish(p, rs);
+		return;
+	}
+	provider_change_t ch = {
+		.name = rs->name, .ipv4 = b4, .ipv6 = b6,
+		.old_ipv4 = b4 != NULL ? rs->new4 : NULL,
+		.old_ipv6 = b6 != NULL ? rs->new6 : NULL,
+		.timeout_ms = p->opts.update_timeout_ms,
+	};
+	int rc = provider_update(rs->prov, &ch, rollback_done_cb, rs);
+	if (rc != 0)
+		rollback_done_cb(rc, NULL, rs);
+}
+
+static void commit_done_cb(int err, void *arg)
+{
+	rec_state_t *rs = arg;
+	pipeline_t *p = rs->p;
+	if (err != 0) {
+		log_err(rs->name, "provider applied the change but the store "
+		        "refused it: %s; taking it back", ddns_strerror(err));
+		rs->status = err == -EBUSY ? PIPELINE_STORE_BUSY : PIPELINE_INTERNAL;
+		rollback_start(p, rs);
+		return;
+	}
+	rs->status = PIPELINE_CHANGED;
+	rs->applied = true;
+	if (p->abuse != NULL && !p->closing)
+		abuse_change_applied(p->abuse, rs->name, uv_now(p->loop));
+	rec_state_finish(p, rs);
+}
+
+static void history_done_cb(int err, void *arg)
+{
+	rec_state_t *rs = arg;
+	(void)err; /* a failed history write is logged by the writer */
+	rec_state_finish(rs->p, rs);
+}
+
+static void update_done_cb(int result, const char *message, void *arg)
+{
+	rec_state_t *rs = arg;
+	pipeline_t *p = rs->p;
+	const char *msg = message != NULL && message[0] != '\0' ? message
+	                                                       : ddns_strerror(result);
+
+	if (p->closing) {
+		/* pipeline_free() ran: the store and metrics may be gone. */
+		log_warn(rs->name, "update ended after shutdown began (%s); "
+		         "not recorded", result == DDNS_OK ? "applied" : ddns_strerror(result));
+		rs->status = PIPELINE_UNAVAILABLE;
+		rec_state_finish(p, rs);
+		return;
+	}
+	rcache_drop(&p->cache, rs->name);
+	uint64_t now = uv_now(p->loop);
+	metrics_ddns_provider_latency(p->metrics, provider_name(rs->prov),
+	                              (double)(now - rs->started) / 1000.0);
+	if (result == DDNS_OK) {
+		/* The commit may wait for a busy store as long as the update
+		 * could have waited for its provider (at least a moment). */
+		uint64_t deadline = rs->started + p->opts.update_timeout_ms;
+		if (deadline < now + COMMIT_MIN_WAIT_MS)
+			deadline = now + COMMIT_MIN_WAIT_MS;
+		int rc = store_writer_commit_update(p->writer, rs->name,
+		                                    rs->new4[0] ? rs->new4 : NULL,
+		                                    rs->new6[0] ? rs->new6 : NULL,
+		                                    time(NULL), rs->client,
+		                                    message ? message : "", deadline,
+		                                    commit_done_cb, rs);
+		if (rc != 0)
+			commit_done_cb(rc, rs);
+		return;
+	}
+	const char *what = result == DDNS_ETIMEOUT ? "timeout"
+	                   : result == DDNS_ECANCELED ? "canceled" : "failed";
+	rs->status = result == DDNS_ETIMEOUT ? PIPELINE_TIMEOUT
+	             : result == DDNS_ECANCELED ? PIPELINE_UNAVAILABLE
+	             : PIPELINE_PROVIDER_FAILED;
+	log_warn(rs->name, "provider %s: %s: %s", provider_name(rs->prov), what, msg);
+	pipeline_history_pair(p, rs->name, rs->old4, rs->new4, rs->old6, rs->new6,
+	                      rs->client, what, msg);
+	rs->message = strdup(msg);
+	/* the client hears of the failure once its history row is written */
+	if (store_writer_barrier(p->writer, history_done_cb, rs) != 0)
+		rec_state_finish(p, rs);
 }

@@ -40,11 +40,15 @@ typedef struct rec_state {
 	job_t *waiting, **waiting_tail;
 	char want4[ADDR_TEXT_MAX], want6[ADDR_TEXT_MAX], wclient[ADDR_TEXT_MAX];
 	uint64_t started;  /* uv_now() at dispatch, for the latency metric */
+	pipeline_status_t status; /* the outcome, once known */
+	bool applied;      /* the provider confirmed and the store committed */
+	char *message;     /* the provider's words for the outcome, or NULL */
 } rec_state_t;
 
 struct pipeline {
 	uv_loop_t *loop;
 	store_t *store;
+	store_writer_t *writer;
 	pipeline_provider_fn lookup;
 	void *lookup_arg;
 	pipeline_opts_t opts;

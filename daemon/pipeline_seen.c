@@ -54,7 +54,7 @@ int seen_add(seen_set_t *s, const char *name)
 	return 0;
 }
 
-int seen_flush(seen_set_t *s, store_t *st, int64_t now)
+int seen_flush(seen_set_t *s, store_writer_t *w, int64_t now)
 {
 	int rc = 0;
 	if (s->n == 0)
@@ -67,7 +67,7 @@ int seen_flush(seen_set_t *s, store_t *st, int64_t now)
 		for (size_t i = 0; i < s->cap; i++)
 			if (s->slots[i] != NULL)
 				names[k++] = s->slots[i];
-		rc = store_touch_seen(st, names, k, now);
+		rc = store_writer_touch_seen(w, names, k, now);
 		free(names);
 	}
 	seen_clear(s);

@@ -9,7 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "store.h"
+#include "store_writer.h"
 
 /** A set of names (open addressing, owned copies). */
 typedef struct seen_set {
@@ -20,9 +20,9 @@ typedef struct seen_set {
 
 /** Add @p name (copied) unless present.  0 or -ENOMEM. */
 int seen_add(seen_set_t *s, const char *name);
-/** Write every name with store_touch_seen(@p now) and empty the set.
- *  @return the store's code (the set is emptied either way). */
-int seen_flush(seen_set_t *s, store_t *st, int64_t now);
+/** Queue every name to the store writer (store_touch_seen(@p now)) and
+ *  empty the set.  @return 0, or -ENOMEM (the set is emptied either way). */
+int seen_flush(seen_set_t *s, store_writer_t *w, int64_t now);
 /** Free the set's memory (without writing). */
 void seen_clear(seen_set_t *s);
 

@@ -292,14 +292,21 @@ int store_writer_start(uv_loop_t *loop, const char *path, bool full_sync,
 	uv_cond_init(&w->cv);
 	uv_async_init(loop, &w->async, writer_async_cb);
 	w->async.data = w;
+	*out = w;
+	return 0;
+}
+
+/* The thread starts with the first write, so it is born after ddnsd left
+ * root (a thread made before keeps what setuid and prctl do not reach). */
+static int writer_thread_start(store_writer_t *w)
+{
+	if (w->thread_started)
+		return 0;
 	if (uv_thread_create(&w->thread, writer_main, w) != 0) {
-		log_err(path, "store: cannot start the writer thread");
-		w->st = (store_close(w->st), NULL);
-		uv_close((uv_handle_t *)&w->async, writer_closed_cb);
+		log_err(w->st->path, "store: cannot start the writer thread");
 		return -EAGAIN;
 	}
 	w->thread_started = true;
-	*out = w;
 	return 0;
 }
 
@@ -313,6 +320,10 @@ void store_writer_stop(store_writer_t *w, void (*done)(void *arg), void *arg)
 	w->on_stopped = done;
 	w->on_stopped_arg = arg;
 	atomic_store(&w->stop_waiting, true);
+	if (!w->thread_started) { /* never wrote: nothing to drain */
+		uv_close((uv_handle_t *)&w->async, writer_closed_cb);
+		return;
+	}
 	uv_mutex_lock(&w->mu);
 	w->stopping = true;
 	uv_cond_signal(&w->cv);
@@ -337,6 +348,11 @@ static wop_t *wop_new(store_writer_t *w, wkind_t kind, uint64_t deadline_ms,
 
 static int wop_queue(store_writer_t *w, wop_t *op)
 {
+	int err = writer_thread_start(w);
+	if (err) {
+		wop_free(op);
+		return err;
+	}
 	uv_mutex_lock(&w->mu);
 	bool stopping = w->stopping;
 	if (!stopping) {

@@ -35,8 +35,10 @@ typedef struct store_writer store_writer_t;
 typedef void (*store_write_cb)(int err, void *arg);
 
 /**
- * Open a writer connection to @p path (already migrated by store_open) and
- * start its thread.  @p full_sync as store_set_sync().
+ * Open a writer connection to @p path (already migrated by store_open).
+ * Its thread starts with the first write (after a privilege drop, so it
+ * is born with the daemon's final credentials).  @p full_sync as
+ * store_set_sync().
  */
 int store_writer_start(uv_loop_t *loop, const char *path, bool full_sync,
                        store_writer_t **out);

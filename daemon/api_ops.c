@@ -1,12 +1,16 @@
 /* Operations front end:
  *   GET /metrics   Prometheus text exposition format 0.0.4
- *   GET /healthz   200 "ok" while serving, 503 once shutdown began or when
- *                  the store cannot be read
+ *   GET /healthz   200 "ok" while serving, 503 once shutdown began or while
+ *                  the store's last write transaction failed or stayed
+ *                  locked ("store failing: ..." / "store busy: ...")
  * Both are cheap and never touch a provider, so a monitoring system can poll
  * them often.  The records gauge is refreshed from the store at each scrape,
  * so it also counts what ddnsctl added. */
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "error.h"
 #include "frontend.h"
 #include "log.h"
 #include "metrics.h"
@@ -44,6 +48,12 @@ static void metrics_handler(httpd_req_t *r, void *arg)
 	int64_t n = env->store != NULL ? store_record_count(env->store) : -1;
 	if (n >= 0)
 		metrics_ddns_set_records(env->metrics, n);
+	if (env->writer != NULL) {
+		uint64_t commits, failures, writes;
+		store_writer_counts(env->writer, &commits, &failures, &writes);
+		metrics_ddns_store(env->metrics, store_writer_health(env->writer), commits,
+		                   failures, store_writer_pending(env->writer));
+	}
 	char *text = NULL;
 	size_t len = 0;
 	if (metrics_render(env->metrics, &text, &len) != 0) {
@@ -66,8 +76,14 @@ static void healthz_handler(httpd_req_t *r, void *arg)
 		httpd_reply(r, 503, "text/plain; charset=utf-8", "shutting down\n", 14);
 		return;
 	}
-	if (env->store != NULL && store_record_count(env->store) < 0) {
-		httpd_reply(r, 503, "text/plain; charset=utf-8", "store unavailable\n", 18);
+	/* The writer's last transaction: failing (disk full, I/O error) or
+	 * locked by another process past an update's deadline. */
+	int health = env->writer != NULL ? store_writer_health(env->writer) : 0;
+	if (health != 0) {
+		char body[128];
+		int n = snprintf(body, sizeof(body), "store %s: %s\n",
+		                 health == -EBUSY ? "busy" : "failing", ddns_strerror(health));
+		httpd_reply(r, 503, "text/plain; charset=utf-8", body, (size_t)n);
 		return;
 	}
 	httpd_reply(r, 200, "text/plain; charset=utf-8", "ok\n", 3);

@@ -206,8 +206,17 @@ int metrics_new(metrics_t **out)
 	m->reloads = metrics_register(m, METRICS_COUNTER, "ddns_reloads_total",
 		"Configuration reloads (SIGHUP), by result.",
 		(const char *const[]){ "result", NULL }, NULL, 0);
+	m->store_up = metrics_register(m, METRICS_GAUGE, "ddns_store_up",
+		"1 while the store's last transaction committed, 0 while it fails "
+		"(disk full, I/O error) or stays locked by another process.", NULL, NULL, 0);
+	m->store_txns = metrics_register(m, METRICS_COUNTER, "ddns_store_transactions_total",
+		"Store write transactions (each commits every write then queued), by result.",
+		(const char *const[]){ "result", NULL }, NULL, 0);
+	m->store_pending = metrics_register(m, METRICS_GAUGE, "ddns_store_writes_pending",
+		"Store writes queued or running.", NULL, NULL, 0);
 	if (m->updates == NULL || m->auth_failures == NULL || m->latency == NULL ||
-	    m->records == NULL || m->reloads == NULL) {
+	    m->records == NULL || m->reloads == NULL || m->store_up == NULL ||
+	    m->store_txns == NULL || m->store_pending == NULL) {
 		metrics_free(m);
 		return -ENOMEM;
 	}
@@ -253,6 +262,21 @@ void metrics_ddns_set_records(metrics_t *m, int64_t n)
 {
 	if (m != NULL)
 		(void)metrics_set(m->records, NULL, (double)n);
+}
+
+void metrics_ddns_store(metrics_t *m, int health, uint64_t commits, uint64_t failures,
+                        unsigned pending)
+{
+	if (m == NULL)
+		return;
+	(void)metrics_set(m->store_up, NULL, health == 0 ? 1 : 0);
+	(void)metrics_add(m->store_txns, (const char *const[]){ "committed" },
+	                  (double)(commits - m->store_commits));
+	(void)metrics_add(m->store_txns, (const char *const[]){ "failed" },
+	                  (double)(failures - m->store_failures));
+	(void)metrics_set(m->store_pending, NULL, pending);
+	m->store_commits = commits;
+	m->store_failures = failures;
 }
 
 void metrics_ddns_reload(metrics_t *m, const char *result)

@@ -88,6 +88,12 @@ void metrics_ddns_auth_failure(metrics_t *m);
 void metrics_ddns_provider_latency(metrics_t *m, const char *provider, double seconds);
 /** ddns_records: records in the store. */
 void metrics_ddns_set_records(metrics_t *m, int64_t n);
+/** ddns_store_up, ddns_store_transactions_total{result},
+ *  ddns_store_writes_pending: the store writer's state (see store_writer.h);
+ *  @p health 0 or its last error, @p commits and @p failures its running
+ *  totals (the counters grow by the difference from the last call). */
+void metrics_ddns_store(metrics_t *m, int health, uint64_t commits, uint64_t failures,
+                        unsigned pending);
 /** ddns_reloads_total{result}: "ok" or "failed". */
 void metrics_ddns_reload(metrics_t *m, const char *result);
 /**

@@ -38,6 +38,8 @@ struct metrics {
 	metrics_family_t **families;
 	size_t n_families;
 	metrics_family_t *updates, *auth_failures, *latency, *records, *reloads;
+	metrics_family_t *store_up, *store_txns, *store_pending;
+	uint64_t store_commits, store_failures; /* last seen, for the deltas */
 	_Atomic uint_least64_t dns[DNS_RCODE_SLOTS];
 };
 

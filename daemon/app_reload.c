@@ -35,9 +35,9 @@ abuse_opts_t app_abuse_opts(const conf_t *c)
 
 /* ---- the store's other writers (ddnsctl) ---- */
 
-void app_watch_cb(uv_timer_t *t)
+void app_store_changed(void *arg)
 {
-	app_t *a = t->data;
+	app_t *a = arg;
 	if (a->stopping)
 		return;
 	int64_t v = store_data_version(a->store);
@@ -47,6 +47,14 @@ void app_watch_cb(uv_timer_t *t)
 		pipeline_records_changed(a->pipeline);
 		app_records_sync(a, false);
 	}
+}
+
+void app_watch_cb(uv_timer_t *t)
+{
+	app_t *a = t->data;
+	if (a->stopping)
+		return;
+	app_store_changed(a);
 	if (a->n_retired > 0)
 		app_retired_sweep(a, false);
 }

@@ -5,6 +5,7 @@
 #include "ddnsctl.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 
 #include "error.h"
 #include "log.h"
+#include "store_notify.h"
 
 void ctl_error(const char *fmt, ...)
 {
@@ -68,13 +70,29 @@ void ctl_time(int64_t t, char *buf)
 typedef struct ctl_command {
 	const char *name;
 	int (*run)(ctl_t *c, int argc, char **argv);
+	bool writes; /* a running ddnsd must hear of it */
 } ctl_command_t;
 
 static const ctl_command_t ctl_commands[] = {
-	{ "add", ctl_cmd_add }, { "list", ctl_cmd_list }, { "show", ctl_cmd_show },
-	{ "rm", ctl_cmd_rm }, { "rotate-key", ctl_cmd_rotate },
-	{ "history", ctl_cmd_history }, { "status", ctl_cmd_status },
+	{ "add", ctl_cmd_add, true }, { "list", ctl_cmd_list, false },
+	{ "show", ctl_cmd_show, false }, { "rm", ctl_cmd_rm, true },
+	{ "rotate-key", ctl_cmd_rotate, true }, { "history", ctl_cmd_history, false },
+	{ "status", ctl_cmd_status, false },
 };
+
+/* How long ddnsctl waits for a running ddnsd to take its change in. */
+#define CTL_NOTIFY_TIMEOUT_MS 3000
+
+/* Tell a running ddnsd, so the change holds when this command returns
+ * (a rotated key is refused from then on). */
+static void ctl_notify(const char *db_path)
+{
+	int err = store_notify_send(db_path, CTL_NOTIFY_TIMEOUT_MS);
+	if (err == 0 || err == -ENOENT || err == -ECONNREFUSED)
+		return; /* taken in, or no daemon running */
+	fprintf(stderr, "ddnsctl: warning: the running ddnsd did not confirm the change "
+	        "(%s); it will see it within a second\n", ddns_strerror(err));
+}
 
 /* The config: needed for the database path unless -d was given, and
  * used (when given or found) to check providers and config-owned names. */
@@ -141,6 +159,8 @@ int main(int argc, char **argv)
 	if (store_open(db_path != NULL ? db_path : conf->database, &c.st) != 0)
 		goto out; /* the store said why */
 	rc = cmd->run(&c, cargc, cargv);
+	if (rc == CTL_OK && cmd->writes)
+		ctl_notify(db_path != NULL ? db_path : conf->database);
 out:
 	store_close(c.st);
 	conf_free(conf);

@@ -1,7 +1,9 @@
 #!/bin/bash
 # ddnsctl while ddnsd runs: a record added, re-keyed and removed with
 # ddnsctl is served (or refused) by the running daemon without a restart,
-# and the daemon notices the store changed (providers are told).
+# and the daemon notices the store changed (providers are told).  ddnsctl
+# returns only once ddnsd took the change in (store_notify): the next
+# request already sees it, with no polling.
 . "$top_srcdir/tests/lib/e2e.sh"
 : "${DDNSCTL:?DDNSCTL must point at the ddnsctl binary}"
 
@@ -51,7 +53,7 @@ check "ddnsctl add while ddnsd runs" \
 	bash -c "'$DDNSCTL' -c '$CONF' add new.example.com -p demo >'$E2E_DIR/ctl.out'"
 NEWKEY=$(key_of)
 expect_eq "the shown key has 50 characters" "${#NEWKEY}" 50
-check "the new record is served without restart" until_status 200 new.example.com "$NEWKEY" 192.0.2.1
+expect_eq "the new record is served at once" "$(update new.example.com "$NEWKEY" 192.0.2.1)" 200
 check "its reply says updated" grep -q '"updated": true' "$E2E_DIR/body"
 expect_eq "read shows it" \
 	"$(curl -s "$BASE/dynamicdns/read/new.example.com/" | python3 -c 'import json,sys; print(json.load(sys.stdin)["ip"])')" \
@@ -69,13 +71,26 @@ check "ddnsctl rotate-key" \
 	bash -c "'$DDNSCTL' -c '$CONF' rotate-key new.example.com >'$E2E_DIR/ctl.out'"
 ROTKEY=$(key_of)
 check "rotate-key shows a new key" test -n "$ROTKEY" -a "$ROTKEY" != "$NEWKEY"
-check "the old key is refused" until_status 403 new.example.com "$NEWKEY" 192.0.2.1
-check "the new key works" until_status 200 new.example.com "$ROTKEY" 192.0.2.2
+expect_eq "the old key is refused at once" "$(update new.example.com "$NEWKEY" 192.0.2.1)" 403
+expect_eq "the new key works" "$(update new.example.com "$ROTKEY" 192.0.2.2)" 200
 
 check "ddnsctl rm" "$DDNSCTL" -c "$CONF" rm new.example.com
-check "removed: 403" until_status 403 new.example.com "$ROTKEY" 192.0.2.3
+expect_eq "removed: 403 at once" "$(update new.example.com "$ROTKEY" 192.0.2.3)" 403
 expect_eq "removed: read is 404" "$(read_status new.example.com)" 404
 expect_eq "the config record still works" "$(update a.example.com "$KEY" 192.0.2.9)" 200
 
+SOCK=$E2E_DIR/ddns.sqlite.notify
+expect_eq "the notice socket is ddnsd's alone (0600)" "$(stat -c %a "$SOCK")" 600
+
+# ddnsctl -d and sqlite3 behind ddnsd's back: still seen, within a second
+sqlite3 "$E2E_DIR/ddns.sqlite" "UPDATE records SET key_hash = '$(e2e_key_hash "$ROTKEY")'
+	WHERE name = 'a.example.com'"
+check "a change that sent no notice is seen by the watch" \
+	until_status 200 a.example.com "$ROTKEY" 192.0.2.10
+
 check "ddnsd stops with status 0" e2e_stop_ddnsd
+check "the notice socket is removed at exit" test ! -e "$SOCK"
+check "ddnsctl without a running ddnsd says nothing about notices" \
+	bash -c "'$DDNSCTL' -c '$CONF' add late.example.com -p demo 2>'$E2E_DIR/late.err' >/dev/null &&
+	! grep -q notice '$E2E_DIR/late.err' && ! grep -q warning '$E2E_DIR/late.err'"
 e2e_finish

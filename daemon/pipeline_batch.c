@@ -170,6 +170,7 @@ void pipeline_batch_start(pipeline_t *p, const store_record_t *rec, job_t *jobs,
 	snprintf(rs->old6, sizeof(rs->old6), "%s", rec->ipv6);
 	snprintf(rs->client, sizeof(rs->client), "%s", client);
 	rs->batch = jobs;
+	rs->last_change = rec->last_change;
 	rs->waiting_tail = &rs->waiting;
 	rs->started = uv_now(p->loop);
 	provider_change_t ch = {
@@ -200,15 +201,17 @@ static void rec_state_finish(pipeline_t *p, rec_state_t *rs)
 	store_record_t rec;
 	int grc = -ECANCELED;
 	inflight_unlink(p, rs);
-	if (!p->closing)
+	/* What the store holds now is what this update knows (the record has
+	 * one update at a time); only a next dispatch needs the whole row. */
+	if (rs->waiting != NULL && !p->closing)
 		grc = store_record_get(p->store, rs->name, &rec);
 	if (grc != 0) {
-		/* no store to read (shutting down): what this update knows */
 		memset(&rec, 0, sizeof(rec));
 		snprintf(rec.ipv4, sizeof(rec.ipv4), "%s", rs->applied && rs->new4[0] ? rs->new4
 		                                                                     : rs->old4);
 		snprintf(rec.ipv6, sizeof(rec.ipv6), "%s", rs->applied && rs->new6[0] ? rs->new6
 		                                                                     : rs->old6);
+		rec.last_change = rs->last_change;
 	}
 	const char *msg = rs->message != NULL ? rs->message : "";
 	for (job_t *j = rs->batch; j != NULL;) {
@@ -219,7 +222,7 @@ static void rec_state_finish(pipeline_t *p, rec_state_t *rs)
 	}
 	if (rs->waiting != NULL) {
 		if (p->closing || rs->status == PIPELINE_UNAVAILABLE || grc != 0)
-			pipeline_list_defer(p, rs->waiting, PIPELINE_UNAVAILABLE, grc ? NULL : &rec);
+			pipeline_list_defer(p, rs->waiting, PIPELINE_UNAVAILABLE, &rec);
 		else
 			pipeline_batch_start(p, &rec, rs->waiting, rs->want4, rs->want6, rs->wclient);
 	}
@@ -282,6 +285,7 @@ static void commit_done_cb(int err, void *arg)
 	}
 	rs->status = PIPELINE_CHANGED;
 	rs->applied = true;
+	rs->last_change = rs->committing_at;
 	if (p->abuse != NULL && !p->closing)
 		abuse_change_applied(p->abuse, rs->name, uv_now(p->loop));
 	rec_state_finish(p, rs);
@@ -319,10 +323,11 @@ static void update_done_cb(int result, const char *message, void *arg)
 		uint64_t deadline = rs->started + p->opts.update_timeout_ms;
 		if (deadline < now + COMMIT_MIN_WAIT_MS)
 			deadline = now + COMMIT_MIN_WAIT_MS;
+		rs->committing_at = time(NULL);
 		int rc = store_writer_commit_update(p->writer, rs->name,
 		                                    rs->new4[0] ? rs->new4 : NULL,
 		                                    rs->new6[0] ? rs->new6 : NULL,
-		                                    time(NULL), rs->client,
+		                                    rs->committing_at, rs->client,
 		                                    message ? message : "", deadline,
 		                                    commit_done_cb, rs);
 		if (rc != 0)

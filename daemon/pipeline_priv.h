@@ -40,6 +40,9 @@ typedef struct rec_state {
 	job_t *waiting, **waiting_tail;
 	char want4[ADDR_TEXT_MAX], want6[ADDR_TEXT_MAX], wclient[ADDR_TEXT_MAX];
 	uint64_t started;  /* uv_now() at dispatch, for the latency metric */
+	int64_t last_change;      /* the record's, at dispatch; the commit's time
+	                             once applied */
+	int64_t committing_at;    /* the time given to the store's commit */
 	pipeline_status_t status; /* the outcome, once known */
 	bool applied;      /* the provider confirmed and the store committed */
 	char *message;     /* the provider's words for the outcome, or NULL */

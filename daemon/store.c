@@ -101,7 +101,9 @@ int store_begin(store_t *st)
 {
 	int err;
 	if (st->depth > 0) {
-		err = store_exec(st, "SAVEPOINT nested", "cannot begin a savepoint");
+		/* cached: the writer thread runs one per write */
+		err = store_run_cached(st, &st->stmt_savepoint, "SAVEPOINT nested",
+		                       "cannot begin a savepoint");
 		if (!err)
 			st->depth++;
 		return err;
@@ -124,11 +126,14 @@ int store_end(store_t *st, int err)
 		if (sqlite3_get_autocommit(st->db))
 			return err ? err : -EIO;
 		if (err) {
-			store_exec(st, "ROLLBACK TO nested; RELEASE nested",
-			           "cannot roll back a savepoint");
+			if (store_run_cached(st, &st->stmt_rollback_to, "ROLLBACK TO nested",
+			                     "cannot roll back a savepoint") == 0)
+				store_run_cached(st, &st->stmt_release, "RELEASE nested",
+				                 "cannot release a savepoint");
 			return err;
 		}
-		return store_exec(st, "RELEASE nested", "cannot release a savepoint");
+		return store_run_cached(st, &st->stmt_release, "RELEASE nested",
+		                        "cannot release a savepoint");
 	}
 	st->depth = 0;
 	if (err) {
@@ -270,7 +275,8 @@ void store_close(store_t *st)
 		&st->stmt_user_version, &st->stmt_data_version, &st->stmt_get,
 		&st->stmt_set_ipv4, &st->stmt_set_ipv6,
 		&st->stmt_history_add, &st->stmt_touch, &st->stmt_begin,
-		&st->stmt_commit, &st->stmt_rollback,
+		&st->stmt_commit, &st->stmt_rollback, &st->stmt_savepoint,
+		&st->stmt_release, &st->stmt_rollback_to,
 	};
 	for (size_t i = 0; i < sizeof(stmts) / sizeof(stmts[0]); i++)
 		sqlite3_finalize(*stmts[i]);

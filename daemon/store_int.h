@@ -26,6 +26,9 @@ struct store {
 	sqlite3_stmt *stmt_begin;       /**< transactions of the above */
 	sqlite3_stmt *stmt_commit;
 	sqlite3_stmt *stmt_rollback;
+	sqlite3_stmt *stmt_savepoint;   /**< nested store_begin/store_end */
+	sqlite3_stmt *stmt_release;
+	sqlite3_stmt *stmt_rollback_to;
 	/** Open transactions: 0 none, 1 BEGIN, more: SAVEPOINTs inside it
 	 *  (the store writer runs many writes in one transaction). */
 	unsigned depth;

@@ -89,7 +89,7 @@ static bool caller_authenticated(const dd2_job_t *job)
 	char user[NAME_TEXT_MAX];
 	store_record_t rec;
 	if (job->auth.user == NULL || addr_name_normalize(job->auth.user, user) != 0 ||
-	    store_record_get(job->env->store, user, &rec) != 0)
+	    pipeline_record_get(job->env->pipeline, user, &rec) != 0)
 		return false;
 	return key_check(job->auth.pass, job->auth.pass_len, rec.key_hash);
 }
@@ -107,7 +107,8 @@ static void job_finish(dd2_job_t *job)
 				authed_known = true;
 			}
 			store_record_t rec;
-			bool unknown = store_record_get(job->env->store, h->parsed.name, &rec) == -ENOENT;
+			bool unknown = pipeline_record_get(job->env->pipeline, h->parsed.name,
+			                                   &rec) == -ENOENT;
 			snprintf(h->line, sizeof(h->line), "%s", authed && unknown ? "nohost" : "badauth");
 		}
 		off += (size_t)snprintf(body + off, sizeof(body) - off, "%s\n", h->line);

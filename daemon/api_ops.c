@@ -4,8 +4,8 @@
  *                  the store's last write transaction failed or stayed
  *                  locked ("store failing: ..." / "store busy: ...")
  * Both are cheap and never touch a provider, so a monitoring system can poll
- * them often.  The records gauge is refreshed from the store at each scrape,
- * so it also counts what ddnsctl added. */
+ * them often.  The records gauge counts the records held in memory, which
+ * follow the store (ddnsctl's changes included). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,7 +45,7 @@ static void metrics_handler(httpd_req_t *r, void *arg)
 		httpd_reply_json_error(r, 404, "Not found");
 		return;
 	}
-	int64_t n = env->store != NULL ? store_record_count(env->store) : -1;
+	int64_t n = env->pipeline != NULL ? (int64_t)pipeline_record_count(env->pipeline) : -1;
 	if (n >= 0)
 		metrics_ddns_set_records(env->metrics, n);
 	if (env->writer != NULL) {

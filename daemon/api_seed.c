@@ -189,7 +189,7 @@ static void read_handler(httpd_req_t *r, void *arg)
 		httpd_reply_json_error(r, 400, "Malformed domain name");
 		return;
 	}
-	int rc = store_record_get(env->store, name, &rec);
+	int rc = pipeline_record_get(env->pipeline, name, &rec);
 	if (rc == -ENOENT) {
 		httpd_reply_json_error(r, 404, "Not found");
 		return;

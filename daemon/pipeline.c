@@ -18,7 +18,6 @@
 
 #define SEEN_FLUSH_MS 5000
 #define JOB_FREE_MAX 256
-#define RCACHE_MAX 8192
 /* Blocks remembered as already in the history. */
 #define ABUSE_NOTED_MAX 4096
 
@@ -198,20 +197,9 @@ int pipeline_submit(pipeline_t *p, const pipeline_request_t *req,
 	}
 	if (have_client)
 		pipeline_abuse_over(p, &client, j->name);
-	const store_record_t *r = rcache_get(&p->cache, j->name);
-	int rc = 0;
-	if (r == NULL) {
-		rc = store_record_get(p->store, j->name, &rec);
-		if (rc != 0 && rc != -ENOENT) {
-			log_err(j->name, "store: %s", ddns_strerror(rc));
-			pipeline_job_defer(p, j, PIPELINE_INTERNAL, "", "", 0);
-			return 0;
-		}
-		if (rc == 0) {
-			rcache_put(&p->cache, &rec);
-			r = &rec;
-		}
-	}
+	/* from memory: no store read on the hot path */
+	int rc = rindex_get(&p->index, j->name, &rec);
+	const store_record_t *r = &rec;
 	/* An unknown name costs the same hash and compare as a wrong key. */
 	bool ok = key_check(req->key ? req->key : "", req->key ? req->key_len : 0,
 	                    rc == 0 ? r->key_hash : p->dummy_hash);
@@ -266,10 +254,13 @@ int pipeline_new(uv_loop_t *loop, store_t *store, store_writer_t *writer,
 	p->lookup_arg = lookup_arg;
 	p->opts = *opts;
 	p->ready_tail = &p->ready;
-	p->cache.max = RCACHE_MAX;
 	int rc = key_hash("not a key", 9, p->dummy_hash);
 	if (rc == 0)
 		rc = abuse_table_init(&p->noted, ABUSE_NOTED_MAX);
+	if (rc == 0 && (rc = rindex_load(&p->index, store)) != 0) {
+		log_err("store", "cannot read the records: %s", ddns_strerror(rc));
+		abuse_table_clear(&p->noted);
+	}
 	if (rc != 0) {
 		free(p);
 		return rc;
@@ -288,7 +279,20 @@ int pipeline_new(uv_loop_t *loop, store_t *store, store_writer_t *writer,
 
 void pipeline_records_changed(pipeline_t *p)
 {
-	rcache_clear(&p->cache);
+	int rc = rindex_load(&p->index, p->store);
+	if (rc != 0)
+		log_err("store", "cannot read the records again: %s; serving those read "
+		        "before", ddns_strerror(rc));
+}
+
+int pipeline_record_get(const pipeline_t *p, const char *name, store_record_t *out)
+{
+	return rindex_get(&p->index, name, out);
+}
+
+size_t pipeline_record_count(const pipeline_t *p)
+{
+	return p->index.n;
 }
 
 void pipeline_set_abuse(pipeline_t *p, struct abuse *abuse)
@@ -321,7 +325,7 @@ void pipeline_try_destroy(pipeline_t *p)
 		free(j);
 	}
 	seen_clear(&p->seen);
-	rcache_clear(&p->cache);
+	rindex_clear(&p->index);
 	abuse_table_clear(&p->noted);
 	free(p);
 }

@@ -97,10 +97,15 @@ int pipeline_submit(pipeline_t *p, const pipeline_request_t *req,
 /** Requests not yet completed. */
 unsigned pipeline_pending(const pipeline_t *p);
 /** The store was changed behind the pipeline's back (ddnsctl, a reload's
- *  reconcile): forget the records it keeps in memory.  Until this is
- *  called, a change made by another process may go unseen (the daemon
- *  calls it within a second, see app.c). */
+ *  reconcile): read every record into memory again (O(records); on
+ *  failure the records read before stay).  Until this is called, a change
+ *  made by another process goes unseen (ddnsctl notifies at once; other
+ *  writers are seen within a second, see app.c). */
 void pipeline_records_changed(pipeline_t *p);
+/** The record @p name as the pipeline serves it, from memory: 0 or -ENOENT. */
+int pipeline_record_get(const pipeline_t *p, const char *name, store_record_t *out);
+/** Records held in memory (all of the store's). */
+size_t pipeline_record_count(const pipeline_t *p);
 /** Flush batched last_seen times to the store. */
 void pipeline_flush(pipeline_t *p);
 /** Complete pending auth delays at once, flush, close handles. */

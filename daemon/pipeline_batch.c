@@ -204,7 +204,7 @@ static void rec_state_finish(pipeline_t *p, rec_state_t *rs)
 	/* What the store holds now is what this update knows (the record has
 	 * one update at a time); only a next dispatch needs the whole row. */
 	if (rs->waiting != NULL && !p->closing)
-		grc = store_record_get(p->store, rs->name, &rec);
+		grc = rindex_get(&p->index, rs->name, &rec);
 	if (grc != 0) {
 		memset(&rec, 0, sizeof(rec));
 		snprintf(rec.ipv4, sizeof(rec.ipv4), "%s", rs->applied && rs->new4[0] ? rs->new4
@@ -286,6 +286,9 @@ static void commit_done_cb(int err, void *arg)
 	rs->status = PIPELINE_CHANGED;
 	rs->applied = true;
 	rs->last_change = rs->committing_at;
+	if (!p->closing)
+		rindex_set_addrs(&p->index, rs->name, rs->new4[0] ? rs->new4 : NULL,
+		                 rs->new6[0] ? rs->new6 : NULL, rs->committing_at);
 	if (p->abuse != NULL && !p->closing)
 		abuse_change_applied(p->abuse, rs->name, uv_now(p->loop));
 	rec_state_finish(p, rs);
@@ -313,7 +316,6 @@ static void update_done_cb(int result, const char *message, void *arg)
 		rec_state_finish(p, rs);
 		return;
 	}
-	rcache_drop(&p->cache, rs->name);
 	uint64_t now = uv_now(p->loop);
 	metrics_ddns_provider_latency(p->metrics, provider_name(rs->prov),
 	                              (double)(now - rs->started) / 1000.0);

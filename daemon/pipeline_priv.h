@@ -9,7 +9,7 @@
 #include <string.h>
 #include "abuse_table.h"
 #include "pipeline.h"
-#include "pipeline_cache.h"
+#include "record_index.h"
 #include "pipeline_seen.h"
 
 /** One request, from submit to its callback. */
@@ -65,7 +65,7 @@ struct pipeline {
 	job_t *delayed;        /* by deadline */
 	rec_state_t *inflight;
 	seen_set_t seen;
-	rcache_t cache;
+	rindex_t index;        /* every record (record_index.h) */
 	abuse_table_t noted;   /* blocks already in the history (see below) */
 	job_t *free_jobs;
 	size_t n_free;

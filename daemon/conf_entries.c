@@ -241,6 +241,46 @@ static int read_record(conf_reader_t *r, const config_setting_t *g, conf_record_
 	return read_lan(r, g, rec);
 }
 
+/* A record's name and its place in the list, to find duplicates by sorting
+ * (O(n log n): a ddns.conf may hold 100,000 records). */
+typedef struct name_at {
+	const char *name;
+	int i;
+} name_at_t;
+
+static int name_at_cmp(const void *a, const void *b)
+{
+	const name_at_t *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+	return c != 0 ? c : (x->i > y->i) - (x->i < y->i);
+}
+
+/* The first record (in file order) whose name an earlier one has. */
+static int records_unique(conf_reader_t *r, const config_setting_t *s)
+{
+	conf_t *c = r->conf;
+	name_at_t *v = malloc(c->n_records * sizeof(*v));
+	if (v == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < c->n_records; i++)
+		v[i] = (name_at_t){ c->records[i].name, (int)i };
+	qsort(v, c->n_records, sizeof(*v), name_at_cmp);
+	int dup = -1, first = -1;
+	for (size_t k = 1; k < c->n_records; k++) {
+		if (strcmp(v[k].name, v[k - 1].name) == 0 && (dup < 0 || v[k].i < dup)) {
+			dup = v[k].i;
+			first = v[k - 1].i;
+		}
+	}
+	free(v);
+	if (dup < 0)
+		return 0;
+	config_setting_t *g = config_setting_get_elem(s, (unsigned)dup);
+	return conf_fail(r, config_setting_get_member(g, "domain"), NULL,
+	                 "\"%s\" is already defined at line %d", c->records[dup].name,
+	                 c->records[first].line);
+}
+
 int conf_read_records(conf_reader_t *r, const config_setting_t *s)
 {
 	conf_t *c = r->conf;
@@ -260,13 +300,7 @@ int conf_read_records(conf_reader_t *r, const config_setting_t *s)
 		int rc = read_record(r, g, rec);
 		if (rc != 0)
 			return rc;
-		for (size_t k = 0; k < c->n_records; k++) {
-			if (strcmp(c->records[k].name, rec->name) == 0)
-				return conf_fail(r, config_setting_get_member(g, "domain"), NULL,
-				                 "\"%s\" is already defined at line %d",
-				                 rec->name, c->records[k].line);
-		}
 		c->n_records++;
 	}
-	return 0;
+	return records_unique(r, s);
 }

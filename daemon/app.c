@@ -317,6 +317,12 @@ int app_start(uv_loop_t *loop, const app_opts_t *opts, app_t **out,
 	a->watch.data = a->drain.data = a;
 	a->n_handles = 5;
 	*a->exit_status = 1; /* until a clean stop */
+	/* Caught before the HTTP port is bound: a client (or a test) that saw
+	 * the port answer may signal at once, and the default action would
+	 * kill ddnsd; the loop handles the signal once it runs. */
+	uv_signal_start(&a->sighup, signal_cb, SIGHUP);
+	uv_signal_start(&a->sigint, signal_cb, SIGINT);
+	uv_signal_start(&a->sigterm, signal_cb, SIGTERM);
 	if (a->conf_path == NULL || a->plugin_dir == NULL) {
 		snprintf(err, errlen, "out of memory");
 		rc = -ENOMEM;
@@ -328,9 +334,6 @@ int app_start(uv_loop_t *loop, const app_opts_t *opts, app_t **out,
 		*opts->exit_status = 1;
 		return rc;
 	}
-	uv_signal_start(&a->sighup, signal_cb, SIGHUP);
-	uv_signal_start(&a->sigint, signal_cb, SIGINT);
-	uv_signal_start(&a->sigterm, signal_cb, SIGTERM);
 	uv_timer_start(&a->watch, app_watch_cb, WATCH_MS, WATCH_MS);
 
 	char where[512] = "";

@@ -127,9 +127,23 @@ static void wop_expire(wop_t **list, wop_t ***failed_tail, int err, bool all)
 	}
 }
 
-/* Run @p batch in one transaction; returns the list of all its writes,
- * each with its result. */
-static wop_t *writer_run_batch(store_writer_t *w, wop_t *batch)
+/* Hand @p list (writes with their results) to the loop. */
+static void writer_deliver(store_writer_t *w, wop_t *list)
+{
+	if (list == NULL)
+		return;
+	for (wop_t *op = list; op != NULL; op = op->next)
+		atomic_fetch_add(&w->writes, 1);
+	uv_mutex_lock(&w->mu);
+	*w->done_tail = list;
+	while (*w->done_tail != NULL)
+		w->done_tail = &(*w->done_tail)->next;
+	uv_mutex_unlock(&w->mu);
+	uv_async_send(&w->async);
+}
+
+/* Run @p batch in one transaction and deliver every write's result. */
+static void writer_run_batch(store_writer_t *w, wop_t *batch)
 {
 	wop_t *failed = NULL, **failed_tail = &failed;
 	int err;
@@ -143,14 +157,20 @@ static wop_t *writer_run_batch(store_writer_t *w, wop_t *batch)
 			break;
 		/* Locked by someone else until the earliest deadline: those
 		 * writes give up, the others try again. */
-		wop_t **before = failed_tail;
 		wop_expire(&batch, &failed_tail, -EBUSY, atomic_load(&w->stop_waiting));
-		if (batch == NULL)
-			break;
-		if (failed_tail == before) { /* busy without waiting: no hot spin */
+		if (failed != NULL) {
+			/* answered now, not when the others are done waiting */
+			atomic_fetch_add(&w->failures, 1);
+			atomic_store(&w->health, -EBUSY);
+			writer_deliver(w, failed);
+			failed = NULL;
+			failed_tail = &failed;
+		} else { /* busy without waiting: no hot spin */
 			struct timespec ts = { 0, 1000000L };
 			nanosleep(&ts, NULL);
 		}
+		if (batch == NULL)
+			break;
 	}
 	if (batch != NULL) {
 		for (wop_t *op = batch; op != NULL && !err; op = op->next) {
@@ -167,16 +187,10 @@ static wop_t *writer_run_batch(store_writer_t *w, wop_t *batch)
 		for (wop_t *op = batch; op != NULL; op = op->next)
 			if (err != 0)
 				op->err = err;
-		*failed_tail = batch;
+		atomic_fetch_add(err == 0 ? &w->commits : &w->failures, 1);
+		atomic_store(&w->health, err);
+		writer_deliver(w, batch);
 	}
-	for (wop_t *op = failed; op != NULL; op = op->next)
-		atomic_fetch_add(&w->writes, 1);
-	if (batch != NULL || failed != NULL) {
-		int health = batch != NULL ? err : -EBUSY;
-		atomic_fetch_add(health == 0 ? &w->commits : &w->failures, 1);
-		atomic_store(&w->health, health);
-	}
-	return failed;
 }
 
 static void writer_main(void *arg)
@@ -193,13 +207,8 @@ static void writer_main(void *arg)
 		w->queue_tail = &w->queue;
 		uv_mutex_unlock(&w->mu);
 
-		wop_t *results = writer_run_batch(w, batch);
-
+		writer_run_batch(w, batch);
 		uv_mutex_lock(&w->mu);
-		*w->done_tail = results;
-		while (*w->done_tail != NULL)
-			w->done_tail = &(*w->done_tail)->next;
-		uv_async_send(&w->async);
 	}
 	w->exited = true;
 	uv_mutex_unlock(&w->mu);

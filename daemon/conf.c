@@ -288,12 +288,3 @@ void conf_free(conf_t *c)
 	config_destroy(&c->cfg);
 	free(c);
 }
-
-const conf_provider_t *conf_find_provider(const conf_t *c, const char *name)
-{
-	for (size_t i = 0; i < c->n_providers; i++) {
-		if (strcmp(c->providers[i].name, name) == 0)
-			return &c->providers[i];
-	}
-	return NULL;
-}

@@ -102,5 +102,12 @@ int conf_load(const char *path, const char *plugin_dir_default, conf_t **out,
 void conf_free(conf_t *conf);
 /** The provider entry named @p name, or NULL. */
 const conf_provider_t *conf_find_provider(const conf_t *conf, const char *name);
+/**
+ * Whether @p s is a plugin name (a plain word of [a-z0-9_-], looked up as
+ * <plugin_dir>/<s>.so) rather than something to refuse; paths contain '/'
+ * and are told apart by the caller.  Shared by the config check and the
+ * plugin loader so both refuse the same names.  @return true for a plain word.
+ */
+bool conf_plugin_name_valid(const char *s);
 
 #endif

@@ -3,7 +3,6 @@
  * not change. */
 #include "conf.h"
 #include "conf_priv.h"
-#include "plugin_loader.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -120,7 +119,7 @@ static int read_provider(conf_reader_t *r, const config_setting_t *g,
 	if (rc > 0)
 		return conf_fail(r, g, "plugin", "missing (a plugin name such as "
 		                 "\"dummy\", or the path of a .so file)");
-	if (strchr(plugin, '/') == NULL && !plugin_name_valid(plugin))
+	if (strchr(plugin, '/') == NULL && !conf_plugin_name_valid(plugin))
 		return conf_fail(r, config_setting_get_member(g, "plugin"), NULL,
 		                 "\"%s\" is neither a plugin name ([a-z0-9_-]) nor a "
 		                 "path to a .so file", plugin);

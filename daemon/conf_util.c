@@ -1,5 +1,6 @@
 /* ddns.conf helpers: setting paths and "file:line: setting: problem"
- * messages, typed member access, relative paths. */
+ * messages, typed member access, relative paths, lookups by name and
+ * the plugin-name rule (here, below the plugin loader, which uses it too). */
 #include "conf.h"
 #include "conf_priv.h"
 
@@ -157,4 +158,25 @@ int conf_strings_count(const config_setting_t *s)
 	if (s == NULL)
 		return 0;
 	return config_setting_type(s) == CONFIG_TYPE_STRING ? 1 : config_setting_length(s);
+}
+
+const conf_provider_t *conf_find_provider(const conf_t *c, const char *name)
+{
+	for (size_t i = 0; i < c->n_providers; i++) {
+		if (strcmp(c->providers[i].name, name) == 0)
+			return &c->providers[i];
+	}
+	return NULL;
+}
+
+bool conf_plugin_name_valid(const char *s)
+{
+	if (*s == '\0')
+		return false;
+	for (; *s != '\0'; s++) {
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ||
+		      *s == '_' || *s == '-'))
+			return false;
+	}
+	return true;
 }

@@ -14,18 +14,6 @@
 static plugin_module_t **modules;
 static size_t n_modules;
 
-bool plugin_name_valid(const char *s)
-{
-	if (*s == '\0')
-		return false;
-	for (; *s != '\0'; s++) {
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ||
-		      *s == '_' || *s == '-'))
-			return false;
-	}
-	return true;
-}
-
 /* The descriptor's fixed members, checked before the module is used. */
 static int check_descriptor(const char *path, const ddns_plugin_t *d,
                             char *err, size_t errlen)
@@ -71,7 +59,7 @@ static char *module_path(const char *name_or_path, const char *plugin_dir,
 			return NULL;
 		}
 		path = strdup(name_or_path);
-	} else if (!plugin_name_valid(name_or_path)) {
+	} else if (!conf_plugin_name_valid(name_or_path)) {
 		snprintf(err, errlen, "plugin \"%s\": a plugin name is a plain word "
 		         "([a-z0-9_-]) or an absolute path", name_or_path);
 		return NULL;

@@ -30,13 +30,6 @@ typedef struct plugin_module {
  */
 int plugin_module_load(const char *name_or_path, const char *plugin_dir,
                        plugin_module_t **out, char *err, size_t errlen);
-/**
- * Whether @p s is a plugin name (a plain word of [a-z0-9_-], looked up as
- * <plugin_dir>/<s>.so) rather than something to refuse; paths contain '/'
- * and are told apart by the caller.  Shared by the config check and the
- * loader so both refuse the same names.  @return true for a plain word.
- */
-bool plugin_name_valid(const char *s);
 /** Drop a reference; dlclose()s at zero. */
 void plugin_module_unref(plugin_module_t *m);
 

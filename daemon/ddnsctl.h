@@ -18,6 +18,8 @@ typedef struct ctl {
 	const char *conf_path;
 } ctl_t;
 
+/* Helpers of every command (ddnsctl_util.c). */
+
 /** Print one "ddnsctl: ..." line to stderr. */
 void ctl_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /** Print the usage to stderr and return CTL_USAGE. */

@@ -1,4 +1,5 @@
-/* Generations of the configuration: provider instances and records.
+/* Generations of the configuration: provider instances and records, and
+ * the 1 s store watch that re-reads records another process changed.
  *
  * A reload creates what changed before touching anything, so a refusal
  * leaves the running set intact.  Instances dropped by a reload are retired:
@@ -254,4 +255,22 @@ void app_providers_release(app_t *a)
 	free(a->provs);
 	a->provs = NULL;
 	a->n_provs = 0;
+}
+
+/* ---- the store's other writers (ddnsctl) ---- */
+
+void app_watch_cb(uv_timer_t *t)
+{
+	app_t *a = t->data;
+	if (a->stopping)
+		return;
+	int64_t v = store_data_version(a->store);
+	if (v != a->data_version) {
+		a->data_version = v;
+		log_debug("store", "changed by another process; records re-read");
+		pipeline_records_changed(a->pipeline);
+		app_records_sync(a, false);
+	}
+	if (a->n_retired > 0)
+		app_retired_sweep(a, false);
 }

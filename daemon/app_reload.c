@@ -1,5 +1,6 @@
-/* The daemon's configuration over time: SIGHUP reloads, the store watch
- * (ddnsctl writing behind our back), and the settings derived from a conf. */
+/* The daemon's configuration over time: SIGHUP reloads and the settings
+ * derived from a conf.  (The store watch, ddnsctl writing behind our back,
+ * is in app_gen.c with the record sync it triggers.) */
 #include "app_priv.h"
 
 #include <errno.h>
@@ -31,24 +32,6 @@ abuse_opts_t app_abuse_opts(const conf_t *c)
 		.auth_window_s = c->abuse.auth_window_s,
 		.auth_block_s = c->abuse.auth_block_s,
 	};
-}
-
-/* ---- the store's other writers (ddnsctl) ---- */
-
-void app_watch_cb(uv_timer_t *t)
-{
-	app_t *a = t->data;
-	if (a->stopping)
-		return;
-	int64_t v = store_data_version(a->store);
-	if (v != a->data_version) {
-		a->data_version = v;
-		log_debug("store", "changed by another process; records re-read");
-		pipeline_records_changed(a->pipeline);
-		app_records_sync(a, false);
-	}
-	if (a->n_retired > 0)
-		app_retired_sweep(a, false);
 }
 
 /* ---- reload ---- */

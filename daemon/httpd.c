@@ -3,9 +3,15 @@
  * Each listener is one MHD daemon in external-loop epoll mode on a socket we
  * bind ourselves (so port 0 works and httpd_port() can report it).  MHD's
  * epoll fd is watched with uv_poll; MHD_get_timeout() arms a uv_timer after
- * every MHD_run().  Request objects are recycled through a small free list:
- * the hot path (keep-alive POST, synchronous or deferred reply) does no heap
- * work beyond MHD's own response buffer. */
+ * every MHD_run() (httpd_loop.c).  Request objects are recycled through a
+ * small free list (httpd_req.c): the hot path (keep-alive POST, synchronous
+ * or deferred reply) does no heap work beyond MHD's own response buffer.
+ *
+ * The files, lowest first: httpd_loop.c (MHD run from the loop),
+ * httpd_req.c (request objects, accessors, replies), httpd_limits.c
+ * (deadlines, per-connection state), httpd_conn.c (MHD's access handler),
+ * httpd_tls.c, and this file (listeners, routes, start and stop), which
+ * installs the callbacks of the others.  None calls a file above it. */
 #include "httpd.h"
 #include "httpd_req.h"
 
@@ -18,43 +24,6 @@
 #include "log.h"
 
 #define HTTPD_BACKLOG 1024
-
-static void listener_run(httpd_listener_t *l);
-
-static void listener_timer_cb(uv_timer_t *t)
-{
-	listener_run(t->data);
-}
-
-static void listener_poll_cb(uv_poll_t *p, int status, int events)
-{
-	(void)status;
-	(void)events;
-	listener_run(p->data);
-}
-
-/* MHD_run, then re-arm the timer from MHD_get_timeout(). */
-static void listener_run(httpd_listener_t *l)
-{
-	MHD_UNSIGNED_LONG_LONG ms;
-
-	if (l->mhd == NULL)
-		return;
-	l->rerun = false;
-	MHD_run(l->mhd);
-	if (l->rerun) /* a slot freed at the connection limit: accept again */
-		uv_timer_start(&l->timer, listener_timer_cb, 0, 0);
-	else if (MHD_get_timeout(l->mhd, &ms) == MHD_YES)
-		uv_timer_start(&l->timer, listener_timer_cb, ms, 0);
-	else
-		uv_timer_stop(&l->timer);
-}
-
-void httpd_listener_kick(httpd_listener_t *l)
-{
-	if (l->mhd != NULL)
-		uv_timer_start(&l->timer, listener_timer_cb, 0, 0);
-}
 
 /* ---- listeners ---- */
 
@@ -155,7 +124,7 @@ static int listener_start(httpd_t *h, httpd_listener_t *l, const char *text,
 	uv_poll_init(h->loop, &l->poll, info->epoll_fd);
 	l->poll.data = l;
 	h->n_handles += 2;
-	uv_poll_start(&l->poll, UV_READABLE, listener_poll_cb);
+	uv_poll_start(&l->poll, UV_READABLE, httpd_listener_poll_cb);
 	return 0;
 }
 

@@ -1,5 +1,6 @@
 /* The server's side of one request: MHD's access handler (route, body up to
- * max_body, dispatch, suspend), completion, and the request free list. */
+ * max_body, dispatch, suspend) and completion.  The request objects and
+ * their free list are in httpd_req.c. */
 #include "httpd_req.h"
 
 #include <errno.h>
@@ -7,53 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include "log.h"
-
-/* Free requests kept for reuse. */
-#define HTTPD_FREE_MAX 256
-
-/* ---- request objects ---- */
-
-static httpd_req_t *req_get(httpd_t *h)
-{
-	httpd_req_t *r = h->free_reqs;
-	if (r != NULL) {
-		h->free_reqs = r->next_free;
-		h->n_free--;
-	} else {
-		r = calloc(1, sizeof(*r));
-		if (r == NULL)
-			return NULL;
-	}
-	r->h = h;
-	return r;
-}
-
-void httpd_req_release(httpd_req_t *r)
-{
-	httpd_t *h = r->h;
-
-	if (r->resp != NULL)
-		MHD_destroy_response(r->resp);
-	for (size_t i = 0; i < r->n_out; i++)
-		free(r->out[i]);
-	char *body = r->body;
-	size_t body_cap = r->body_cap;
-	http_parse_form_t form = r->form;
-	if (h == NULL || h->n_free >= HTTPD_FREE_MAX) {
-		free(body);
-		http_parse_form_free(&form);
-		free(r);
-		return;
-	}
-	memset(r, 0, sizeof(*r));
-	r->body = body;
-	r->body_cap = body_cap;
-	r->form = form;
-	http_parse_form_recycle(&r->form);
-	r->next_free = h->free_reqs;
-	h->free_reqs = r;
-	h->n_free++;
-}
 
 /* ---- MHD callbacks ---- */
 
@@ -83,7 +37,7 @@ static enum MHD_Result req_begin(httpd_listener_t *l, struct MHD_Connection *c,
                                  void **con_cls)
 {
 	httpd_t *h = l->h;
-	httpd_req_t *r = req_get(h);
+	httpd_req_t *r = httpd_req_get(h);
 	if (r == NULL)
 		return MHD_NO;
 	r->conn = c;

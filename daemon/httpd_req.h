@@ -89,6 +89,9 @@ struct httpd_req {
 
 /** Parse an urlencoded body into fields (MHD's post processor). */
 int httpd_req_parse_form(httpd_req_t *r);
+/** A request object for a new request on @p h, from the free list or
+ *  calloc()ed (httpd_req.c); NULL when out of memory. */
+httpd_req_t *httpd_req_get(httpd_t *h);
 /** Return @p r to the free list (or free it). */
 void httpd_req_release(httpd_req_t *r);
 /** MHD callbacks (httpd_conn.c), installed by httpd.c. */
@@ -118,7 +121,9 @@ int httpd_tls_cert_cb(gnutls_session_t s, const gnutls_datum_t *req_ca_dn,
                       unsigned int *n_pcert, gnutls_privkey_t *key);
 /** Another reference to @p t. */
 httpd_tls_t *httpd_tls_ref(httpd_tls_t *t);
-/** Run the listener's MHD soon (after a resume). */
+/** Run the listener's MHD soon (after a resume) (httpd_loop.c). */
 void httpd_listener_kick(httpd_listener_t *l);
+/** uv_poll callback on a listener's MHD epoll fd (httpd_loop.c). */
+void httpd_listener_poll_cb(uv_poll_t *p, int status, int events);
 
 #endif

@@ -1,5 +1,6 @@
-/* The update pipeline (see pipeline.h): jobs, submit, the failed-
- * authentication delay, last_seen batching, life cycle.
+/* The update pipeline (see pipeline.h): submit, the failed-
+ * authentication delay, last_seen batching, life cycle.  Jobs and their
+ * completion are in pipeline_job.c.
  *
  * A request becomes a job.  Jobs that can be answered at once (unchanged,
  * blocked, store trouble) are queued on `ready` and completed from a
@@ -17,109 +18,9 @@
 #include "metrics.h"
 
 #define SEEN_FLUSH_MS 5000
-#define JOB_FREE_MAX 256
 #define RCACHE_MAX 8192
 /* Blocks remembered as already in the history. */
 #define ABUSE_NOTED_MAX 4096
-
-/* ---- jobs ---- */
-
-static job_t *job_get(pipeline_t *p)
-{
-	job_t *j = p->free_jobs;
-	if (j != NULL) {
-		p->free_jobs = j->next;
-		p->n_free--;
-		return j;
-	}
-	return malloc(sizeof(*j));
-}
-
-static void job_put(pipeline_t *p, job_t *j)
-{
-	if (p->n_free >= JOB_FREE_MAX) {
-		free(j);
-		return;
-	}
-	j->next = p->free_jobs;
-	p->free_jobs = j;
-	p->n_free++;
-}
-
-/* Complete @p j now. */
-void pipeline_job_finish(pipeline_t *p, job_t *j, pipeline_status_t st,
-                         const char *ip4, const char *ip6, bool c4, bool c6,
-                         int64_t last_change, const char *msg)
-{
-	pipeline_result_t res = {
-		.status = st, .name = j->name, .ipv4 = ip4, .ipv6 = ip6,
-		.changed_ipv4 = c4, .changed_ipv6 = c6,
-		.last_change = last_change, .message = msg != NULL ? msg : "",
-	};
-	static const char *const words[] = {
-		[PIPELINE_CHANGED] = "changed", [PIPELINE_UNCHANGED] = "unchanged",
-		[PIPELINE_AUTH_FAILED] = "auth_failed",
-		[PIPELINE_PROVIDER_FAILED] = "provider_failed",
-		[PIPELINE_TIMEOUT] = "timeout", [PIPELINE_ABUSE] = "abuse",
-		[PIPELINE_UNAVAILABLE] = "unavailable", [PIPELINE_INTERNAL] = "internal",
-	};
-	pipeline_cb cb = j->cb;
-	void *arg = j->arg;
-	if (p->metrics != NULL) {
-		metrics_ddns_update(p->metrics, j->provider, words[st]);
-		if (st == PIPELINE_AUTH_FAILED)
-			metrics_ddns_auth_failure(p->metrics);
-	}
-	p->pending--;
-	cb(&res, arg);
-	job_put(p, j);
-}
-
-static void idle_cb(uv_idle_t *i)
-{
-	(void)i; /* only there so the poll phase does not block */
-}
-
-/* Complete @p j from the loop, with the addresses it now carries. */
-void pipeline_job_defer(pipeline_t *p, job_t *j, pipeline_status_t st,
-                        const char *ip4, const char *ip6, int64_t last_change)
-{
-	if (ip4 != j->ipv4)
-		copy_str(j->ipv4, sizeof(j->ipv4), ip4);
-	if (ip6 != j->ipv6)
-		copy_str(j->ipv6, sizeof(j->ipv6), ip6);
-	j->status = st;
-	j->last_change = last_change;
-	if (p->closing) {
-		pipeline_job_finish(p, j, st, j->ipv4, j->ipv6, false, false, last_change, "");
-		return;
-	}
-	j->next = NULL;
-	*p->ready_tail = j;
-	p->ready_tail = &j->next;
-	uv_idle_start(&p->idle, idle_cb);
-}
-
-static void ready_drain(pipeline_t *p)
-{
-	job_t *j = p->ready;
-	p->ready = NULL;
-	p->ready_tail = &p->ready;
-	uv_idle_stop(&p->idle);
-	while (j != NULL) {
-		job_t *next = j->next;
-		pipeline_job_finish(p, j, j->status, j->ipv4, j->ipv6, false, false,
-		                    j->last_change, "");
-		j = next;
-	}
-}
-
-static void check_cb(uv_check_t *c)
-{
-	pipeline_t *p = c->data;
-	if (p->ready != NULL)
-		ready_drain(p);
-}
 
 /* ---- failed authentication: one timer, deadline order ---- */
 
@@ -173,7 +74,7 @@ int pipeline_submit(pipeline_t *p, const pipeline_request_t *req,
 
 	if (p->closing)
 		return -ECANCELED;
-	job_t *j = job_get(p);
+	job_t *j = pipeline_job_get(p);
 	if (j == NULL)
 		return -ENOMEM;
 	j->next = NULL;
@@ -277,7 +178,7 @@ int pipeline_new(uv_loop_t *loop, store_t *store, pipeline_provider_fn lookup,
 	uv_timer_init(loop, &p->seen_timer);
 	p->check.data = p->idle.data = p->auth_timer.data = p->seen_timer.data = p;
 	p->n_handles = 4;
-	uv_check_start(&p->check, check_cb);
+	uv_check_start(&p->check, pipeline_check_cb);
 	uv_unref((uv_handle_t *)&p->check);
 	*out = p;
 	return 0;
@@ -308,21 +209,6 @@ unsigned pipeline_pending(const pipeline_t *p)
 	return p->pending;
 }
 
-void pipeline_try_destroy(pipeline_t *p)
-{
-	if (p->n_handles != 0 || p->inflight != NULL)
-		return;
-	while (p->free_jobs != NULL) {
-		job_t *j = p->free_jobs;
-		p->free_jobs = j->next;
-		free(j);
-	}
-	seen_clear(&p->seen);
-	rcache_clear(&p->cache);
-	abuse_table_clear(&p->noted);
-	free(p);
-}
-
 static void handle_closed_cb(uv_handle_t *h)
 {
 	pipeline_t *p = h->data;
@@ -340,7 +226,7 @@ void pipeline_free(pipeline_t *p)
 		p->delayed = j->next;
 		pipeline_job_finish(p, j, PIPELINE_AUTH_FAILED, "", "", false, false, 0, "");
 	}
-	ready_drain(p);
+	pipeline_ready_drain(p);
 	pipeline_flush(p);
 	p->metrics = NULL;
 	if (p->inflight != NULL)

@@ -1,7 +1,9 @@
 /**
  * @file pipeline_priv.h
- * @brief Private to pipeline.c and pipeline_batch.c: jobs, records in flight
- *        and the pipeline itself.
+ * @brief Private to the pipeline's files: jobs, records in flight and the
+ *        pipeline itself.  Layering inside: pipeline.c (submit) calls
+ *        pipeline_batch.c (dispatch) and pipeline_job.c (completion);
+ *        pipeline_batch.c calls pipeline_job.c; never the other way.
  */
 #ifndef DDNS_PIPELINE_PRIV_H
 #define DDNS_PIPELINE_PRIV_H
@@ -79,6 +81,10 @@ static inline void copy_str(char *dst, size_t size, const char *src)
 	dst[n] = '\0';
 }
 
+/* ---- pipeline_job.c ---- */
+
+/** A job from the free list, or malloc()ed; NULL when out of memory. */
+job_t *pipeline_job_get(pipeline_t *p);
 /** Complete @p j now (counts it in the metrics). */
 void pipeline_job_finish(pipeline_t *p, job_t *j, pipeline_status_t st,
                          const char *ip4, const char *ip6, bool c4, bool c6,
@@ -86,6 +92,15 @@ void pipeline_job_finish(pipeline_t *p, job_t *j, pipeline_status_t st,
 /** Complete @p j from the loop, never inside the caller's stack. */
 void pipeline_job_defer(pipeline_t *p, job_t *j, pipeline_status_t st,
                         const char *ip4, const char *ip6, int64_t last_change);
+/** Complete every job queued by pipeline_job_defer(). */
+void pipeline_ready_drain(pipeline_t *p);
+/** The uv_check callback that runs pipeline_ready_drain() after the poll. */
+void pipeline_check_cb(uv_check_t *c);
+/** Free @p p once closed and idle. */
+void pipeline_try_destroy(pipeline_t *p);
+
+/* ---- pipeline_batch.c ---- */
+
 /** pipeline_job_defer() every job of @p list (@p rec: the addresses, or NULL). */
 void pipeline_list_defer(pipeline_t *p, job_t *list, pipeline_status_t st,
                          const store_record_t *rec);
@@ -110,7 +125,5 @@ rec_state_t *pipeline_inflight_find(pipeline_t *p, const char *name);
  *  provider; @p jobs complete when it answers. */
 void pipeline_batch_start(pipeline_t *p, const store_record_t *rec, job_t *jobs,
                           const char *want4, const char *want6, const char *client);
-/** Free @p p once closed and idle. */
-void pipeline_try_destroy(pipeline_t *p);
 
 #endif

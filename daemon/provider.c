@@ -84,15 +84,6 @@ static void maybe_destroy(provider_t *p)
 	provider_maybe_free(p);
 }
 
-void provider_maybe_free(provider_t *p)
-{
-	if (!p->destroying || p->handles > 0)
-		return;
-	free(p->name);
-	free(p->subject);
-	free(p);
-}
-
 static void upd_timer_cb(uv_timer_t *h)
 {
 	upd_t *u = h->data;
@@ -171,7 +162,7 @@ int provider_update(provider_t *p, const provider_change_t *c,
 	}
 	uint32_t timeout = c->timeout_ms > 0 ? c->timeout_ms
 		: p->conf != NULL ? p->conf->update_timeout_ms : 30000;
-	u->pub.deadline_ms = provider_host_table.now_ms() + timeout;
+	u->pub.deadline_ms = provider_now_ms() + timeout;
 	uv_timer_init(p->env.loop, &u->timer);
 	u->timer.data = u;
 	p->handles++;

@@ -1,7 +1,10 @@
 /* The asynchronous host services: HTTP (through http_client), timers
- * (uv_timer) and fd watches (uv_poll).  Each one is listed on its instance,
- * so destroying the instance reclaims what a buggy plugin leaks; handle
- * memory is freed in close callbacks, and the instance waits for them. */
+ * (uv_timer) and fd watches (uv_poll), and the clock.  Each one is listed
+ * on its instance, so destroying the instance reclaims what a buggy plugin
+ * leaks; handle memory is freed in close callbacks, and the instance waits
+ * for them: the last close frees it (provider_maybe_free).  This file is
+ * the bottom of the provider files: provider.c, provider_host.c and
+ * provider_create.c call it, it calls none of them. */
 #include "provider_priv.h"
 
 #include <errno.h>
@@ -37,6 +40,20 @@ typedef struct phttp {
 	ddns_http_cb cb;
 	void *arg;
 } phttp_t;
+
+uint64_t provider_now_ms(void)
+{
+	return uv_hrtime() / 1000000u;
+}
+
+void provider_maybe_free(provider_t *p)
+{
+	if (!p->destroying || p->handles > 0)
+		return;
+	free(p->name);
+	free(p->subject);
+	free(p);
+}
 
 void plink_init(plink_t *head)
 {

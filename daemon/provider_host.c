@@ -21,11 +21,6 @@ static void host_log(ddns_ctx_t *ctx, ddns_log_level_t level, const char *fmt, .
 	va_end(ap);
 }
 
-static uint64_t host_now_ms(void)
-{
-	return uv_hrtime() / 1000000u;
-}
-
 static const char *host_instance_name(ddns_ctx_t *ctx)
 {
 	return ctx->p->name;
@@ -162,7 +157,7 @@ const ddns_host_t provider_host_table = {
 	.abi = DDNS_HOST_ABI,
 	.size = sizeof(ddns_host_t),
 	.log = host_log,
-	.now_ms = host_now_ms,
+	.now_ms = provider_now_ms,
 	.instance_name = host_instance_name,
 	.conf_string = host_conf_string,
 	.conf_int = host_conf_int,

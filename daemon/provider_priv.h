@@ -1,7 +1,8 @@
 /**
  * @file provider_priv.h
  * @brief The insides of a provider instance, shared by provider.c (lifecycle
- * and updates) and provider_host.c (the ddns_host_t services).
+ * and updates), provider_create.c, provider_host.c (the ddns_host_t table)
+ * and provider_handles.c (timers, watches, HTTP, the clock).
  */
 #ifndef DDNS_PROVIDER_PRIV_H
 #define DDNS_PROVIDER_PRIV_H
@@ -46,6 +47,12 @@ struct provider {
 /** The host services table given to every plugin. */
 extern const ddns_host_t provider_host_table;
 
+/* ---- provider_handles.c: below every other provider file ---- */
+
+/** Monotonic milliseconds (host->now_ms). */
+uint64_t provider_now_ms(void);
+/** Free @p p if it is being destroyed and its last handle is closed. */
+void provider_maybe_free(provider_t *p);
 /** Init an empty list head. */
 void plink_init(plink_t *head);
 /** Append @p n to @p head. */
@@ -58,8 +65,12 @@ void plink_del(plink_t *n);
  * (warning about each when @p warn); handle memory goes in close callbacks.
  */
 void provider_reclaim(provider_t *p, bool warn);
+/* ---- provider.c ---- */
+
 /** host->update_done: record the plugin's result for delivery from the loop. */
 void provider_update_done(ddns_update_t *update, int result, const char *message);
+/* ---- provider_handles.c again: the asynchronous services ---- */
+
 /** host->http_request: a request tracked on the instance. */
 int provider_http_request(ddns_ctx_t *ctx, const ddns_http_request_t *req,
                           ddns_http_cb cb, void *arg, ddns_http_t **out);
@@ -76,7 +87,5 @@ int provider_fd_watch(ddns_ctx_t *ctx, int fd, unsigned events, ddns_fd_cb cb,
 /** host->fd_unwatch. */
 void provider_fd_unwatch(ddns_fd_watch_t *w);
 
-/** Free @p p if it is being destroyed and its last handle is closed. */
-void provider_maybe_free(provider_t *p);
 
 #endif

@@ -1,6 +1,6 @@
-/* libFuzzer harness for ddns.conf reading (daemon/conf.c, conf_entries.c).
+/* libFuzzer harness for ddns.conf reading (daemon/conf).
  *
- * fuzz-sources: daemon/conf.c daemon/conf_util.c daemon/conf_entries.c daemon/plugin_loader.c daemon/addr.c daemon/keys.c daemon/log.c daemon/error.c
+ * fuzz-sources: daemon/conf/conf.c daemon/conf/conf_util.c daemon/conf/conf_entries.c daemon/core/addr.c daemon/core/keys.c daemon/core/log.c daemon/core/error.c
  * fuzz-pkgs: libconfig gnutls
  * corpus: tests/fuzz/corpus/conf/
  *

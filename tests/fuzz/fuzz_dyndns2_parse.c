@@ -1,8 +1,8 @@
-/* libFuzzer harness for the dyndns2 request parsing (daemon/dyndns2_parse.c):
+/* libFuzzer harness for the dyndns2 request parsing (daemon/api/dyndns2_parse.c):
  * the Authorization header, the hostname list, myip and myipv6, all of which
  * come straight from the network.
  *
- * fuzz-sources: daemon/dyndns2_parse.c daemon/addr.c
+ * fuzz-sources: daemon/api/dyndns2_parse.c daemon/core/addr.c
  * fuzz-pkgs: gnutls
  * corpus: tests/fuzz/corpus/dyndns2_parse/
  *

@@ -5,7 +5,7 @@
 #
 # A harness names what it links in its header comment, one line each:
 #   fuzz-sources:  source files, relative to the top of the tree
-#   fuzz-includes: more include folders (sdk/ and daemon/ always are)
+#   fuzz-includes: more include folders (sdk/ and daemon/*/ always are)
 #   fuzz-pkgs:     pkg-config packages
 # New inputs go to a scratch corpus (the seed folder is only read); a crash
 # leaves its input in $FUZZ_OUT (default: a temporary folder, kept then) and
@@ -42,7 +42,8 @@ for src in "$here"/fuzz_*.c; do
 		echo "run.sh: $name: no seed corpus folder $seeds: skipped" >&2
 		continue
 	fi
-	srcs= incs="-I$top/sdk -I$top/daemon"
+	srcs= incs="-I$top/sdk"
+	for d in "$top"/daemon/*/; do incs="$incs -I$d"; done
 	for f in $(field "$src" fuzz-sources); do srcs="$srcs $top/$f"; done
 	for d in $(field "$src" fuzz-includes); do incs="$incs -I$top/$d"; done
 	pkgs=$(field "$src" fuzz-pkgs)

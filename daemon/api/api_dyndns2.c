@@ -1,5 +1,5 @@
-/* dyndns2 front end: /nic/update and /nic/checkip (see frontend.h and
- * PROTOCOLS.md section 2).
+/* dyndns2 front end: /nic/update and /nic/checkip (see frontend.h; the
+ * protocol as clients see it is in README.md "dyndns2" and doc/clients.md).
  *
  * One update may name up to 20 hosts.  Each valid name becomes its own
  * pipeline request; the HTTP request stays suspended until every one has

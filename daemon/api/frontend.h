@@ -22,8 +22,8 @@ typedef struct frontend_env {
 	                              answers 503 (may be NULL) */
 } frontend_env_t;
 
-/** The seed's API: /dynamicdns/update/<name>/ and /dynamicdns/read/<name>/. */
-int api_seed_register(httpd_t *h, const frontend_env_t *env);
+/** The dynamicdns API (api_dynamicdns.c): /dynamicdns/update/<name>/ and /dynamicdns/read/<name>/. */
+int api_dynamicdns_register(httpd_t *h, const frontend_env_t *env);
 /** dyndns2: /nic/update and /nic/checkip. */
 int api_dyndns2_register(httpd_t *h, const frontend_env_t *env);
 /** Operations: GET /metrics (Prometheus text 0.0.4) and GET /healthz. */

@@ -254,7 +254,7 @@ static int app_bring_up(app_t *a, char *err, size_t errlen)
 		return rc;
 	a->env = (frontend_env_t){ .pipeline = a->pipeline, .store = a->store,
 	                           .metrics = a->metrics, .stopping = &a->stopping };
-	rc = api_seed_register(a->httpd, &a->env);
+	rc = api_dynamicdns_register(a->httpd, &a->env);
 	if (rc == 0)
 		rc = api_dyndns2_register(a->httpd, &a->env);
 	if (rc == 0)

@@ -86,7 +86,7 @@ void http_parse_form_free(http_parse_form_t *f)
 	memset(f, 0, sizeof(*f));
 }
 
-/* ---- the seed API's path ---- */
+/* ---- the dynamicdns API's path ---- */
 
 int http_parse_path_name(const char *tail, char *out)
 {

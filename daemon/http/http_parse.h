@@ -3,7 +3,7 @@
  * @brief The pure parts of HTTP request handling, apart from sockets and
  *        libmicrohttpd, so that unit tests and the fuzzer reach them:
  *        form fields as the post processor hands them over, the name in a
- *        seed API path, and the client behind trusted proxies.
+ *        dynamicdns API path (/dynamicdns/update/<name>/), and the client behind trusted proxies.
  */
 #ifndef DDNS_HTTP_PARSE_H
 #define DDNS_HTTP_PARSE_H
@@ -41,7 +41,7 @@ typedef struct http_parse_form {
 int http_parse_form_add(http_parse_form_t *f, const char *key, const char *data,
                         uint64_t off, size_t size);
 /** The value of the last field named @p name (borrowed from @p f), or NULL.
- *  The last one wins, as with the seed's Django QueryDict. */
+ *  The last one wins, as with Django's QueryDict (django-dynamic-dns). */
 const char *http_parse_form_get(const http_parse_form_t *f, const char *name);
 /** Forget the fields, keep the buffer for the next request. */
 void http_parse_form_recycle(http_parse_form_t *f);

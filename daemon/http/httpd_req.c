@@ -80,7 +80,7 @@ int httpd_req_parse_form(httpd_req_t *r)
 	const char *ct = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
 	                                             MHD_HTTP_HEADER_CONTENT_TYPE);
 	/* Both encodings a form may use (Django's request.POST took both, so
-	 * `curl -F key=...` worked with the seed). */
+	 * `curl -F key=...` worked with django-dynamic-dns). */
 	if (ct == NULL ||
 	    (strncasecmp(ct, MHD_HTTP_POST_ENCODING_FORM_URLENCODED,
 	                 strlen(MHD_HTTP_POST_ENCODING_FORM_URLENCODED)) != 0 &&

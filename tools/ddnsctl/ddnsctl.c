@@ -1,5 +1,5 @@
 /* ddnsctl: the admin tool for the record store (the counterpart of the
- * seed's Django admin).  It opens the same sqlite file as ddnsd; sqlite's
+ * Django admin of django-dynamic-dns).  It opens the same sqlite file as ddnsd; sqlite's
  * locking and the store's busy timeout make that safe while ddnsd runs, and
  * ddnsd notices the change through PRAGMA data_version. */
 #include "ddnsctl.h"

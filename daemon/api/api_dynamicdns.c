@@ -1,9 +1,10 @@
-/* The seed's API (PROTOCOLS.md §1), reply for reply:
+/* The dynamicdns API, reply for reply the one of django-dynamic-dns, the
+ * Django project ddnsd ports (README.md, "Updating an address"):
  *   POST /dynamicdns/update/<domain>/   form key=..., optional ip=...
  *   GET  /dynamicdns/read/<domain>/     {domain, ip, last_change}
  *
- * Read is unauthenticated and so tells whether a name exists, as in the
- * seed; the update path never does (unknown name and wrong key are both a
+ * Read is unauthenticated and so tells whether a name exists, as in
+ * django-dynamic-dns; the update path never does (unknown name and wrong key are both a
  * delayed 403). */
 #include <errno.h>
 #include <jansson.h>
@@ -198,7 +199,7 @@ static void read_handler(httpd_req_t *r, void *arg)
 	reply_json(r, 200, o);
 }
 
-int api_seed_register(httpd_t *h, const frontend_env_t *env)
+int api_dynamicdns_register(httpd_t *h, const frontend_env_t *env)
 {
 	int rc = httpd_route(h, UPDATE_PREFIX, update_handler, (void *)env);
 	if (rc == 0)

@@ -79,7 +79,8 @@ int metrics_render(const metrics_t *m, char **out, size_t *len);
 
 /** ddns_updates_total{provider, result}: one per completed update request.
  *  @p provider may be "" (unknown name); @p result is a short word
- *  ("changed", "unchanged", "auth_failed", "provider_failed", ...). */
+ *  (the words of ddns_outcome_name(): "changed", "unchanged", "auth_failed",
+ *  "provider_failed", ...). */
 void metrics_ddns_update(metrics_t *m, const char *provider, const char *result);
 /** ddns_auth_failures_total: wrong key or unknown name (both protocols). */
 void metrics_ddns_auth_failure(metrics_t *m);

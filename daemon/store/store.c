@@ -37,6 +37,23 @@ static const char *const store_migrations[] = {
 	" message TEXT NOT NULL DEFAULT ''"
 	");"
 	"CREATE INDEX history_name_time ON history (name, time);",
+	/* 2: a history row's result is one of the recorded outcomes (outcome.h).
+	 * SQLite adds a CHECK only by rebuilding the table; a row that somehow
+	 * holds another word keeps it in its message and becomes "failed". */
+	"UPDATE history SET message = trim(message || ' (result was ' || result || ')'),"
+	" result = 'failed'"
+	" WHERE result NOT IN ('applied', 'failed', 'timeout', 'canceled', 'abuse');"
+	"CREATE TABLE history_new (id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" time INTEGER NOT NULL, name TEXT NOT NULL, family TEXT NOT NULL,"
+	" old_ip TEXT NOT NULL DEFAULT '', new_ip TEXT NOT NULL DEFAULT '',"
+	" client TEXT NOT NULL DEFAULT '', result TEXT NOT NULL"
+	" CHECK (result IN ('applied', 'failed', 'timeout', 'canceled', 'abuse')),"
+	" message TEXT NOT NULL DEFAULT '');"
+	"INSERT INTO history_new (id, time, name, family, old_ip, new_ip, client, result, message)"
+	" SELECT id, time, name, family, old_ip, new_ip, client, result, message FROM history;"
+	"DROP TABLE history;"
+	"ALTER TABLE history_new RENAME TO history;"
+	"CREATE INDEX history_name_time ON history (name, time);",
 };
 #define STORE_N_MIGRATIONS ((int)(sizeof(store_migrations) / sizeof(store_migrations[0])))
 
@@ -138,7 +155,8 @@ static int store_pragma_int(store_t *st, sqlite3_stmt **stmt, const char *sql, i
 	return 0;
 }
 
-static int store_migrate(store_t *st)
+/* Migrate up to schema @p target (STORE_N_MIGRATIONS: the newest). */
+static int store_migrate(store_t *st, int64_t target)
 {
 	int64_t version = 0;
 	int err = 0;
@@ -158,7 +176,7 @@ static int store_migrate(store_t *st)
 			err = -EPROTO;
 			break;
 		}
-		if (version == STORE_N_MIGRATIONS)
+		if (version >= target)
 			break;
 		char set[64];
 		snprintf(set, sizeof(set), "PRAGMA user_version = %lld", (long long)version + 1);
@@ -183,6 +201,11 @@ int store_set_sync(store_t *st, bool full)
 }
 
 int store_open(const char *path, store_t **out)
+{
+	return store_open_version(path, STORE_N_MIGRATIONS, out);
+}
+
+int store_open_version(const char *path, int version, store_t **out)
 {
 	*out = NULL;
 	store_t *st = calloc(1, sizeof(*st));
@@ -228,7 +251,7 @@ int store_open(const char *path, store_t **out)
 	err = store_exec(st, "PRAGMA synchronous = FULL", "cannot set synchronous");
 	if (err)
 		goto fail;
-	err = store_migrate(st);
+	err = store_migrate(st, version < STORE_N_MIGRATIONS ? version : STORE_N_MIGRATIONS);
 	if (err)
 		goto fail;
 	*out = st;

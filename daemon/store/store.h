@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include "addr.h"
 #include "keys.h"
+#include "outcome.h"
 
 typedef struct store store_t;
 
@@ -45,12 +46,15 @@ typedef struct store_history {
 	char old_ip[ADDR_TEXT_MAX];
 	char new_ip[ADDR_TEXT_MAX];
 	char client[ADDR_TEXT_MAX];
-	char result[16];              /**< "applied", "failed", "timeout", "abuse" ... */
+	ddns_outcome_t result;        /**< a recorded outcome (ddns_outcome_recorded) */
 	char message[512];            /**< provider's words, may be "" */
 } store_history_t;
 
 /** Open (creating if needed) and migrate the store at @p path. */
 int store_open(const char *path, store_t **out);
+/** store_open(), migrating no further than schema @p version (for tests of
+ *  the migrations: a file as an older ddnsd left it). */
+int store_open_version(const char *path, int version, store_t **out);
 /**
  * How hard a commit is pushed to disk.  Full (the default of store_open)
  * fsyncs the WAL at every commit: an update answered "applied" survives a

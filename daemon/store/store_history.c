@@ -15,6 +15,11 @@ static const char store_history_insert_sql[] =
 
 int store_history_insert(store_t *st, const store_history_t *h)
 {
+	if (!ddns_outcome_recorded(h->result)) {
+		log_err(h->name, "store: history row with outcome %s refused",
+		        ddns_outcome_name(h->result));
+		return -EINVAL;
+	}
 	int err = store_prepare(st, &st->stmt_history_add, store_history_insert_sql);
 	if (err)
 		return err;
@@ -25,7 +30,7 @@ int store_history_insert(store_t *st, const store_history_t *h)
 	sqlite3_bind_text(s, 4, h->old_ip, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 5, h->new_ip, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 6, h->client, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 7, h->result, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 7, ddns_outcome_name(h->result), -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 8, h->message, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(s);
 	if (rc != SQLITE_DONE)
@@ -66,7 +71,9 @@ int store_history_foreach(store_t *st, const char *name, int limit,
 		store_column_text(s, 4, h.old_ip, sizeof(h.old_ip));
 		store_column_text(s, 5, h.new_ip, sizeof(h.new_ip));
 		store_column_text(s, 6, h.client, sizeof(h.client));
-		store_column_text(s, 7, h.result, sizeof(h.result));
+		const char *result = (const char *)sqlite3_column_text(s, 7);
+		if (result == NULL || ddns_outcome_parse(result, &h.result) != 0)
+			h.result = DDNS_OUTCOME_FAILED; /* the CHECK makes this unreachable */
 		store_column_text(s, 8, h.message, sizeof(h.message));
 		err = cb(&h, arg);
 		if (err)

@@ -50,7 +50,7 @@ static int store_set_family(store_t *st, const store_record_t *old, const char *
 	snprintf(h.old_ip, sizeof(h.old_ip), "%s", cur);
 	snprintf(h.new_ip, sizeof(h.new_ip), "%s", ip);
 	snprintf(h.client, sizeof(h.client), "%s", client != NULL ? client : "");
-	snprintf(h.result, sizeof(h.result), "applied");
+	h.result = DDNS_OUTCOME_APPLIED;
 	snprintf(h.message, sizeof(h.message), "%s", message != NULL ? message : "");
 	return store_history_insert(st, &h);
 }

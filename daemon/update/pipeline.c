@@ -91,7 +91,7 @@ int pipeline_submit(pipeline_t *p, const pipeline_request_t *req,
 	if (have_client && abuse_source_blocked(p->abuse, &client, uv_now(p->loop))) {
 		if (pipeline_abuse_first(p, &client, j->name))
 			pipeline_history_pair(p, j->name, "", j->ipv4, "", j->ipv6, j->client,
-			                      "abuse", "source blocked after failed "
+			                      DDNS_OUTCOME_ABUSE, "source blocked after failed "
 			                      "authentications (refused until the block ends)");
 		pipeline_job_defer(p, j, PIPELINE_ABUSE, "", "", 0);
 		return 0;

@@ -19,15 +19,14 @@
 
 static void history_add(pipeline_t *p, const char *name, const char *family,
                         const char *old_ip, const char *new_ip,
-                        const char *client, const char *result, const char *msg)
+                        const char *client, ddns_outcome_t result, const char *msg)
 {
-	store_history_t h = { .time = time(NULL) };
+	store_history_t h = { .time = time(NULL), .result = result };
 	snprintf(h.name, sizeof(h.name), "%s", name);
 	snprintf(h.family, sizeof(h.family), "%s", family);
 	snprintf(h.old_ip, sizeof(h.old_ip), "%s", old_ip);
 	snprintf(h.new_ip, sizeof(h.new_ip), "%s", new_ip);
 	snprintf(h.client, sizeof(h.client), "%s", client);
-	snprintf(h.result, sizeof(h.result), "%s", result);
 	snprintf(h.message, sizeof(h.message), "%s", msg != NULL ? msg : "");
 	int rc = store_add_history(p->store, &h);
 	if (rc != 0)
@@ -36,7 +35,7 @@ static void history_add(pipeline_t *p, const char *name, const char *family,
 
 void pipeline_history_pair(pipeline_t *p, const char *name, const char *old4,
                            const char *new4, const char *old6, const char *new6,
-                           const char *client, const char *result, const char *msg)
+                           const char *client, ddns_outcome_t result, const char *msg)
 {
 	if (new4 != NULL && new4[0] != '\0')
 		history_add(p, name, "ipv4", old4, new4, client, result, msg);
@@ -136,7 +135,7 @@ void pipeline_batch_start(pipeline_t *p, const store_record_t *rec, job_t *jobs,
 	if (p->abuse != NULL && abuse_change_blocked(p->abuse, rec->name, uv_now(p->loop))) {
 		if (pipeline_abuse_first(p, NULL, rec->name))
 			pipeline_history_pair(p, rec->name, rec->ipv4, n4, rec->ipv6, n6,
-			                      client, "abuse", "too many changes "
+			                      client, DDNS_OUTCOME_ABUSE, "too many changes "
 			                      "(refused until the block ends)");
 		pipeline_list_defer(p, jobs, PIPELINE_ABUSE, rec);
 		return;
@@ -175,7 +174,7 @@ void pipeline_batch_start(pipeline_t *p, const store_record_t *rec, job_t *jobs,
 		const char *msg = ddns_strerror(rc);
 		log_warn(rec->name, "provider %s: %s", rec->provider, msg);
 		pipeline_history_pair(p, rec->name, rec->ipv4, n4, rec->ipv6, n6, client,
-		                      "failed", msg);
+		                      DDNS_OUTCOME_FAILED, msg);
 		pipeline_list_defer(p, jobs, PIPELINE_PROVIDER_FAILED, rec);
 		free(rs);
 		return;
@@ -226,13 +225,14 @@ static void update_done_cb(int result, const char *message, void *arg)
 		}
 		msg = "";
 	} else {
-		const char *what = result == DDNS_ETIMEOUT ? "timeout"
-		                   : result == DDNS_ECANCELED ? "canceled" : "failed";
+		ddns_outcome_t what = result == DDNS_ETIMEOUT ? DDNS_OUTCOME_TIMEOUT
+		                      : result == DDNS_ECANCELED ? DDNS_OUTCOME_CANCELED
+		                      : DDNS_OUTCOME_FAILED;
 		st = result == DDNS_ETIMEOUT ? PIPELINE_TIMEOUT
 		     : result == DDNS_ECANCELED ? PIPELINE_UNAVAILABLE
 		     : PIPELINE_PROVIDER_FAILED;
 		log_warn(rs->name, "provider %s: %s: %s", provider_name(rs->prov),
-		         what, msg);
+		         ddns_outcome_name(what), msg);
 		pipeline_history_pair(p, rs->name, rs->old4, rs->new4, rs->old6, rs->new6,
 		                      rs->client, what, msg);
 	}

@@ -43,17 +43,21 @@ void pipeline_job_finish(pipeline_t *p, job_t *j, pipeline_status_t st,
 		.changed_ipv4 = c4, .changed_ipv6 = c6,
 		.last_change = last_change, .message = msg != NULL ? msg : "",
 	};
-	static const char *const words[] = {
-		[PIPELINE_CHANGED] = "changed", [PIPELINE_UNCHANGED] = "unchanged",
-		[PIPELINE_AUTH_FAILED] = "auth_failed",
-		[PIPELINE_PROVIDER_FAILED] = "provider_failed",
-		[PIPELINE_TIMEOUT] = "timeout", [PIPELINE_ABUSE] = "abuse",
-		[PIPELINE_UNAVAILABLE] = "unavailable", [PIPELINE_INTERNAL] = "internal",
+	/* The request's outcome, as /metrics counts it. */
+	static const ddns_outcome_t outcomes[] = {
+		[PIPELINE_CHANGED] = DDNS_OUTCOME_CHANGED,
+		[PIPELINE_UNCHANGED] = DDNS_OUTCOME_UNCHANGED,
+		[PIPELINE_AUTH_FAILED] = DDNS_OUTCOME_AUTH_FAILED,
+		[PIPELINE_PROVIDER_FAILED] = DDNS_OUTCOME_PROVIDER_FAILED,
+		[PIPELINE_TIMEOUT] = DDNS_OUTCOME_TIMEOUT,
+		[PIPELINE_ABUSE] = DDNS_OUTCOME_ABUSE,
+		[PIPELINE_UNAVAILABLE] = DDNS_OUTCOME_UNAVAILABLE,
+		[PIPELINE_INTERNAL] = DDNS_OUTCOME_INTERNAL,
 	};
 	pipeline_cb cb = j->cb;
 	void *arg = j->arg;
 	if (p->metrics != NULL) {
-		metrics_ddns_update(p->metrics, j->provider, words[st]);
+		metrics_ddns_update(p->metrics, j->provider, ddns_outcome_name(outcomes[st]));
 		if (st == PIPELINE_AUTH_FAILED)
 			metrics_ddns_auth_failure(p->metrics);
 	}

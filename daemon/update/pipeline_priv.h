@@ -107,7 +107,7 @@ void pipeline_list_defer(pipeline_t *p, job_t *list, pipeline_status_t st,
 /** One history row per family given (non-empty @p new4 / @p new6). */
 void pipeline_history_pair(pipeline_t *p, const char *name, const char *old4,
                            const char *new4, const char *old6, const char *new6,
-                           const char *client, const char *result, const char *msg);
+                           const char *client, ddns_outcome_t result, const char *msg);
 /**
  * Refusals for abuse are written to the history once per block, not once
  * per request: a blocked client must not make every request an fsync'd

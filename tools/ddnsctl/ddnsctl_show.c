@@ -99,7 +99,8 @@ static int ctl_history_row(const store_history_t *h, void *arg)
 	char when[32];
 	ctl_time(h->time, when);
 	printf("%-20s  %s  %s  %s -> %s  client %s  %s%s%s\n", when, h->name, h->family,
-	       ctl_dash(h->old_ip), ctl_dash(h->new_ip), ctl_dash(h->client), h->result,
+	       ctl_dash(h->old_ip), ctl_dash(h->new_ip), ctl_dash(h->client),
+	       ddns_outcome_name(h->result),
 	       h->message[0] != '\0' ? ": " : "", h->message);
 	return 0;
 }

@@ -66,15 +66,15 @@ static int status_count(const store_record_t *r, void *arg)
 
 /* A provider's attempt: anything but an abuse refusal (never sent) or an
  * update cut short by a shutdown (the provider was not at fault). */
-static bool status_is_attempt(const char *result)
+static bool status_is_attempt(ddns_outcome_t result)
 {
-	return strcmp(result, "abuse") != 0 && strcmp(result, "canceled") != 0;
+	return result != DDNS_OUTCOME_ABUSE && result != DDNS_OUTCOME_CANCELED;
 }
 
 static int status_row(const store_history_t *h, void *arg)
 {
 	ctl_status_t *s = arg;
-	bool applied = strcmp(h->result, "applied") == 0;
+	bool applied = h->result == DDNS_OUTCOME_APPLIED;
 	s->rows++;
 	if (applied && s->n_changes < STATUS_LAST_CHANGES)
 		s->changes[s->n_changes++] = *h;
@@ -165,7 +165,8 @@ static void status_print(const ctl_t *c, const ctl_status_t *s)
 		if (!p->failing)
 			continue;
 		ctl_time(p->last.time, when);
-		printf("  %s: %s at %s (%s %s -> %s)%s%s\n", p->name, p->last.result, when,
+		printf("  %s: %s at %s (%s %s -> %s)%s%s\n", p->name,
+		       ddns_outcome_name(p->last.result), when,
 		       p->last.name, p->last.family, p->last.new_ip[0] ? p->last.new_ip : "-",
 		       p->last.message[0] ? ": " : "", p->last.message);
 	}

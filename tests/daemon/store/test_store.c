@@ -92,7 +92,7 @@ static char *raw_text(const fixture_t *f, const char *sql)
 static void test_open_migrate(void **state)
 {
 	fixture_t *f = *state;
-	assert_int_equal(store_schema_version(f->st), 1);
+	assert_int_equal(store_schema_version(f->st), 2);
 	char *mode = raw_text(f, "PRAGMA journal_mode");
 	assert_string_equal(mode, "wal");
 	free(mode);
@@ -113,7 +113,7 @@ static void test_open_migrate(void **state)
 
 	/* re-open: no migration re-run, data kept */
 	assert_int_equal(store_open(f->path, &f->st), 0);
-	assert_int_equal(store_schema_version(f->st), 1);
+	assert_int_equal(store_schema_version(f->st), 2);
 	assert_int_equal(store_record_count(f->st), 1);
 }
 
@@ -125,7 +125,7 @@ static void test_open_refuses(void **state)
 	raw_exec(f, "PRAGMA user_version = 99");
 	assert_int_equal(store_open(f->path, &st), -EPROTO);
 	assert_null(st);
-	raw_exec(f, "PRAGMA user_version = 1");
+	raw_exec(f, "PRAGMA user_version = 2");
 
 	/* a folder that does not exist */
 	char p[160];
@@ -321,7 +321,7 @@ static void test_commit_update(void **state)
 	assert_string_equal(l.rows[1].old_ip, "");
 	assert_string_equal(l.rows[1].new_ip, "198.51.100.1");
 	assert_string_equal(l.rows[1].client, "198.51.100.1");
-	assert_string_equal(l.rows[1].result, "applied");
+	assert_string_equal(ddns_outcome_name(l.rows[1].result), "applied");
 	assert_string_equal(l.rows[1].message, "ok");
 
 	/* one family only: the other is left alone, one history row */
@@ -392,7 +392,7 @@ static void test_history(void **state)
 		snprintf(h.name, sizeof(h.name), "%s", names[i]);
 		snprintf(h.family, sizeof(h.family), "ipv4");
 		snprintf(h.new_ip, sizeof(h.new_ip), "192.0.2.%d", i);
-		snprintf(h.result, sizeof(h.result), i == 1 ? "abuse" : "failed");
+		h.result = i == 1 ? DDNS_OUTCOME_ABUSE : DDNS_OUTCOME_FAILED;
 		snprintf(h.message, sizeof(h.message), "msg %d", i);
 		assert_int_equal(store_add_history(f->st, &h), 0);
 	}
@@ -403,7 +403,7 @@ static void test_history(void **state)
 	assert_int_equal(l.rows[1].time, 20);
 	assert_int_equal(l.rows[2].time, 10);
 	assert_int_equal(l.rows[3].time, 5);
-	assert_string_equal(l.rows[1].result, "abuse");
+	assert_string_equal(ddns_outcome_name(l.rows[1].result), "abuse");
 	assert_true(l.rows[0].id > l.rows[2].id);
 
 	memset(&l, 0, sizeof(l));
@@ -466,6 +466,64 @@ static void test_data_version(void **state)
 	store_close(other);
 }
 
+/* Migration 2 on a file an older ddnsd (schema 1) left: its history rows
+ * keep their order, ids and words; a word outside the recorded outcomes
+ * becomes "failed" with the old word kept in the message; afterwards the
+ * CHECK constraint refuses such a word, and the API refuses a metrics-only
+ * outcome before sqlite sees it. */
+static void test_migrate_history_outcomes(void **state)
+{
+	fixture_t *f = *state;
+	store_close(f->st);
+	f->st = NULL;
+	for (const char *const *x = (const char *const[]){ "", "-wal", "-shm", NULL }; *x; x++) {
+		char p[128];
+		snprintf(p, sizeof(p), "%s%s", f->path, *x);
+		unlink(p);
+	}
+	assert_int_equal(store_open_version(f->path, 1, &f->st), 0);
+	assert_int_equal(store_schema_version(f->st), 1);
+	store_close(f->st);
+	f->st = NULL;
+	raw_exec(f, "INSERT INTO history (time, name, family, new_ip, result, message) VALUES"
+	            " (10, 'a.example.com', 'ipv4', '192.0.2.1', 'applied', ''),"
+	            " (20, 'a.example.com', 'ipv4', '192.0.2.2', 'timeout', 'slow'),"
+	            " (30, 'a.example.com', 'ipv4', '192.0.2.3', 'weird', 'odd')");
+
+	assert_int_equal(store_open(f->path, &f->st), 0);
+	assert_int_equal(store_schema_version(f->st), 2);
+	hist_list_t l = { 0 };
+	assert_int_equal(store_history_foreach(f->st, NULL, -1, hist_cb, &l), 0);
+	assert_int_equal(l.n, 3);
+	assert_int_equal(l.rows[2].result, DDNS_OUTCOME_APPLIED);
+	assert_int_equal(l.rows[1].result, DDNS_OUTCOME_TIMEOUT);
+	assert_string_equal(l.rows[1].message, "slow");
+	assert_int_equal(l.rows[0].result, DDNS_OUTCOME_FAILED);
+	assert_string_equal(l.rows[0].message, "odd (result was weird)");
+	assert_true(l.rows[0].id > l.rows[1].id && l.rows[1].id > l.rows[2].id);
+	char *sql = raw_text(f, "SELECT sql FROM sqlite_master WHERE name = 'history'");
+	assert_non_null(strstr(sql, "CHECK (result IN ("));
+	free(sql);
+	sql = raw_text(f, "SELECT sql FROM sqlite_master WHERE name = 'history_name_time'");
+	assert_non_null(strstr(sql, "history (name, time)"));
+	free(sql);
+
+	/* the constraint holds for every writer, ddnsctl's sqlite3 included */
+	sqlite3 *db = NULL;
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	int rc = sqlite3_exec(db, "INSERT INTO history (time, name, family, result)"
+	                          " VALUES (40, 'a.example.com', 'ipv4', 'changed')",
+	                      NULL, NULL, NULL);
+	assert_int_equal(rc & 0xff, SQLITE_CONSTRAINT);
+	sqlite3_close(db);
+	store_history_t h = { .time = 50, .result = DDNS_OUTCOME_UNCHANGED };
+	snprintf(h.name, sizeof(h.name), "a.example.com");
+	snprintf(h.family, sizeof(h.family), "ipv4");
+	assert_int_equal(store_add_history(f->st, &h), -EINVAL);
+	h.result = DDNS_OUTCOME_CANCELED;
+	assert_int_equal(store_add_history(f->st, &h), 0);
+}
+
 int main(void)
 {
 	log_setup(DDNS_LOG_ERR, LOG_TARGET_STDERR);
@@ -478,6 +536,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_commit_update, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_commit_update_atomic, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_history, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_migrate_history_outcomes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_touch_seen, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_data_version, setup, teardown),
 	};

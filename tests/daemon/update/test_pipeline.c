@@ -168,15 +168,15 @@ typedef struct hcount {
 static int hist_cb(const store_history_t *h, void *arg)
 {
 	hcount_t *c = arg;
-	if (strcmp(h->result, "applied") == 0) {
+	if (h->result == DDNS_OUTCOME_APPLIED) {
 		if (c->applied++ == 0) /* newest first */
 			snprintf(c->last_new, sizeof(c->last_new), "%s", h->new_ip);
-	} else if (strcmp(h->result, "failed") == 0) {
+	} else if (h->result == DDNS_OUTCOME_FAILED) {
 		c->failed++;
 		snprintf(c->last_msg, sizeof(c->last_msg), "%s", h->message);
-	} else if (strcmp(h->result, "timeout") == 0) {
+	} else if (h->result == DDNS_OUTCOME_TIMEOUT) {
 		c->timeout++;
-	} else if (strcmp(h->result, "abuse") == 0) {
+	} else if (h->result == DDNS_OUTCOME_ABUSE) {
 		c->abuse++;
 	}
 	return 0;

@@ -2,8 +2,7 @@
  * the Authorization header, the hostname list, myip and myipv6, all of which
  * come straight from the network.
  *
- * fuzz-sources: daemon/api/dyndns2_parse.c daemon/core/addr.c
- * fuzz-pkgs: gnutls
+ * Built by `make fuzz` (tests/fuzz/Makefile.inc), run by tests/fuzz/run.sh.
  * corpus: tests/fuzz/corpus/dyndns2_parse/
  *
  * An input is up to four lines: Authorization, hostname, myip, myipv6.

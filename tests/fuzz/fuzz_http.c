@@ -1,8 +1,7 @@
 /* libFuzzer harness for HTTP request handling: what ddnsd does with the
  * bytes of a request before the pipeline sees it.
  *
- * fuzz-sources: daemon/http/http_parse.c daemon/api/dyndns2_parse.c daemon/core/addr.c
- * fuzz-pkgs: libmicrohttpd gnutls
+ * Built by `make fuzz` (tests/fuzz/Makefile.inc), run by tests/fuzz/run.sh.
  * corpus: tests/fuzz/corpus/http/
  *
  * The first byte picks the mode:

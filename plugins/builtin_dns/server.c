@@ -69,11 +69,6 @@ static dns_listener_t *live_tcp_listener(const dns_server_t *except,
 	return NULL;
 }
 
-dns_listener_t *dns_server_heir(const dns_server_t *s, const dns_listener_t *l)
-{
-	return l != NULL ? live_tcp_listener(s, &l->addr) : NULL;
-}
-
 static void udp_ready(int fd, unsigned events, void *arg)
 {
 	dns_listener_t *l = arg;
@@ -307,6 +302,7 @@ void dns_server_stop(dns_server_t *s)
 		if (s->ls[i].type == SOCK_STREAM) {
 			close(s->ls[i].fd); /* an heir shares the socket: it lives on */
 			s->ls[i].fd = -1;
+			s->ls[i].heir = live_tcp_listener(s, &s->ls[i].addr);
 		}
 	}
 	uint64_t queued = udp_stop(s);

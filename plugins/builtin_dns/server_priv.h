@@ -18,6 +18,10 @@ typedef struct dns_listener {
 	char name[64];          /**< the listen item, for logs */
 	struct sockaddr_storage addr; /**< bound to: a reload's heir is found by it */
 	ddns_fd_watch_t *watch;
+	/** Set by dns_server_stop() before the hand-over: the TCP listener of
+	 *  another running server bound to the same address (a reload's new
+	 *  instance), which takes this one's connections; or NULL. */
+	const struct dns_listener *heir;
 } dns_listener_t;
 
 /** A UDP worker thread and its socket. */
@@ -49,13 +53,8 @@ struct dns_server {
 /** fd callback of a TCP listener: accept what is waiting. */
 void dns_tcp_accept(int fd, unsigned events, void *arg);
 /**
- * The TCP listener of another running server bound to the same address as
- * @p l (a new instance of a reload), or NULL.  Loop thread only.
- */
-dns_listener_t *dns_server_heir(const dns_server_t *s, const dns_listener_t *l);
-/**
  * Let go of every TCP connection without losing a query: one whose
- * listener has an heir (dns_server_heir()) moves to it, buffers and all;
+ * listener has an heir (dns_listener_t.heir) moves to it, buffers and all;
  * the others are answered what they already sent, then closed.
  * Returns how many moved.
  */

@@ -268,7 +268,7 @@ unsigned dns_tcp_hand_over_all(dns_server_t *s)
 	unsigned moved = 0;
 	while (s->conns) {
 		dns_tcp_conn_t *c = s->conns;
-		const dns_listener_t *heir = dns_server_heir(s, c->from);
+		const dns_listener_t *heir = c->from != NULL ? c->from->heir : NULL;
 		if (heir != NULL) {
 			conn_move(c, heir);
 			moved++;

@@ -1,6 +1,6 @@
 /*
  * digitalocean.so: keeps A/AAAA records at DigitalOcean current through the
- * v2 API.  The seed used v1 (client_id + api_key in the query string),
+ * v2 API.  django-dynamic-dns used v1 (client_id + api_key in the query string),
  * which DigitalOcean switched off; those settings are refused with a hint.
  */
 #include <errno.h>
@@ -10,7 +10,7 @@
 
 #include "do.h"
 
-/* The answer to a config still written for the seed's v1 API. */
+/* The answer to a config still written for django-dynamic-dns (API v1). */
 #define DO_V1_GONE "DigitalOcean API v1 (client_id/api_key) was shut down: create a v2 " \
 	"token with write scope at https://cloud.digitalocean.com/account/api/tokens and set " \
 	"token = \"...\""

@@ -1,4 +1,4 @@
-/* dummy.so: the seed's Dummy provider.  It changes nothing anywhere and says
+/* dummy.so: django-dynamic-dns's Dummy provider.  It changes nothing anywhere and says
  * so; options make it fail, fail for some names, or take its time, so the
  * host's failure, timeout and shutdown paths can be tested for real.
  * Uses nothing but <ddns/plugin.h>. */
@@ -97,7 +97,7 @@ static int dummy_update(void *instance, ddns_update_t *u)
 {
 	dummy_t *d = instance;
 	if (d->delay_ms == 0) {
-		complete(d, u); /* the seed's Dummy answered at once */
+		complete(d, u); /* django-dynamic-dns's Dummy answered at once */
 		return 0;
 	}
 	pending_t *p = calloc(1, sizeof(*p));

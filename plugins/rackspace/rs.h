@@ -8,6 +8,8 @@
 #include <stdbool.h>
 #include <time.h>
 
+#include <jansson.h>
+
 #include "ddns/plugin.h"
 #include "pc_conf.h"
 #include "pc_job.h"
@@ -42,6 +44,7 @@ struct rs_job {
 	pc_job_t base;           /**< first: an rs_job_t is a pc_job_t */
 	rs_instance_t *inst;
 	pc_step_cb after_auth;   /**< what to do once a token is there */
+	pc_step_cb after_job;    /**< what follows a COMPLETED async job */
 	rs_job_t *next_waiter;
 	bool reauthed;           /**< already authenticated again after a 401 */
 	unsigned sent_gen;       /**< token generation of the call in flight */
@@ -57,6 +60,8 @@ struct rs_job {
 	unsigned polls;
 };
 
+/* ---- rs_call.c ---- */
+
 /** Send a Cloud DNS call with the current token; a 401 re-authenticates
  *  once and repeats it; @p cb gets any other reply. */
 void rs_send_call(rs_job_t *job, const char *method, const char *url, const char *body,
@@ -67,8 +72,12 @@ void rs_fail_status(rs_job_t *job, const ddns_http_response_t *res, const char *
 void rs_bad_reply(rs_job_t *job, const char *doing, const char *expected, const char *err);
 /** True when @p url is under the Cloud DNS endpoint (where the token may go). */
 bool rs_under_endpoint(const rs_job_t *job, const char *url);
-/** Go on with the next record type, or finish the update. */
-void rs_next_family(pc_job_t *base);
+/** rs_send_call() with @p body (consumed, may be NULL) as compact JSON. */
+void rs_send_json(rs_job_t *job, const char *method, const char *url, json_t *body,
+                  pc_reply_cb cb);
+
+/* ---- rs_job.c ---- */
+
 /** Reply to PUT/POST: follow its async job to COMPLETED or ERROR. */
 void rs_on_accepted(pc_job_t *base, const ddns_http_response_t *res);
 

@@ -1,7 +1,8 @@
 /*
  * Rackspace applies changes asynchronously: PUT and POST answer 202 with a
  * job, polled (GET <callbackUrl>?showDetails=true) until it is COMPLETED or
- * ERROR, every wait bounded by the update's deadline.
+ * ERROR, every wait bounded by the update's deadline; a COMPLETED job goes
+ * on with job->after_job (set by rs_update.c).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -82,7 +83,7 @@ static void on_job(pc_job_t *base, const ddns_http_response_t *res)
 	pc_job_note(base, "%s %s -> %s (%srecord %s, job %s COMPLETED)", base->rtype,
 	            base->update->name, base->addr, created ? "created " : "", job->record_id,
 	            job->job_id);
-	rs_next_family(base);
+	job->after_job(base);
 }
 
 static void poll_job(pc_job_t *base)

@@ -1,6 +1,6 @@
 /*
  * rackspace.so: keeps A/AAAA records at Rackspace Cloud DNS current (API
- * v1.0, username + API key through the Identity v2.0 service).  The seed
+ * v1.0, username + API key through the Identity v2.0 service).  django-dynamic-dns
  * shipped a Rackspace provider whose success check was inverted; this one
  * follows each change's async job to COMPLETED or ERROR.
  */

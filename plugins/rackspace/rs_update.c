@@ -2,7 +2,8 @@
  * One Rackspace update: a token (rs_auth.c), the domain id (GET
  * /domains?name=<zone>, configured or walked up), the record (GET
  * /domains/<id>/records?type=&name=, following links rel "next"), then PUT
- * or POST, which answer 202 with an async job (rs_job.c).  A 401 anywhere
+ * or POST, which answer 202 with an async job (rs_job.c, which goes on
+ * with job->after_job).  Every call goes through rs_call.c: a 401 anywhere
  * re-authenticates once and repeats the call.
  */
 #include <errno.h>
@@ -24,77 +25,7 @@ static const pc_policy_t rs_policy = {
 };
 
 static void find_zone(pc_job_t *base);
-static void resend(pc_job_t *base);
-
-static void on_reply(pc_job_t *base, const ddns_http_response_t *res)
-{
-	rs_job_t *job = (rs_job_t *)base;
-
-	if (res->status == 401 && !job->reauthed) {
-		/* The token expired or was revoked early: one fresh one, same call. */
-		job->reauthed = true;
-		rs_auth_invalidate(job->inst, job->sent_gen);
-		rs_auth_ensure(job, resend);
-		return;
-	}
-	job->retry_cb(base, res);
-}
-
-static void resend(pc_job_t *base)
-{
-	rs_job_t *job = (rs_job_t *)base;
-
-	rs_send_call(job, job->retry_method, job->retry_url, job->retry_body, job->retry_cb);
-}
-
-void rs_send_call(rs_job_t *job, const char *method, const char *url, const char *body,
-                  pc_reply_cb cb)
-{
-	char *m = strdup(method), *u = strdup(url), *b = body ? strdup(body) : NULL;
-
-	free(job->retry_method);
-	free(job->retry_url);
-	free(job->retry_body);
-	job->retry_method = m;
-	job->retry_url = u;
-	job->retry_body = b;
-	job->retry_cb = cb;
-	if (!m || !u || (body && !b)) {
-		pc_job_finish(&job->base, -ENOMEM, "out of memory");
-		return;
-	}
-	job->sent_gen = job->inst->token_gen;
-	pc_api_send_text(&job->base, job->inst->token_header, m, u, b, on_reply);
-}
-
-static void send_json(rs_job_t *job, const char *method, const char *url, json_t *body,
-                      pc_reply_cb cb)
-{
-	char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
-
-	json_decref(body);
-	if (body != NULL && text == NULL) {
-		pc_job_finish(&job->base, -ENOMEM, "out of memory");
-		return;
-	}
-	rs_send_call(job, method, url, text, cb);
-	free(text);
-}
-
-void rs_fail_status(rs_job_t *job, const ddns_http_response_t *res, const char *doing)
-{
-	pc_api_fail_status(&job->base, &job->inst->zones, res, doing, NULL);
-}
-
-void rs_bad_reply(rs_job_t *job, const char *doing, const char *expected, const char *err)
-{
-	pc_api_bad_reply(&job->base, doing, expected, err);
-}
-
-bool rs_under_endpoint(const rs_job_t *job, const char *url)
-{
-	return strncmp(url, job->inst->endpoint, strlen(job->inst->endpoint)) == 0;
-}
+static void next_family(pc_job_t *base);
 
 /* ---- the record ---------------------------------------------------- */
 
@@ -110,7 +41,7 @@ static void write_record(rs_job_t *job)
 		body = json_pack("{s:s, s:s}", "name", job->base.update->name, "data", job->base.addr);
 		if (body && inst->conf.ttl)
 			json_object_set_new(body, "ttl", json_integer(inst->conf.ttl));
-		send_json(job, "PUT", url, body, rs_on_accepted);
+		rs_send_json(job, "PUT", url, body, rs_on_accepted);
 		return;
 	}
 	if (!inst->conf.create) {
@@ -123,7 +54,7 @@ static void write_record(rs_job_t *job)
 	body = json_pack("{s:[{s:s, s:s, s:s, s:I}]}", "records", "name", job->base.update->name,
 	                 "type", job->base.rtype, "data", job->base.addr,
 	                 "ttl", (json_int_t)(inst->conf.ttl ? inst->conf.ttl : 3600));
-	send_json(job, "POST", url, body, rs_on_accepted);
+	rs_send_json(job, "POST", url, body, rs_on_accepted);
 }
 
 static void list_records(rs_job_t *job, const char *url);
@@ -169,7 +100,7 @@ static void on_records(pc_job_t *base, const ddns_http_response_t *res)
 		pc_job_note(base, "%s %s already %s (record %s)", base->rtype, base->update->name,
 		            base->addr, job->record_id);
 		json_decref(root);
-		rs_next_family(base);
+		next_family(base);
 		return;
 	}
 	json_decref(root);
@@ -284,7 +215,7 @@ static void with_token(pc_job_t *base)
 	}
 }
 
-void rs_next_family(pc_job_t *base)
+static void next_family(pc_job_t *base)
 {
 	rs_job_t *job = (rs_job_t *)base;
 
@@ -314,7 +245,8 @@ int rs_update_start(void *instance, ddns_update_t *update)
 		return -ENOMEM;
 	pc_job_init(&job->base, inst->host, inst->ctx, update, "rackspace", &rs_policy, release);
 	job->inst = inst;
-	rc = pc_job_start(&job->base, rs_next_family);
+	job->after_job = next_family;
+	rc = pc_job_start(&job->base, next_family);
 	if (rc < 0)
 		free(job);
 	return rc;

@@ -1,12 +1,7 @@
-/* libFuzzer harness for ddns.conf reading (daemon/conf.c, conf_entries.c).
+/* libFuzzer harness for ddns.conf reading (daemon/conf).
  *
- * fuzz-sources: daemon/conf.c daemon/conf_util.c daemon/conf_entries.c daemon/plugin_loader.c daemon/addr.c daemon/keys.c daemon/log.c daemon/error.c
- * fuzz-pkgs: libconfig gnutls
+ * Built by `make fuzz` (tests/fuzz/Makefile.inc), run by tests/fuzz/run.sh.
  * corpus: tests/fuzz/corpus/conf/
- *
- * Build by hand (tests/fuzz/run.sh does the same for every harness):
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Isdk -Idaemon \
- *     tests/fuzz/fuzz_conf.c <fuzz-sources> $(pkg-config --cflags --libs libconfig gnutls)
  *
  * conf_load() takes a path, so each input is written to one memfd and read
  * back through /proc/self/fd/N: the real entry point, no copy of its logic.

@@ -7,9 +7,7 @@
  * must be a DNS message libknot parses, no larger than the transport
  * allows, with the query's ID.
  *
- * fuzz-sources: plugins/builtin_dns/zone.c plugins/builtin_dns/zone_new.c plugins/builtin_dns/answer.c
- * fuzz-includes: plugins/builtin_dns
- * fuzz-pkgs: libknot
+ * Built by `make fuzz` (tests/fuzz/Makefile.inc), run by tests/fuzz/run.sh.
  * corpus: tests/fuzz/corpus/dns_query/ (tests/fuzz/gen_dns_corpus.sh)
  */
 #include <arpa/inet.h>

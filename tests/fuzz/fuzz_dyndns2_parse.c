@@ -1,9 +1,8 @@
-/* libFuzzer harness for the dyndns2 request parsing (daemon/dyndns2_parse.c):
+/* libFuzzer harness for the dyndns2 request parsing (daemon/api/dyndns2_parse.c):
  * the Authorization header, the hostname list, myip and myipv6, all of which
  * come straight from the network.
  *
- * fuzz-sources: daemon/dyndns2_parse.c daemon/addr.c
- * fuzz-pkgs: gnutls
+ * Built by `make fuzz` (tests/fuzz/Makefile.inc), run by tests/fuzz/run.sh.
  * corpus: tests/fuzz/corpus/dyndns2_parse/
  *
  * An input is up to four lines: Authorization, hostname, myip, myipv6.

@@ -1,14 +1,13 @@
 /* libFuzzer harness for HTTP request handling: what ddnsd does with the
  * bytes of a request before the pipeline sees it.
  *
- * fuzz-sources: daemon/http_parse.c daemon/dyndns2_parse.c daemon/addr.c
- * fuzz-pkgs: libmicrohttpd gnutls
+ * Built by `make fuzz` (tests/fuzz/Makefile.inc), run by tests/fuzz/run.sh.
  * corpus: tests/fuzz/corpus/http/
  *
  * The first byte picks the mode:
  *  - even: the rest is a raw HTTP request, written over a socketpair to a
  *    real libmicrohttpd daemon (MHD_add_connection).  The access handler
- *    does what daemon/httpd_conn.c and httpd_req.c do: collect the body
+ *    does what daemon/http/httpd_conn.c and httpd_req.c do: collect the body
  *    (capped), run MHD's post processor for urlencoded and multipart forms
  *    into http_parse_form_t, read "key" and "ip", take the record name out
  *    of /dynamicdns/update/<name>/ and /dynamicdns/read/<name>/, decode

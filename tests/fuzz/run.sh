@@ -1,12 +1,11 @@
 #!/bin/sh
-# Build and run every libFuzzer harness tests/fuzz/fuzz_<name>.c that has a
-# seed corpus folder tests/fuzz/corpus/<name>/, for FUZZ_SECONDS each
-# (default 60), with clang -fsanitize=fuzzer,address,undefined.
+# Build (`make fuzz`, see tests/fuzz/Makefile.inc) and run every libFuzzer
+# harness tests/fuzz/fuzz_<name>.c that has a seed corpus folder
+# tests/fuzz/corpus/<name>/, for FUZZ_SECONDS each (default 60).
 #
-# A harness names what it links in its header comment, one line each:
-#   fuzz-sources:  source files, relative to the top of the tree
-#   fuzz-includes: more include folders (sdk/ and daemon/ always are)
-#   fuzz-pkgs:     pkg-config packages
+# It builds in a configured build folder: FUZZ_BUILD, else the current
+# folder when it holds ddnsd's Makefile (tests/run.sh calls this from
+# _build), else _build at the top of the tree.  FUZZ_CC picks the clang.
 # New inputs go to a scratch corpus (the seed folder is only read); a crash
 # leaves its input in $FUZZ_OUT (default: a temporary folder, kept then) and
 # makes this script exit 1.
@@ -21,12 +20,15 @@ cc=${FUZZ_CC:-clang}
 out=${FUZZ_OUT:-$(mktemp -d "${TMPDIR:-/tmp}/ddns-fuzz.XXXXXX")}
 mkdir -p "$out"
 
+if [ -n "${FUZZ_BUILD:-}" ]; then
+	build=$FUZZ_BUILD
+elif grep -q '^FUZZ_HARNESSES' Makefile 2>/dev/null; then
+	build=$PWD
+else
+	build=$top/_build
+fi
+[ -f "$build/Makefile" ] || { echo "run.sh: no configured build in $build (set FUZZ_BUILD)" >&2; exit 1; }
 command -v "$cc" >/dev/null || { echo "run.sh: $cc not found (Debian package clang)" >&2; exit 1; }
-
-# field FILE NAME: the value of "NAME:" comment lines in FILE.
-field() {
-	sed -n "s/^[/ *]*$2:[ ]*//p" "$1" | tr '\n' ' '
-}
 
 failed=0
 ran=0
@@ -42,22 +44,14 @@ for src in "$here"/fuzz_*.c; do
 		echo "run.sh: $name: no seed corpus folder $seeds: skipped" >&2
 		continue
 	fi
-	srcs= incs="-I$top/sdk -I$top/daemon"
-	for f in $(field "$src" fuzz-sources); do srcs="$srcs $top/$f"; done
-	for d in $(field "$src" fuzz-includes); do incs="$incs -I$top/$d"; done
-	pkgs=$(field "$src" fuzz-pkgs)
-	pkg_cflags= pkg_libs=
-	if [ -n "$pkgs" ]; then
-		pkg_cflags=$(pkg-config --cflags $pkgs)
-		pkg_libs=$(pkg-config --libs $pkgs)
-	fi
-	bin=$out/fuzz_$name
+	bin=$build/tests/fuzz/fuzz_$name
 	echo "run.sh: building $name"
-	# shellcheck disable=SC2086
-	if ! "$cc" -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
-		-fno-sanitize-recover=undefined -fno-omit-frame-pointer \
-		$incs $pkg_cflags -o "$bin" "$src" $srcs $pkg_libs; then
+	# Always afresh: the rule knows the sources, not the headers they include.
+	rm -f "$bin"
+	if ! env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL "${MAKE:-make}" -s -C "$build" \
+		FUZZ_CC="$cc" "tests/fuzz/fuzz_$name" >"$out/$name.build.log" 2>&1; then
 		echo "run.sh: $name: build FAILED" >&2
+		tail -n 40 "$out/$name.build.log" >&2
 		failed=1
 		continue
 	fi

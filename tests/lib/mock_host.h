@@ -3,7 +3,7 @@
  * @brief A stand-in for ddnsd around one provider plugin, for unit tests.
  *
  * mock_host_t is a real ::ddns_host_t on a libuv loop with the daemon's own
- * HTTP client (daemon/http_client.c): the plugin under test (dlopen()ed from
+ * HTTP client (daemon/plugin/http_client.c): the plugin under test (dlopen()ed from
  * DDNS_TEST_PLUGIN_DIR, as ddnsd would) talks to a real HTTP server.  Options
  * are set by the test; updates run the loop until the plugin completes them
  * (or the host's deadline passes, when it cancels them as ddnsd does).

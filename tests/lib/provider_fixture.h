@@ -1,6 +1,6 @@
 /**
  * @file provider_fixture.h
- * @brief What the daemon's provider tests (tests/daemon/test_provider*.c)
+ * @brief What the daemon's provider tests (tests/daemon/plugin/test_provider*.c)
  * share: a config written to a scratch folder, instances made from it, and
  * a bounded wait for an update's completion.
  */

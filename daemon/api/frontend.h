@@ -1,0 +1,35 @@
+/**
+ * @file frontend.h
+ * @brief Protocol front ends: HTTP routes that turn requests into pipeline
+ *        requests and pipeline results into protocol replies.
+ *
+ * Each front end registers its routes on the server; the environment is
+ * borrowed and outlives the server.
+ */
+#ifndef DDNS_FRONTEND_H
+#define DDNS_FRONTEND_H
+
+#include <stdbool.h>
+#include "httpd.h"
+#include "pipeline.h"
+#include "store.h"
+#include "store_writer.h"
+
+typedef struct frontend_env {
+	pipeline_t *pipeline;
+	store_t *store;
+	store_writer_t *writer;  /**< its health shows in /healthz and /metrics
+	                              (may be NULL) */
+	struct metrics *metrics; /**< counters shown by /metrics (may be NULL) */
+	const bool *stopping;    /**< set once shutdown began: /healthz then
+	                              answers 503 (may be NULL) */
+} frontend_env_t;
+
+/** The dynamicdns API (api_dynamicdns.c): /dynamicdns/update/<name>/ and /dynamicdns/read/<name>/. */
+int api_dynamicdns_register(httpd_t *h, const frontend_env_t *env);
+/** dyndns2: /nic/update and /nic/checkip. */
+int api_dyndns2_register(httpd_t *h, const frontend_env_t *env);
+/** Operations: GET /metrics (Prometheus text 0.0.4) and GET /healthz. */
+int api_ops_register(httpd_t *h, const frontend_env_t *env);
+
+#endif

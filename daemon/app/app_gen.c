@@ -1,0 +1,284 @@
+/* Generations of the configuration: provider instances and records, and
+ * the 1 s store watch that re-reads records another process changed.
+ *
+ * A reload creates what changed before touching anything, so a refusal
+ * leaves the running set intact.  Instances dropped by a reload are retired:
+ * we keep our reference (and their conf) until their updates are over,
+ * because the plugin may still read its settings while it finishes.  They
+ * go as soon as they are idle: at the end of the reload, or right after
+ * their last update (a plugin such as builtin_dns holds the port until
+ * then, and hands its queries over only when destroyed). */
+#include "app_priv.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "error.h"
+#include "log.h"
+
+app_gen_t *app_gen_new(conf_t *conf)
+{
+	app_gen_t *g = calloc(1, sizeof(*g));
+	if (g == NULL)
+		return NULL;
+	g->conf = conf;
+	g->refs = 1;
+	return g;
+}
+
+void app_gen_unref(app_gen_t *g)
+{
+	if (g == NULL || --g->refs > 0)
+		return;
+	conf_free(g->conf);
+	free(g);
+}
+
+provider_t *app_provider_lookup(const char *name, void *arg)
+{
+	app_t *a = arg;
+	for (size_t i = 0; i < a->n_provs; i++)
+		if (strcmp(provider_name(a->provs[i].p), name) == 0)
+			return a->provs[i].p;
+	return NULL;
+}
+
+/* A retired instance's last update is over: sweep it from the loop, after
+ * the update's caller is done with it (the conf must outlive destroy()). */
+static void retired_idle(provider_t *p, void *arg)
+{
+	app_t *a = arg;
+	(void)p;
+	if (!a->stopping)
+		uv_timer_start(&a->watch, app_watch_cb, 0, uv_timer_get_repeat(&a->watch));
+}
+
+static int retire(app_t *a, app_prov_t *ap)
+{
+	app_prov_t *r = realloc(a->retired, (a->n_retired + 1) * sizeof(*r));
+	if (r == NULL) {
+		/* Cannot wait for it: drop now (the instance still lives until
+		 * its updates end, only its conf might go early). */
+		provider_unref(ap->p);
+		app_gen_unref(ap->gen);
+		return -ENOMEM;
+	}
+	a->retired = r;
+	r[a->n_retired++] = *ap;
+	provider_on_idle(ap->p, retired_idle, a);
+	return 0;
+}
+
+void app_retired_sweep(app_t *a, bool force)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < a->n_retired; i++) {
+		app_prov_t *ap = &a->retired[i];
+		if (force || provider_inflight(ap->p) == 0) {
+			provider_on_idle(ap->p, NULL, NULL);
+			provider_unref(ap->p);
+			app_gen_unref(ap->gen);
+		} else {
+			a->retired[k++] = *ap;
+		}
+	}
+	a->n_retired = k;
+	if (k == 0) {
+		free(a->retired);
+		a->retired = NULL;
+	}
+}
+
+static const app_prov_t *find_same(const app_t *a, const conf_provider_t *cp,
+                                   const bool *taken, size_t *idx)
+{
+	for (size_t i = 0; i < a->n_provs; i++) {
+		const provider_t *p = a->provs[i].p;
+		if (!taken[i] && strcmp(provider_name(p), cp->name) == 0 &&
+		    strcmp(provider_fingerprint(p), cp->fingerprint) == 0) {
+			*idx = i;
+			return &a->provs[i];
+		}
+	}
+	return NULL;
+}
+
+int app_providers_apply(app_t *a, app_gen_t *g, char *err, size_t errlen)
+{
+	const conf_t *conf = g->conf;
+	size_t n = conf->n_providers;
+	app_prov_t *np = calloc(n ? n : 1, sizeof(*np));
+	bool *taken = calloc(a->n_provs ? a->n_provs : 1, sizeof(*taken));
+	size_t *from = calloc(n ? n : 1, sizeof(*from));
+	provider_env_t env = { .loop = a->loop, .http = a->http, .store = a->store,
+	                       .metrics = a->metrics };
+	int rc = -ENOMEM;
+	size_t made = 0;
+
+	if (np == NULL || taken == NULL || from == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	for (; made < n; made++) {
+		const conf_provider_t *cp = &conf->providers[made];
+		size_t idx;
+		const app_prov_t *same = find_same(a, cp, taken, &idx);
+		if (same != NULL) {
+			np[made] = *same;
+			np[made].digest = same->digest;
+			taken[idx] = true;
+			from[made] = idx + 1;
+			continue;
+		}
+		rc = provider_create(&env, conf, cp, &np[made].p, err, errlen);
+		if (rc != 0)
+			goto fail;
+		np[made].gen = g;
+		g->refs++;
+		from[made] = 0;
+	}
+	/* Success: what was not carried over is retired. */
+	for (size_t i = 0; i < a->n_provs; i++) {
+		if (taken[i])
+			continue;
+		log_info(provider_name(a->provs[i].p), "removed from the configuration");
+		retire(a, &a->provs[i]);
+	}
+	free(a->provs);
+	a->provs = np;
+	a->n_provs = n;
+	free(taken);
+	free(from);
+	return 0;
+fail:
+	for (size_t i = 0; i < made; i++) {
+		if (from[i] == 0) { /* created here: undo */
+			provider_unref(np[i].p);
+			app_gen_unref(np[i].gen);
+		}
+	}
+	free(np);
+	free(taken);
+	free(from);
+	return rc;
+}
+
+int app_records_reconcile(app_t *a, const conf_t *conf, char *err, size_t errlen)
+{
+	size_t n = conf->n_records;
+	store_record_t *recs = calloc(n ? n : 1, sizeof(*recs));
+	if (recs == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const conf_record_t *cr = &conf->records[i];
+		memcpy(recs[i].name, cr->name, sizeof(recs[i].name));
+		memcpy(recs[i].provider, cr->provider, sizeof(recs[i].provider));
+		memcpy(recs[i].key_hash, cr->key_hash, sizeof(recs[i].key_hash));
+		memcpy(recs[i].lan_ipv4, cr->lan_ipv4, sizeof(recs[i].lan_ipv4));
+		memcpy(recs[i].lan_ipv6, cr->lan_ipv6, sizeof(recs[i].lan_ipv6));
+		recs[i].source = STORE_SRC_CONFIG;
+	}
+	int rc = store_reconcile_config(a->store, recs, n);
+	free(recs);
+	if (rc != 0)
+		snprintf(err, errlen, "%s: cannot store the records: %s",
+		         conf->database, ddns_strerror(rc));
+	return rc;
+}
+
+/* ---- record digests ---- */
+
+typedef struct digest_ctx {
+	app_t *a;
+	uint64_t *d;
+} digest_ctx_t;
+
+static uint64_t fnv(uint64_t h, const char *s)
+{
+	while (*s != '\0')
+		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
+	return (h ^ 0xff) * 1099511628211ULL; /* field separator */
+}
+
+static int digest_cb(const store_record_t *rec, void *arg)
+{
+	digest_ctx_t *c = arg;
+	for (size_t i = 0; i < c->a->n_provs; i++) {
+		if (strcmp(provider_name(c->a->provs[i].p), rec->provider) != 0)
+			continue;
+		uint64_t h = 1469598103934665603ULL;
+		h = fnv(h, rec->name);
+		h = fnv(h, rec->ipv4);
+		h = fnv(h, rec->ipv6);
+		h = fnv(h, rec->lan_ipv4);
+		h = fnv(h, rec->lan_ipv6);
+		/* Order-independent sum, so foreach order does not matter. */
+		c->d[i] += h;
+		break;
+	}
+	return 0;
+}
+
+void app_records_sync(app_t *a, bool notify_all)
+{
+	uint64_t *d = calloc(a->n_provs ? a->n_provs : 1, sizeof(*d));
+	if (d == NULL)
+		return;
+	digest_ctx_t c = { .a = a, .d = d };
+	int rc = store_record_foreach(a->store, NULL, digest_cb, &c);
+	if (rc != 0) {
+		log_err("store", "cannot read the records: %s", ddns_strerror(rc));
+		free(d);
+		return;
+	}
+	for (size_t i = 0; i < a->n_provs; i++) {
+		if (notify_all || d[i] != a->provs[i].digest)
+			provider_records_changed(a->provs[i].p);
+		a->provs[i].digest = d[i];
+	}
+	free(d);
+}
+
+void app_providers_release(app_t *a)
+{
+	for (size_t i = 0; i < a->n_provs; i++)
+		provider_cancel_all(a->provs[i].p);
+	for (size_t i = 0; i < a->n_retired; i++)
+		provider_cancel_all(a->retired[i].p);
+	app_retired_sweep(a, true);
+	for (size_t i = 0; i < a->n_provs; i++) {
+		provider_unref(a->provs[i].p);
+		app_gen_unref(a->provs[i].gen);
+	}
+	free(a->provs);
+	a->provs = NULL;
+	a->n_provs = 0;
+}
+
+/* ---- the store's other writers (ddnsctl) ---- */
+
+void app_store_changed(void *arg)
+{
+	app_t *a = arg;
+	if (a->stopping)
+		return;
+	int64_t v = store_data_version(a->store);
+	if (v != a->data_version) {
+		a->data_version = v;
+		log_debug("store", "changed by another process; records re-read");
+		pipeline_records_changed(a->pipeline);
+		app_records_sync(a, false);
+	}
+}
+
+void app_watch_cb(uv_timer_t *t)
+{
+	app_t *a = t->data;
+	if (a->stopping)
+		return;
+	app_store_changed(a);
+	if (a->n_retired > 0)
+		app_retired_sweep(a, false);
+}

@@ -1,0 +1,259 @@
+/* Provider instances: creation from a `providers` entry, updates with a
+ * deadline and exactly-once completion, reference counting.
+ *
+ * Every completion reaches the caller from a uv_timer callback of the
+ * update's own wrapper, never from inside the plugin's stack: the caller may
+ * then drop its last reference and destroy the instance safely. */
+#include "provider_priv.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "error.h"
+#include "log.h"
+
+/** The host's side of a ddns_update_t (the plugin sees only pub). */
+typedef struct upd {
+	ddns_update_t pub; /* first: the plugin's pointer is ours */
+	plink_t link;
+	uv_timer_t timer;  /* the deadline, then the delivery of the result */
+	provider_t *p;
+	provider_done_cb cb;
+	void *arg;
+	unsigned seq;
+	bool reported;     /* the caller has its one callback */
+	bool plugin_done;  /* the plugin called update_done (or never will) */
+	bool deferred;     /* a result waits in result/message for the timer */
+	bool closing;
+	int result;
+	char *message;
+	char *strs[5];
+} upd_t;
+
+#define UPD_OF(l) ((upd_t *)(void *)((char *)(l) - offsetof(upd_t, link)))
+
+static void upd_closed(uv_handle_t *h)
+{
+	upd_t *u = h->data;
+	provider_t *p = u->p;
+	for (size_t i = 0; i < 5; i++)
+		free(u->strs[i]);
+	free(u->message);
+	free(u);
+	p->handles--;
+	provider_maybe_free(p);
+}
+
+static void upd_release(upd_t *u)
+{
+	if (u->closing)
+		return;
+	u->closing = true;
+	plink_del(&u->link);
+	uv_close((uv_handle_t *)&u->timer, upd_closed);
+}
+
+static void upd_report(upd_t *u, int result, const char *message)
+{
+	u->reported = true;
+	u->p->inflight--;
+	uv_timer_stop(&u->timer);
+	u->cb(result, message, u->arg);
+	provider_t *p = u->p;
+	if (p->inflight == 0 && p->idle_cb != NULL)
+		p->idle_cb(p, p->idle_arg);
+}
+
+static void maybe_destroy(provider_t *p)
+{
+	if (p->refs > 0 || p->inflight > 0 || p->destroying)
+		return;
+	p->destroying = true;
+	if (p->inst != NULL)
+		p->desc->destroy(p->inst);
+	p->inst = NULL;
+	provider_reclaim(p, true);
+	/* Updates given up on (timeout, cancel) that the plugin never finished:
+	 * after destroy() it will not, so their memory goes now. */
+	while (p->updates.next != &p->updates)
+		upd_release(UPD_OF(p->updates.next));
+	plugin_module_unref(p->mod);
+	p->mod = NULL;
+	log_debug(p->subject, "destroyed");
+	provider_maybe_free(p);
+}
+
+static void upd_timer_cb(uv_timer_t *h)
+{
+	upd_t *u = h->data;
+	provider_t *p = u->p;
+	if (u->reported)
+		return;
+	p->refs++; /* the caller's callback may drop the last reference */
+	if (u->deferred) {
+		upd_report(u, u->result, u->message);
+		upd_release(u);
+	} else {
+		char msg[128];
+		snprintf(msg, sizeof(msg), "provider %s gave no answer within the deadline",
+		         p->name);
+		log_warn(p->subject, "update of %s: %s", u->pub.name, "deadline passed");
+		upd_report(u, DDNS_ETIMEOUT, msg);
+		if (!u->plugin_done && p->desc->cancel != NULL)
+			p->desc->cancel(p->inst, &u->pub);
+	}
+	provider_unref(p);
+}
+
+void provider_update_done(ddns_update_t *update, int result, const char *message)
+{
+	upd_t *u = (upd_t *)update;
+	if (u->plugin_done) {
+		log_warn(u->p->subject, "update of %s completed twice; ignored", u->pub.name);
+		return;
+	}
+	u->plugin_done = true;
+	if (u->reported) {
+		upd_release(u); /* late: the caller already has a timeout or cancel */
+		return;
+	}
+	if (result > 0)
+		result = DDNS_EPROVIDER;
+	u->result = result;
+	u->message = message != NULL ? strdup(message) : NULL;
+	u->deferred = true;
+	uv_timer_start(&u->timer, upd_timer_cb, 0, 0);
+}
+
+static int upd_copy(upd_t *u, size_t i, const char *s, const char **out)
+{
+	*out = NULL;
+	if (s == NULL)
+		return 0;
+	if ((u->strs[i] = strdup(s)) == NULL)
+		return -ENOMEM;
+	*out = u->strs[i];
+	return 0;
+}
+
+int provider_update(provider_t *p, const provider_change_t *c,
+                    provider_done_cb cb, void *arg)
+{
+	if (p->destroying || p->inst == NULL)
+		return DDNS_ECANCELED;
+	if (cb == NULL || c->name == NULL)
+		return -EINVAL;
+	upd_t *u = calloc(1, sizeof(*u));
+	if (u == NULL)
+		return -ENOMEM;
+	u->p = p;
+	u->cb = cb;
+	u->arg = arg;
+	if (upd_copy(u, 0, c->name, &u->pub.name) != 0 ||
+	    upd_copy(u, 1, c->ipv4, &u->pub.ipv4) != 0 ||
+	    upd_copy(u, 2, c->ipv6, &u->pub.ipv6) != 0 ||
+	    upd_copy(u, 3, c->old_ipv4, &u->pub.old_ipv4) != 0 ||
+	    upd_copy(u, 4, c->old_ipv6, &u->pub.old_ipv6) != 0) {
+		for (size_t i = 0; i < 5; i++)
+			free(u->strs[i]);
+		free(u);
+		return -ENOMEM;
+	}
+	uint32_t timeout = c->timeout_ms > 0 ? c->timeout_ms
+		: p->conf != NULL ? p->conf->update_timeout_ms : 30000;
+	u->pub.deadline_ms = provider_now_ms() + timeout;
+	uv_timer_init(p->env.loop, &u->timer);
+	u->timer.data = u;
+	p->handles++;
+	uv_timer_start(&u->timer, upd_timer_cb, timeout, 0);
+	plink_add(&p->updates, &u->link);
+	u->seq = ++p->seq;
+	p->inflight++;
+
+	int rc = p->desc->update(p->inst, &u->pub);
+	if (rc != 0) {
+		if (u->plugin_done)
+			log_warn(p->subject, "plugin %s both failed and completed an "
+			         "update; the failure counts", p->desc->name);
+		u->reported = true;
+		u->plugin_done = true;
+		p->inflight--;
+		upd_release(u);
+		return rc < 0 ? rc : DDNS_EPROVIDER;
+	}
+	return 0;
+}
+
+void provider_cancel_all(provider_t *p)
+{
+	unsigned last = p->seq;
+	p->refs++;
+	for (;;) {
+		upd_t *u = NULL;
+		for (plink_t *l = p->updates.next; l != &p->updates; l = l->next) {
+			if (!UPD_OF(l)->reported && UPD_OF(l)->seq <= last) {
+				u = UPD_OF(l);
+				break;
+			}
+		}
+		if (u == NULL)
+			break;
+		if (u->deferred) {
+			/* The provider already answered: that answer is the truth. */
+			upd_report(u, u->result, u->message);
+			upd_release(u);
+			continue;
+		}
+		upd_report(u, DDNS_ECANCELED, "ddnsd is shutting down");
+		if (!u->plugin_done && p->desc->cancel != NULL && p->inst != NULL)
+			p->desc->cancel(p->inst, &u->pub);
+	}
+	provider_unref(p);
+}
+
+unsigned provider_inflight(const provider_t *p)
+{
+	return p->inflight;
+}
+
+void provider_on_idle(provider_t *p, provider_idle_cb cb, void *arg)
+{
+	p->idle_cb = cb;
+	p->idle_arg = arg;
+}
+
+void provider_records_changed(provider_t *p)
+{
+	if (p->inst != NULL && p->desc->records_changed != NULL)
+		p->desc->records_changed(p->inst);
+}
+
+provider_t *provider_ref(provider_t *p)
+{
+	p->refs++;
+	return p;
+}
+
+void provider_unref(provider_t *p)
+{
+	if (p == NULL)
+		return;
+	p->refs--;
+	maybe_destroy(p);
+}
+
+const char *provider_name(const provider_t *p)
+{
+	return p->name;
+}
+
+const char *provider_plugin(const provider_t *p)
+{
+	return p->desc->name;
+}
+
+const char *provider_fingerprint(const provider_t *p)
+{
+	return p->cp->fingerprint;
+}

@@ -1,0 +1,261 @@
+/* The asynchronous host services: HTTP (through http_client), timers
+ * (uv_timer) and fd watches (uv_poll), and the clock.  Each one is listed
+ * on its instance, so destroying the instance reclaims what a buggy plugin
+ * leaks; handle memory is freed in close callbacks, and the instance waits
+ * for them: the last close frees it (provider_maybe_free).  This file is
+ * the bottom of the provider files: provider.c, provider_host.c and
+ * provider_create.c call it, it calls none of them. */
+#include "provider_priv.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include "log.h"
+
+#define PCONTAINER(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
+
+struct ddns_timer {
+	uv_timer_t h;
+	plink_t link;
+	provider_t *p;
+	ddns_timer_cb cb;
+	void *arg;
+	bool done; /* fired or stopped: the handle is closing */
+};
+
+struct ddns_fd_watch {
+	uv_poll_t h;
+	plink_t link;
+	provider_t *p;
+	ddns_fd_cb cb;
+	void *arg;
+	bool stopped;
+};
+
+/* What the plugin holds as a ddns_http_t: a tracked wrapper around the
+ * client's own handle (the plugin only ever passes it back). */
+typedef struct phttp {
+	plink_t link;
+	provider_t *p;
+	ddns_http_t *h;
+	ddns_http_cb cb;
+	void *arg;
+} phttp_t;
+
+uint64_t provider_now_ms(void)
+{
+	return uv_hrtime() / 1000000u;
+}
+
+void provider_maybe_free(provider_t *p)
+{
+	if (!p->destroying || p->handles > 0)
+		return;
+	free(p->name);
+	free(p->subject);
+	free(p);
+}
+
+void plink_init(plink_t *head)
+{
+	head->prev = head->next = head;
+}
+
+void plink_add(plink_t *head, plink_t *n)
+{
+	n->prev = head->prev;
+	n->next = head;
+	head->prev->next = n;
+	head->prev = n;
+}
+
+void plink_del(plink_t *n)
+{
+	if (n->next == NULL)
+		return;
+	n->prev->next = n->next;
+	n->next->prev = n->prev;
+	n->prev = n->next = NULL;
+}
+
+static void http_done(const ddns_http_response_t *res, void *arg)
+{
+	phttp_t *w = arg;
+	ddns_http_cb cb = w->cb;
+	void *cb_arg = w->arg;
+	plink_del(&w->link);
+	free(w);
+	cb(res, cb_arg);
+}
+
+int provider_http_request(ddns_ctx_t *ctx, const ddns_http_request_t *req,
+                             ddns_http_cb cb, void *arg, ddns_http_t **out)
+{
+	provider_t *p = ctx->p;
+	if (p->env.http == NULL)
+		return -ENOTSUP;
+	if (cb == NULL || req == NULL)
+		return -EINVAL;
+	phttp_t *w = calloc(1, sizeof(*w));
+	if (w == NULL)
+		return -ENOMEM;
+	*w = (phttp_t){ .p = p, .cb = cb, .arg = arg };
+	int rc = http_client_request(p->env.http, req, http_done, w, &w->h);
+	if (rc != 0) {
+		free(w);
+		return rc;
+	}
+	plink_add(&p->https, &w->link);
+	if (out != NULL)
+		*out = (ddns_http_t *)(void *)w;
+	return 0;
+}
+
+void provider_http_cancel(ddns_http_t *h)
+{
+	if (h == NULL)
+		return;
+	phttp_t *w = (phttp_t *)(void *)h;
+	http_client_cancel(w->h);
+	plink_del(&w->link);
+	free(w);
+}
+
+static void timer_closed(uv_handle_t *h)
+{
+	ddns_timer_t *t = h->data;
+	provider_t *p = t->p;
+	free(t);
+	p->handles--;
+	provider_maybe_free(p);
+}
+
+static void timer_fire(uv_timer_t *h)
+{
+	ddns_timer_t *t = h->data;
+	t->done = true;
+	plink_del(&t->link);
+	uv_close((uv_handle_t *)&t->h, timer_closed);
+	t->cb(t->arg);
+}
+
+int provider_timer_start(ddns_ctx_t *ctx, uint64_t ms, ddns_timer_cb cb,
+                            void *arg, ddns_timer_t **out)
+{
+	provider_t *p = ctx->p;
+	if (cb == NULL)
+		return -EINVAL;
+	ddns_timer_t *t = calloc(1, sizeof(*t));
+	if (t == NULL)
+		return -ENOMEM;
+	*t = (ddns_timer_t){ .p = p, .cb = cb, .arg = arg };
+	int rc = uv_timer_init(p->env.loop, &t->h);
+	if (rc != 0) {
+		free(t);
+		return rc;
+	}
+	p->handles++;
+	t->h.data = t;
+	uv_timer_start(&t->h, timer_fire, ms, 0);
+	plink_add(&p->timers, &t->link);
+	if (out != NULL)
+		*out = t;
+	return 0;
+}
+
+void provider_timer_stop(ddns_timer_t *t)
+{
+	if (t == NULL || t->done)
+		return;
+	t->done = true;
+	uv_timer_stop(&t->h);
+	plink_del(&t->link);
+	uv_close((uv_handle_t *)&t->h, timer_closed);
+}
+
+static void watch_closed(uv_handle_t *h)
+{
+	ddns_fd_watch_t *w = h->data;
+	provider_t *p = w->p;
+	free(w);
+	p->handles--;
+	provider_maybe_free(p);
+}
+
+static void watch_ready(uv_poll_t *h, int status, int events)
+{
+	ddns_fd_watch_t *w = h->data;
+	unsigned ev = 0;
+	/* On a poll error let the plugin try its I/O and meet the error itself. */
+	if (status < 0)
+		ev = DDNS_FD_READ | DDNS_FD_WRITE;
+	if (events & UV_READABLE)
+		ev |= DDNS_FD_READ;
+	if (events & UV_WRITABLE)
+		ev |= DDNS_FD_WRITE;
+	uv_os_fd_t fd;
+	uv_fileno((uv_handle_t *)h, &fd);
+	w->cb(fd, ev, w->arg);
+}
+
+int provider_fd_watch(ddns_ctx_t *ctx, int fd, unsigned events, ddns_fd_cb cb,
+                         void *arg, ddns_fd_watch_t **out)
+{
+	provider_t *p = ctx->p;
+	if (cb == NULL || (events & (DDNS_FD_READ | DDNS_FD_WRITE)) == 0)
+		return -EINVAL;
+	ddns_fd_watch_t *w = calloc(1, sizeof(*w));
+	if (w == NULL)
+		return -ENOMEM;
+	*w = (ddns_fd_watch_t){ .p = p, .cb = cb, .arg = arg };
+	int rc = uv_poll_init(p->env.loop, &w->h, fd);
+	if (rc != 0) {
+		free(w);
+		return rc;
+	}
+	p->handles++;
+	w->h.data = w;
+	int uv_events = ((events & DDNS_FD_READ) ? UV_READABLE : 0) |
+	                ((events & DDNS_FD_WRITE) ? UV_WRITABLE : 0);
+	plink_add(&p->watches, &w->link);
+	if ((rc = uv_poll_start(&w->h, uv_events, watch_ready)) != 0) {
+		w->stopped = true;
+		plink_del(&w->link);
+		uv_close((uv_handle_t *)&w->h, watch_closed);
+		return rc;
+	}
+	if (out != NULL)
+		*out = w;
+	return 0;
+}
+
+void provider_fd_unwatch(ddns_fd_watch_t *w)
+{
+	if (w == NULL || w->stopped)
+		return;
+	w->stopped = true;
+	uv_poll_stop(&w->h);
+	plink_del(&w->link);
+	uv_close((uv_handle_t *)&w->h, watch_closed);
+}
+
+void provider_reclaim(provider_t *p, bool warn)
+{
+	while (p->timers.next != &p->timers) {
+		if (warn)
+			log_warn(p->subject, "plugin %s left a timer running; stopped",
+			         p->desc->name);
+		provider_timer_stop(PCONTAINER(p->timers.next, ddns_timer_t, link));
+	}
+	while (p->watches.next != &p->watches) {
+		if (warn)
+			log_warn(p->subject, "plugin %s left an fd watch; removed",
+			         p->desc->name);
+		provider_fd_unwatch(PCONTAINER(p->watches.next, ddns_fd_watch_t, link));
+	}
+	while (p->https.next != &p->https) {
+		if (warn)
+			log_warn(p->subject, "plugin %s left an HTTP request running; "
+			         "cancelled", p->desc->name);
+		provider_http_cancel((ddns_http_t *)(void *)PCONTAINER(p->https.next, phttp_t, link));
+	}
+}

@@ -1,0 +1,177 @@
+/* The services table a plugin gets (ddns_host_t): logging under the
+ * instance's name, typed access to its settings group, record queries; the
+ * asynchronous ones (HTTP, timers, fd watches) are in provider_handles.c. */
+#include "provider_priv.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "log.h"
+#include "metrics.h"
+
+static void host_log(ddns_ctx_t *ctx, ddns_log_level_t level, const char *fmt, ...)
+{
+	if (level < DDNS_LOG_ERR || level > DDNS_LOG_DEBUG)
+		level = DDNS_LOG_INFO;
+	va_list ap;
+	va_start(ap, fmt);
+	log_vmsg(level, ctx->p->subject, fmt, ap);
+	va_end(ap);
+}
+
+static const char *host_instance_name(ddns_ctx_t *ctx)
+{
+	return ctx->p->name;
+}
+
+static config_setting_t *option(ddns_ctx_t *ctx, const char *name)
+{
+	if (name == NULL || strcmp(name, "plugin") == 0)
+		return NULL;
+	return config_setting_get_member(ctx->p->cp->setting, name);
+}
+
+static int host_conf_string(ddns_ctx_t *ctx, const char *name, const char **out)
+{
+	config_setting_t *s = option(ctx, name);
+	if (s == NULL)
+		return -ENOENT;
+	if (config_setting_type(s) != CONFIG_TYPE_STRING)
+		return -EINVAL;
+	*out = config_setting_get_string(s);
+	return 0;
+}
+
+static int host_conf_int(ddns_ctx_t *ctx, const char *name, int64_t *out)
+{
+	config_setting_t *s = option(ctx, name);
+	if (s == NULL)
+		return -ENOENT;
+	int t = config_setting_type(s);
+	if (t != CONFIG_TYPE_INT && t != CONFIG_TYPE_INT64)
+		return -EINVAL;
+	*out = config_setting_get_int64(s);
+	return 0;
+}
+
+static int host_conf_bool(ddns_ctx_t *ctx, const char *name, int *out)
+{
+	config_setting_t *s = option(ctx, name);
+	if (s == NULL)
+		return -ENOENT;
+	if (config_setting_type(s) != CONFIG_TYPE_BOOL)
+		return -EINVAL;
+	*out = config_setting_get_bool(s) != 0;
+	return 0;
+}
+
+static int host_conf_list_count(ddns_ctx_t *ctx, const char *name)
+{
+	config_setting_t *s = option(ctx, name);
+	if (s == NULL)
+		return 0;
+	if (config_setting_type(s) == CONFIG_TYPE_STRING)
+		return 1;
+	if (config_setting_is_array(s) || config_setting_is_list(s))
+		return config_setting_length(s);
+	return 0;
+}
+
+static const char *host_conf_list_item(ddns_ctx_t *ctx, const char *name, int i)
+{
+	config_setting_t *s = option(ctx, name);
+	if (s == NULL || i < 0)
+		return NULL;
+	if (config_setting_type(s) == CONFIG_TYPE_STRING)
+		return i == 0 ? config_setting_get_string(s) : NULL;
+	if (!config_setting_is_array(s) && !config_setting_is_list(s))
+		return NULL;
+	return config_setting_get_string_elem(s, i);
+}
+
+static void host_conf_error(ddns_ctx_t *ctx, const char *name, const char *fmt, ...)
+{
+	provider_t *p = ctx->p;
+	config_setting_t *s = option(ctx, name);
+	const char *file = s != NULL ? config_setting_source_file(s) : NULL;
+	int line = s != NULL ? (int)config_setting_source_line(s) : p->cp->line;
+	char msg[512];
+	int n = snprintf(msg, sizeof(msg), "%s:%d: providers.%s%s%s: ",
+	                 file != NULL ? file : p->cp->file, line, p->name,
+	                 name != NULL ? "." : "", name != NULL ? name : "");
+	if (n >= 0 && (size_t)n < sizeof(msg)) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(msg + n, sizeof(msg) - (size_t)n, fmt, ap);
+		va_end(ap);
+	}
+	/* During create() the first error becomes provider_create()'s message. */
+	if (p->creating && p->create_err[0] == '\0')
+		snprintf(p->create_err, sizeof(p->create_err), "%s", msg);
+	else
+		log_err(NULL, "%s", msg);
+}
+
+typedef struct foreach_ctx {
+	ddns_record_cb cb;
+	void *arg;
+} foreach_ctx_t;
+
+static const char *or_null(const char *s)
+{
+	return s[0] != '\0' ? s : NULL;
+}
+
+static int record_cb(const store_record_t *r, void *arg)
+{
+	foreach_ctx_t *fc = arg;
+	ddns_record_t rec = {
+		.name = r->name, .ipv4 = or_null(r->ipv4), .ipv6 = or_null(r->ipv6),
+		.lan_ipv4 = or_null(r->lan_ipv4), .lan_ipv6 = or_null(r->lan_ipv6),
+		.last_change = r->last_change,
+	};
+	return fc->cb(&rec, fc->arg);
+}
+
+static int host_records_foreach(ddns_ctx_t *ctx, ddns_record_cb cb, void *arg)
+{
+	provider_t *p = ctx->p;
+	if (cb == NULL)
+		return -EINVAL;
+	if (p->env.store == NULL)
+		return 0;
+	foreach_ctx_t fc = { .cb = cb, .arg = arg };
+	return store_record_foreach(p->env.store, p->name, record_cb, &fc);
+}
+
+/* Called from the plugin's DNS threads too: only the immutable env pointer
+ * is read, and the counter is atomic. */
+static void host_dns_answered(ddns_ctx_t *ctx, unsigned rcode, uint64_t n)
+{
+	metrics_dns_query(ctx->p->env.metrics, rcode, n);
+}
+
+const ddns_host_t provider_host_table = {
+	.abi = DDNS_HOST_ABI,
+	.size = sizeof(ddns_host_t),
+	.log = host_log,
+	.now_ms = provider_now_ms,
+	.instance_name = host_instance_name,
+	.conf_string = host_conf_string,
+	.conf_int = host_conf_int,
+	.conf_bool = host_conf_bool,
+	.conf_list_count = host_conf_list_count,
+	.conf_list_item = host_conf_list_item,
+	.conf_error = host_conf_error,
+	.http_request = provider_http_request,
+	.http_cancel = provider_http_cancel,
+	.timer_start = provider_timer_start,
+	.timer_stop = provider_timer_stop,
+	.fd_watch = provider_fd_watch,
+	.fd_unwatch = provider_fd_unwatch,
+	.records_foreach = host_records_foreach,
+	.update_done = provider_update_done,
+	.dns_answered = host_dns_answered,
+};

@@ -1,0 +1,91 @@
+/**
+ * @file provider_priv.h
+ * @brief The insides of a provider instance, shared by provider.c (lifecycle
+ * and updates), provider_create.c, provider_host.c (the ddns_host_t table)
+ * and provider_handles.c (timers, watches, HTTP, the clock).
+ */
+#ifndef DDNS_PROVIDER_PRIV_H
+#define DDNS_PROVIDER_PRIV_H
+
+#include <stdbool.h>
+#include <uv.h>
+#include "provider.h"
+#include "plugin_loader.h"
+
+/** An intrusive doubly-linked list node. */
+typedef struct plink {
+	struct plink *prev, *next;
+} plink_t;
+
+/** The context handed to the plugin; first member of provider_t. */
+struct ddns_ctx {
+	provider_t *p;
+};
+
+struct provider {
+	struct ddns_ctx ctx;
+	provider_env_t env;
+	const conf_t *conf;
+	const conf_provider_t *cp;
+	plugin_module_t *mod;
+	const ddns_plugin_t *desc;
+	void *inst;            /**< the plugin's instance */
+	char *name;
+	char *subject;         /**< "provider <name>", the subject of log lines */
+	unsigned refs;
+	unsigned inflight;     /**< updates not yet reported to their caller */
+	unsigned handles;      /**< libuv handles not yet closed */
+	unsigned seq;          /**< update sequence, for cancel_all */
+	bool creating;         /**< inside create(): conf_error fills create_err */
+	bool destroying;
+	char create_err[512];
+	plink_t updates, timers, watches, https;
+	provider_idle_cb idle_cb; /**< provider_on_idle() */
+	void *idle_arg;
+};
+
+/** The host services table given to every plugin. */
+extern const ddns_host_t provider_host_table;
+
+/* ---- provider_handles.c: below every other provider file ---- */
+
+/** Monotonic milliseconds (host->now_ms). */
+uint64_t provider_now_ms(void);
+/** Free @p p if it is being destroyed and its last handle is closed. */
+void provider_maybe_free(provider_t *p);
+/** Init an empty list head. */
+void plink_init(plink_t *head);
+/** Append @p n to @p head. */
+void plink_add(plink_t *head, plink_t *n);
+/** Unlink @p n (safe to call twice). */
+void plink_del(plink_t *n);
+
+/**
+ * Stop and free every timer, watch and HTTP request the plugin left behind
+ * (warning about each when @p warn); handle memory goes in close callbacks.
+ */
+void provider_reclaim(provider_t *p, bool warn);
+/* ---- provider.c ---- */
+
+/** host->update_done: record the plugin's result for delivery from the loop. */
+void provider_update_done(ddns_update_t *update, int result, const char *message);
+/* ---- provider_handles.c again: the asynchronous services ---- */
+
+/** host->http_request: a request tracked on the instance. */
+int provider_http_request(ddns_ctx_t *ctx, const ddns_http_request_t *req,
+                          ddns_http_cb cb, void *arg, ddns_http_t **out);
+/** host->http_cancel. */
+void provider_http_cancel(ddns_http_t *h);
+/** host->timer_start: a one-shot uv_timer tracked on the instance. */
+int provider_timer_start(ddns_ctx_t *ctx, uint64_t ms, ddns_timer_cb cb, void *arg,
+                         ddns_timer_t **out);
+/** host->timer_stop. */
+void provider_timer_stop(ddns_timer_t *t);
+/** host->fd_watch: a uv_poll tracked on the instance. */
+int provider_fd_watch(ddns_ctx_t *ctx, int fd, unsigned events, ddns_fd_cb cb,
+                      void *arg, ddns_fd_watch_t **out);
+/** host->fd_unwatch. */
+void provider_fd_unwatch(ddns_fd_watch_t *w);
+
+
+#endif

@@ -114,7 +114,10 @@ int rindex_get(const rindex_t *x, const char *name, store_record_t *out)
 		return -ENOENT;
 	size_t len = strlen(e->name);
 	memcpy(out->name, e->name, len + 1);
-	snprintf(out->provider, sizeof(out->provider), "%s", x->providers[e->provider]);
+	const char *prov = x->providers[e->provider];
+	size_t plen = strnlen(prov, sizeof(out->provider) - 1);
+	memcpy(out->provider, prov, plen);
+	out->provider[plen] = '\0';
 	key_to_text(e->key, out->key_hash);
 	addr_to_text(AF_INET, e->ip4, e->flags & HAS4, out->ipv4, sizeof(out->ipv4));
 	addr_to_text(AF_INET6, e->ip6, e->flags & HAS6, out->ipv6, sizeof(out->ipv6));

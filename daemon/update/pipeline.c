@@ -17,7 +17,10 @@
 #include "log.h"
 #include "metrics.h"
 
-#define SEEN_FLUSH_MS 5000
+/* last_seen is batched for a minute: each distinct name seen costs one row
+ * write per flush, and 100,000 clients reporting every few minutes would
+ * otherwise keep the store writer busy with them. */
+#define SEEN_FLUSH_MS 60000
 /* Blocks remembered as already in the history. */
 #define ABUSE_NOTED_MAX 4096
 

@@ -35,6 +35,7 @@ test  inadyn                    a real dyndns2 client under test
 test  binutils                  nm: what a plugin exports
 test  openssl                   the HTTPS test makes its own CA
 test  procps                    ps/pkill in end-to-end tests
+test  mount                     store_faults.sh mounts a small tmpfs to fill it (a full disk)
 test  clang                     the libFuzzer harnesses
 test  libclang-rt-14-dev        the libFuzzer and sanitizer runtimes
 test  llvm                      llvm-symbolizer: names in sanitizer reports, as leak suppressions need

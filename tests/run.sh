@@ -14,7 +14,8 @@ jobs=$(nproc)
 if ! make -j"$jobs" check; then
 	# Show what failed: the logs of the failing tests.
 	for log in $(grep -l ':test-result: \(FAIL\|ERROR\)' $(find . -name '*.trs') 2>/dev/null | sed 's/\.trs$/.log/'); do
-		echo "===== $log"; tail -n 80 "$log"
+		echo "===== $log"; grep '^not ok' "$log" || true
+		echo "----- its last lines:"; tail -n 80 "$log"
 	done
 	exit 1
 fi

@@ -65,15 +65,19 @@ static int http_start(app_t *a, char *err, size_t errlen)
 
 /* ---- stop ---- */
 
-static void app_closed_cb(uv_handle_t *h)
+void app_release(app_t *a)
 {
-	app_t *a = h->data;
 	if (--a->n_handles > 0)
 		return;
 	*a->exit_status = a->stopping ? 0 : 1;
 	free(a->conf_path);
 	free(a->plugin_dir);
 	free(a);
+}
+
+static void app_closed_cb(uv_handle_t *h)
+{
+	app_release(h->data);
 }
 
 /* Everything down; memory goes in close callbacks. */
@@ -224,7 +228,6 @@ static int app_bring_up(app_t *a, char *err, size_t errlen)
 		         ddns_strerror(rc));
 		return rc;
 	}
-	a->data_version = store_data_version(a->store);
 	rc = app_records_reconcile(a, c, err, errlen);
 	if (rc != 0)
 		return rc;
@@ -280,7 +283,7 @@ static int app_bring_up(app_t *a, char *err, size_t errlen)
 		return rc;
 	/* Made as ddnsd's final user, so ddnsctl run as that user can knock;
 	 * without it changes are still seen, within a second. */
-	rc = store_notify_listen(a->loop, c->database, app_store_changed, a, &a->notify);
+	rc = store_notify_listen(a->loop, c->database, app_store_notice, a, &a->notify);
 	if (rc != 0)
 		log_warn(c->database, "no change notices from ddnsctl (%s%s): it sees "
 		         "ddnsctl's changes within a second instead", ddns_strerror(rc),

@@ -257,20 +257,57 @@ void app_providers_release(app_t *a)
 	a->n_provs = 0;
 }
 
-/* ---- the store's other writers (ddnsctl) ---- */
+/* ---- the store's other writers (ddnsctl, the sqlite3 shell) ---- */
 
-void app_store_changed(void *arg)
+typedef struct store_look {
+	app_t *a;
+	store_notice_t *nt;
+} store_look_t;
+
+static void store_look_done(int changed, void *arg)
 {
-	app_t *a = arg;
-	if (a->stopping)
-		return;
-	int64_t v = store_data_version(a->store);
-	if (v != a->data_version) {
-		a->data_version = v;
+	store_look_t *l = arg;
+	app_t *a = l->a;
+	if (l->nt == NULL)
+		a->look_pending = false;
+	if (changed > 0 && !a->stopping && a->pipeline != NULL) {
 		log_debug("store", "changed by another process; records re-read");
 		pipeline_records_changed(a->pipeline);
 		app_records_sync(a, false);
 	}
+	if (l->nt != NULL)
+		store_notify_answer(l->nt);
+	free(l);
+	app_release(a);
+}
+
+void app_store_look(app_t *a, store_notice_t *nt)
+{
+	store_look_t *l = calloc(1, sizeof(*l));
+	int rc = -ENOMEM;
+	if (l != NULL) {
+		*l = (store_look_t){ .a = a, .nt = nt };
+		/* the writer answers even when stopping: hold @a until then */
+		a->n_handles++;
+		rc = store_writer_probe(a->writer, store_look_done, l);
+		if (rc != 0)
+			a->n_handles--;
+	}
+	if (rc != 0) {
+		log_err("store", "cannot look for changes by another process: %s",
+		        ddns_strerror(rc));
+		free(l);
+		if (nt != NULL)
+			store_notify_answer(nt); /* ddnsctl must not hang for it */
+		return;
+	}
+	if (nt == NULL)
+		a->look_pending = true;
+}
+
+void app_store_notice(void *arg, store_notice_t *nt)
+{
+	app_store_look(arg, nt);
 }
 
 void app_watch_cb(uv_timer_t *t)
@@ -278,7 +315,8 @@ void app_watch_cb(uv_timer_t *t)
 	app_t *a = t->data;
 	if (a->stopping)
 		return;
-	app_store_changed(a);
+	if (!a->look_pending)
+		app_store_look(a, NULL);
 	if (a->n_retired > 0)
 		app_retired_sweep(a, false);
 }

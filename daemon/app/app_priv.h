@@ -42,7 +42,6 @@ struct app {
 	store_t *store;          /* reads, the startup reconcile and reloads */
 	store_writer_t *writer;  /* every write while serving (its own thread) */
 	store_notify_t *notify;  /* ddnsctl's change notices */
-	int64_t data_version;
 	http_client_t *http;
 	app_prov_t *provs;       /**< current instances */
 	size_t n_provs;
@@ -54,7 +53,8 @@ struct app {
 	metrics_t *metrics;
 	frontend_env_t env;
 	uv_signal_t sighup, sigint, sigterm;
-	uv_timer_t watch;        /**< data_version and retired instances */
+	uv_timer_t watch;        /**< other writers' changes and retired instances */
+	bool look_pending;       /**< the watch's look at the store is queued */
 	uv_timer_t drain;        /**< graceful stop */
 	uint64_t stop_started;
 	bool stopping, canceled;
@@ -86,10 +86,16 @@ void app_log_setup(const conf_t *conf);
 pipeline_opts_t app_pipeline_opts(const conf_t *c);
 /** Abuse-control limits from @p c. */
 abuse_opts_t app_abuse_opts(const conf_t *c);
-/** Another process (ddnsctl, through store_notify) changed the store:
- *  forget what is kept in memory and tell the providers.  Cheap when
- *  sqlite's data_version says nothing changed. */
-void app_store_changed(void *arg);
+/** ddnsctl's notice (store_notify): look at the store now, and answer
+ *  @p nt once what it changed is in memory. */
+void app_store_notice(void *arg, store_notice_t *nt);
+/** Ask the store writer whether another process changed the store; if so,
+ *  forget what is kept in memory and tell the providers; then answer @p nt
+ *  (may be NULL). */
+void app_store_look(app_t *a, store_notice_t *nt);
+/** Drop one hold on @p a (a handle closed, a look answered); the last
+ *  frees it. */
+void app_release(app_t *a);
 /** The 1 s watch: another process changed the store; retired instances
  *  (started at once by a retired instance going idle). */
 void app_watch_cb(uv_timer_t *t);

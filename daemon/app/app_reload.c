@@ -130,7 +130,6 @@ int app_reload(app_t *a)
 	abuse_set_opts(a->abuse, &ao);
 	app_gen_unref(a->gen);
 	a->gen = g;
-	a->data_version = store_data_version(a->store);
 	pipeline_records_changed(a->pipeline);
 	app_records_sync(a, false);
 	/* The instances replaced go now, not at the next watch tick: one that

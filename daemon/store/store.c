@@ -316,6 +316,19 @@ int store_schema_version(store_t *st)
 	return err ? err : (int)v;
 }
 
+int store_probe_write(store_t *st)
+{
+	int v = store_schema_version(st);
+	if (v < 0)
+		return v;
+	/* Setting the header field to its own value still rewrites page 1:
+	 * a real write, as small as sqlite makes one. */
+	char sql[64];
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v);
+	int rc = sqlite3_exec(st->db, sql, NULL, NULL, NULL);
+	return rc == SQLITE_OK ? 0 : store_fail(st, NULL, "probe write", rc);
+}
+
 int64_t store_data_version(store_t *st)
 {
 	int64_t v = 0;

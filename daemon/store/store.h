@@ -67,6 +67,9 @@ int store_set_sync(store_t *st, bool full);
 void store_close(store_t *st);
 /** Schema version after migrations. */
 int store_schema_version(store_t *st);
+/** Write one page without changing anything (the schema version, set to
+ *  itself): inside a transaction, tells whether the store can commit. */
+int store_probe_write(store_t *st);
 /** sqlite's PRAGMA data_version: changes when another connection commits. */
 int64_t store_data_version(store_t *st);
 

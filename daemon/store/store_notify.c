@@ -21,10 +21,11 @@ struct store_notify {
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 };
 
-typedef struct notice {
+struct store_notice {
 	uv_pipe_t conn;
 	uv_write_t write;
-} notice_t;
+};
+typedef store_notice_t notice_t;
 
 static const char reply_ok[] = "ok\n";
 
@@ -79,7 +80,11 @@ static void notify_connection_cb(uv_stream_t *server, int status)
 		uv_close((uv_handle_t *)&nt->conn, notice_closed_cb);
 		return;
 	}
-	n->cb(n->arg);
+	n->cb(n->arg, nt);
+}
+
+void store_notify_answer(store_notice_t *nt)
+{
 	uv_buf_t b = uv_buf_init((char *)reply_ok, sizeof(reply_ok) - 1);
 	if (uv_write(&nt->write, (uv_stream_t *)&nt->conn, &b, 1, notice_written_cb) != 0)
 		uv_close((uv_handle_t *)&nt->conn, notice_closed_cb);

@@ -13,7 +13,7 @@
 #include "log.h"
 #include "store_int.h"
 
-typedef enum { W_UPDATE, W_HISTORY, W_SEEN, W_RECONCILE, W_BARRIER } wkind_t;
+typedef enum { W_UPDATE, W_HISTORY, W_SEEN, W_RECONCILE, W_BARRIER, W_PROBE } wkind_t;
 
 typedef struct wop {
 	struct wop *next;
@@ -41,6 +41,7 @@ typedef struct wop {
 			store_record_t *recs;
 			size_t n;
 		} conf;
+		bool changed; /* W_PROBE: another connection committed */
 	} u;
 } wop_t;
 
@@ -57,6 +58,7 @@ struct store_writer {
 	bool stopping, exited;
 	/* the thread's own */
 	uint64_t batch_deadline;
+	int64_t data_version; /* at the last probe: other connections' commits */
 	/* the loop's own */
 	unsigned pending;
 	bool thread_started;
@@ -88,8 +90,22 @@ static int writer_busy_cb(void *arg, int count)
 	return 1;
 }
 
-static int wop_run(store_t *st, wop_t *op)
+/* The probe: has another connection committed since the last one (this
+ * connection's data_version moves only for others' commits, never for
+ * ours), and, while the store is failing, can it commit again? */
+static int writer_probe(store_writer_t *w, wop_t *op)
 {
+	int64_t v = store_data_version(w->st);
+	if (v < 0)
+		return (int)v;
+	op->u.changed = v != w->data_version;
+	w->data_version = v;
+	return atomic_load(&w->health) != 0 ? store_probe_write(w->st) : 0;
+}
+
+static int wop_run(store_writer_t *w, wop_t *op)
+{
+	store_t *st = w->st;
 	switch (op->kind) {
 	case W_UPDATE:
 		return store_commit_update(st, op->u.up.name, op->u.up.has4 ? op->u.up.ipv4 : NULL,
@@ -104,6 +120,8 @@ static int wop_run(store_t *st, wop_t *op)
 		return store_reconcile_config(st, op->u.conf.recs, op->u.conf.n);
 	case W_BARRIER:
 		return 0;
+	case W_PROBE:
+		return writer_probe(w, op);
 	}
 	return -EINVAL;
 }
@@ -178,7 +196,7 @@ static void writer_run_batch(store_writer_t *w, wop_t *batch)
 			 * (a vanished record) does not sink the batch */
 			op->err = store_begin(w->st);
 			if (op->err == 0)
-				op->err = store_end(w->st, wop_run(w->st, op));
+				op->err = store_end(w->st, wop_run(w, op));
 			if (sqlite3_get_autocommit(w->st->db)) /* an I/O error ended it all */
 				err = op->err != 0 ? op->err : -EIO;
 		}
@@ -187,8 +205,14 @@ static void writer_run_batch(store_writer_t *w, wop_t *batch)
 		for (wop_t *op = batch; op != NULL; op = op->next)
 			if (err != 0)
 				op->err = err;
-		atomic_fetch_add(err == 0 ? &w->commits : &w->failures, 1);
-		atomic_store(&w->health, err);
+		/* A probe whose write failed says the store is still failing,
+		 * even though its empty transaction committed. */
+		int health = err;
+		for (wop_t *op = batch; op != NULL && health == 0; op = op->next)
+			if (op->kind == W_PROBE)
+				health = op->err;
+		atomic_fetch_add(health == 0 ? &w->commits : &w->failures, 1);
+		atomic_store(&w->health, health);
 		writer_deliver(w, batch);
 	}
 }
@@ -266,7 +290,8 @@ static void writer_async_cb(uv_async_t *a)
 		if (op->err != 0 && op->cb == NULL)
 			log_err("store", "a background write failed: %s", ddns_strerror(op->err));
 		if (op->cb != NULL)
-			op->cb(op->err, op->arg);
+			op->cb(op->kind == W_PROBE && op->err == 0 ? op->u.changed : op->err,
+			       op->arg);
 		wop_free(op);
 	}
 	if (exited && w->thread_started) {
@@ -294,6 +319,7 @@ int store_writer_start(uv_loop_t *loop, const char *path, bool full_sync,
 	/* The thread waits for a busy lock itself, bounded by the deadlines
 	 * of the writes it runs (replaces store_open's fixed busy timeout). */
 	sqlite3_busy_handler(w->st->db, writer_busy_cb, w);
+	w->data_version = store_data_version(w->st);
 	w->loop = loop;
 	w->queue_tail = &w->queue;
 	w->done_tail = &w->done;
@@ -452,6 +478,14 @@ int store_writer_reconcile(store_writer_t *w, const store_record_t *recs, size_t
 int store_writer_barrier(store_writer_t *w, store_write_cb cb, void *arg)
 {
 	wop_t *op = wop_new(w, W_BARRIER, 0, cb, arg);
+	if (op == NULL)
+		return -ENOMEM;
+	return wop_queue(w, op);
+}
+
+int store_writer_probe(store_writer_t *w, store_write_cb cb, void *arg)
+{
+	wop_t *op = wop_new(w, W_PROBE, 0, cb, arg);
 	if (op == NULL)
 		return -ENOMEM;
 	return wop_queue(w, op);

@@ -46,6 +46,15 @@ read_ip() {
 }
 store_ip() { sqlite3 "$1/ddns.sqlite" "SELECT ipv4 FROM records WHERE name = 'h.dyn.test'"; }
 healthz() { curl -s -w ' %{http_code}' --max-time 5 "$BASE/healthz"; }
+# /healthz turns "ok" by itself (the writer's once-a-second probe), within 5 s
+healthz_heals() {
+	local i
+	for i in $(seq 1 50); do
+		[ "$(healthz | tr -d '\n')" = "ok 200" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
 ms() { date +%s%3N; }
 
 # ---- another process holds the write lock ----
@@ -87,6 +96,7 @@ check "the change was taken back: DNS serves the old address" \
 wait "$LOCKER"
 E2E_EXTRA_PIDS=
 expect_eq "the store kept the old address" "$(store_ip "$DB_DIR")" "192.0.2.1"
+check "lock gone: healthz ok again before any update" healthz_heals
 expect_eq "lock gone: the update is applied" "$(update 192.0.2.3)" 200
 expect_eq "healthz ok again" "$(healthz)" "ok
  200"
@@ -126,7 +136,23 @@ expect_eq "DNS, read API and store agree on a full disk" \
 	"$(dns_a) $(read_ip)" "$(store_ip "$FULL") $(store_ip "$FULL")"
 check "healthz says the store is failing" bash -c "[[ '$(healthz)' == 'store failing'*' 503' ]]"
 check "DNS keeps answering" test -n "$(dns_a +tcp)"
+# the probe writes while the store fails: an empty commit would pass on a
+# full disk and call the store healthy
+failed_txns() {
+	curl -s "$BASE/metrics" |
+		sed -n 's/^ddns_store_transactions_total{result="failed"} //p'
+}
+F0=$(failed_txns)
+for i in $(seq 1 100); do
+	[ "$(failed_txns)" -ge $((F0 + 2)) ] && break
+	sleep 0.1
+done
+check "still full: the writer's probes fail ($F0 -> $(failed_txns))" \
+	test "$(failed_txns)" -ge $((F0 + 2))
+check "still full: healthz still says failing" \
+	bash -c "[[ '$(healthz)' == 'store failing'*' 503' ]]"
 rm -f "$FULL/filler"
+check "space freed: healthz ok again before any update" healthz_heals
 expect_eq "space freed: the update is applied" "$(update 192.0.2.251)" 200
 expect_eq "DNS has it" "$(dns_a)" "192.0.2.251"
 expect_eq "healthz ok again" "$(healthz)" "ok

@@ -11,7 +11,8 @@
 # e2e_key_hash KEY         print "sha256:<hex>" of KEY
 # check DESC CMD...        run CMD, count a pass or a failure
 # expect_eq DESC GOT WANT  compare strings
-# e2e_finish               print "N passed, N failed", exit 1 on failure
+# e2e_finish               repeat the failures, print "N passed, N failed",
+#                          exit 1 on failure
 # e2e_init_http [SCHEME]   e2e_init, then a free port for ddnsd's listener:
 #                          E2E_HTTP_PORT and PORT, BASE (SCHEME://127.0.0.1:
 #                          PORT, http unless given), CONF ($E2E_DIR/ddns.conf)
@@ -26,6 +27,7 @@ set -u
 : "${DDNS_TEST_PLUGIN_DIR:?}"
 E2E_PASS=0
 E2E_FAIL=0
+E2E_FAILED=  # the failures again, at the end, where a log's tail shows them
 
 e2e_init() {
 	E2E_DIR=$(mktemp -d "${TMPDIR:-/tmp}/ddns-e2e.XXXXXX")
@@ -134,6 +136,8 @@ check() {
 		echo "ok - $desc"
 	else
 		E2E_FAIL=$((E2E_FAIL + 1))
+		E2E_FAILED="$E2E_FAILED# failed: $desc
+"
 		echo "not ok - $desc"
 	fi
 }
@@ -147,10 +151,13 @@ expect_eq() {
 		echo "not ok - $1"
 		echo "#   got:  $2"
 		echo "#   want: $3"
+		E2E_FAILED="$E2E_FAILED# failed: $1 (got \"$2\", want \"$3\")
+"
 	fi
 }
 
 e2e_finish() {
+	printf '%s' "$E2E_FAILED"
 	echo "$E2E_PASS passed, $E2E_FAIL failed"
 	[ "$E2E_FAIL" -eq 0 ]
 }

@@ -197,6 +197,48 @@ static void test_locked_until_deadline(void **state)
 	assert_string_equal(r.ipv4, ""); /* the refused write left nothing */
 }
 
+static int probe_and_wait(fixture_t *f, int slot)
+{
+	slots[slot] = (slot_t){ f, slot };
+	f->results[slot] = -1000;
+	int n = f->n_done;
+	assert_int_equal(store_writer_probe(f->w, done_cb, &slots[slot]), 0);
+	run_until_done(f, n + 1);
+	return f->results[slot];
+}
+
+/* The probe sees other connections' commits, exactly: never the writer's
+ * own, and each foreign commit once. */
+static void test_probe_sees_other_writers(void **state)
+{
+	fixture_t *f = *state;
+	assert_int_equal(probe_and_wait(f, 50), 0);
+	assert_int_equal(queue_update(f, 0, "198.51.100.7", 0), 0);
+	assert_int_equal(probe_and_wait(f, 51), 0); /* our own commit */
+	assert_int_equal(f->results[0], 0);
+	assert_int_equal(sqlite3_exec(f->other, "UPDATE records SET lan_ipv4 = '10.0.0.7' "
+	                              "WHERE name = 'h1.example.com'", NULL, NULL, NULL),
+	                 SQLITE_OK);
+	assert_int_equal(probe_and_wait(f, 52), 1);
+	assert_int_equal(probe_and_wait(f, 53), 0); /* told once */
+}
+
+/* A store that failed reads healthy again after a probe, once it can
+ * commit, without waiting for the next update. */
+static void test_probe_heals_health(void **state)
+{
+	fixture_t *f = *state;
+	assert_int_equal(sqlite3_exec(f->other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+	uv_update_time(&f->loop);
+	assert_int_equal(queue_update(f, 0, "198.51.100.2", uv_now(&f->loop) + 100), 0);
+	run_until_done(f, 1);
+	assert_int_equal(f->results[0], -EBUSY);
+	assert_int_equal(store_writer_health(f->w), -EBUSY);
+	assert_int_equal(sqlite3_exec(f->other, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(probe_and_wait(f, 50), 0);
+	assert_int_equal(store_writer_health(f->w), 0);
+}
+
 /* One refused write in a batch does not sink the others. */
 static void test_bad_write_alone(void **state)
 {
@@ -275,6 +317,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bad_write_alone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_barrier_and_background_writes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stop_drains, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_probe_sees_other_writers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_probe_heals_health, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

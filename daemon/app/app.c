@@ -247,7 +247,7 @@ static int app_bring_up(app_t *a, char *err, size_t errlen)
 		snprintf(err, errlen, "metrics: %s", ddns_strerror(rc));
 		return rc;
 	}
-	rc = app_providers_apply(a, a->gen, err, errlen);
+	rc = app_providers_apply(a, a->gen, NULL, err, errlen);
 	if (rc != 0)
 		return rc;
 	app_records_sync(a, false);

@@ -103,7 +103,7 @@ static const app_prov_t *find_same(const app_t *a, const conf_provider_t *cp,
 	return NULL;
 }
 
-int app_providers_apply(app_t *a, app_gen_t *g, char *err, size_t errlen)
+int app_providers_apply(app_t *a, app_gen_t *g, size_t *created, char *err, size_t errlen)
 {
 	const conf_t *conf = g->conf;
 	size_t n = conf->n_providers;
@@ -136,6 +136,8 @@ int app_providers_apply(app_t *a, app_gen_t *g, char *err, size_t errlen)
 		np[made].gen = g;
 		g->refs++;
 		from[made] = 0;
+		if (created != NULL)
+			(*created)++;
 	}
 	/* Success: what was not carried over is retired. */
 	for (size_t i = 0; i < a->n_provs; i++) {
@@ -163,14 +165,14 @@ fail:
 	return rc;
 }
 
-int app_records_reconcile(app_t *a, const conf_t *conf, char *err, size_t errlen)
+int app_records_from_conf(const conf_t *conf, store_record_t **out, size_t *n_out)
 {
 	size_t n = conf->n_records;
 	store_record_t *recs = calloc(n ? n : 1, sizeof(*recs));
-	if (recs == NULL) {
-		snprintf(err, errlen, "out of memory");
+	*out = recs;
+	*n_out = n;
+	if (recs == NULL)
 		return -ENOMEM;
-	}
 	for (size_t i = 0; i < n; i++) {
 		const conf_record_t *cr = &conf->records[i];
 		memcpy(recs[i].name, cr->name, sizeof(recs[i].name));
@@ -180,7 +182,16 @@ int app_records_reconcile(app_t *a, const conf_t *conf, char *err, size_t errlen
 		memcpy(recs[i].lan_ipv6, cr->lan_ipv6, sizeof(recs[i].lan_ipv6));
 		recs[i].source = STORE_SRC_CONFIG;
 	}
-	int rc = store_reconcile_config(a->store, recs, n);
+	return 0;
+}
+
+int app_records_reconcile(app_t *a, const conf_t *conf, char *err, size_t errlen)
+{
+	store_record_t *recs;
+	size_t n;
+	int rc = app_records_from_conf(conf, &recs, &n);
+	if (rc == 0)
+		rc = store_reconcile_config(a->store, recs, n, NULL);
 	free(recs);
 	if (rc != 0)
 		snprintf(err, errlen, "%s: cannot store the records: %s",
@@ -202,22 +213,33 @@ static uint64_t fnv(uint64_t h, const char *s)
 	return (h ^ 0xff) * 1099511628211ULL; /* field separator */
 }
 
+/* What a provider serves of @p rec.  A provider's digest is the sum over
+ * its records: order-independent, and one record's change is a subtraction
+ * and an addition. */
+static uint64_t record_digest(const store_record_t *rec)
+{
+	uint64_t h = 1469598103934665603ULL;
+	h = fnv(h, rec->name);
+	h = fnv(h, rec->ipv4);
+	h = fnv(h, rec->ipv6);
+	h = fnv(h, rec->lan_ipv4);
+	return fnv(h, rec->lan_ipv6);
+}
+
+static ssize_t prov_index(const app_t *a, const char *provider)
+{
+	for (size_t i = 0; i < a->n_provs; i++)
+		if (strcmp(provider_name(a->provs[i].p), provider) == 0)
+			return (ssize_t)i;
+	return -1;
+}
+
 static int digest_cb(const store_record_t *rec, void *arg)
 {
 	digest_ctx_t *c = arg;
-	for (size_t i = 0; i < c->a->n_provs; i++) {
-		if (strcmp(provider_name(c->a->provs[i].p), rec->provider) != 0)
-			continue;
-		uint64_t h = 1469598103934665603ULL;
-		h = fnv(h, rec->name);
-		h = fnv(h, rec->ipv4);
-		h = fnv(h, rec->ipv6);
-		h = fnv(h, rec->lan_ipv4);
-		h = fnv(h, rec->lan_ipv6);
-		/* Order-independent sum, so foreach order does not matter. */
-		c->d[i] += h;
-		break;
-	}
+	ssize_t i = prov_index(c->a, rec->provider);
+	if (i >= 0)
+		c->d[i] += record_digest(rec);
 	return 0;
 }
 
@@ -239,6 +261,55 @@ void app_records_sync(app_t *a, bool notify_all)
 		a->provs[i].digest = d[i];
 	}
 	free(d);
+}
+
+/* Past this share of the records, one full read is cheaper than a read
+ * per name. */
+#define TOUCHED_FULL_SHARE 8
+
+void app_records_touched(app_t *a, const store_names_t *t)
+{
+	if (t->n == 0)
+		return;
+	if (t->n > 1000 && t->n > pipeline_record_count(a->pipeline) / TOUCHED_FULL_SHARE) {
+		pipeline_records_changed(a->pipeline);
+		app_records_sync(a, false);
+		return;
+	}
+	uint64_t *before = calloc(a->n_provs ? a->n_provs : 1, sizeof(*before));
+	if (before == NULL) {
+		pipeline_records_changed(a->pipeline);
+		app_records_sync(a, false);
+		return;
+	}
+	for (size_t i = 0; i < a->n_provs; i++)
+		before[i] = a->provs[i].digest;
+	for (size_t k = 0; k < t->n; k++) {
+		const char *name = t->names[k];
+		store_record_t old, cur;
+		if (pipeline_record_get(a->pipeline, name, &old) == 0) {
+			ssize_t i = prov_index(a, old.provider);
+			if (i >= 0)
+				a->provs[i].digest -= record_digest(&old);
+		}
+		int rc = store_record_get(a->store, name, &cur);
+		if (rc != 0 && rc != -ENOENT) {
+			log_err(name, "store: cannot read the record: %s", ddns_strerror(rc));
+			continue; /* the next full read (a ddnsctl change, a restart) mends it */
+		}
+		if (rc == 0) {
+			ssize_t i = prov_index(a, cur.provider);
+			if (i >= 0)
+				a->provs[i].digest += record_digest(&cur);
+		}
+		rc = pipeline_record_refresh(a->pipeline, name, rc == 0 ? &cur : NULL);
+		if (rc != 0)
+			log_err(name, "cannot serve the record: %s", ddns_strerror(rc));
+	}
+	for (size_t i = 0; i < a->n_provs; i++)
+		if (a->provs[i].digest != before[i])
+			provider_records_changed(a->provs[i].p);
+	free(before);
 }
 
 void app_providers_release(app_t *a)

@@ -60,6 +60,8 @@ struct app {
 	bool stopping, canceled;
 	unsigned quiet_ticks;
 	unsigned n_handles;
+	struct reload *reload;   /**< the reload under way (app_reload.c) */
+	bool reload_again;       /**< a SIGHUP came during it */
 };
 
 /** New generation owning @p conf, one reference. NULL on ENOMEM. */
@@ -69,10 +71,19 @@ void app_gen_unref(app_gen_t *g);
 
 /** Create the instances of @p g's providers, reusing those of @p a's
  *  current set whose fingerprint is unchanged.  On success the old set is
- *  replaced and the instances no longer configured are retired. */
-int app_providers_apply(app_t *a, app_gen_t *g, char *err, size_t errlen);
-/** Reconcile @p conf's records into the store. */
+ *  replaced and the instances no longer configured are retired; the number
+ *  of instances made is added to @p created (may be NULL). */
+int app_providers_apply(app_t *a, app_gen_t *g, size_t *created, char *err, size_t errlen);
+/** @p conf's records as the store takes them, in a new array (*@p out,
+ *  free() it; also on -ENOMEM).  Touches nothing else: any thread. */
+int app_records_from_conf(const conf_t *conf, store_record_t **out, size_t *n_out);
+/** Reconcile @p conf's records into the store, on the loop's connection
+ *  (at start, before anything is served). */
 int app_records_reconcile(app_t *a, const conf_t *conf, char *err, size_t errlen);
+/** The records named in @p t changed in the store (a reload's reconcile):
+ *  put each into memory and into its provider's digest, and tell the
+ *  providers whose records changed.  Many names: one full read instead. */
+void app_records_touched(app_t *a, const store_names_t *t);
 /** Recompute every instance's record digest; tell those whose records
  *  changed (all when @p notify_all). */
 void app_records_sync(app_t *a, bool notify_all);

@@ -5,7 +5,9 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include "error.h"
 #include "log.h"
 
 void app_log_setup(const conf_t *conf)
@@ -70,73 +72,209 @@ static int tls_reload(const app_t *a, const conf_t *nc, httpd_tls_t **out,
 	return httpd_tls_load(nc->tls_certificate, nc->tls_key, out, err, errlen);
 }
 
-int app_reload(app_t *a)
-{
-	char err[512] = "";
-	conf_t *nc = NULL;
-	app_gen_t *g = NULL;
-	httpd_tls_t *tls = NULL;
+/* A reload in three steps, none of which holds the loop for long:
+ *   1. a worker thread reads and checks the file (libconfig, 100,000
+ *      records: about a second) and lists the records for the store;
+ *   2. the store writer reconciles them (one transaction, writing only the
+ *      records that differ) and names those it touched;
+ *   3. back on the loop: the providers are applied, and the touched
+ *      records go into memory one by one.
+ * SIGHUPs during a reload are folded into one more reload after it. */
+typedef struct reload {
+	app_t *a;
+	uv_work_t work;
+	conf_t *nc;               /* read by the worker; then owned by g */
+	app_gen_t *g;
+	store_record_t *recs;     /* for the writer, which takes them */
+	size_t n_recs;
+	store_names_t touched;    /* filled by the writer */
+	int rc;
+	char err[512];
+} reload_t;
 
-	if (a->stopping) {
-		log_notice("ddnsd", "SIGHUP while stopping: not reloading");
-		return -ECANCELED;
+static void reload_end(reload_t *r)
+{
+	app_t *a = r->a;
+	if (r->g != NULL)
+		app_gen_unref(r->g);
+	else
+		conf_free(r->nc);
+	free(r->recs);
+	store_names_clear(&r->touched);
+	free(r);
+	a->reload = NULL;
+	if (a->reload_again && !a->stopping) {
+		a->reload_again = false;
+		app_reload(a);
 	}
-	log_notice("ddnsd", "reloading %s", a->conf_path);
-	int rc = conf_load(a->conf_path, a->plugin_dir, &nc, err, sizeof(err));
-	if (rc == 0 && (g = app_gen_new(nc)) == NULL) {
-		conf_free(nc);
-		nc = NULL;
-		rc = -ENOMEM;
-		snprintf(err, sizeof(err), "out of memory");
-	}
-	/* A certificate that cannot be served refuses the whole reload, before
-	 * anything changed: the old one keeps serving. */
-	if (rc == 0)
-		rc = tls_reload(a, nc, &tls, err, sizeof(err));
-	if (rc == 0) {
-		/* Records first: a refusal leaves the providers untouched, and
-		 * the reconcile is one transaction. */
-		rc = app_records_reconcile(a, g->conf, err, sizeof(err));
-		if (rc == 0)
-			rc = app_providers_apply(a, g, err, sizeof(err));
-		if (rc != 0) {
-			/* Put the running configuration's records back. */
-			char e2[256];
-			app_records_reconcile(a, a->gen->conf, e2, sizeof(e2));
+	app_release(a);
+}
+
+static void reload_fail(reload_t *r)
+{
+	log_err("reload", "%s; keeping the running configuration", r->err);
+	if (r->a->metrics != NULL) /* gone when the reload outlived a stop */
+		metrics_ddns_reload(r->a->metrics, "failed");
+	reload_end(r);
+}
+
+/* The worker thread: nothing here touches the loop's state. */
+static void reload_read_cb(uv_work_t *w)
+{
+	reload_t *r = w->data;
+	r->rc = conf_load(r->a->conf_path, r->a->plugin_dir, &r->nc, r->err, sizeof(r->err));
+	if (r->rc == 0)
+		r->rc = app_records_from_conf(r->nc, &r->recs, &r->n_recs);
+	if (r->rc == -ENOMEM)
+		snprintf(r->err, sizeof(r->err), "out of memory");
+}
+
+/* The running configuration's records went back into the store. */
+static void reload_rolled_back_cb(int err, void *arg)
+{
+	reload_t *r = arg;
+	app_t *a = r->a;
+	if (err != 0)
+		log_err("reload", "cannot put the running configuration's records back: %s; "
+		        "records read again", ddns_strerror(err));
+	if (!a->stopping && a->pipeline != NULL) {
+		if (err != 0) {
 			pipeline_records_changed(a->pipeline);
+			app_records_sync(a, false);
+		} else {
+			app_records_touched(a, &r->touched);
 		}
 	}
-	if (rc != 0) {
-		log_err("reload", "%s; keeping the running configuration", err);
-		metrics_ddns_reload(a->metrics, "failed");
-		httpd_tls_unref(tls);
-		if (g != NULL)
-			app_gen_unref(g);
-		else
-			conf_free(nc);
-		return rc;
-	}
+	reload_fail(r);
+}
+
+static void reload_done(reload_t *r, size_t created)
+{
+	app_t *a = r->a;
+	conf_t *nc = r->nc;
 	metrics_ddns_reload(a->metrics, "ok");
 	warn_restart(a->gen->conf, nc);
 	app_log_setup(nc);
 	httpd_set_trusted(a->httpd, nc->trusted_proxies, nc->n_trusted_proxies);
-	if (tls != NULL) {
-		log_info(nc->tls_certificate, "now serving %s", httpd_tls_describe(tls));
-		httpd_set_tls(a->httpd, tls);
-	}
 	pipeline_opts_t po = app_pipeline_opts(nc);
 	pipeline_set_opts(a->pipeline, &po);
 	abuse_opts_t ao = app_abuse_opts(nc);
 	abuse_set_opts(a->abuse, &ao);
 	app_gen_unref(a->gen);
-	a->gen = g;
-	pipeline_records_changed(a->pipeline);
-	app_records_sync(a, false);
+	a->gen = r->g;
+	r->g = NULL;
+	r->nc = NULL;
+	if (created > 0) {
+		/* new instances: every digest from a full read */
+		pipeline_records_changed(a->pipeline);
+		app_records_sync(a, false);
+	} else {
+		app_records_touched(a, &r->touched);
+	}
 	/* The instances replaced go now, not at the next watch tick: one that
 	 * holds a port (builtin_dns) hands its queries to its successor then. */
 	if (a->n_retired > 0)
 		app_retired_sweep(a, false);
 	log_notice("ddnsd", "reloaded: %zu provider(s), %zu configured record(s)",
-	           nc->n_providers, nc->n_records);
+	           a->gen->conf->n_providers, a->gen->conf->n_records);
+	reload_end(r);
+}
+
+static void reload_reconciled_cb(int err, void *arg)
+{
+	reload_t *r = arg;
+	app_t *a = r->a;
+	if (a->stopping || a->pipeline == NULL) {
+		reload_end(r);
+		return;
+	}
+	if (err != 0) {
+		snprintf(r->err, sizeof(r->err), "%s: cannot store the records: %s",
+		         r->nc->database, ddns_strerror(err));
+		reload_fail(r);
+		return;
+	}
+	/* Certificates get renewed under a running daemon: read them now.
+	 * One that cannot be served refuses the reload. */
+	httpd_tls_t *tls = NULL;
+	size_t created = 0;
+	int rc = tls_reload(a, r->nc, &tls, r->err, sizeof(r->err));
+	if (rc == 0)
+		rc = app_providers_apply(a, r->g, &created, r->err, sizeof(r->err));
+	if (rc != 0) {
+		httpd_tls_unref(tls);
+		/* Put the running configuration's records back. */
+		store_record_t *recs = NULL;
+		size_t n = 0;
+		if (app_records_from_conf(a->gen->conf, &recs, &n) == 0 &&
+		    store_writer_reconcile(a->writer, recs, n, &r->touched,
+		                           reload_rolled_back_cb, r) == 0)
+			return;
+		reload_rolled_back_cb(-ENOMEM, r);
+		return;
+	}
+	if (tls != NULL) {
+		log_info(r->nc->tls_certificate, "now serving %s", httpd_tls_describe(tls));
+		httpd_set_tls(a->httpd, tls);
+	}
+	reload_done(r, created);
+}
+
+static void reload_read_done_cb(uv_work_t *w, int status)
+{
+	reload_t *r = w->data;
+	app_t *a = r->a;
+	if (a->stopping || status != 0) {
+		reload_end(r);
+		return;
+	}
+	if (r->rc != 0) {
+		reload_fail(r);
+		return;
+	}
+	if ((r->g = app_gen_new(r->nc)) == NULL) {
+		snprintf(r->err, sizeof(r->err), "out of memory");
+		reload_fail(r);
+		return;
+	}
+	int rc = store_writer_reconcile(a->writer, r->recs, r->n_recs, &r->touched,
+	                                reload_reconciled_cb, r);
+	r->recs = NULL; /* the writer's now, also on failure */
+	if (rc != 0) {
+		snprintf(r->err, sizeof(r->err), "cannot store the records: %s",
+		         ddns_strerror(rc));
+		reload_fail(r);
+	}
+}
+
+int app_reload(app_t *a)
+{
+	if (a->stopping) {
+		log_notice("ddnsd", "SIGHUP while stopping: not reloading");
+		return -ECANCELED;
+	}
+	if (a->reload != NULL) {
+		if (!a->reload_again)
+			log_notice("ddnsd", "SIGHUP during a reload: reloading again after it");
+		a->reload_again = true;
+		return 0;
+	}
+	reload_t *r = calloc(1, sizeof(*r));
+	if (r == NULL) {
+		log_err("reload", "out of memory; keeping the running configuration");
+		return -ENOMEM;
+	}
+	r->a = a;
+	r->work.data = r;
+	log_notice("ddnsd", "reloading %s", a->conf_path);
+	int rc = uv_queue_work(a->loop, &r->work, reload_read_cb, reload_read_done_cb);
+	if (rc != 0) {
+		log_err("reload", "cannot start: %s; keeping the running configuration",
+		        uv_strerror(rc));
+		free(r);
+		return -ENOMEM;
+	}
+	a->reload = r;
+	a->n_handles++; /* released by reload_end */
 	return 0;
 }

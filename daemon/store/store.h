@@ -88,13 +88,26 @@ int store_record_foreach(store_t *st, const char *provider,
 /** Number of records. */
 int64_t store_record_count(store_t *st);
 
+/** Names, e.g. those a reconciliation touched.  Owns its strings. */
+typedef struct store_names {
+	char **names;
+	size_t n, cap;
+} store_names_t;
+/** Append a copy of @p name: 0 or -ENOMEM. */
+int store_names_add(store_names_t *s, const char *name);
+/** Free the names; @p s is then empty and reusable.  NULL is fine. */
+void store_names_clear(store_names_t *s);
+
 /**
  * Make the config-owned rows match @p recs exactly, in one transaction:
- * insert new ones, update provider/key/LAN of existing ones (addresses and
- * times are kept), delete config rows no longer listed.  A ddnsctl row with
- * the same name as a config record is taken over by the config (logged).
+ * insert new ones, update provider/key/LAN of existing ones that differ
+ * (addresses and times are kept), delete config rows no longer listed.  A
+ * ddnsctl row with the same name as a config record is taken over by the
+ * config (logged).  The names added, changed or removed are appended to
+ * @p touched (may be NULL); on failure they mean nothing.
  */
-int store_reconcile_config(store_t *st, const store_record_t *recs, size_t n);
+int store_reconcile_config(store_t *st, const store_record_t *recs, size_t n,
+                           store_names_t *touched);
 
 /**
  * Commit a confirmed change in one transaction: set the addresses given

@@ -3,6 +3,7 @@
 #include "store_int.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -103,10 +104,37 @@ int store_touch_seen(store_t *st, const char *const *names, size_t n, int64_t no
 	return store_end(st, err);
 }
 
+int store_names_add(store_names_t *s, const char *name)
+{
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 16;
+		char **nn = realloc(s->names, cap * sizeof(*nn));
+		if (nn == NULL)
+			return -ENOMEM;
+		s->names = nn;
+		s->cap = cap;
+	}
+	if ((s->names[s->n] = strdup(name)) == NULL)
+		return -ENOMEM;
+	s->n++;
+	return 0;
+}
+
+void store_names_clear(store_names_t *s)
+{
+	if (s == NULL)
+		return;
+	for (size_t i = 0; i < s->n; i++)
+		free(s->names[i]);
+	free(s->names);
+	*s = (store_names_t){ 0 };
+}
+
 /* Statements of one reconciliation, prepared once per call. */
 typedef struct store_reconcile {
-	sqlite3_stmt *insert, *update, *keep;
+	sqlite3_stmt *insert, *update, *keep, *remove;
 	unsigned added, changed;
+	store_names_t *touched;
 } store_reconcile_t;
 
 static int store_reconcile_one(store_t *st, store_reconcile_t *rc_, const store_record_t *rec)
@@ -121,25 +149,31 @@ static int store_reconcile_one(store_t *st, store_reconcile_t *rc_, const store_
 	if (err && err != -ENOENT)
 		return err;
 	bool exists = err == 0;
-	sqlite3_stmt *s = exists ? rc_->update : rc_->insert;
-	sqlite3_reset(s);
-	sqlite3_bind_text(s, 1, rec->name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, rec->provider, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, rec->key_hash, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, rec->lan_ipv4, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 5, rec->lan_ipv6, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(s);
-	if (rc != SQLITE_DONE)
-		return store_fail(st, rec->name, "cannot reconcile the record", rc);
-	if (!exists) {
-		rc_->added++;
-	} else if (old.source != STORE_SRC_CONFIG || strcmp(old.provider, rec->provider) != 0 ||
-	           strcmp(old.key_hash, rec->key_hash) != 0 ||
-	           strcmp(old.lan_ipv4, rec->lan_ipv4) != 0 ||
-	           strcmp(old.lan_ipv6, rec->lan_ipv6) != 0) {
-		rc_->changed++;
-		if (old.source != STORE_SRC_CONFIG)
+	bool same = exists && old.source == STORE_SRC_CONFIG &&
+	            strcmp(old.provider, rec->provider) == 0 &&
+	            strcmp(old.key_hash, rec->key_hash) == 0 &&
+	            strcmp(old.lan_ipv4, rec->lan_ipv4) == 0 &&
+	            strcmp(old.lan_ipv6, rec->lan_ipv6) == 0;
+	int rc;
+	if (!same) { /* an unchanged row is not rewritten: a reload costs its changes */
+		sqlite3_stmt *s = exists ? rc_->update : rc_->insert;
+		sqlite3_reset(s);
+		sqlite3_bind_text(s, 1, rec->name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 2, rec->provider, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 3, rec->key_hash, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 4, rec->lan_ipv4, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 5, rec->lan_ipv6, -1, SQLITE_STATIC);
+		rc = sqlite3_step(s);
+		if (rc != SQLITE_DONE)
+			return store_fail(st, rec->name, "cannot reconcile the record", rc);
+		if (exists)
+			rc_->changed++;
+		else
+			rc_->added++;
+		if (exists && old.source != STORE_SRC_CONFIG)
 			log_notice(rec->name, "store: ddns.conf takes this record over from ddnsctl");
+		if (rc_->touched != NULL && (err = store_names_add(rc_->touched, rec->name)) != 0)
+			return err;
 	}
 	sqlite3_reset(rc_->keep);
 	sqlite3_bind_text(rc_->keep, 1, rec->name, -1, SQLITE_STATIC);
@@ -149,9 +183,10 @@ static int store_reconcile_one(store_t *st, store_reconcile_t *rc_, const store_
 	return 0;
 }
 
-int store_reconcile_config(store_t *st, const store_record_t *recs, size_t n)
+int store_reconcile_config(store_t *st, const store_record_t *recs, size_t n,
+                           store_names_t *touched)
 {
-	store_reconcile_t r = { 0 };
+	store_reconcile_t r = { .touched = touched };
 	int err = store_begin(st);
 	if (err)
 		return err;
@@ -162,15 +197,17 @@ int store_reconcile_config(store_t *st, const store_record_t *recs, size_t n)
 	                 "DELETE FROM temp.reconcile_keep", "cannot reconcile");
 	if (err)
 		goto out;
-	static const char *const sql[3] = {
+	static const char *const sql[4] = {
 		"INSERT INTO records (name, provider, key_hash, lan_ipv4, lan_ipv6, source)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, 'config')",
 		"UPDATE records SET provider = ?2, key_hash = ?3, lan_ipv4 = ?4,"
 		" lan_ipv6 = ?5, source = 'config' WHERE name = ?1",
 		"INSERT OR IGNORE INTO temp.reconcile_keep (name) VALUES (?1)",
+		"DELETE FROM records WHERE source = 'config' AND name NOT IN"
+		" (SELECT name FROM temp.reconcile_keep) RETURNING name",
 	};
-	sqlite3_stmt **stmts[3] = { &r.insert, &r.update, &r.keep };
-	for (int i = 0; i < 3; i++) {
+	sqlite3_stmt **stmts[4] = { &r.insert, &r.update, &r.keep, &r.remove };
+	for (int i = 0; i < 4; i++) {
 		int rc = sqlite3_prepare_v2(st->db, sql[i], -1, stmts[i], NULL);
 		if (rc != SQLITE_OK) {
 			err = store_fail(st, NULL, "cannot reconcile", rc);
@@ -179,11 +216,15 @@ int store_reconcile_config(store_t *st, const store_record_t *recs, size_t n)
 	}
 	for (size_t i = 0; i < n && !err; i++)
 		err = store_reconcile_one(st, &r, &recs[i]);
-	if (!err)
-		err = store_exec(st, "DELETE FROM records WHERE source = 'config' AND name NOT IN"
-		                 " (SELECT name FROM temp.reconcile_keep)",
-		                 "cannot remove old config records");
-	int removed = err ? 0 : sqlite3_changes(st->db);
+	int removed = 0, rc = SQLITE_DONE;
+	while (!err && (rc = sqlite3_step(r.remove)) == SQLITE_ROW) {
+		removed++;
+		if (touched != NULL)
+			err = store_names_add(touched,
+			                      (const char *)sqlite3_column_text(r.remove, 0));
+	}
+	if (!err && rc != SQLITE_DONE)
+		err = store_fail(st, NULL, "cannot remove old config records", rc);
 	if (!err)
 		err = store_exec(st, "DELETE FROM temp.reconcile_keep", "cannot reconcile");
 	if (!err && (r.added || r.changed || removed))
@@ -193,5 +234,6 @@ out:
 	sqlite3_finalize(r.insert);
 	sqlite3_finalize(r.update);
 	sqlite3_finalize(r.keep);
+	sqlite3_finalize(r.remove);
 	return store_end(st, err);
 }

@@ -40,6 +40,7 @@ typedef struct wop {
 		struct {
 			store_record_t *recs;
 			size_t n;
+			store_names_t *touched;
 		} conf;
 		bool changed; /* W_PROBE: another connection committed */
 	} u;
@@ -117,7 +118,7 @@ static int wop_run(store_writer_t *w, wop_t *op)
 		return store_touch_seen(st, (const char *const *)op->u.seen.names, op->u.seen.n,
 		                        op->u.seen.now);
 	case W_RECONCILE:
-		return store_reconcile_config(st, op->u.conf.recs, op->u.conf.n);
+		return store_reconcile_config(st, op->u.conf.recs, op->u.conf.n, op->u.conf.touched);
 	case W_BARRIER:
 		return 0;
 	case W_PROBE:
@@ -459,19 +460,17 @@ int store_writer_touch_seen(store_writer_t *w, const char *const *names, size_t 
 	return wop_queue(w, op);
 }
 
-int store_writer_reconcile(store_writer_t *w, const store_record_t *recs, size_t n,
-                           store_write_cb cb, void *arg)
+int store_writer_reconcile(store_writer_t *w, store_record_t *recs, size_t n,
+                           store_names_t *touched, store_write_cb cb, void *arg)
 {
 	wop_t *op = wop_new(w, W_RECONCILE, 0, cb, arg);
-	if (op == NULL)
-		return -ENOMEM;
-	if (n > 0 && (op->u.conf.recs = malloc(n * sizeof(*recs))) == NULL) {
-		free(op);
+	if (op == NULL) {
+		free(recs);
 		return -ENOMEM;
 	}
-	if (n > 0)
-		memcpy(op->u.conf.recs, recs, n * sizeof(*recs));
+	op->u.conf.recs = recs;
 	op->u.conf.n = n;
+	op->u.conf.touched = touched;
 	return wop_queue(w, op);
 }
 

@@ -15,7 +15,8 @@
  * thread retries until the earliest deadline of its batch, then fails the
  * batch with -EBUSY (the caller answers 503 with Retry-After).
  *
- * Ownership: every argument is copied when queued.  Callbacks run on the
+ * Ownership: every argument is copied when queued (but see
+ * store_writer_reconcile()).  Callbacks run on the
  * loop thread, exactly once per write, also when the writer stops (with
  * -ECANCELED for writes it never started).  store_writer_*() are called
  * from the loop thread only.
@@ -62,9 +63,11 @@ int store_writer_add_history(store_writer_t *w, const store_history_t *h,
 /** Queue store_touch_seen() of @p n names; no callback (failures are logged). */
 int store_writer_touch_seen(store_writer_t *w, const char *const *names, size_t n,
                             int64_t now);
-/** Queue store_reconcile_config() of a copy of @p recs. */
-int store_writer_reconcile(store_writer_t *w, const store_record_t *recs, size_t n,
-                           store_write_cb cb, void *arg);
+/** Queue store_reconcile_config() of @p recs (malloc'd; the writer owns and
+ *  frees it, also on failure).  The thread appends to @p touched (may be
+ *  NULL; the caller's, left alone until @p cb ran) the names it changed. */
+int store_writer_reconcile(store_writer_t *w, store_record_t *recs, size_t n,
+                           store_names_t *touched, store_write_cb cb, void *arg);
 /** Queue a write that only completes once everything queued before it is
  *  committed (a barrier, e.g. for ddnsctl's change notice). */
 int store_writer_barrier(store_writer_t *w, store_write_cb cb, void *arg);

@@ -188,6 +188,15 @@ void pipeline_records_changed(pipeline_t *p)
 		        "before", ddns_strerror(rc));
 }
 
+int pipeline_record_refresh(pipeline_t *p, const char *name, const store_record_t *rec)
+{
+	if (rec == NULL) {
+		rindex_remove(&p->index, name);
+		return 0;
+	}
+	return rindex_put(&p->index, rec);
+}
+
 int pipeline_record_get(const pipeline_t *p, const char *name, store_record_t *out)
 {
 	return rindex_get(&p->index, name, out);

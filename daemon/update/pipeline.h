@@ -102,6 +102,10 @@ unsigned pipeline_pending(const pipeline_t *p);
  *  made by another process goes unseen (ddnsctl notifies at once; other
  *  writers are seen within a second, see app.c). */
 void pipeline_records_changed(pipeline_t *p);
+/** One record changed behind the pipeline's back (a reload's reconcile
+ *  names what it touched): serve @p rec from now on, or forget @p name
+ *  when @p rec is NULL.  0, or rindex_put()'s code. */
+int pipeline_record_refresh(pipeline_t *p, const char *name, const store_record_t *rec);
 /** The record @p name as the pipeline serves it, from memory: 0 or -ENOENT. */
 int pipeline_record_get(const pipeline_t *p, const char *name, store_record_t *out);
 /** Records held in memory (all of the store's). */

@@ -88,10 +88,38 @@ expect_eq "old configuration keeps serving: b" "$(update b.example.com "$KB" 192
 # --- broken configuration: an option the plugin did not declare ---
 cp "$E2E_DIR/good.conf" "$CONF"
 sed -i 's/second = { plugin = "dummy";/second = { plugin = "dummy"; colour = "blue";/' "$CONF"
+# and a new record, which the store takes before the plugin refuses
+sed -i "s|^  { domain = \"a.example.com\"|  { domain = \"c.example.com\"; provider = \"demo\"; key_hash = \"$(e2e_key_hash $KA)\"; },\n&|" "$CONF"
+check "the broken config has the new record" grep -q c.example.com "$CONF"
 kill -HUP "$E2E_DDNSD_PID"
 check "undeclared option refused" e2e_wait_log "keeping the running configuration" 2
 check "...naming the option" grep -q "colour" "$E2E_DIR/ddnsd.log"
 expect_eq "still serving after the second refusal" "$(update a.example.com "$KA" 192.0.2.6)" 200
+expect_eq "the refused reload's new record was taken back" \
+	"$(update c.example.com "$KA" 192.0.2.6)" 403
+check "...in the store too" \
+	test "$(sqlite3 "$E2E_DIR/ddns.sqlite" "SELECT count(*) FROM records WHERE name = 'c.example.com'")" = 0
+
+# --- a SIGHUP during a reload: one more reload after it ---
+# (5,000 records make the reload last long enough to send the second
+# SIGHUP while it runs; if it was over already, the second is a plain one)
+HA=$(e2e_key_hash $KA)
+MANY=$(for i in $(seq 1 5000); do
+	printf ', { domain = "m%d.example.com"; provider = "demo"; key_hash = "%s"; }' "$i" "$HA"
+done)
+write_conf 1400 'second = { plugin = "dummy"; fail = "second says no"; };' \
+	", { domain = \"b.example.com\"; provider = \"second\"; key_hash = \"$(e2e_key_hash $KB)\"; }$MANY"
+RELOADED=$(grep -c 'ddnsd: reloaded:' "$E2E_DIR/ddnsd.log")
+RELOADING=$(grep -c 'ddnsd: reloading' "$E2E_DIR/ddnsd.log")
+kill -HUP "$E2E_DDNSD_PID"
+check "the first reload began" e2e_wait_log "ddnsd: reloading" $((RELOADING + 1))
+kill -HUP "$E2E_DDNSD_PID"
+check "both SIGHUPs reloaded" e2e_wait_log "reloaded: 3 provider(s), 5003 configured record(s)" 2
+grep -q "reloading again after it" "$E2E_DIR/ddnsd.log" &&
+	echo "# the second SIGHUP came during the first reload"
+expect_eq "records of the big config served" "$(update m4999.example.com "$KA" 192.0.2.8)" 200
+check "and only one reload ran at a time" \
+	test "$(grep -c 'ddnsd: reloaded:' "$E2E_DIR/ddnsd.log")" -eq $((RELOADED + 2))
 
 # --- a record removed by a reload is refused ---
 write_conf 1400

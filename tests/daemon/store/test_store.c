@@ -239,7 +239,7 @@ static void test_reconcile(void **state)
 		make_rec("taken.example.com", "home", HASH_B, STORE_SRC_CONFIG),
 	};
 	snprintf(conf[0].lan_ipv4, ADDR_TEXT_MAX, "10.0.0.1");
-	assert_int_equal(store_reconcile_config(f->st, conf, 3), 0);
+	assert_int_equal(store_reconcile_config(f->st, conf, 3, NULL), 0);
 	assert_int_equal(store_record_count(f->st), 4);
 
 	store_record_t got;
@@ -257,7 +257,7 @@ static void test_reconcile(void **state)
 	                                     1000, "203.0.113.1", ""), 0);
 	conf[0] = make_rec("one.example.com", "home2", HASH_B, STORE_SRC_CONFIG);
 	/* two.example.com dropped from the config */
-	assert_int_equal(store_reconcile_config(f->st, conf, 1), 0);
+	assert_int_equal(store_reconcile_config(f->st, conf, 1, NULL), 0);
 	assert_int_equal(store_record_get(f->st, "one.example.com", &got), 0);
 	assert_string_equal(got.provider, "home2");
 	assert_string_equal(got.key_hash, HASH_B);
@@ -275,13 +275,50 @@ static void test_reconcile(void **state)
 		make_rec("new.example.com", "home", HASH_A, STORE_SRC_CONFIG),
 		make_rec("bad.example.com", "home", "nohash", STORE_SRC_CONFIG),
 	};
-	assert_int_equal(store_reconcile_config(f->st, broken, 2), -EINVAL);
+	assert_int_equal(store_reconcile_config(f->st, broken, 2, NULL), -EINVAL);
 	assert_int_equal(store_record_get(f->st, "new.example.com", &got), -ENOENT);
 	assert_int_equal(store_record_get(f->st, "one.example.com", &got), 0);
 
 	/* empty config: all config rows go, ctl rows stay */
-	assert_int_equal(store_reconcile_config(f->st, NULL, 0), 0);
+	assert_int_equal(store_reconcile_config(f->st, NULL, 0, NULL), 0);
 	assert_int_equal(store_record_count(f->st), 1);
+}
+
+static bool names_have(const store_names_t *s, const char *name)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (strcmp(s->names[i], name) == 0)
+			return true;
+	return false;
+}
+
+/* A reconcile names exactly what it added, changed or removed, so the
+ * daemon can apply a reload record by record. */
+static void test_reconcile_touched(void **state)
+{
+	fixture_t *f = *state;
+	store_record_t conf[3] = {
+		make_rec("same.example.com", "home", HASH_A, STORE_SRC_CONFIG),
+		make_rec("lan.example.com", "home", HASH_A, STORE_SRC_CONFIG),
+		make_rec("gone.example.com", "home", HASH_A, STORE_SRC_CONFIG),
+	};
+	store_names_t t = { 0 };
+	assert_int_equal(store_reconcile_config(f->st, conf, 3, &t), 0);
+	assert_int_equal(t.n, 3); /* all new */
+	store_names_clear(&t);
+	assert_int_equal(store_reconcile_config(f->st, conf, 3, &t), 0);
+	assert_int_equal(t.n, 0); /* nothing changed: nothing written */
+	snprintf(conf[1].lan_ipv4, ADDR_TEXT_MAX, "10.0.0.2");
+	conf[2] = make_rec("new.example.com", "home", HASH_A, STORE_SRC_CONFIG);
+	assert_int_equal(store_reconcile_config(f->st, conf, 3, &t), 0);
+	assert_int_equal(t.n, 3);
+	assert_true(names_have(&t, "lan.example.com"));
+	assert_true(names_have(&t, "gone.example.com"));
+	assert_true(names_have(&t, "new.example.com"));
+	assert_false(names_have(&t, "same.example.com"));
+	store_names_clear(&t);
+	store_names_clear(&t); /* and again: empty, fine */
+	assert_int_equal(t.n, 0);
 }
 
 typedef struct hist_list {
@@ -533,6 +570,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_add_get_delete, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_foreach, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reconcile, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reconcile_touched, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_commit_update, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_commit_update_atomic, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_history, setup, teardown),

@@ -229,6 +229,9 @@ static int app_bring_up(app_t *a, char *err, size_t errlen)
 		return rc;
 	}
 	rc = app_records_reconcile(a, c, err, errlen);
+	if (rc == 0 && (rc = store_changes_forget(a->store)) != 0)
+		snprintf(err, errlen, "%s: cannot clear the change notes: %s", c->database,
+		         ddns_strerror(rc));
 	if (rc != 0)
 		return rc;
 	rc = store_writer_start(a->loop, c->database, c->database_sync_full, &a->writer);

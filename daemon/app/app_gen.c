@@ -333,21 +333,22 @@ void app_providers_release(app_t *a)
 typedef struct store_look {
 	app_t *a;
 	store_notice_t *nt;
+	store_names_t changed; /* filled by the store writer */
 } store_look_t;
 
-static void store_look_done(int changed, void *arg)
+static void store_look_done(int n_changed, void *arg)
 {
 	store_look_t *l = arg;
 	app_t *a = l->a;
 	if (l->nt == NULL)
 		a->look_pending = false;
-	if (changed > 0 && !a->stopping && a->pipeline != NULL) {
-		log_debug("store", "changed by another process; records re-read");
-		pipeline_records_changed(a->pipeline);
-		app_records_sync(a, false);
+	if (n_changed > 0 && !a->stopping && a->pipeline != NULL) {
+		log_debug("store", "%d record(s) changed by another process", n_changed);
+		app_records_touched(a, &l->changed);
 	}
 	if (l->nt != NULL)
 		store_notify_answer(l->nt);
+	store_names_clear(&l->changed);
 	free(l);
 	app_release(a);
 }
@@ -360,7 +361,7 @@ void app_store_look(app_t *a, store_notice_t *nt)
 		*l = (store_look_t){ .a = a, .nt = nt };
 		/* the writer answers even when stopping: hold @a until then */
 		a->n_handles++;
-		rc = store_writer_probe(a->writer, store_look_done, l);
+		rc = store_writer_probe(a->writer, &l->changed, store_look_done, l);
 		if (rc != 0)
 			a->n_handles--;
 	}

@@ -54,6 +54,20 @@ static const char *const store_migrations[] = {
 	"DROP TABLE history;"
 	"ALTER TABLE history_new RENAME TO history;"
 	"CREATE INDEX history_name_time ON history (name, time);",
+	/* 3: every change to a record, by any writer (ddnsctl, the sqlite3
+	 * shell), leaves its name here, so the daemon reads what changed
+	 * instead of every record (store_changes_take). */
+	"CREATE TABLE record_changes (seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" name TEXT NOT NULL);"
+	"CREATE TRIGGER record_changes_insert AFTER INSERT ON records"
+	" BEGIN INSERT INTO record_changes (name) VALUES (new.name); END;"
+	"CREATE TRIGGER record_changes_update AFTER UPDATE OF name, provider, key_hash,"
+	" ipv4, ipv6, lan_ipv4, lan_ipv6, last_change, source ON records BEGIN"
+	" INSERT INTO record_changes (name) VALUES (new.name);"
+	" INSERT INTO record_changes (name) SELECT old.name WHERE old.name <> new.name;"
+	" END;"
+	"CREATE TRIGGER record_changes_delete AFTER DELETE ON records"
+	" BEGIN INSERT INTO record_changes (name) VALUES (old.name); END;",
 };
 #define STORE_N_MIGRATIONS ((int)(sizeof(store_migrations) / sizeof(store_migrations[0])))
 
@@ -295,7 +309,8 @@ void store_close(store_t *st)
 	if (st == NULL)
 		return;
 	sqlite3_stmt **stmts[] = {
-		&st->stmt_user_version, &st->stmt_data_version, &st->stmt_get,
+		&st->stmt_user_version, &st->stmt_get,
+		&st->stmt_changes_mark, &st->stmt_changes_drop,
 		&st->stmt_set_ipv4, &st->stmt_set_ipv6,
 		&st->stmt_history_add, &st->stmt_touch, &st->stmt_begin,
 		&st->stmt_commit, &st->stmt_rollback, &st->stmt_savepoint,
@@ -329,11 +344,51 @@ int store_probe_write(store_t *st)
 	return rc == SQLITE_OK ? 0 : store_fail(st, NULL, "probe write", rc);
 }
 
-int64_t store_data_version(store_t *st)
+int64_t store_changes_mark(store_t *st)
 {
 	int64_t v = 0;
-	int err = store_pragma_int(st, &st->stmt_data_version, "PRAGMA data_version", &v);
+	int err = store_pragma_int(st, &st->stmt_changes_mark,
+	                           "SELECT coalesce(max(seq), 0) FROM record_changes", &v);
 	return err ? err : v;
+}
+
+int store_changes_drop_after(store_t *st, int64_t mark)
+{
+	int err = store_prepare(st, &st->stmt_changes_drop,
+	                        "DELETE FROM record_changes WHERE seq > ?1");
+	if (err)
+		return err;
+	sqlite3_bind_int64(st->stmt_changes_drop, 1, mark);
+	int rc = sqlite3_step(st->stmt_changes_drop);
+	sqlite3_reset(st->stmt_changes_drop);
+	return rc == SQLITE_DONE ? 0 : store_fail(st, NULL, "cannot drop own change notes", rc);
+}
+
+int store_changes_take(store_t *st, int64_t mark, store_names_t *out)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = sqlite3_prepare_v2(st->db, "SELECT DISTINCT name FROM record_changes"
+	                            " WHERE seq <= ?1", -1, &s, NULL);
+	if (rc != SQLITE_OK)
+		return store_fail(st, NULL, "cannot read the change notes", rc);
+	sqlite3_bind_int64(s, 1, mark);
+	int err = 0;
+	while (!err && (rc = sqlite3_step(s)) == SQLITE_ROW)
+		err = store_names_add(out, (const char *)sqlite3_column_text(s, 0));
+	if (!err && rc != SQLITE_DONE)
+		err = store_fail(st, NULL, "cannot read the change notes", rc);
+	sqlite3_finalize(s);
+	if (err)
+		return err;
+	char sql[96];
+	snprintf(sql, sizeof(sql), "DELETE FROM record_changes WHERE seq <= %lld",
+	         (long long)mark);
+	return store_exec(st, sql, "cannot drop the change notes");
+}
+
+int store_changes_forget(store_t *st)
+{
+	return store_exec(st, "DELETE FROM record_changes", "cannot drop the change notes");
 }
 
 void store_column_text(sqlite3_stmt *stmt, int col, char *buf, size_t size)

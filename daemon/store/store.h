@@ -2,10 +2,11 @@
  * @file store.h
  * @brief The record store: sqlite3 in WAL mode with numbered migrations.
  *
- * Tables: records (one row per name) and history (one row per attempt that
- * reached a provider, or was refused for abuse).  ddnsd and ddnsctl open the
- * same file; sqlite's locking makes that safe, and store_data_version()
- * tells ddnsd when another connection changed it.
+ * Tables: records (one row per name), history (one row per attempt that
+ * reached a provider, or was refused for abuse) and record_changes (the
+ * change notes, below).  ddnsd and ddnsctl open the same file; sqlite's
+ * locking makes that safe, and the change notes tell ddnsd which records
+ * another connection changed.
  *
  * A store_t is used from one thread.  Strings in store_record_t are inline.
  */
@@ -70,8 +71,6 @@ int store_schema_version(store_t *st);
 /** Write one page without changing anything (the schema version, set to
  *  itself): inside a transaction, tells whether the store can commit. */
 int store_probe_write(store_t *st);
-/** sqlite's PRAGMA data_version: changes when another connection commits. */
-int64_t store_data_version(store_t *st);
 
 /** Fetch the record @p name (normalised).  -ENOENT if none. */
 int store_record_get(store_t *st, const char *name, store_record_t *out);
@@ -108,6 +107,21 @@ void store_names_clear(store_names_t *s);
  */
 int store_reconcile_config(store_t *st, const store_record_t *recs, size_t n,
                            store_names_t *touched);
+
+/*
+ * The change notes: a trigger writes the name of every record inserted,
+ * changed or deleted, by any connection, into a table.  The daemon's store
+ * writer drops the notes of its own transactions before committing them,
+ * so what remains says exactly which records other processes changed.
+ */
+/** The newest note's number (0: none), or a negative code. */
+int64_t store_changes_mark(store_t *st);
+/** Drop the notes after @p mark (this transaction's own).  0 or a code. */
+int store_changes_drop_after(store_t *st, int64_t mark);
+/** Append to @p out the names noted up to @p mark, and drop those notes. */
+int store_changes_take(store_t *st, int64_t mark, store_names_t *out);
+/** Drop every note (at start, before every record is read). */
+int store_changes_forget(store_t *st);
 
 /**
  * Commit a confirmed change in one transaction: set the addresses given

@@ -17,7 +17,8 @@ struct store {
 	sqlite3 *db;
 	char *path;
 	sqlite3_stmt *stmt_user_version;
-	sqlite3_stmt *stmt_data_version;
+	sqlite3_stmt *stmt_changes_mark; /**< store_changes_mark */
+	sqlite3_stmt *stmt_changes_drop; /**< store_changes_drop_after */
 	sqlite3_stmt *stmt_get;         /**< store_record_get */
 	sqlite3_stmt *stmt_set_ipv4;    /**< store_commit_update */
 	sqlite3_stmt *stmt_set_ipv6;

@@ -10,8 +10,8 @@
  * key is refused.  The connection itself is the message: nothing is
  * read from it, so a client cannot make ddnsd wait.  Without a daemon (no
  * socket, or nobody listening) ddnsctl goes on silently; ddnsd's once-a-
- * second look at sqlite's data_version still catches writers that do not
- * notify (the sqlite3 shell).
+ * second look at the store's change notes still catches writers that do
+ * not notify (the sqlite3 shell).
  */
 #ifndef DDNS_STORE_NOTIFY_H
 #define DDNS_STORE_NOTIFY_H

@@ -21,6 +21,7 @@ typedef struct wop {
 	store_write_cb cb;
 	void *arg;
 	int err;
+	int n_changed;     /* W_PROBE: names found */
 	uint64_t deadline; /* uv_hrtime() milliseconds */
 	union {
 		struct {
@@ -42,7 +43,7 @@ typedef struct wop {
 			size_t n;
 			store_names_t *touched;
 		} conf;
-		bool changed; /* W_PROBE: another connection committed */
+		store_names_t *changed; /* W_PROBE: the caller's */
 	} u;
 } wop_t;
 
@@ -59,7 +60,7 @@ struct store_writer {
 	bool stopping, exited;
 	/* the thread's own */
 	uint64_t batch_deadline;
-	int64_t data_version; /* at the last probe: other connections' commits */
+	int64_t batch_mark;   /* the newest change note when the batch began */
 	/* the loop's own */
 	unsigned pending;
 	bool thread_started;
@@ -91,16 +92,16 @@ static int writer_busy_cb(void *arg, int count)
 	return 1;
 }
 
-/* The probe: has another connection committed since the last one (this
- * connection's data_version moves only for others' commits, never for
- * ours), and, while the store is failing, can it commit again? */
+/* The probe: which records other connections changed (their change notes:
+ * this writer drops its own before each commit), and, while the store is
+ * failing, can it commit again? */
 static int writer_probe(store_writer_t *w, wop_t *op)
 {
-	int64_t v = store_data_version(w->st);
-	if (v < 0)
-		return (int)v;
-	op->u.changed = v != w->data_version;
-	w->data_version = v;
+	size_t before = op->u.changed->n;
+	int err = store_changes_take(w->st, w->batch_mark, op->u.changed);
+	if (err)
+		return err;
+	op->n_changed = (int)(op->u.changed->n - before);
 	return atomic_load(&w->health) != 0 ? store_probe_write(w->st) : 0;
 }
 
@@ -192,6 +193,10 @@ static void writer_run_batch(store_writer_t *w, wop_t *batch)
 			break;
 	}
 	if (batch != NULL) {
+		int64_t mark = store_changes_mark(w->st);
+		if (mark < 0)
+			err = (int)mark;
+		w->batch_mark = mark;
 		for (wop_t *op = batch; op != NULL && !err; op = op->next) {
 			/* each write in its own savepoint: one refused write
 			 * (a vanished record) does not sink the batch */
@@ -201,6 +206,9 @@ static void writer_run_batch(store_writer_t *w, wop_t *batch)
 			if (sqlite3_get_autocommit(w->st->db)) /* an I/O error ended it all */
 				err = op->err != 0 ? op->err : -EIO;
 		}
+		/* Our own changes leave no notes: the notes left are others'. */
+		if (!err && w->st->depth > 0)
+			err = store_changes_drop_after(w->st, mark);
 		if (w->st->depth > 0)
 			err = store_end(w->st, err);
 		for (wop_t *op = batch; op != NULL; op = op->next)
@@ -291,7 +299,7 @@ static void writer_async_cb(uv_async_t *a)
 		if (op->err != 0 && op->cb == NULL)
 			log_err("store", "a background write failed: %s", ddns_strerror(op->err));
 		if (op->cb != NULL)
-			op->cb(op->kind == W_PROBE && op->err == 0 ? op->u.changed : op->err,
+			op->cb(op->kind == W_PROBE && op->err == 0 ? op->n_changed : op->err,
 			       op->arg);
 		wop_free(op);
 	}
@@ -320,7 +328,6 @@ int store_writer_start(uv_loop_t *loop, const char *path, bool full_sync,
 	/* The thread waits for a busy lock itself, bounded by the deadlines
 	 * of the writes it runs (replaces store_open's fixed busy timeout). */
 	sqlite3_busy_handler(w->st->db, writer_busy_cb, w);
-	w->data_version = store_data_version(w->st);
 	w->loop = loop;
 	w->queue_tail = &w->queue;
 	w->done_tail = &w->done;
@@ -482,11 +489,13 @@ int store_writer_barrier(store_writer_t *w, store_write_cb cb, void *arg)
 	return wop_queue(w, op);
 }
 
-int store_writer_probe(store_writer_t *w, store_write_cb cb, void *arg)
+int store_writer_probe(store_writer_t *w, store_names_t *changed, store_write_cb cb,
+                       void *arg)
 {
 	wop_t *op = wop_new(w, W_PROBE, 0, cb, arg);
 	if (op == NULL)
 		return -ENOMEM;
+	op->u.changed = changed;
 	return wop_queue(w, op);
 }
 

@@ -73,15 +73,17 @@ int store_writer_reconcile(store_writer_t *w, store_record_t *recs, size_t n,
 int store_writer_barrier(store_writer_t *w, store_write_cb cb, void *arg);
 
 /**
- * Queue a look at the store from the writer's connection.  @p cb gets 1
- * when another process (ddnsctl, the sqlite3 shell) committed since the
- * previous probe, 0 when not, or a negative code.  sqlite's data_version
- * tells that exactly here, as this connection's own commits never move it.
- * While the last transaction failed, the probe also writes one page, so a
- * store that heals (space freed, lock released) reads healthy again without
+ * Queue a look at the store for what other processes (ddnsctl, the sqlite3
+ * shell) changed: the thread appends to @p changed (the caller's, left
+ * alone until @p cb ran) the names of the records they inserted, changed
+ * or deleted since the previous probe, from the store's change notes (see
+ * store.h).  @p cb gets the number of names, or a negative code.  While
+ * the last transaction failed, the probe also writes one page, so a store
+ * that heals (space freed, lock released) reads healthy again without
  * waiting for the next update.
  */
-int store_writer_probe(store_writer_t *w, store_write_cb cb, void *arg);
+int store_writer_probe(store_writer_t *w, store_names_t *changed, store_write_cb cb,
+                       void *arg);
 
 /** 0 while the last transaction committed, else its negative code. */
 int store_writer_health(const store_writer_t *w);

@@ -1,7 +1,8 @@
 /* ddnsctl: the admin tool for the record store (the counterpart of the
  * Django admin of django-dynamic-dns).  It opens the same sqlite file as ddnsd; sqlite's
  * locking and the store's busy timeout make that safe while ddnsd runs, and
- * ddnsd notices the change through PRAGMA data_version. */
+ * ddnsd learns which records changed from the store's change notes (store.h)
+ * when ddnsctl knocks (store_notify.h). */
 #include "ddnsctl.h"
 
 #include <errno.h>

@@ -14,6 +14,7 @@
 
 #include "log.h"
 #include "store.h"
+#include "store_int.h" /* store_begin/store_end */
 
 #define HASH_A "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
 #define HASH_B "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
@@ -92,7 +93,7 @@ static char *raw_text(const fixture_t *f, const char *sql)
 static void test_open_migrate(void **state)
 {
 	fixture_t *f = *state;
-	assert_int_equal(store_schema_version(f->st), 2);
+	assert_int_equal(store_schema_version(f->st), 3);
 	char *mode = raw_text(f, "PRAGMA journal_mode");
 	assert_string_equal(mode, "wal");
 	free(mode);
@@ -113,7 +114,7 @@ static void test_open_migrate(void **state)
 
 	/* re-open: no migration re-run, data kept */
 	assert_int_equal(store_open(f->path, &f->st), 0);
-	assert_int_equal(store_schema_version(f->st), 2);
+	assert_int_equal(store_schema_version(f->st), 3);
 	assert_int_equal(store_record_count(f->st), 1);
 }
 
@@ -478,29 +479,45 @@ static void test_touch_seen(void **state)
 	assert_int_equal(got.last_seen, 12345);
 }
 
-static void test_data_version(void **state)
+/* The change notes: every write of a record by any connection is noted;
+ * a transaction can drop its own notes; take reads and drops the rest. */
+static void test_change_notes(void **state)
 {
 	fixture_t *f = *state;
-	int64_t v0 = store_data_version(f->st);
-	assert_true(v0 >= 0);
-	/* our own writes do not move it */
-	store_record_t a = make_rec("a.example.com", "dummy", HASH_A, STORE_SRC_CTL);
-	assert_int_equal(store_record_add(f->st, &a), 0);
-	assert_int_equal(store_data_version(f->st), v0);
-
-	/* a second connection (as ddnsctl would be) does */
+	assert_int_equal(store_changes_mark(f->st), 0);
 	store_t *other = NULL;
 	assert_int_equal(store_open(f->path, &other), 0);
+	store_record_t a = make_rec("a.example.com", "dummy", HASH_A, STORE_SRC_CTL);
 	store_record_t b = make_rec("b.example.com", "dummy", HASH_A, STORE_SRC_CTL);
+	assert_int_equal(store_record_add(other, &a), 0);
 	assert_int_equal(store_record_add(other, &b), 0);
-	int64_t v1 = store_data_version(f->st);
-	assert_true(v1 != v0);
-	store_record_t got;
-	assert_int_equal(store_record_get(f->st, "b.example.com", &got), 0);
-	assert_int_equal(store_record_delete(other, "a.example.com"), 0);
-	assert_true(store_data_version(f->st) != v1);
-	assert_int_equal(store_record_get(f->st, "a.example.com", &got), -ENOENT);
+	assert_int_equal(store_record_set_key(other, "a.example.com", HASH_B), 0);
+	assert_int_equal(store_record_delete(other, "b.example.com"), 0);
+	/* last_seen alone is not a change anyone serves */
+	const char *names[] = { "a.example.com" };
+	assert_int_equal(store_touch_seen(other, names, 1, 99), 0);
 	store_close(other);
+
+	/* our own transaction: its notes dropped before the commit */
+	assert_int_equal(store_begin(f->st), 0);
+	int64_t mark = store_changes_mark(f->st);
+	assert_true(mark >= 4);
+	store_record_t c = make_rec("c.example.com", "dummy", HASH_A, STORE_SRC_CTL);
+	assert_int_equal(store_record_add(f->st, &c), 0);
+	assert_true(store_changes_mark(f->st) > mark);
+	assert_int_equal(store_changes_drop_after(f->st, mark), 0);
+	assert_int_equal(store_changes_mark(f->st), mark);
+	store_names_t t = { 0 };
+	assert_int_equal(store_changes_take(f->st, mark, &t), 0);
+	assert_int_equal(store_end(f->st, 0), 0);
+	assert_int_equal(t.n, 2); /* a (added, key changed) and b, once each */
+	assert_true(names_have(&t, "a.example.com"));
+	assert_true(names_have(&t, "b.example.com"));
+	store_names_clear(&t);
+	/* taken: gone; the numbering goes on */
+	assert_int_equal(store_changes_take(f->st, INT64_MAX, &t), 0);
+	assert_int_equal(t.n, 0);
+	assert_int_equal(store_changes_forget(f->st), 0);
 }
 
 /* Migration 2 on a file an older ddnsd (schema 1) left: its history rows
@@ -528,7 +545,7 @@ static void test_migrate_history_outcomes(void **state)
 	            " (30, 'a.example.com', 'ipv4', '192.0.2.3', 'weird', 'odd')");
 
 	assert_int_equal(store_open(f->path, &f->st), 0);
-	assert_int_equal(store_schema_version(f->st), 2);
+	assert_int_equal(store_schema_version(f->st), 3);
 	hist_list_t l = { 0 };
 	assert_int_equal(store_history_foreach(f->st, NULL, -1, hist_cb, &l), 0);
 	assert_int_equal(l.n, 3);
@@ -576,7 +593,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_history, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migrate_history_outcomes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_touch_seen, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_data_version, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_change_notes, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -271,45 +271,49 @@ void app_records_touched(app_t *a, const store_names_t *t)
 {
 	if (t->n == 0)
 		return;
-	if (t->n > 1000 && t->n > pipeline_record_count(a->pipeline) / TOUCHED_FULL_SHARE) {
+	bool *dirty = NULL;
+	if ((t->n > 1000 && t->n > pipeline_record_count(a->pipeline) / TOUCHED_FULL_SHARE) ||
+	    (dirty = calloc(a->n_provs ? a->n_provs : 1, sizeof(*dirty))) == NULL) {
 		pipeline_records_changed(a->pipeline);
 		app_records_sync(a, false);
 		return;
 	}
-	uint64_t *before = calloc(a->n_provs ? a->n_provs : 1, sizeof(*before));
-	if (before == NULL) {
-		pipeline_records_changed(a->pipeline);
-		app_records_sync(a, false);
-		return;
-	}
-	for (size_t i = 0; i < a->n_provs; i++)
-		before[i] = a->provs[i].digest;
 	for (size_t k = 0; k < t->n; k++) {
 		const char *name = t->names[k];
 		store_record_t old, cur;
-		if (pipeline_record_get(a->pipeline, name, &old) == 0) {
-			ssize_t i = prov_index(a, old.provider);
-			if (i >= 0)
-				a->provs[i].digest -= record_digest(&old);
+		ssize_t from = -1, to = -1;
+		uint64_t h_old = 0, h_cur = 0;
+		if (pipeline_record_get(a->pipeline, name, &old) == 0 &&
+		    (from = prov_index(a, old.provider)) >= 0) {
+			h_old = record_digest(&old);
+			a->provs[from].digest -= h_old;
 		}
 		int rc = store_record_get(a->store, name, &cur);
 		if (rc != 0 && rc != -ENOENT) {
 			log_err(name, "store: cannot read the record: %s", ddns_strerror(rc));
-			continue; /* the next full read (a ddnsctl change, a restart) mends it */
+			if (from >= 0)
+				a->provs[from].digest += h_old;
+			continue; /* the next full read (a restart) mends it */
 		}
-		if (rc == 0) {
-			ssize_t i = prov_index(a, cur.provider);
-			if (i >= 0)
-				a->provs[i].digest += record_digest(&cur);
+		if (rc == 0 && (to = prov_index(a, cur.provider)) >= 0) {
+			h_cur = record_digest(&cur);
+			a->provs[to].digest += h_cur;
 		}
 		rc = pipeline_record_refresh(a->pipeline, name, rc == 0 ? &cur : NULL);
 		if (rc != 0)
 			log_err(name, "cannot serve the record: %s", ddns_strerror(rc));
+		/* A new key changes nothing a provider serves: no news for it. */
+		if (from >= 0 && from != to &&
+		    !provider_record_changed(a->provs[from].p, name, NULL))
+			dirty[from] = true;
+		if (to >= 0 && (from != to || h_old != h_cur) &&
+		    !provider_record_changed(a->provs[to].p, name, &cur))
+			dirty[to] = true;
 	}
 	for (size_t i = 0; i < a->n_provs; i++)
-		if (a->provs[i].digest != before[i])
+		if (dirty[i])
 			provider_records_changed(a->provs[i].p);
-	free(before);
+	free(dirty);
 }
 
 void app_providers_release(app_t *a)

@@ -23,10 +23,14 @@ static int check_descriptor(const char *path, const ddns_plugin_t *d,
 		         "speaks ABI %d", path, (unsigned)d->abi, DDNS_PLUGIN_ABI);
 		return DDNS_EABI;
 	}
-	if (d->size != sizeof(ddns_plugin_t)) {
-		snprintf(err, errlen, "plugin %s: descriptor size %u, expected %zu "
-		         "(built against another <ddns/plugin.h>?)", path,
-		         (unsigned)d->size, sizeof(ddns_plugin_t));
+	/* Larger: a newer header of the same ABI (members we do not know are
+	 * ignored).  Smaller, down to ABI 1's first descriptor: an older one
+	 * (what it lacks counts as NULL, see plugin_module_load). */
+	if (d->size < DDNS_PLUGIN_SIZE_MIN) {
+		snprintf(err, errlen, "plugin %s: descriptor size %u, smaller than any "
+		         "<ddns/plugin.h> of ABI %d made (%zu to %zu here): rebuild it "
+		         "against this ddnsd's <ddns/plugin.h>", path, (unsigned)d->size,
+		         DDNS_PLUGIN_ABI, (size_t)DDNS_PLUGIN_SIZE_MIN, sizeof(ddns_plugin_t));
 		return DDNS_EABI;
 	}
 	const char *missing = d->name == NULL ? "name"
@@ -132,7 +136,13 @@ int plugin_module_load(const char *name_or_path, const char *plugin_dir,
 		goto fail;
 	}
 	modules = grown;
-	*m = (plugin_module_t){ .path = path, .handle = handle, .desc = desc, .refs = 1 };
+	*m = (plugin_module_t){ .path = path, .handle = handle, .refs = 1 };
+	/* Our own copy, as large as our struct: members past the module's
+	 * size stay NULL, so the host reads every member without checking. */
+	memcpy(&m->desc_copy, desc, desc->size < sizeof(m->desc_copy) ? desc->size
+	                                                               : sizeof(m->desc_copy));
+	m->desc_copy.size = (uint32_t)sizeof(m->desc_copy);
+	m->desc = &m->desc_copy;
 	modules[n_modules++] = m;
 	*out = m;
 	return 0;

@@ -19,7 +19,8 @@
 typedef struct plugin_module {
 	char *path;                 /**< resolved file */
 	void *handle;               /**< dlopen handle */
-	const ddns_plugin_t *desc;  /**< the checked descriptor */
+	const ddns_plugin_t *desc;  /**< the checked descriptor: &desc_copy */
+	ddns_plugin_t desc_copy;    /**< the module's, NULL past its size */
 	unsigned refs;
 } plugin_module_t;
 

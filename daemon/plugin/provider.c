@@ -229,6 +229,27 @@ void provider_records_changed(provider_t *p)
 		p->desc->records_changed(p->inst);
 }
 
+bool provider_record_changed(provider_t *p, const char *name, const store_record_t *r)
+{
+	if (p->desc->record_changed == NULL)
+		return false;
+	if (p->inst == NULL)
+		return true;
+	if (r == NULL) {
+		p->desc->record_changed(p->inst, name, NULL);
+		return true;
+	}
+	ddns_record_t rec = {
+		.name = r->name,
+		.ipv4 = r->ipv4[0] ? r->ipv4 : NULL, .ipv6 = r->ipv6[0] ? r->ipv6 : NULL,
+		.lan_ipv4 = r->lan_ipv4[0] ? r->lan_ipv4 : NULL,
+		.lan_ipv6 = r->lan_ipv6[0] ? r->lan_ipv6 : NULL,
+		.last_change = r->last_change,
+	};
+	p->desc->record_changed(p->inst, name, &rec);
+	return true;
+}
+
 provider_t *provider_ref(provider_t *p)
 {
 	p->refs++;

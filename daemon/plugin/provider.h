@@ -68,6 +68,10 @@ int provider_update(provider_t *p, const provider_change_t *change,
 unsigned provider_inflight(const provider_t *p);
 /** Tell the plugin its records changed (reload, ddnsctl). */
 void provider_records_changed(provider_t *p);
+/** Tell the plugin that its record @p name is now @p rec (NULL: no longer
+ *  its own).  False when the plugin takes no such news (then call
+ *  provider_records_changed() once for the lot). */
+bool provider_record_changed(provider_t *p, const char *name, const store_record_t *rec);
 /** Complete every update in flight with DDNS_ECANCELED (shutdown). */
 void provider_cancel_all(provider_t *p);
 

@@ -260,6 +260,32 @@ static void bdns_records_changed(void *instance)
 	b->host->log(b->ctx, DDNS_LOG_INFO, "records reloaded: %zu record(s)", db->n_records);
 }
 
+/* One record, in place under the write lock: O(1), where a rebuild reads
+ * every record of the instance. */
+static void bdns_record_changed(void *instance, const char *name, const ddns_record_t *rec)
+{
+	builtin_dns_t *b = instance;
+	uint32_t now = (uint32_t)time(NULL);
+	pthread_rwlock_wrlock(&b->ref.lock);
+	int ret = rec == NULL ? dns_db_remove_record(b->ref.db, name, now)
+	        : dns_db_apply_record(b->ref.db, name, rec->ipv4, rec->ipv6, rec->lan_ipv4,
+	                              rec->lan_ipv6, rec->last_change, now);
+	pthread_rwlock_unlock(&b->ref.lock);
+	if (ret == -ENOENT)
+		b->host->log(b->ctx, DDNS_LOG_WARNING, "%s: outside every zone of this "
+		             "instance (zone = %s%s): not served", name, b->zones[0],
+		             b->n_zones > 1 ? ", ..." : "");
+	else if (ret == -EINVAL)
+		b->host->log(b->ctx, DDNS_LOG_WARNING, "%s: a stored address is not valid: "
+		             "not served", name);
+	else if (ret < 0)
+		b->host->log(b->ctx, DDNS_LOG_ERR, "%s: cannot serve the change: %s", name,
+		             strerror(-ret));
+	else
+		b->host->log(b->ctx, DDNS_LOG_DEBUG, "%s: %s", name,
+		             rec == NULL ? "no longer served" : "served as stored now");
+}
+
 DDNS_PLUGIN_EXPORT = {
 	.abi = DDNS_PLUGIN_ABI,
 	.size = sizeof(ddns_plugin_t),
@@ -271,4 +297,5 @@ DDNS_PLUGIN_EXPORT = {
 	.destroy = bdns_destroy,
 	.update = bdns_update,
 	.records_changed = bdns_records_changed,
+	.record_changed = bdns_record_changed,
 };

@@ -133,9 +133,12 @@ static dns_node_t *db_get_node(dns_db_t *db, dns_zone_t *zone, const knot_dname_
 	db->buckets[n->hash & (db->n_buckets - 1)] = n;
 	db->n_nodes++;
 	/* The parent exists too (as an empty non-terminal) unless this is the apex. */
-	if (!name_eq(name, zone->apex) && name[0] != 0 &&
-	    db_get_node(db, zone, knot_wire_next_label(name, NULL)) == NULL)
-		return NULL; /* n stays in the table, freed with the db */
+	if (!name_eq(name, zone->apex) && name[0] != 0) {
+		dns_node_t *parent = db_get_node(db, zone, knot_wire_next_label(name, NULL));
+		if (parent == NULL)
+			return NULL; /* n stays in the table, freed with the db */
+		parent->n_children++;
+	}
 	return n;
 }
 
@@ -199,6 +202,79 @@ int dns_db_set_record(dns_db_t *db, const char *name, const char *ipv4,
 	    rr_set_one(&n->lan_a, l4, hl4 ? 4 : 0) || rr_set_one(&n->lan_aaaa, l6, hl6 ? 16 : 0))
 		return -ENOMEM;
 	return 0;
+}
+
+static void db_unlink(dns_db_t *db, dns_node_t *n)
+{
+	dns_node_t **pp = &db->buckets[n->hash & (db->n_buckets - 1)];
+	while (*pp != n)
+		pp = &(*pp)->next;
+	*pp = n->next;
+	db->n_nodes--;
+}
+
+static void zone_set_serial(dns_zone_t *z, uint32_t serial);
+static uint32_t serial_next(uint32_t serial, uint32_t now);
+
+int dns_db_apply_record(dns_db_t *db, const char *name, const char *ipv4, const char *ipv6,
+                        const char *lan_ipv4, const char *lan_ipv6, int64_t stored_change,
+                        uint32_t now)
+{
+	knot_dname_storage_t buf;
+	if (name_parse(name, buf) == NULL)
+		return -EINVAL;
+	dns_node_t *n = (dns_node_t *)dns_db_node(db, buf);
+	int ret;
+	if (n != NULL && n->record && n->updated_at > stored_change) {
+		/* our own update, not yet in the store: keep its addresses */
+		char w4[INET_ADDRSTRLEN] = "", w6[INET6_ADDRSTRLEN] = "";
+		if (n->has_wan4)
+			inet_ntop(AF_INET, n->wan4, w4, sizeof(w4));
+		if (n->has_wan6)
+			inet_ntop(AF_INET6, n->wan6, w6, sizeof(w6));
+		int64_t at = n->updated_at;
+		ret = dns_db_set_record(db, name, w4, w6, lan_ipv4, lan_ipv6);
+		n->updated_at = at;
+	} else {
+		ret = dns_db_set_record(db, name, ipv4, ipv6, lan_ipv4, lan_ipv6);
+	}
+	if (ret != 0)
+		return ret;
+	dns_zone_t *zone = (dns_zone_t *)dns_db_zone(db, buf);
+	zone_set_serial(zone, serial_next(zone->serial, now));
+	return 0;
+}
+
+int dns_db_remove_record(dns_db_t *db, const char *name, uint32_t now)
+{
+	knot_dname_storage_t buf;
+	if (name_parse(name, buf) == NULL)
+		return 0;
+	dns_node_t *n = (dns_node_t *)dns_db_node(db, buf);
+	if (n == NULL || !n->record)
+		return 0;
+	dns_zone_t *zone = n->zone;
+	n->record = false;
+	n->has_wan4 = n->has_wan6 = false;
+	n->updated_at = 0;
+	rr_set_one(&n->a, NULL, 0);
+	rr_set_one(&n->aaaa, NULL, 0);
+	rr_set_one(&n->lan_a, NULL, 0);
+	rr_set_one(&n->lan_aaaa, NULL, 0);
+	db->n_records--;
+	/* An empty leaf goes, and with it the empty non-terminals above it
+	 * that held nothing else: the name is NXDOMAIN again, not NODATA. */
+	while (n != NULL && !n->apex && !n->record && n->n_children == 0) {
+		dns_node_t *parent = n->owner[0] != 0 ?
+			(dns_node_t *)dns_db_node(db, knot_wire_next_label(n->owner, NULL)) : NULL;
+		db_unlink(db, n);
+		node_free(n);
+		if (parent != NULL)
+			parent->n_children--;
+		n = parent;
+	}
+	zone_set_serial(zone, serial_next(zone->serial, now));
+	return 1;
 }
 
 static void zone_set_serial(dns_zone_t *z, uint32_t serial)

@@ -48,6 +48,7 @@ typedef struct dns_node {
 	dns_zone_t *zone;      /**< the zone the name falls in */
 	bool apex;             /**< the zone's apex */
 	bool record;           /**< a record of the host (else apex or empty non-terminal) */
+	uint32_t n_children;   /**< nodes one label below (an emptied leaf goes) */
 	bool has_wan4, has_wan6;
 	uint8_t wan4[4], wan6[16]; /**< the record's WAN addresses, for LAN answers */
 	int64_t updated_at;    /**< Unix time dns_db_update() last changed it, 0 never */
@@ -101,6 +102,24 @@ int dns_db_set_record(dns_db_t *db, const char *name, const char *ipv4,
  */
 int dns_db_update(dns_db_t *db, const char *name, const char *ipv4,
                   const char *ipv6, uint32_t now);
+
+/**
+ * One record changed in the store (ddnsctl, a reload): serve what it holds
+ * now (WAN addresses too, unless dns_db_update() changed them after the
+ * store's @p stored_change: that commit may still be on its way), and
+ * raise the zone's serial as dns_db_update() does.  Returns 0, or
+ * dns_db_set_record()'s errors.
+ */
+int dns_db_apply_record(dns_db_t *db, const char *name, const char *ipv4, const char *ipv6,
+                        const char *lan_ipv4, const char *lan_ipv6, int64_t stored_change,
+                        uint32_t now);
+
+/**
+ * Stop serving the record @p name: its node goes (or stays as an empty
+ * non-terminal while names below it exist), and so do ancestors left empty;
+ * the zone's serial rises.  Returns 1 if removed, 0 if it was no record.
+ */
+int dns_db_remove_record(dns_db_t *db, const char *name, uint32_t now);
 
 /**
  * After a rebuild from the store: if @p old changed the record @p name by

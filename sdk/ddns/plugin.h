@@ -16,6 +16,10 @@
  * Versioning: both structs only ever grow at their end.  DDNS_PLUGIN_ABI and
  * DDNS_HOST_ABI change only when an existing member changes meaning; a module
  * may read a host member only if `host->size` covers it (DDNS_HOST_HAS()).
+ * The host loads a module whose descriptor is larger than its own (and
+ * ignores the members it does not know) or smaller, down to the first
+ * descriptor of this ABI (DDNS_PLUGIN_SIZE_MIN): members past the module's
+ * `size` count as NULL (DDNS_PLUGIN_HAS()).
  *
  * This header uses no third-party types, so a module builds with nothing but
  * `pkg-config --cflags ddns-plugin`.
@@ -259,7 +263,24 @@ typedef struct ddns_plugin {
 	/** Optional: the set of records this instance owns, or their LAN
 	 *  addresses, changed (reload, ddnsctl).  Re-read with records_foreach. */
 	void (*records_changed)(void *instance);
+
+	/* ---- members added later in ABI 1: test with DDNS_PLUGIN_HAS() ---- */
+
+	/** Optional: one record changed behind the instance's back (ddnsctl, a
+	 *  reload): @p rec is what it is now, or NULL when @p name is no longer
+	 *  this instance's (removed, or given to another provider).  When the
+	 *  host knows which records changed it calls this, once per record,
+	 *  instead of records_changed (which a module without it still gets). */
+	void (*record_changed)(void *instance, const char *name, const ddns_record_t *rec);
 } ddns_plugin_t;
+
+/** The size of the first descriptor of this ABI: the smallest the host
+ *  loads. */
+#define DDNS_PLUGIN_SIZE_MIN offsetof(ddns_plugin_t, record_changed)
+
+/** True when descriptor @p d (as the module built it) has @p member. */
+#define DDNS_PLUGIN_HAS(d, member) \
+	((d)->size >= offsetof(ddns_plugin_t, member) + sizeof((d)->member))
 
 #if defined(__GNUC__)
 #define DDNS_PLUGIN_VISIBLE __attribute__((visibility("default")))

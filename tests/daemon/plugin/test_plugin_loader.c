@@ -74,8 +74,10 @@ static void test_broken_modules(void **state)
 	         "this ddnsd speaks ABI %d", TEST_MODULE_DIR, DDNS_PLUGIN_ABI);
 	expect_refusal("broken_abi", DDNS_EABI, want);
 	snprintf(want, sizeof(want), "plugin %s/broken_size.so: descriptor size %zu, "
-	         "expected %zu (built against another <ddns/plugin.h>?)", TEST_MODULE_DIR,
-	         sizeof(ddns_plugin_t) / 2, sizeof(ddns_plugin_t));
+	         "smaller than any <ddns/plugin.h> of ABI %d made (%zu to %zu here): "
+	         "rebuild it against this ddnsd's <ddns/plugin.h>", TEST_MODULE_DIR,
+	         sizeof(ddns_plugin_t) / 2, DDNS_PLUGIN_ABI, (size_t)DDNS_PLUGIN_SIZE_MIN,
+	         sizeof(ddns_plugin_t));
 	expect_refusal("broken_size", DDNS_EABI, want);
 	snprintf(want, sizeof(want), "plugin %s/broken_nosym.so: no ddns_plugin symbol "
 	         "(not a ddnsd plugin?)", TEST_MODULE_DIR);
@@ -83,6 +85,28 @@ static void test_broken_modules(void **state)
 	snprintf(want, sizeof(want), "plugin %s/broken_nocreate.so: descriptor has no "
 	         "create", TEST_MODULE_DIR);
 	expect_refusal("broken_nocreate", DDNS_EABI, want);
+}
+
+/* The descriptor may grow: a newer header's larger one loads (its extra
+ * members ignored), an older one loads with what it lacks as NULL. */
+static void test_descriptor_sizes(void **state)
+{
+	(void)state;
+	plugin_module_t *g = NULL, *o = NULL;
+	char err[512] = "";
+	assert_int_equal(plugin_module_load("sized_grown", TEST_MODULE_DIR, &g, err,
+	                                    sizeof(err)), 0);
+	assert_string_equal(g->desc->name, "grown");
+	assert_null(g->desc->record_changed);
+	assert_int_equal(g->desc->size, sizeof(ddns_plugin_t));
+	assert_int_equal(plugin_module_load("sized_oldest", TEST_MODULE_DIR, &o, err,
+	                                    sizeof(err)), 0);
+	assert_string_equal(o->desc->name, "oldest");
+	assert_non_null(o->desc->create);
+	assert_null(o->desc->record_changed); /* past its size */
+	assert_true(DDNS_PLUGIN_HAS(o->desc, record_changed)); /* our copy has room */
+	plugin_module_unref(g);
+	plugin_module_unref(o);
 }
 
 static void test_not_a_module(void **state)
@@ -164,6 +188,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_dummy_loads_and_is_shared),
 		cmocka_unit_test(test_broken_modules),
+		cmocka_unit_test(test_descriptor_sizes),
 		cmocka_unit_test(test_not_a_module),
 		cmocka_unit_test(test_options),
 	};

@@ -70,6 +70,79 @@ static void test_empty_non_terminals(void **state)
 	dns_db_free(db);
 }
 
+/* A record removed in place: an emptied leaf goes with the empty
+ * non-terminals above it, a name with names below stays as one. */
+static void test_remove_record(void **state)
+{
+	(void)state;
+	static const char *const zones[] = { "example.com" };
+	dns_db_t *db = db_make(zones, 1, NULL, 0);
+	const dns_zone_t *z = dns_db_zone_by_name(db, "example.com");
+	assert_int_equal(dns_db_set_record(db, "a.b.c.example.com", "192.0.2.1", NULL,
+	                                   NULL, NULL), 0);
+	assert_int_equal(dns_db_set_record(db, "c.example.com", "192.0.2.3", NULL,
+	                                   NULL, NULL), 0);
+	size_t nodes = db->n_nodes; /* apex, c, b.c, a.b.c */
+	assert_int_equal(nodes, 4);
+	uint32_t s0 = z->serial;
+	/* c has a name below it: it stays, as an empty non-terminal */
+	assert_int_equal(dns_db_remove_record(db, "c.example.com", 50), 1);
+	assert_non_null(node(db, "c.example.com"));
+	assert_false(node(db, "c.example.com")->record);
+	assert_int_equal(node(db, "c.example.com")->a.rrs.count, 0);
+	assert_int_equal(db->n_records, 1);
+	assert_true(z->serial != s0);
+	/* the leaf goes, and b.c and c with it: NXDOMAIN again */
+	assert_int_equal(dns_db_remove_record(db, "a.b.c.example.com", 50), 1);
+	assert_null(node(db, "a.b.c.example.com"));
+	assert_null(node(db, "b.c.example.com"));
+	assert_null(node(db, "c.example.com"));
+	assert_non_null(node(db, "example.com"));
+	assert_int_equal(db->n_nodes, 1);
+	assert_int_equal(db->n_records, 0);
+	/* not a record, or unknown: nothing */
+	assert_int_equal(dns_db_remove_record(db, "example.com", 50), 0);
+	assert_int_equal(dns_db_remove_record(db, "nope.example.com", 50), 0);
+	/* and names come back */
+	assert_int_equal(dns_db_set_record(db, "b.c.example.com", "192.0.2.4", NULL,
+	                                   NULL, NULL), 0);
+	assert_int_equal(node(db, "c.example.com")->n_children, 1);
+	dns_db_free(db);
+}
+
+/* A record as the store holds it now, keeping an update the store has not
+ * committed yet. */
+static void test_apply_record(void **state)
+{
+	(void)state;
+	static const char *const zones[] = { "example.com" };
+	dns_db_t *db = db_make(zones, 1, NULL, 0);
+	const dns_zone_t *z = dns_db_zone_by_name(db, "example.com");
+	assert_int_equal(dns_db_apply_record(db, "h.example.com", "192.0.2.1", NULL,
+	                                     "10.0.0.1", NULL, 0, 200), 0);
+	const dns_node_t *n = node(db, "h.example.com");
+	assert_true(n->record && n->has_wan4);
+	assert_int_equal(n->lan_a.rrs.count, 1);
+	assert_int_equal(z->serial, 200);
+	/* an update at 300, its commit still on the way */
+	assert_int_equal(dns_db_update(db, "h.example.com", "192.0.2.9", NULL, 300), 1);
+	assert_int_equal(dns_db_apply_record(db, "h.example.com", "192.0.2.1", NULL,
+	                                     "10.0.0.2", NULL, 250, 301), 0);
+	const uint8_t nine[4] = { 192, 0, 2, 9 }, two[4] = { 10, 0, 0, 2 };
+	assert_memory_equal(n->wan4, nine, 4);               /* kept */
+	assert_memory_equal(n->a.rrs.rdata->data, nine, 4);
+	assert_memory_equal(n->lan_a.rrs.rdata->data, two, 4); /* taken */
+	/* once the store has it, the store wins */
+	assert_int_equal(dns_db_apply_record(db, "h.example.com", "192.0.2.5", NULL,
+	                                     NULL, NULL, 300, 302), 0);
+	const uint8_t five[4] = { 192, 0, 2, 5 };
+	assert_memory_equal(n->a.rrs.rdata->data, five, 4);
+	assert_int_equal(n->lan_a.rrs.count, 0);
+	assert_int_equal(dns_db_apply_record(db, "h.example.net", "192.0.2.5", NULL,
+	                                     NULL, NULL, 0, 303), -ENOENT);
+	dns_db_free(db);
+}
+
 static void test_bad_input(void **state)
 {
 	static const char *const zones[] = { "example.com" };
@@ -217,6 +290,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_longest_match),
 		cmocka_unit_test(test_empty_non_terminals),
+		cmocka_unit_test(test_remove_record),
+		cmocka_unit_test(test_apply_record),
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_update_serial),
 		cmocka_unit_test(test_many_records),

@@ -1,0 +1,62 @@
+/* Modules built against other <ddns/plugin.h> versions of the same ABI,
+ * for the loader tests: compiled with -DSIZED_GROWN, a descriptor with a
+ * member this host does not know (a newer header); with -DSIZED_OLDEST,
+ * the first descriptor of the ABI, which ends before record_changed (an
+ * older header).  Each exports exactly its own layout, so a host that read
+ * past the module's size would read past the object (ASan would say so). */
+#include <ddns/plugin.h>
+
+static int sized_create(ddns_ctx_t *ctx, const ddns_host_t *host, void **instance)
+{
+	(void)ctx;
+	(void)host;
+	static int one;
+	*instance = &one;
+	return 0;
+}
+
+static void sized_destroy(void *instance)
+{
+	(void)instance;
+}
+
+static int sized_update(void *instance, ddns_update_t *update)
+{
+	(void)instance;
+	(void)update;
+	return DDNS_EPROVIDER;
+}
+
+#if defined(SIZED_GROWN)
+struct grown {
+	ddns_plugin_t known;
+	void (*from_the_future)(void *instance);
+};
+DDNS_PLUGIN_VISIBLE extern const struct grown ddns_plugin;
+const struct grown ddns_plugin = {
+	.known = { .abi = DDNS_PLUGIN_ABI, .size = sizeof(struct grown), .name = "grown",
+	           .version = "2", .create = sized_create, .destroy = sized_destroy,
+	           .update = sized_update },
+	.from_the_future = sized_destroy,
+};
+#elif defined(SIZED_OLDEST)
+struct oldest { /* ddns_plugin_t as ABI 1 first shipped it */
+	uint32_t abi, size;
+	const char *name, *version, *description;
+	const ddns_option_t *options;
+	int (*create)(ddns_ctx_t *ctx, const ddns_host_t *host, void **instance);
+	void (*destroy)(void *instance);
+	int (*update)(void *instance, ddns_update_t *update);
+	void (*cancel)(void *instance, ddns_update_t *update);
+	void (*records_changed)(void *instance);
+};
+_Static_assert(sizeof(struct oldest) == DDNS_PLUGIN_SIZE_MIN, "ABI 1's first descriptor");
+DDNS_PLUGIN_VISIBLE extern const struct oldest ddns_plugin;
+const struct oldest ddns_plugin = {
+	.abi = DDNS_PLUGIN_ABI, .size = sizeof(struct oldest), .name = "oldest",
+	.version = "1", .create = sized_create, .destroy = sized_destroy,
+	.update = sized_update,
+};
+#else
+#error "build with -DSIZED_GROWN or -DSIZED_OLDEST"
+#endif

@@ -65,16 +65,6 @@ static int http_start(app_t *a, char *err, size_t errlen)
 
 /* ---- stop ---- */
 
-void app_release(app_t *a)
-{
-	if (--a->n_handles > 0)
-		return;
-	*a->exit_status = a->stopping ? 0 : 1;
-	free(a->conf_path);
-	free(a->plugin_dir);
-	free(a);
-}
-
 static void app_closed_cb(uv_handle_t *h)
 {
 	app_release(h->data);

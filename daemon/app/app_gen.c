@@ -26,6 +26,19 @@ app_gen_t *app_gen_new(conf_t *conf)
 	return g;
 }
 
+/* The app's own lifetime: its handles and the writes it waits for hold it
+ * (n_handles); the last to let go frees it.  Here, below app.c, since the
+ * generations, the store looks and reloads let go too. */
+void app_release(app_t *a)
+{
+	if (--a->n_handles > 0)
+		return;
+	*a->exit_status = a->stopping ? 0 : 1;
+	free(a->conf_path);
+	free(a->plugin_dir);
+	free(a);
+}
+
 void app_gen_unref(app_gen_t *g)
 {
 	if (g == NULL || --g->refs > 0)

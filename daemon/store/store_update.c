@@ -104,32 +104,6 @@ int store_touch_seen(store_t *st, const char *const *names, size_t n, int64_t no
 	return store_end(st, err);
 }
 
-int store_names_add(store_names_t *s, const char *name)
-{
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 16;
-		char **nn = realloc(s->names, cap * sizeof(*nn));
-		if (nn == NULL)
-			return -ENOMEM;
-		s->names = nn;
-		s->cap = cap;
-	}
-	if ((s->names[s->n] = strdup(name)) == NULL)
-		return -ENOMEM;
-	s->n++;
-	return 0;
-}
-
-void store_names_clear(store_names_t *s)
-{
-	if (s == NULL)
-		return;
-	for (size_t i = 0; i < s->n; i++)
-		free(s->names[i]);
-	free(s->names);
-	*s = (store_names_t){ 0 };
-}
-
 /* Statements of one reconciliation, prepared once per call. */
 typedef struct store_reconcile {
 	sqlite3_stmt *insert, *update, *keep, *remove;

@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 /* Loaded modules, by resolved path: two instances share one handle. */
 static plugin_module_t **modules;
@@ -81,6 +83,66 @@ static char *module_path(const char *name_or_path, const char *plugin_dir,
 	return path;
 }
 
+/* Whose files a root process may run: root's, or its own user's when it
+ * is not root (a ddnsd started by a plain user).  Not the `user` ddnsd
+ * drops to: that user could then swap a module root loads at the next
+ * start. */
+static bool owner_trusted(uid_t uid)
+{
+	return uid == 0 || uid == geteuid();
+}
+
+/* Refuse, before any of its code runs, a module that someone other than
+ * root (or ddnsd's own user) could have written: the file, its folder and
+ * every folder above (those may be world-writable only with the sticky
+ * bit, as /tmp is).  As OpenSSH and sudo do for the code they load. */
+static int check_trust(const char *path, const struct stat *st, char *err, size_t errlen)
+{
+	if (!owner_trusted(st->st_uid)) {
+		snprintf(err, errlen, "plugin %s: owned by uid %u, neither root nor ddnsd's "
+		         "user (uid %u): refusing to load it (chown root %s)", path,
+		         (unsigned)st->st_uid, (unsigned)geteuid(), path);
+		return -EPERM;
+	}
+	if (st->st_mode & (S_IWGRP | S_IWOTH)) {
+		snprintf(err, errlen, "plugin %s: writable by group or others (mode %04o): "
+		         "refusing to load it (chmod go-w %s)", path,
+		         (unsigned)(st->st_mode & 07777), path);
+		return -EPERM;
+	}
+	char dir[PATH_MAX];
+	snprintf(dir, sizeof(dir), "%s", path);
+	for (bool first = true;; first = false) {
+		char *slash = strrchr(dir, '/');
+		if (slash == NULL)
+			return 0;
+		if (slash == dir)
+			slash[1] = '\0'; /* "/" */
+		else
+			*slash = '\0';
+		struct stat ds;
+		if (stat(dir, &ds) != 0) {
+			snprintf(err, errlen, "plugin %s: folder %s: %s", path, dir, strerror(errno));
+			return -errno;
+		}
+		bool sticky = (ds.st_mode & S_ISVTX) != 0 && !first;
+		if (!owner_trusted(ds.st_uid)) {
+			snprintf(err, errlen, "plugin %s: its folder %s is owned by uid %u, neither "
+			         "root nor ddnsd's user (uid %u): refusing to load it", path, dir,
+			         (unsigned)ds.st_uid, (unsigned)geteuid());
+			return -EPERM;
+		}
+		if ((ds.st_mode & (S_IWGRP | S_IWOTH)) && !sticky) {
+			snprintf(err, errlen, "plugin %s: its folder %s is writable by group or "
+			         "others (mode %04o): refusing to load it (chmod go-w %s)", path,
+			         dir, (unsigned)(ds.st_mode & 07777), dir);
+			return -EPERM;
+		}
+		if (strcmp(dir, "/") == 0)
+			return 0;
+	}
+}
+
 int plugin_module_load(const char *name_or_path, const char *plugin_dir,
                        plugin_module_t **out, char *err, size_t errlen)
 {
@@ -102,6 +164,17 @@ int plugin_module_load(const char *name_or_path, const char *plugin_dir,
 		snprintf(err, errlen, "plugin %s: not a regular file", path);
 		goto fail;
 	}
+	/* The file itself, not a link to it, and its real folders. */
+	char *real = realpath(path, NULL);
+	if (real == NULL) {
+		rc = -errno;
+		snprintf(err, errlen, "plugin %s: %s", path, strerror(errno));
+		goto fail;
+	}
+	rc = check_trust(real, &st, err, errlen);
+	free(real);
+	if (rc != 0)
+		goto fail;
 	for (size_t i = 0; i < n_modules; i++) {
 		if (strcmp(modules[i]->path, path) == 0) {
 			modules[i]->refs++;

@@ -4,8 +4,11 @@
  *
  * A module is found by absolute path, or by name as <plugin_dir>/<name>.so.
  * It is loaded RTLD_NOW|RTLD_LOCAL and must export `ddns_plugin` with the
- * host's DDNS_PLUGIN_ABI and a size the host knows.  Every refusal names the
- * file and, for ABI or size, both numbers.  Modules are cached by path and
+ * host's DDNS_PLUGIN_ABI and a size the host knows.  Before dlopen, a file
+ * or folder (up to /) that is owned by neither root nor ddnsd's user, or
+ * writable by group or others (a folder above may be, with the sticky bit),
+ * is refused: -EPERM.  Every refusal names the file and, for ABI or size,
+ * both numbers.  Modules are cached by path and
  * reference-counted, so two instances of one plugin share one handle.
  */
 #ifndef DDNS_PLUGIN_LOADER_H
@@ -26,7 +29,8 @@ typedef struct plugin_module {
 
 /**
  * Load (or take another reference to) the module @p name_or_path.
- * @return 0; -ENOENT (no file), DDNS_EABI (ABI/size/symbol), -EINVAL; on
+ * @return 0; -ENOENT (no file), -EPERM (not trusted), DDNS_EABI
+ * (ABI/size/symbol), -EINVAL; on
  * error @p err holds one line naming the file.
  */
 int plugin_module_load(const char *name_or_path, const char *plugin_dir,

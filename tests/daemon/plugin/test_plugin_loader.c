@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "conf.h"
 #include "plugin_loader.h"
@@ -109,6 +110,52 @@ static void test_descriptor_sizes(void **state)
 	plugin_module_unref(o);
 }
 
+/* A module someone else could have written is refused before dlopen:
+ * the file, or a folder above it, writable by group or others or owned by
+ * another user.  (The copies are of sized_grown.so.) */
+static void test_untrusted_modules(void **state)
+{
+	(void)state;
+	char tdir[] = "/tmp/ddns-test-trust.XXXXXX", so[128], cmd[512], want[1024];
+	char err[512] = "";
+	plugin_module_t *m = NULL;
+	assert_non_null(mkdtemp(tdir));
+	snprintf(so, sizeof(so), "%s/copy.so", tdir);
+	snprintf(cmd, sizeof(cmd), "cp %s/sized_grown.so %s", TEST_MODULE_DIR, so);
+	assert_int_equal(system(cmd), 0);
+
+	assert_int_equal(chmod(so, 0666), 0);
+	snprintf(want, sizeof(want), "plugin %s: writable by group or others (mode 0666): "
+	         "refusing to load it (chmod go-w %s)", so, so);
+	expect_refusal(so, -EPERM, want);
+	assert_int_equal(chmod(so, 0755), 0);
+
+	assert_int_equal(chmod(tdir, 0777), 0);
+	snprintf(want, sizeof(want), "plugin %s: its folder %s is writable by group or "
+	         "others (mode 0777): refusing to load it (chmod go-w %s)", so, tdir, tdir);
+	expect_refusal(so, -EPERM, want);
+	/* the sticky bit helps a folder above, not the module's own */
+	assert_int_equal(chmod(tdir, 01777), 0);
+	snprintf(want, sizeof(want), "plugin %s: its folder %s is writable by group or "
+	         "others (mode 1777): refusing to load it (chmod go-w %s)", so, tdir, tdir);
+	expect_refusal(so, -EPERM, want);
+	assert_int_equal(chmod(tdir, 0755), 0);
+
+	if (geteuid() == 0) { /* as root: a file of another user */
+		assert_int_equal(chown(so, 65534, 65534), 0);
+		snprintf(want, sizeof(want), "plugin %s: owned by uid 65534, neither root nor "
+		         "ddnsd's user (uid 0): refusing to load it (chown root %s)", so, so);
+		expect_refusal(so, -EPERM, want);
+		assert_int_equal(chown(so, 0, 0), 0);
+	}
+	/* trusted again: loads (through /tmp, world-writable but sticky) */
+	assert_int_equal(plugin_module_load(so, NULL, &m, err, sizeof(err)), 0);
+	assert_string_equal(m->desc->name, "grown");
+	plugin_module_unref(m);
+	unlink(so);
+	rmdir(tdir);
+}
+
 static void test_not_a_module(void **state)
 {
 	(void)state;
@@ -189,6 +236,7 @@ int main(void)
 		cmocka_unit_test(test_dummy_loads_and_is_shared),
 		cmocka_unit_test(test_broken_modules),
 		cmocka_unit_test(test_descriptor_sizes),
+		cmocka_unit_test(test_untrusted_modules),
 		cmocka_unit_test(test_not_a_module),
 		cmocka_unit_test(test_options),
 	};

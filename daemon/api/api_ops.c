@@ -13,6 +13,7 @@
 #include "error.h"
 #include "frontend.h"
 #include "log.h"
+#include "watchdog.h"
 #include "metrics.h"
 
 #define METRICS_PATH "/metrics"
@@ -54,6 +55,7 @@ static void metrics_handler(httpd_req_t *r, void *arg)
 		metrics_ddns_store(env->metrics, store_writer_health(env->writer), commits,
 		                   failures, store_writer_pending(env->writer));
 	}
+	metrics_ddns_loop(env->metrics, watchdog_stalls());
 	char *text = NULL;
 	size_t len = 0;
 	if (metrics_render(env->metrics, &text, &len) != 0) {

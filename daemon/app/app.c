@@ -13,8 +13,11 @@
 #include "log.h"
 #include "plugin_loader.h"
 #include "privdrop.h"
+#include "watchdog.h"
 
 #define WATCH_MS 1000
+/* The loop ran nothing this long: the watchdog logs whose code held it. */
+#define LOOP_STALL_MS 1000
 #define DRAIN_TICK_MS 50
 
 /* Room for every connection the limits allow, plus the store, plugins and
@@ -97,6 +100,7 @@ static void app_teardown(app_t *a)
 	a->metrics = NULL;
 	app_gen_unref(a->gen);
 	a->gen = NULL;
+	watchdog_stop();
 	uv_close((uv_handle_t *)&a->sighup, app_closed_cb);
 	uv_close((uv_handle_t *)&a->sigint, app_closed_cb);
 	uv_close((uv_handle_t *)&a->sigterm, app_closed_cb);
@@ -331,6 +335,9 @@ int app_start(uv_loop_t *loop, const app_opts_t *opts, app_t **out,
 		return rc;
 	}
 	uv_timer_start(&a->watch, app_watch_cb, WATCH_MS, WATCH_MS);
+	rc = watchdog_start(loop, LOOP_STALL_MS);
+	if (rc != 0)
+		log_warn("ddnsd", "no watchdog for the event loop: %s", ddns_strerror(rc));
 
 	char where[512] = "";
 	size_t off = 0;

@@ -214,7 +214,10 @@ int metrics_new(metrics_t **out)
 		(const char *const[]){ "result", NULL }, NULL, 0);
 	m->store_pending = metrics_register(m, METRICS_GAUGE, "ddns_store_writes_pending",
 		"Store writes queued or running.", NULL, NULL, 0);
-	if (m->updates == NULL || m->auth_failures == NULL || m->latency == NULL ||
+	m->loop_stalls = metrics_register(m, METRICS_COUNTER, "ddns_loop_stalls_total",
+		"Times the event loop ran nothing for over a second (a blocking plugin): "
+		"the log names it.", NULL, NULL, 0);
+	if (m->loop_stalls == NULL || m->updates == NULL || m->auth_failures == NULL || m->latency == NULL ||
 	    m->records == NULL || m->reloads == NULL || m->store_up == NULL ||
 	    m->store_txns == NULL || m->store_pending == NULL) {
 		metrics_free(m);
@@ -262,6 +265,14 @@ void metrics_ddns_set_records(metrics_t *m, int64_t n)
 {
 	if (m != NULL)
 		(void)metrics_set(m->records, NULL, (double)n);
+}
+
+void metrics_ddns_loop(metrics_t *m, uint64_t stalls)
+{
+	if (m == NULL)
+		return;
+	(void)metrics_add(m->loop_stalls, NULL, (double)(stalls - m->loop_stalls_seen));
+	m->loop_stalls_seen = stalls;
 }
 
 void metrics_ddns_store(metrics_t *m, int health, uint64_t commits, uint64_t failures,

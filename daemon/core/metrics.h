@@ -95,6 +95,9 @@ void metrics_ddns_set_records(metrics_t *m, int64_t n);
  *  totals (the counters grow by the difference from the last call). */
 void metrics_ddns_store(metrics_t *m, int health, uint64_t commits, uint64_t failures,
                         unsigned pending);
+/** ddns_loop_stalls_total: times the event loop stalled (see watchdog.h);
+ *  @p stalls the running total. */
+void metrics_ddns_loop(metrics_t *m, uint64_t stalls);
 /** ddns_reloads_total{result}: "ok" or "failed". */
 void metrics_ddns_reload(metrics_t *m, const char *result);
 /**

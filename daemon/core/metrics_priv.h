@@ -40,6 +40,8 @@ struct metrics {
 	metrics_family_t *updates, *auth_failures, *latency, *records, *reloads;
 	metrics_family_t *store_up, *store_txns, *store_pending;
 	uint64_t store_commits, store_failures; /* last seen, for the deltas */
+	metrics_family_t *loop_stalls;
+	uint64_t loop_stalls_seen;
 	_Atomic uint_least64_t dns[DNS_RCODE_SLOTS];
 };
 

@@ -71,7 +71,7 @@ static void maybe_destroy(provider_t *p)
 		return;
 	p->destroying = true;
 	if (p->inst != NULL)
-		p->desc->destroy(p->inst);
+		PROVIDER_CALL(p, "destroy", p->desc->destroy(p->inst));
 	p->inst = NULL;
 	provider_reclaim(p, true);
 	/* Updates given up on (timeout, cancel) that the plugin never finished:
@@ -101,7 +101,7 @@ static void upd_timer_cb(uv_timer_t *h)
 		log_warn(p->subject, "update of %s: %s", u->pub.name, "deadline passed");
 		upd_report(u, DDNS_ETIMEOUT, msg);
 		if (!u->plugin_done && p->desc->cancel != NULL)
-			p->desc->cancel(p->inst, &u->pub);
+			PROVIDER_CALL(p, "cancel", p->desc->cancel(p->inst, &u->pub));
 	}
 	provider_unref(p);
 }
@@ -171,7 +171,8 @@ int provider_update(provider_t *p, const provider_change_t *c,
 	u->seq = ++p->seq;
 	p->inflight++;
 
-	int rc = p->desc->update(p->inst, &u->pub);
+	int rc;
+	PROVIDER_CALL(p, "update", rc = p->desc->update(p->inst, &u->pub));
 	if (rc != 0) {
 		if (u->plugin_done)
 			log_warn(p->subject, "plugin %s both failed and completed an "
@@ -207,7 +208,7 @@ void provider_cancel_all(provider_t *p)
 		}
 		upd_report(u, DDNS_ECANCELED, "ddnsd is shutting down");
 		if (!u->plugin_done && p->desc->cancel != NULL && p->inst != NULL)
-			p->desc->cancel(p->inst, &u->pub);
+			PROVIDER_CALL(p, "cancel", p->desc->cancel(p->inst, &u->pub));
 	}
 	provider_unref(p);
 }
@@ -226,7 +227,7 @@ void provider_on_idle(provider_t *p, provider_idle_cb cb, void *arg)
 void provider_records_changed(provider_t *p)
 {
 	if (p->inst != NULL && p->desc->records_changed != NULL)
-		p->desc->records_changed(p->inst);
+		PROVIDER_CALL(p, "records_changed", p->desc->records_changed(p->inst));
 }
 
 bool provider_record_changed(provider_t *p, const char *name, const store_record_t *r)
@@ -236,7 +237,7 @@ bool provider_record_changed(provider_t *p, const char *name, const store_record
 	if (p->inst == NULL)
 		return true;
 	if (r == NULL) {
-		p->desc->record_changed(p->inst, name, NULL);
+		PROVIDER_CALL(p, "record_changed", p->desc->record_changed(p->inst, name, NULL));
 		return true;
 	}
 	ddns_record_t rec = {
@@ -246,7 +247,7 @@ bool provider_record_changed(provider_t *p, const char *name, const store_record
 		.lan_ipv6 = r->lan_ipv6[0] ? r->lan_ipv6 : NULL,
 		.last_change = r->last_change,
 	};
-	p->desc->record_changed(p->inst, name, &rec);
+	PROVIDER_CALL(p, "record_changed", p->desc->record_changed(p->inst, name, &rec));
 	return true;
 }
 

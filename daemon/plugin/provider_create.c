@@ -120,8 +120,11 @@ int provider_create(const provider_env_t *env, const conf_t *conf,
 		return -ENOMEM;
 	}
 
+	char wd[256];
+	snprintf(wd, sizeof(wd), "provider %s (%s)", cp->name, p->desc->name);
+	p->wd_name = watchdog_intern(wd);
 	p->creating = true;
-	rc = p->desc->create(&p->ctx, &provider_host_table, &p->inst);
+	PROVIDER_CALL(p, "create", rc = p->desc->create(&p->ctx, &provider_host_table, &p->inst));
 	p->creating = false;
 	if (rc != 0 || p->inst == NULL) {
 		if (p->create_err[0] != '\0')

@@ -82,9 +82,10 @@ static void http_done(const ddns_http_response_t *res, void *arg)
 	phttp_t *w = arg;
 	ddns_http_cb cb = w->cb;
 	void *cb_arg = w->arg;
+	provider_t *p = w->p;
 	plink_del(&w->link);
 	free(w);
-	cb(res, cb_arg);
+	PROVIDER_CALL(p, "HTTP response", cb(res, cb_arg));
 }
 
 int provider_http_request(ddns_ctx_t *ctx, const ddns_http_request_t *req,
@@ -135,7 +136,7 @@ static void timer_fire(uv_timer_t *h)
 	t->done = true;
 	plink_del(&t->link);
 	uv_close((uv_handle_t *)&t->h, timer_closed);
-	t->cb(t->arg);
+	PROVIDER_CALL(t->p, "timer", t->cb(t->arg));
 }
 
 int provider_timer_start(ddns_ctx_t *ctx, uint64_t ms, ddns_timer_cb cb,
@@ -194,7 +195,7 @@ static void watch_ready(uv_poll_t *h, int status, int events)
 		ev |= DDNS_FD_WRITE;
 	uv_os_fd_t fd;
 	uv_fileno((uv_handle_t *)h, &fd);
-	w->cb(fd, ev, w->arg);
+	PROVIDER_CALL(w->p, "fd watch", w->cb(fd, ev, w->arg));
 }
 
 int provider_fd_watch(ddns_ctx_t *ctx, int fd, unsigned events, ddns_fd_cb cb,

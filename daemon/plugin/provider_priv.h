@@ -10,9 +10,19 @@
 #include <stdbool.h>
 #include <uv.h>
 #include "provider.h"
+#include "watchdog.h"
 #include "plugin_loader.h"
 
 /** An intrusive doubly-linked list node. */
+/* Run plugin code: the expression @p call, marked for the loop's watchdog
+ * as callback @p what of provider @p p, so a stall says whose code held
+ * the loop. */
+#define PROVIDER_CALL(p, what, call) do { \
+	watchdog_mark_t wd_before_ = watchdog_enter((p)->wd_name, (what)); \
+	call; \
+	watchdog_leave(wd_before_); \
+} while (0)
+
 typedef struct plink {
 	struct plink *prev, *next;
 } plink_t;
@@ -32,6 +42,7 @@ struct provider {
 	void *inst;            /**< the plugin's instance */
 	char *name;
 	char *subject;         /**< "provider <name>", the subject of log lines */
+	const char *wd_name;   /**< "provider <name> (<plugin>)", interned for the watchdog */
 	unsigned refs;
 	unsigned inflight;     /**< updates not yet reported to their caller */
 	unsigned handles;      /**< libuv handles not yet closed */

@@ -1,0 +1,46 @@
+#!/bin/bash
+# The loop's watchdog, end to end: a plugin that blocks the event loop in
+# update() (tests/plugins/dummy/blocker.c, 1.5 s) while ddnsd serves.
+#  - ddnsd logs one warning naming the instance, its plugin and the callback
+#    that held the loop, then that the loop runs again;
+#  - /metrics counts it (ddns_loop_stalls_total), and only it: an idle
+#    ddnsd is never taken for a stalled one.
+. "$top_srcdir/tests/lib/e2e.sh"
+e2e_init_http
+KEY=KeyForTheWatchdogTestKeyForTheWatchdog01
+{
+	e2e_conf_base
+	cat <<CONF
+providers = {
+  quick = { plugin = "dummy"; };
+  stuck = { plugin = "$top_builddir/tests/plugins/.libs/blocker.so"; block_ms = 1500; };
+};
+records = (
+  { domain = "q.example.com"; provider = "quick"; key_hash = "$(e2e_key_hash $KEY)"; },
+  { domain = "s.example.com"; provider = "stuck"; key_hash = "$(e2e_key_hash $KEY)"; }
+);
+CONF
+} >"$CONF"
+e2e_start_ddnsd "$CONF" || exit 1
+
+update() {
+	curl -s -o /dev/null -w '%{http_code}' --max-time 20 \
+		"$BASE/dynamicdns/update/$1/" --data "key=$KEY&ip=$2"
+}
+stalls() { curl -s "$BASE/metrics" | sed -n 's/^ddns_loop_stalls_total //p'; }
+
+expect_eq "an update through a plugin that does not block" "$(update q.example.com 192.0.2.1)" 200
+expect_eq "no stall counted on a ddnsd at work" "$(stalls)" 0
+expect_eq "the blocking plugin's update still completes" \
+	"$(update s.example.com 192.0.2.2)" 200
+check "the stall is logged, naming the instance and its callback" \
+	e2e_wait_log "event loop: stalled for"
+check "...provider stuck (blocker): update" \
+	grep -q "event loop: stalled for [0-9]* ms, in provider stuck (blocker): update" \
+	"$E2E_DIR/ddnsd.log"
+check "and the loop's return" e2e_wait_log "event loop: running again after"
+expect_eq "/metrics counts one stall" "$(stalls)" 1
+expect_eq "the other plugin still answers" "$(update q.example.com 192.0.2.3)" 200
+expect_eq "still one stall" "$(stalls)" 1
+check "ddnsd stops with status 0" e2e_stop_ddnsd
+e2e_finish

@@ -120,6 +120,19 @@ void provider_update_done(ddns_update_t *update, int result, const char *message
 	}
 	if (result > 0)
 		result = DDNS_EPROVIDER;
+	/* Past the deadline the caller is owed a timeout, not a late success:
+	 * a plugin that blocked the loop (its deadline timer could not fire)
+	 * answers in time only in its own eyes. */
+	uint64_t now = provider_now_ms();
+	char late[160];
+	if (now > u->pub.deadline_ms) {
+		snprintf(late, sizeof(late), "provider %s answered %llu ms after the deadline",
+		         u->p->name, (unsigned long long)(now - u->pub.deadline_ms));
+		log_warn(u->p->subject, "update of %s: %s (did it block?): treated as timed out",
+		         u->pub.name, late + strlen("provider ") + strlen(u->p->name) + 1);
+		result = DDNS_ETIMEOUT;
+		message = late;
+	}
 	u->result = result;
 	u->message = message != NULL ? strdup(message) : NULL;
 	u->deferred = true;

@@ -1,6 +1,7 @@
 #!/bin/bash
 # Crash safety: kill -9 in the middle of a stream of updates loses nothing
-# that was acknowledged.
+# that was acknowledged; nor does a plugin that crashes ddnsd with SIGSEGV,
+# after which a restart loop like systemd's serves again within 2 s.
 #
 # Four clients, each owning one record, send updates back to back (each a
 # new address, curl one request at a time) through the seed's API to the
@@ -29,20 +30,26 @@ KEY=CrashKeyCcccccccccccccccccccccccccccccccccccccccccc1
 CLIENTS=4
 ROUNDS=${CRASH_ROUNDS:-4}
 
-cat >"$CONF" <<EOF
+# write_conf [PROVIDER [RECORD]]: the clients' records on the dummy, and
+# one more provider and record if given
+write_conf() {
+	cat >"$CONF" <<EOF
 http = { listen = [ "127.0.0.1:$PORT" ]; };
 database = "$DB";
 plugin_dir = "$DDNS_TEST_PLUGIN_DIR";
 update_timeout_ms = 5000;
 abuse = { max_changes = 0; max_auth_failures = 0; };
-providers = { demo = { plugin = "dummy"; delay_ms = 20; }; };
+providers = { demo = { plugin = "dummy"; delay_ms = 20; }; ${1:-} };
 records = (
 $(for c in $(seq 1 $CLIENTS); do
 	printf '  { domain = "c%d.example.com"; provider = "demo"; key_hash = "%s"; }%s\n' \
-		"$c" "$(e2e_key_hash $KEY)" "$([ "$c" -lt $CLIENTS ] && echo ,)"
+		"$c" "$(e2e_key_hash $KEY)" "$([ "$c" -lt $CLIENTS ] || [ -n "${2:-}" ] && echo ,)"
 done)
+  ${2:-}
 );
 EOF
+}
+write_conf
 
 # client C ROUND: update cC.example.com until $E2E_DIR/stop exists; the
 # addresses 10.C.x.y are unique over all rounds (5000 per round at most).
@@ -141,4 +148,65 @@ CODE=$(curl -s -o /dev/null -w '%{http_code}' "$BASE/dynamicdns/update/c1.exampl
 expect_eq "after the last restart an update is served" "$CODE" 200
 check "ddnsd stops cleanly" e2e_stop_ddnsd
 expect_eq "integrity_check after a clean stop" "$(sqlite3 "$DB" 'PRAGMA integrity_check')" "ok"
+
+# ---- a plugin crashes ddnsd (SIGSEGV) under the stream, and a restart
+# loop like systemd's (Restart=on-failure, the unit's RestartSec) brings it
+# back: serving again within 2 s, nothing acknowledged lost ----
+RESTART_SEC=$(sed -n 's/^RestartSec=\([0-9]*\)ms$/0.\1/p; s/^RestartSec=\([0-9]*\)s$/\1/p' \
+	"$top_srcdir/etc/ddnsd.service.in")
+check "the unit's RestartSec is read ($RESTART_SEC s)" test -n "$RESTART_SEC"
+write_conf "crashy = { plugin = \"$top_builddir/tests/plugins/.libs/misbehaving.so\"; crash_name = \"boom.example.com\"; };" \
+	"{ domain = \"boom.example.com\"; provider = \"crashy\"; key_hash = \"$(e2e_key_hash $KEY)\"; }"
+check "the config has the crashing plugin" "$DDNSD" -t -c "$CONF"
+restart_loop() { # what systemd does with Restart=on-failure
+	while :; do
+		"$DDNSD" -c "$CONF" >>"$E2E_DIR/ddnsd.log" 2>&1 &&
+			{ echo "stopped with 0" >>"$E2E_DIR/restarts"; break; }
+		echo "$(date +%s%N) exit $?" >>"$E2E_DIR/restarts"
+		[ -e "$E2E_DIR/no-restart" ] && break
+		sleep "$RESTART_SEC"
+	done
+}
+restart_loop &
+LOOP=$!
+E2E_EXTRA_PIDS=$LOOP
+check "the restart loop's ddnsd serves" e2e_wait_port "$PORT"
+rm -f "$E2E_DIR/stop"
+round=$((ROUNDS + 1))
+PIDS=
+for c in $(seq 1 $CLIENTS); do
+	client "$c" "$round" &
+	PIDS="$PIDS $!"
+done
+for i in $(seq 1 100); do
+	[ "$(cat "$E2E_DIR"/client*.log | grep -c ' 200$')" -ge $((round * 20)) ] && break
+	sleep 0.05
+done
+T0=$(date +%s%N)
+CODE=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 \
+	"$BASE/dynamicdns/update/boom.example.com/" --data "key=$KEY&ip=192.0.2.66")
+expect_eq "the crashing update gets no answer (ddnsd died)" "$CODE" 000
+until curl -s -o /dev/null --max-time 1 "$BASE/healthz"; do
+	[ $(( ($(date +%s%N) - T0) / 1000000 )) -gt 20000 ] && break
+	sleep 0.02
+done
+GAP=$(( ($(date +%s%N) - T0) / 1000000 ))
+echo "# serving again $GAP ms after the crash (RestartSec $RESTART_SEC s)"
+check "restarted by the loop after a crash" grep -q "exit" "$E2E_DIR/restarts"
+# The target, 2 s, is for a plain build (tests/bench figures in the README);
+# this sanitized build starts slower, so the test holds it to 5 s.
+check "serving again soon after the crash ($GAP ms)" test "$GAP" -lt 5000
+sleep 0.5 # not a wait for an event: the stream goes on after the restart
+touch "$E2E_DIR/stop"
+# shellcheck disable=SC2086
+wait $PIDS
+OUT=$(verify)
+expect_eq "after the crash: every acknowledged update is in the store, with its history" \
+	"$(echo "$OUT" | grep -v '^acked=')" ""
+touch "$E2E_DIR/no-restart"
+kill -TERM "$(pgrep -f -n "^$DDNSD -c $CONF")"
+wait "$LOOP"
+E2E_EXTRA_PIDS=
+check "the restarted ddnsd stops cleanly" grep -q "stopped with 0" "$E2E_DIR/restarts"
+expect_eq "integrity_check after the crash" "$(sqlite3 "$DB" 'PRAGMA integrity_check')" "ok"
 e2e_finish

@@ -1,6 +1,6 @@
 #!/bin/bash
 # The loop's watchdog, end to end: a plugin that blocks the event loop in
-# update() (tests/plugins/dummy/blocker.c, 1.5 s) while ddnsd serves.
+# update() (tests/plugins/dummy/misbehaving.c, 1.5 s) while ddnsd serves.
 #  - ddnsd logs one warning naming the instance, its plugin and the callback
 #    that held the loop, then that the loop runs again;
 #  - /metrics counts it (ddns_loop_stalls_total), and only it: an idle
@@ -17,7 +17,7 @@ KEY=KeyForTheWatchdogTestKeyForTheWatchdog01
 update_timeout_ms = 1000;
 providers = {
   quick = { plugin = "dummy"; };
-  stuck = { plugin = "$top_builddir/tests/plugins/.libs/blocker.so"; block_ms = 1500; };
+  stuck = { plugin = "$top_builddir/tests/plugins/.libs/misbehaving.so"; block_ms = 1500; };
 };
 records = (
   { domain = "q.example.com"; provider = "quick"; key_hash = "$(e2e_key_hash $KEY)"; },
@@ -46,8 +46,8 @@ expect_eq "while the other plugin's is stored" \
 	192.0.2.1
 check "the stall is logged, naming the instance and its callback" \
 	e2e_wait_log "event loop: stalled for"
-check "...provider stuck (blocker): update" \
-	grep -q "event loop: stalled for [0-9]* ms, in provider stuck (blocker): update" \
+check "...provider stuck (misbehaving): update" \
+	grep -q "event loop: stalled for [0-9]* ms, in provider stuck (misbehaving): update" \
 	"$E2E_DIR/ddnsd.log"
 check "and the loop's return" e2e_wait_log "event loop: running again after"
 expect_eq "/metrics counts one stall" "$(stalls)" 1

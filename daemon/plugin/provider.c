@@ -65,9 +65,23 @@ static void upd_report(upd_t *u, int result, const char *message)
 		p->idle_cb(p, p->idle_arg);
 }
 
+/* Updates the plugin still works on that it was never asked to drop: a
+ * plugin without cancel keeps each until it calls update_done, even past
+ * the deadline (the caller has had its timeout).  destroy() promises that
+ * every update was completed or cancelled, so it waits for these. */
+static bool plugin_holds_updates(const provider_t *p)
+{
+	if (p->desc->cancel != NULL)
+		return false; /* each given up on was cancelled */
+	for (const plink_t *l = p->updates.next; l != &p->updates; l = l->next)
+		if (!UPD_OF(l)->plugin_done)
+			return true;
+	return false;
+}
+
 static void maybe_destroy(provider_t *p)
 {
-	if (p->refs > 0 || p->inflight > 0 || p->destroying)
+	if (p->refs > 0 || p->inflight > 0 || p->destroying || plugin_holds_updates(p))
 		return;
 	p->destroying = true;
 	if (p->inst != NULL)
@@ -88,8 +102,13 @@ static void upd_timer_cb(uv_timer_t *h)
 {
 	upd_t *u = h->data;
 	provider_t *p = u->p;
-	if (u->reported)
+	if (u->reported) {
+		if (u->plugin_done) { /* a late answer (see provider_update_done) */
+			upd_release(u);
+			maybe_destroy(p);
+		}
 		return;
+	}
 	p->refs++; /* the caller's callback may drop the last reference */
 	if (u->deferred) {
 		upd_report(u, u->result, u->message);
@@ -115,7 +134,10 @@ void provider_update_done(ddns_update_t *update, int result, const char *message
 	}
 	u->plugin_done = true;
 	if (u->reported) {
-		upd_release(u); /* late: the caller already has a timeout or cancel */
+		/* late: the caller already has a timeout or cancel.  Released
+		 * from the timer, off the plugin's stack: an instance that
+		 * waited for this answer to be destroyed goes then. */
+		uv_timer_start(&u->timer, upd_timer_cb, 0, 0);
 		return;
 	}
 	if (result > 0)

@@ -60,7 +60,8 @@ static int group_setup(void **state)
 	        "  strict = { plugin = \"%s/strict.so\"; token = \"s3cr3t-t0ken\"; zone = \"z\"; };\n"
 	        "  badttl = { plugin = \"%s/strict.so\"; token = \"t\";\n    ttl = 0; };\n"
 	        "  abi = { plugin = \"%s/broken_abi.so\"; };\n"
-	        "};\n", pd, TEST_MODULE_DIR, TEST_MODULE_DIR, TEST_MODULE_DIR);
+	        "  late = { plugin = \"%s/misbehaving.so\"; answer_after_ms = 150; };\n"
+	        "};\n", pd, TEST_MODULE_DIR, TEST_MODULE_DIR, TEST_MODULE_DIR, TEST_MODULE_DIR);
 	return 0;
 }
 
@@ -204,6 +205,25 @@ static void test_destroy_when_idle(void **state)
 	wait_for(&o2);
 }
 
+/* A plugin without cancel still holds an update the host gave up on: its
+ * instance is not destroyed (the contract of destroy) until it answers,
+ * and that late answer reaches nobody. */
+static void test_no_destroy_while_plugin_holds(void **state)
+{
+	(void)state;
+	provider_t *p = make("late");
+	outcome_t o = { 0 };
+	start(p, "a.example.com", 20, &o);
+	wait_for(&o);
+	assert_int_equal(o.result, DDNS_ETIMEOUT);
+	assert_int_equal(provider_inflight(p), 0);
+	provider_unref(p); /* the plugin's destroy() aborts if called now */
+	for (int i = 0; i < 3; i++)
+		uv_run(&loop, UV_RUN_NOWAIT);
+	/* teardown runs the loop until the late answer and the destroy */
+	assert_int_equal(o.calls, 1);
+}
+
 static void test_sync_error(void **state)
 {
 	(void)state;
@@ -259,6 +279,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_failure_message, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_deadline_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cancel_all, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_destroy_while_plugin_holds, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_destroy_when_idle, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sync_error, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_create_errors, setup, teardown),

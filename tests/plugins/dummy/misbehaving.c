@@ -1,42 +1,68 @@
 /* A plugin that misbehaves as a careless third-party one might, for the
  * damage-limit tests: update() blocks the event loop for block_ms before it
- * answers (the watchdog's test), and an update of crash_name crashes the
- * whole daemon with SIGSEGV (the restart test). */
+ * answers (the watchdog's test); an update of crash_name crashes the whole
+ * daemon with SIGSEGV (the restart test); with answer_after_ms it answers
+ * that much later, past any deadline, and has no cancel: the host must not
+ * destroy it before (destroy() aborts if an update is still its own). */
 #include <ddns/plugin.h>
 
 #include <errno.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 typedef struct misbehaving {
+	ddns_ctx_t *ctx;
 	const ddns_host_t *host;
-	int64_t block_ms;
+	int64_t block_ms, answer_after_ms;
 	const char *crash_name;
+	unsigned holding; /* updates not answered yet */
 } misbehaving_t;
 
-static misbehaving_t the_instance;
+typedef struct late {
+	misbehaving_t *b;
+	ddns_update_t *u;
+} late_t;
 
 static const ddns_option_t misbehaving_options[] = {
 	{ "block_ms", DDNS_OPT_INT, 0, "how long update() blocks the loop (default 0)" },
 	{ "crash_name", DDNS_OPT_STRING, 0, "an update of this name crashes ddnsd" },
+	{ "answer_after_ms", DDNS_OPT_INT, 0, "answer this late (a timer), with no cancel" },
 	{ NULL, 0, 0, NULL },
 };
 
 static int misbehaving_create(ddns_ctx_t *ctx, const ddns_host_t *host, void **instance)
 {
-	the_instance.host = host;
-	if (host->conf_int(ctx, "block_ms", &the_instance.block_ms) != 0)
-		the_instance.block_ms = 0;
-	if (host->conf_string(ctx, "crash_name", &the_instance.crash_name) != 0)
-		the_instance.crash_name = NULL;
-	*instance = &the_instance;
+	misbehaving_t *b = calloc(1, sizeof(*b));
+	if (b == NULL)
+		return -ENOMEM;
+	b->ctx = ctx;
+	b->host = host;
+	if (host->conf_int(ctx, "block_ms", &b->block_ms) != 0)
+		b->block_ms = 0;
+	if (host->conf_int(ctx, "answer_after_ms", &b->answer_after_ms) != 0)
+		b->answer_after_ms = 0;
+	if (host->conf_string(ctx, "crash_name", &b->crash_name) != 0)
+		b->crash_name = NULL;
+	*instance = b;
 	return 0;
 }
 
 static void misbehaving_destroy(void *instance)
 {
-	(void)instance;
+	misbehaving_t *b = instance;
+	if (b->holding > 0)
+		abort(); /* the host broke its promise: an update is still ours */
+	free(b);
+}
+
+static void answer_late(void *arg)
+{
+	late_t *l = arg;
+	l->b->holding--;
+	l->b->host->update_done(l->u, DDNS_OK, "misbehaving: applied, late");
+	free(l);
 }
 
 static int misbehaving_update(void *instance, ddns_update_t *u)
@@ -44,6 +70,20 @@ static int misbehaving_update(void *instance, ddns_update_t *u)
 	misbehaving_t *b = instance;
 	if (b->crash_name != NULL && strcmp(u->name, b->crash_name) == 0)
 		raise(SIGSEGV); /* as a stray pointer would */
+	if (b->answer_after_ms > 0) {
+		late_t *l = malloc(sizeof(*l));
+		ddns_timer_t *t;
+		if (l == NULL)
+			return -ENOMEM;
+		*l = (late_t){ b, u };
+		if (b->host->timer_start(b->ctx, (uint64_t)b->answer_after_ms, answer_late, l,
+		                         &t) != 0) {
+			free(l);
+			return DDNS_EPROVIDER;
+		}
+		b->holding++;
+		return 0;
+	}
 	struct timespec ts = { b->block_ms / 1000, (b->block_ms % 1000) * 1000000L };
 	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
 		;

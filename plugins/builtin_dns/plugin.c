@@ -141,13 +141,12 @@ static int build_db(builtin_dns_t *b, dns_db_t **out, bool from_config)
 {
 	char err[512] = "";
 	dns_db_t *db = NULL;
+	const char *setting = NULL;
 	int ret = dns_db_new(&b->conf, b->zones, b->n_zones, b->ns, b->n_ns,
-	                     (uint32_t)time(NULL), &db, err, sizeof(err));
+	                     (uint32_t)time(NULL), &db, err, sizeof(err), &setting);
 	if (ret == -EINVAL) {
 		if (from_config)
-			b->host->conf_error(b->ctx, strncmp(err, "zone", 4) == 0 ? "zone" :
-			                    strncmp(err, "ns", 2) == 0 ? "ns" : "soa_contact",
-			                    "%s", err);
+			b->host->conf_error(b->ctx, setting != NULL ? setting : "zone", "%s", err);
 		return DDNS_ECONFIG;
 	}
 	if (ret != 0)

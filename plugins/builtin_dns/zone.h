@@ -73,12 +73,13 @@ typedef struct dns_db {
  * @p ns, each "name" or "name=addr[,addr...]" (the addresses become glue
  * in the zone the name falls in; an NS name inside a zone needs one).
  * @p serial is the initial SOA serial.  Returns 0 and *out (free with
- * dns_db_free), or -EINVAL with a message in @p err naming the bad item,
- * or -ENOMEM.
+ * dns_db_free), or -EINVAL with a message in @p err naming the bad item and
+ * *@p setting (may be NULL) naming its option ("zone", "ns" or
+ * "soa_contact"), or -ENOMEM.
  */
 int dns_db_new(const dns_db_conf_t *conf, const char *const *zones, size_t n_zones,
                const char *const *ns, size_t n_ns, uint32_t serial,
-               dns_db_t **out, char *err, size_t err_len);
+               dns_db_t **out, char *err, size_t err_len, const char **setting);
 
 /** Insert the apex node of every zone (dns_db_new() does it). 0 or -ENOMEM. */
 int dns_db_add_apexes(dns_db_t *db);

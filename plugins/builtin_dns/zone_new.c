@@ -139,9 +139,13 @@ static int db_add_ns(dns_db_t *db, const char *item, char *err, size_t err_len)
 
 int dns_db_new(const dns_db_conf_t *conf, const char *const *zones, size_t n_zones,
                const char *const *ns, size_t n_ns, uint32_t serial,
-               dns_db_t **out, char *err, size_t err_len)
+               dns_db_t **out, char *err, size_t err_len, const char **setting)
 {
 	int ret = -ENOMEM;
+	const char *unused;
+	if (setting == NULL)
+		setting = &unused;
+	*setting = NULL;
 	dns_db_t *db = calloc(1, sizeof(*db));
 	if (db == NULL)
 		return -ENOMEM;
@@ -155,11 +159,13 @@ int dns_db_new(const dns_db_conf_t *conf, const char *const *zones, size_t n_zon
 		knot_dname_storage_t buf;
 		if (text_to_name(zones[i], buf) == NULL) {
 			snprintf(err, err_len, "zone \"%s\" is not a domain name", zones[i]);
+			*setting = "zone";
 			ret = -EINVAL;
 			goto fail;
 		}
 		if (dns_db_zone_by_name(db, zones[i]) != NULL) {
 			snprintf(err, err_len, "zone \"%s\" is listed twice", zones[i]);
+			*setting = "zone";
 			ret = -EINVAL;
 			goto fail;
 		}
@@ -179,9 +185,11 @@ int dns_db_new(const dns_db_conf_t *conf, const char *const *zones, size_t n_zon
 		                  text_to_name(first, mname) == NULL))
 			memcpy(mname, z->apex, knot_dname_size(z->apex));
 		ret = zone_init_soa(z, conf, mname, serial);
-		if (ret == -EINVAL)
+		if (ret == -EINVAL) {
 			snprintf(err, err_len, "soa_contact \"%s\" is not a name or mail address",
 			         conf->contact ? conf->contact : "");
+			*setting = "soa_contact";
+		}
 		if (ret != 0)
 			goto fail;
 	}
@@ -190,6 +198,8 @@ int dns_db_new(const dns_db_conf_t *conf, const char *const *zones, size_t n_zon
 		goto fail;
 	for (size_t i = 0; i < n_ns; i++) {
 		ret = db_add_ns(db, ns[i], err, err_len);
+		if (ret == -EINVAL)
+			*setting = "ns";
 		if (ret != 0)
 			goto fail;
 	}

@@ -34,7 +34,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	dns_db_conf_t conf = { .ttl = 1, .soa_ttl = 3600, .refresh = 3600, .retry = 600,
 	                       .expire = 604800, .minimum = 1 };
 	char err[256];
-	if (dns_db_new(&conf, zones, 2, ns, 2, 1, &db, err, sizeof(err)) != 0 ||
+	if (dns_db_new(&conf, zones, 2, ns, 2, 1, &db, err, sizeof(err), NULL) != 0 ||
 	    dns_answerer_new(&ans) != 0) {
 		fprintf(stderr, "fuzz_dns_query: setup failed: %s\n", err);
 		abort();

@@ -28,7 +28,7 @@ static dns_db_t *make_db(const char *const *ns, size_t n_ns)
 	                       .contact = "host.master@example.com" };
 	char err[256] = "";
 	dns_db_t *db = NULL;
-	int ret = dns_db_new(&conf, zones, 2, ns, n_ns, 1000, &db, err, sizeof(err));
+	int ret = dns_db_new(&conf, zones, 2, ns, n_ns, 1000, &db, err, sizeof(err), NULL);
 	if (ret != 0)
 		fail_msg("dns_db_new: %s", err);
 	assert_int_equal(dns_db_set_record(db, "a.example.com", HOME4, HOME6,

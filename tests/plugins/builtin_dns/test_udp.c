@@ -60,7 +60,7 @@ static int setup(void **state)
 	fixture_t *f = calloc(1, sizeof(*f));
 	assert_non_null(f);
 	pthread_rwlock_init(&f->ref.lock, NULL);
-	assert_int_equal(dns_db_new(&conf, zones, 1, NULL, 0, 1, &f->ref.db, err, sizeof(err)), 0);
+	assert_int_equal(dns_db_new(&conf, zones, 1, NULL, 0, 1, &f->ref.db, err, sizeof(err), NULL), 0);
 	assert_int_equal(dns_db_set_record(f->ref.db, "a.example.com", "192.0.2.1", NULL,
 	                                   "10.0.0.1", NULL), 0);
 	struct sockaddr_storage ss;

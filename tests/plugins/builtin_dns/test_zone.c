@@ -18,7 +18,7 @@ static dns_db_t *db_make(const char *const *zones, size_t n, const char *const *
 {
 	char err[256] = "";
 	dns_db_t *db = NULL;
-	if (dns_db_new(&conf, zones, n, ns, n_ns, 100, &db, err, sizeof(err)) != 0)
+	if (dns_db_new(&conf, zones, n, ns, n_ns, 100, &db, err, sizeof(err), NULL) != 0)
 		fail_msg("dns_db_new: %s", err);
 	return db;
 }
@@ -233,16 +233,21 @@ static void test_many_records(void **state)
 }
 
 static void expect_conf_error(const char *const *zones, size_t n, const char *const *ns,
-                              size_t n_ns, const char *contact, const char *want)
+                              size_t n_ns, const char *contact, const char *want,
+                              const char *setting)
 {
 	char err[256] = "";
 	dns_db_t *db = NULL;
 	dns_db_conf_t c = conf;
 	c.contact = contact;
-	assert_int_equal(dns_db_new(&c, zones, n, ns, n_ns, 1, &db, err, sizeof(err)), -EINVAL);
+	const char *got = NULL;
+	assert_int_equal(dns_db_new(&c, zones, n, ns, n_ns, 1, &db, err, sizeof(err), &got),
+	                 -EINVAL);
 	assert_null(db);
 	if (strstr(err, want) == NULL)
 		fail_msg("error \"%s\" does not say \"%s\"", err, want);
+	assert_non_null(got);
+	assert_string_equal(got, setting); /* the option to blame, told, not guessed */
 }
 
 static void test_config_errors(void **state)
@@ -253,11 +258,12 @@ static void test_config_errors(void **state)
 	static const char *const in_zone[] = { "ns1.example.com" };
 	static const char *const outside[] = { "ns1.example.net=192.0.2.1" };
 	static const char *const bad_addr[] = { "ns1.example.com=192.0.2.300" };
-	expect_conf_error(bad_zone, 1, NULL, 0, NULL, "exa..mple.com");
-	expect_conf_error(twice, 2, NULL, 0, NULL, "twice");
-	expect_conf_error(zones, 1, in_zone, 1, NULL, "needs an address");
-	expect_conf_error(zones, 1, outside, 1, NULL, "outside the zones");
-	expect_conf_error(zones, 1, bad_addr, 1, NULL, "bad address");
+	expect_conf_error(bad_zone, 1, NULL, 0, NULL, "exa..mple.com", "zone");
+	expect_conf_error(twice, 2, NULL, 0, NULL, "twice", "zone");
+	expect_conf_error(zones, 1, in_zone, 1, NULL, "needs an address", "ns");
+	expect_conf_error(zones, 1, outside, 1, NULL, "outside the zones", "ns");
+	expect_conf_error(zones, 1, bad_addr, 1, NULL, "bad address", "ns");
+	expect_conf_error(zones, 1, NULL, 0, "host..master", "soa_contact", "soa_contact");
 }
 
 static void test_soa_defaults(void **state)

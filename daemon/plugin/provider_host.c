@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "error.h"
 #include "log.h"
 #include "metrics.h"
 
@@ -174,4 +175,5 @@ const ddns_host_t provider_host_table = {
 	.records_foreach = host_records_foreach,
 	.update_done = provider_update_done,
 	.dns_answered = host_dns_answered,
+	.strerror = ddns_strerror,
 };

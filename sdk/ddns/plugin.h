@@ -233,6 +233,13 @@ typedef struct ddns_host {
 	 *  lock-free like log() and now_ms(): a module's own worker threads may
 	 *  call it, once per batch. */
 	void (*dns_answered)(ddns_ctx_t *ctx, unsigned rcode, uint64_t n);
+
+	/* ---- members added later in ABI 1: test with DDNS_HOST_HAS() ---- */
+
+	/** What result code @p code means, in words (a DDNS_E* code, or a
+	 *  negated errno value): for the module's own log lines and messages.
+	 *  Never NULL; thread-safe. */
+	const char *(*strerror)(int code);
 } ddns_host_t;
 
 /**

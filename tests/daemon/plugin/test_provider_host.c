@@ -154,14 +154,15 @@ static void test_services(void **state)
 	run_update(p, &o);
 	assert_int_equal(o.result, 0);
 	assert_string_equal(o.message, "hc records: a.example.com/192.168.1.5/(null) "
-	                    "b.example.com/(null)/2001:db8::1; http 200 hello hostcheck");
+	                    "b.example.com/(null)/2001:db8::1 [timed out]; http 200 hello "
+	                    "hostcheck");
 	provider_unref(p);
 
 	/* an instance that owns no records sees none */
 	p = make("quiet");
 	outcome_t q = { 0 };
 	run_update(p, &q);
-	assert_string_equal(q.message, "quiet records:");
+	assert_string_equal(q.message, "quiet records: [timed out]");
 	provider_unref(p);
 }
 

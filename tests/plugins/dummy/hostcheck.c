@@ -117,6 +117,11 @@ static int hc_update(void *instance, ddns_update_t *u)
 	int rc = hc->host->records_foreach(hc->ctx, count_record, hc);
 	if (rc < 0)
 		return rc;
+	if (DDNS_HOST_HAS(hc->host, strerror)) { /* a result code in words */
+		size_t n = strlen(hc->summary);
+		snprintf(hc->summary + n, sizeof(hc->summary) - n, " [%s]",
+		         hc->host->strerror(DDNS_ETIMEOUT));
+	}
 	rc = hc->host->fd_watch(hc->ctx, hc->pipe_fd[0], DDNS_FD_READ, piped, hc, &hc->watch);
 	if (rc != 0)
 		return rc;

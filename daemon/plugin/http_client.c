@@ -27,7 +27,7 @@ static void handle_closed(uv_handle_t *h)
 }
 
 /* Take @p h out of the client: curl forgets it, the list loses it. */
-static void req_detach(ddns_http_t *h)
+static void req_detach(http_req_t *h)
 {
 	http_client_t *c = h->c;
 	if (h->prev != NULL)
@@ -40,7 +40,7 @@ static void req_detach(ddns_http_t *h)
 	curl_multi_remove_handle(c->multi, h->easy);
 }
 
-static void req_destroy(ddns_http_t *h)
+static void req_destroy(http_req_t *h)
 {
 	curl_easy_cleanup(h->easy);
 	curl_url_cleanup(h->url);
@@ -51,7 +51,7 @@ static void req_destroy(ddns_http_t *h)
 	free(h);
 }
 
-static void req_free(ddns_http_t *h)
+static void req_free(http_req_t *h)
 {
 	req_detach(h);
 	req_destroy(h);
@@ -71,7 +71,7 @@ static int map_error(CURLcode code)
 	}
 }
 
-static void finish(ddns_http_t *h, CURLcode code)
+static void finish(http_req_t *h, CURLcode code)
 {
 	ddns_http_response_t res = {
 		.body = h->resp != NULL ? h->resp : "",
@@ -98,7 +98,7 @@ static void check_done(http_client_t *c)
 	while ((msg = curl_multi_info_read(c->multi, &left)) != NULL) {
 		if (msg->msg != CURLMSG_DONE)
 			continue;
-		ddns_http_t *h = NULL;
+		http_req_t *h = NULL;
 		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&h);
 		finish(h, msg->data.result);
 		if (c->closing) /* a callback freed the client */
@@ -233,11 +233,11 @@ void http_client_free(http_client_t *c)
 }
 
 int http_client_request(http_client_t *c, const ddns_http_request_t *req,
-                        ddns_http_cb cb, void *arg, ddns_http_t **out)
+                        ddns_http_cb cb, void *arg, http_req_t **out)
 {
 	if (c->closing || req == NULL || cb == NULL)
 		return -EINVAL;
-	ddns_http_t *h = calloc(1, sizeof(*h));
+	http_req_t *h = calloc(1, sizeof(*h));
 	if (h == NULL)
 		return -ENOMEM;
 	h->c = c;
@@ -267,7 +267,7 @@ fail:
 	return rc;
 }
 
-void http_client_cancel(ddns_http_t *h)
+void http_client_cancel(http_req_t *h)
 {
 	if (h != NULL)
 		req_free(h);

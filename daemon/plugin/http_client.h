@@ -13,6 +13,9 @@
 #include "ddns/plugin.h"
 
 typedef struct http_client http_client_t;
+/** One request of the client (a curl easy handle).  Not what a plugin
+ *  holds: the provider layer wraps it in its own ddns_http_t. */
+typedef struct http_req http_req_t;
 
 /** Create a client on @p loop. */
 int http_client_new(uv_loop_t *loop, http_client_t **out);
@@ -28,9 +31,9 @@ void http_client_free(http_client_t *c);
  * @return 0, -EINVAL (bad method or URL), -ENOMEM.
  */
 int http_client_request(http_client_t *c, const ddns_http_request_t *req,
-                        ddns_http_cb cb, void *arg, ddns_http_t **out);
+                        ddns_http_cb cb, void *arg, http_req_t **out);
 /** Cancel a request; its callback will not run. */
-void http_client_cancel(ddns_http_t *h);
+void http_client_cancel(http_req_t *h);
 /** Requests in progress. */
 size_t http_client_active(const http_client_t *c);
 

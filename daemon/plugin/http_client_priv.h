@@ -29,11 +29,11 @@ struct http_client {
 	unsigned handles;     /* uv handles not yet closed */
 	bool closing;
 	size_t active;
-	ddns_http_t *reqs;    /* requests in progress */
+	http_req_t *reqs;    /* requests in progress */
 	sock_ctx_t *socks;    /* sockets curl asked us to watch */
 };
 
-struct ddns_http {
+struct http_req {
 	http_client_t *c;
 	CURL *easy;
 	CURLU *url;
@@ -48,13 +48,13 @@ struct ddns_http {
 	char *names[HTTP_HEADERS_MAX];
 	char *values[HTTP_HEADERS_MAX];
 	char errbuf[CURL_ERROR_SIZE];
-	ddns_http_t *prev, *next;
+	http_req_t *prev, *next;
 };
 
 /** Configure @p h->easy for @p req (copies what it needs).
  *  @return 0, -EINVAL (method, URL) or -ENOMEM. */
-int http_easy_setup(ddns_http_t *h, const ddns_http_request_t *req);
+int http_easy_setup(http_req_t *h, const ddns_http_request_t *req);
 /** Free the response headers collected so far. */
-void http_easy_clear_headers(ddns_http_t *h);
+void http_easy_clear_headers(http_req_t *h);
 
 #endif

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-void http_easy_clear_headers(ddns_http_t *h)
+void http_easy_clear_headers(http_req_t *h)
 {
 	for (size_t i = 0; i < h->n_headers; i++) {
 		free(h->names[i]);
@@ -21,7 +21,7 @@ void http_easy_clear_headers(ddns_http_t *h)
 
 static size_t on_body(char *data, size_t size, size_t n, void *arg)
 {
-	ddns_http_t *h = arg;
+	http_req_t *h = arg;
 	size_t len = size * n;
 	if (h->resp_len + len > HTTP_BODY_MAX) {
 		h->too_big = true;
@@ -45,7 +45,7 @@ static size_t on_body(char *data, size_t size, size_t n, void *arg)
 
 static size_t on_header(char *data, size_t size, size_t n, void *arg)
 {
-	ddns_http_t *h = arg;
+	http_req_t *h = arg;
 	size_t len = size * n;
 	/* A new status line (after 100 Continue) starts a new header block. */
 	if (len >= 5 && strncmp(data, "HTTP/", 5) == 0) {
@@ -90,7 +90,7 @@ static CURLU *parse_url(const char *text)
 	return u;
 }
 
-int http_easy_setup(ddns_http_t *h, const ddns_http_request_t *req)
+int http_easy_setup(http_req_t *h, const ddns_http_request_t *req)
 {
 	CURL *e = h->easy;
 	const char *m = req->method != NULL ? req->method : "GET";

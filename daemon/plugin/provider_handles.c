@@ -33,13 +33,14 @@ struct ddns_fd_watch {
 
 /* What the plugin holds as a ddns_http_t: a tracked wrapper around the
  * client's own handle (the plugin only ever passes it back). */
-typedef struct phttp {
+struct ddns_http {
 	plink_t link;
 	provider_t *p;
-	ddns_http_t *h;
+	http_req_t *h;
 	ddns_http_cb cb;
 	void *arg;
-} phttp_t;
+};
+typedef ddns_http_t phttp_t;
 
 uint64_t provider_now_ms(void)
 {
@@ -107,7 +108,7 @@ int provider_http_request(ddns_ctx_t *ctx, const ddns_http_request_t *req,
 	}
 	plink_add(&p->https, &w->link);
 	if (out != NULL)
-		*out = (ddns_http_t *)(void *)w;
+		*out = w;
 	return 0;
 }
 
@@ -115,10 +116,9 @@ void provider_http_cancel(ddns_http_t *h)
 {
 	if (h == NULL)
 		return;
-	phttp_t *w = (phttp_t *)(void *)h;
-	http_client_cancel(w->h);
-	plink_del(&w->link);
-	free(w);
+	http_client_cancel(h->h);
+	plink_del(&h->link);
+	free(h);
 }
 
 static void timer_closed(uv_handle_t *h)
@@ -257,6 +257,6 @@ void provider_reclaim(provider_t *p, bool warn)
 		if (warn)
 			log_warn(p->subject, "plugin %s left an HTTP request running; "
 			         "cancelled", p->desc->name);
-		provider_http_cancel((ddns_http_t *)(void *)PCONTAINER(p->https.next, phttp_t, link));
+		provider_http_cancel(PCONTAINER(p->https.next, phttp_t, link));
 	}
 }

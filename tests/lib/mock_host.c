@@ -148,10 +148,46 @@ static void mh_conf_error(ddns_ctx_t *ctx, const char *option, const char *fmt, 
 	va_end(ap);
 }
 
+/* What a plugin holds: a handle of its own around the client's request, as
+ * in the real host (provider_handles.c). */
+struct ddns_http {
+	http_req_t *req;
+	ddns_http_cb cb;
+	void *arg;
+};
+
+static void mh_http_done(const ddns_http_response_t *res, void *arg)
+{
+	ddns_http_t *w = arg;
+	ddns_http_cb cb = w->cb;
+	void *cb_arg = w->arg;
+	free(w);
+	cb(res, cb_arg);
+}
+
 static int mh_http_request(ddns_ctx_t *ctx, const ddns_http_request_t *req, ddns_http_cb cb,
                            void *arg, ddns_http_t **out)
 {
-	return http_client_request(ctx->mh->http, req, cb, arg, out);
+	ddns_http_t *w = calloc(1, sizeof(*w));
+	if (w == NULL)
+		return -ENOMEM;
+	*w = (ddns_http_t){ .cb = cb, .arg = arg };
+	int rc = http_client_request(ctx->mh->http, req, mh_http_done, w, &w->req);
+	if (rc != 0) {
+		free(w);
+		return rc;
+	}
+	if (out != NULL)
+		*out = w;
+	return 0;
+}
+
+static void mh_http_cancel(ddns_http_t *w)
+{
+	if (w == NULL)
+		return;
+	http_client_cancel(w->req);
+	free(w);
 }
 
 static void timer_free_cb(uv_handle_t *h)
@@ -237,7 +273,7 @@ int mock_host_new(mock_host_t **out)
 		.conf_list_item = mh_conf_list_item,
 		.conf_error = mh_conf_error,
 		.http_request = mh_http_request,
-		.http_cancel = http_client_cancel,
+		.http_cancel = mh_http_cancel,
 		.timer_start = mh_timer_start,
 		.timer_stop = mh_timer_stop,
 		.records_foreach = mh_records_foreach,

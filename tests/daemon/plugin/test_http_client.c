@@ -298,7 +298,7 @@ static void test_cancel(void **state)
 	char url[64];
 	snprintf(url, sizeof(url), "http://127.0.0.1:%u/slow", (unsigned)port);
 	ddns_http_request_t req = { .method = "GET", .url = url, .timeout_ms = 5000 };
-	ddns_http_t *a = NULL, *b = NULL;
+	http_req_t *a = NULL, *b = NULL;
 	assert_int_equal(http_client_request(client, &req, never, NULL, &a), 0);
 	http_client_cancel(a); /* before any I/O */
 	assert_int_equal(http_client_request(client, &req, never, NULL, &b), 0);

@@ -34,24 +34,9 @@ providers = { bench = { plugin = "dummy"; }; };
 CONF
 # the schema from ddnsctl itself, then the records in one transaction
 "$DDNSCTL" -c "$work/ddns.conf" list >/dev/null
-python3 - "$work/ddns.sqlite" "$nrec" <<'PY'
-import sqlite3, sys
-db = sqlite3.connect(sys.argv[1])
-h = "sha256:" + "ab" * 32
-db.executemany("INSERT INTO records (name, provider, key_hash, ipv4, last_change, source)"
-               " VALUES (?, 'bench', ?, ?, 1700000000, 'ddnsctl')",
-               (("host%d.bench.example.com" % i, h,
-                 "10.%d.%d.%d" % (i >> 16 & 255, i >> 8 & 255, i & 255))
-                for i in range(int(sys.argv[2]))))
-db.commit()
-PY
+python3 "$here/fill_store.py" "$work/ddns.sqlite" "$nrec"
 E2E_HTTP_PORT=$http
-"$DDNSD" -c "$work/ddns.conf" >>"$work/ddnsd.log" 2>&1 &
-E2E_DDNSD_PID=$!
-until curl -s -o /dev/null "http://127.0.0.1:$http/healthz"; do
-	kill -0 "$E2E_DDNSD_PID" 2>/dev/null || { cat "$work/ddnsd.log"; exit 1; }
-	sleep 0.05
-done
+e2e_start_ddnsd "$work/ddns.conf" || exit 1
 echo "== ddnsctl benchmark: $("$DDNSD" --version 2>/dev/null | head -1), $nrec records =="
 python3 "$here/probe.py" "$http" 0 host7.bench.example.com WrongKeyWrongKeyWrongKey0000 \
 	$((rounds * 3 + 2)) >"$work/probe" &

@@ -46,21 +46,15 @@ start() {
 	e2e_stop_ddnsd
 }
 
-read -r ms0 rss0 < <(start "$work/empty.sqlite")
+# (not `read < <(start ...)`: the copy below must wait for ddnsd's exit,
+# which folds its WAL into the file)
+start "$work/empty.sqlite" >"$work/start0"
+read -r ms0 rss0 <"$work/start0"
 # The store's schema from ddnsd itself, then the records in one transaction.
-python3 - "$work/big.sqlite" "$work/empty.sqlite" "$nrec" <<'PY'
-import shutil, sqlite3, sys
-big, empty, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
-shutil.copy(empty, big)
-db = sqlite3.connect(big)
-h = "sha256:" + "ab" * 32
-db.executemany("INSERT INTO records (name, provider, key_hash, ipv4, last_change, source)"
-               " VALUES (?, 'bench', ?, ?, 1700000000, 'ddnsctl')",
-               (("host%d.bench.example.com" % i, h, "10.%d.%d.%d" % (i >> 16 & 255, i >> 8 & 255, i & 255))
-                for i in range(n)))
-db.commit()
-PY
-read -r ms1 rss1 < <(start "$work/big.sqlite")
+cp "$work/empty.sqlite" "$work/big.sqlite"
+python3 "$here/fill_store.py" "$work/big.sqlite" "$nrec"
+start "$work/big.sqlite" >"$work/start1"
+read -r ms1 rss1 <"$work/start1"
 echo "== ddnsd start-up: $("$DDNSD" --version 2>/dev/null | head -1) =="
 echo "empty store:          serving after ${ms0} ms, ${rss0} kB resident"
 echo "$nrec records: serving after ${ms1} ms, ${rss1} kB resident" \

@@ -178,29 +178,27 @@ fail:
 	return rc;
 }
 
-int app_records_from_conf(const conf_t *conf, store_record_t **out, size_t *n_out)
+int app_records_from_conf(const conf_t *conf, store_conf_record_t **out, size_t *n_out)
 {
 	size_t n = conf->n_records;
-	store_record_t *recs = calloc(n ? n : 1, sizeof(*recs));
+	store_conf_record_t *recs = calloc(n ? n : 1, sizeof(*recs));
 	*out = recs;
 	*n_out = n;
 	if (recs == NULL)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
 		const conf_record_t *cr = &conf->records[i];
-		memcpy(recs[i].name, cr->name, sizeof(recs[i].name));
-		memcpy(recs[i].provider, cr->provider, sizeof(recs[i].provider));
-		memcpy(recs[i].key_hash, cr->key_hash, sizeof(recs[i].key_hash));
-		memcpy(recs[i].lan_ipv4, cr->lan_ipv4, sizeof(recs[i].lan_ipv4));
-		memcpy(recs[i].lan_ipv6, cr->lan_ipv6, sizeof(recs[i].lan_ipv6));
-		recs[i].source = STORE_SRC_CONFIG;
+		recs[i] = (store_conf_record_t){ .name = cr->name, .provider = cr->provider,
+		                                 .key_hash = cr->key_hash,
+		                                 .lan_ipv4 = cr->lan_ipv4,
+		                                 .lan_ipv6 = cr->lan_ipv6 };
 	}
 	return 0;
 }
 
 int app_records_reconcile(app_t *a, const conf_t *conf, char *err, size_t errlen)
 {
-	store_record_t *recs;
+	store_conf_record_t *recs;
 	size_t n;
 	int rc = app_records_from_conf(conf, &recs, &n);
 	if (rc == 0)

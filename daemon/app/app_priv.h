@@ -75,8 +75,9 @@ void app_gen_unref(app_gen_t *g);
  *  of instances made is added to @p created (may be NULL). */
 int app_providers_apply(app_t *a, app_gen_t *g, size_t *created, char *err, size_t errlen);
 /** @p conf's records as the store takes them, in a new array (*@p out,
- *  free() it; also on -ENOMEM).  Touches nothing else: any thread. */
-int app_records_from_conf(const conf_t *conf, store_record_t **out, size_t *n_out);
+ *  free() it; also on -ENOMEM) pointing into @p conf, which must outlive
+ *  it.  Touches nothing else: any thread. */
+int app_records_from_conf(const conf_t *conf, store_conf_record_t **out, size_t *n_out);
 /** Reconcile @p conf's records into the store, on the loop's connection
  *  (at start, before anything is served). */
 int app_records_reconcile(app_t *a, const conf_t *conf, char *err, size_t errlen);

@@ -85,7 +85,7 @@ typedef struct reload {
 	uv_work_t work;
 	conf_t *nc;               /* read by the worker; then owned by g */
 	app_gen_t *g;
-	store_record_t *recs;     /* for the writer, which takes them */
+	store_conf_record_t *recs; /* for the writer, which takes them (not nc's strings) */
 	size_t n_recs;
 	store_names_t touched;    /* filled by the writer */
 	int rc;
@@ -204,7 +204,7 @@ static void reload_reconciled_cb(int err, void *arg)
 	if (rc != 0) {
 		httpd_tls_unref(tls);
 		/* Put the running configuration's records back. */
-		store_record_t *recs = NULL;
+		store_conf_record_t *recs = NULL;
 		size_t n = 0;
 		if (app_records_from_conf(a->gen->conf, &recs, &n) == 0 &&
 		    store_writer_reconcile(a->writer, recs, n, &r->touched,

@@ -97,6 +97,12 @@ int store_names_add(store_names_t *s, const char *name);
 /** Free the names; @p s is then empty and reusable.  NULL is fine. */
 void store_names_clear(store_names_t *s);
 
+/** A record as ddns.conf gives it, for store_reconcile_config().  The
+ *  strings are borrowed ("" for no LAN address). */
+typedef struct store_conf_record {
+	const char *name, *provider, *key_hash, *lan_ipv4, *lan_ipv6;
+} store_conf_record_t;
+
 /**
  * Make the config-owned rows match @p recs exactly, in one transaction:
  * insert new ones, update provider/key/LAN of existing ones that differ
@@ -105,7 +111,7 @@ void store_names_clear(store_names_t *s);
  * config (logged).  The names added, changed or removed are appended to
  * @p touched (may be NULL); on failure they mean nothing.
  */
-int store_reconcile_config(store_t *st, const store_record_t *recs, size_t n,
+int store_reconcile_config(store_t *st, const store_conf_record_t *recs, size_t n,
                            store_names_t *touched);
 
 /*

@@ -111,13 +111,17 @@ typedef struct store_reconcile {
 	store_names_t *touched;
 } store_reconcile_t;
 
-static int store_reconcile_one(store_t *st, store_reconcile_t *rc_, const store_record_t *rec)
+static int store_reconcile_one(store_t *st, store_reconcile_t *rc_,
+                               const store_conf_record_t *rec)
 {
-	if (rec->name[0] == '\0' || !key_hash_valid(rec->key_hash)) {
-		log_err(rec->name[0] != '\0' ? rec->name : st->path,
-		        "store: config record without a name or a valid key hash");
+	if (rec->name == NULL || rec->name[0] == '\0' || rec->provider == NULL ||
+	    rec->key_hash == NULL || !key_hash_valid(rec->key_hash)) {
+		log_err(rec->name != NULL && rec->name[0] != '\0' ? rec->name : st->path,
+		        "store: config record without a name, provider or valid key hash");
 		return -EINVAL;
 	}
+	const char *lan4 = rec->lan_ipv4 != NULL ? rec->lan_ipv4 : "";
+	const char *lan6 = rec->lan_ipv6 != NULL ? rec->lan_ipv6 : "";
 	store_record_t old;
 	int err = store_record_get(st, rec->name, &old);
 	if (err && err != -ENOENT)
@@ -126,8 +130,7 @@ static int store_reconcile_one(store_t *st, store_reconcile_t *rc_, const store_
 	bool same = exists && old.source == STORE_SRC_CONFIG &&
 	            strcmp(old.provider, rec->provider) == 0 &&
 	            strcmp(old.key_hash, rec->key_hash) == 0 &&
-	            strcmp(old.lan_ipv4, rec->lan_ipv4) == 0 &&
-	            strcmp(old.lan_ipv6, rec->lan_ipv6) == 0;
+	            strcmp(old.lan_ipv4, lan4) == 0 && strcmp(old.lan_ipv6, lan6) == 0;
 	int rc;
 	if (!same) { /* an unchanged row is not rewritten: a reload costs its changes */
 		sqlite3_stmt *s = exists ? rc_->update : rc_->insert;
@@ -135,8 +138,8 @@ static int store_reconcile_one(store_t *st, store_reconcile_t *rc_, const store_
 		sqlite3_bind_text(s, 1, rec->name, -1, SQLITE_STATIC);
 		sqlite3_bind_text(s, 2, rec->provider, -1, SQLITE_STATIC);
 		sqlite3_bind_text(s, 3, rec->key_hash, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 4, rec->lan_ipv4, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 5, rec->lan_ipv6, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 4, lan4, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 5, lan6, -1, SQLITE_STATIC);
 		rc = sqlite3_step(s);
 		if (rc != SQLITE_DONE)
 			return store_fail(st, rec->name, "cannot reconcile the record", rc);
@@ -157,7 +160,7 @@ static int store_reconcile_one(store_t *st, store_reconcile_t *rc_, const store_
 	return 0;
 }
 
-int store_reconcile_config(store_t *st, const store_record_t *recs, size_t n,
+int store_reconcile_config(store_t *st, const store_conf_record_t *recs, size_t n,
                            store_names_t *touched)
 {
 	store_reconcile_t r = { .touched = touched };

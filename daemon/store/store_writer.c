@@ -39,7 +39,7 @@ typedef struct wop {
 			int64_t now;
 		} seen;
 		struct {
-			store_record_t *recs;
+			store_conf_record_t *recs;
 			size_t n;
 			store_names_t *touched;
 		} conf;
@@ -467,7 +467,7 @@ int store_writer_touch_seen(store_writer_t *w, const char *const *names, size_t 
 	return wop_queue(w, op);
 }
 
-int store_writer_reconcile(store_writer_t *w, store_record_t *recs, size_t n,
+int store_writer_reconcile(store_writer_t *w, store_conf_record_t *recs, size_t n,
                            store_names_t *touched, store_write_cb cb, void *arg)
 {
 	wop_t *op = wop_new(w, W_RECONCILE, 0, cb, arg);

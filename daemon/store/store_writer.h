@@ -64,9 +64,11 @@ int store_writer_add_history(store_writer_t *w, const store_history_t *h,
 int store_writer_touch_seen(store_writer_t *w, const char *const *names, size_t n,
                             int64_t now);
 /** Queue store_reconcile_config() of @p recs (malloc'd; the writer owns and
- *  frees it, also on failure).  The thread appends to @p touched (may be
- *  NULL; the caller's, left alone until @p cb ran) the names it changed. */
-int store_writer_reconcile(store_writer_t *w, store_record_t *recs, size_t n,
+ *  frees the array, also on failure; the strings it points to are the
+ *  caller's and must stay until @p cb ran).  The thread appends to
+ *  @p touched (may be NULL; the caller's, left alone until @p cb ran) the
+ *  names it changed. */
+int store_writer_reconcile(store_writer_t *w, store_conf_record_t *recs, size_t n,
                            store_names_t *touched, store_write_cb cb, void *arg);
 /** Queue a write that only completes once everything queued before it is
  *  committed (a barrier, e.g. for ddnsctl's change notice). */

@@ -226,6 +226,18 @@ static void test_foreach(void **state)
 	assert_int_equal(c.n, 0);
 }
 
+/* store_reconcile_config() of records written as store_record_t, as
+ * ddns.conf would give them. */
+static int reconcile(store_t *st, const store_record_t *recs, size_t n, store_names_t *t)
+{
+	store_conf_record_t c[8];
+	assert_true(n <= 8);
+	for (size_t i = 0; i < n; i++)
+		c[i] = (store_conf_record_t){ recs[i].name, recs[i].provider, recs[i].key_hash,
+		                              recs[i].lan_ipv4, recs[i].lan_ipv6 };
+	return store_reconcile_config(st, n > 0 ? c : NULL, n, t);
+}
+
 static void test_reconcile(void **state)
 {
 	fixture_t *f = *state;
@@ -240,7 +252,7 @@ static void test_reconcile(void **state)
 		make_rec("taken.example.com", "home", HASH_B, STORE_SRC_CONFIG),
 	};
 	snprintf(conf[0].lan_ipv4, ADDR_TEXT_MAX, "10.0.0.1");
-	assert_int_equal(store_reconcile_config(f->st, conf, 3, NULL), 0);
+	assert_int_equal(reconcile(f->st, conf, 3, NULL), 0);
 	assert_int_equal(store_record_count(f->st), 4);
 
 	store_record_t got;
@@ -258,7 +270,7 @@ static void test_reconcile(void **state)
 	                                     1000, "203.0.113.1", ""), 0);
 	conf[0] = make_rec("one.example.com", "home2", HASH_B, STORE_SRC_CONFIG);
 	/* two.example.com dropped from the config */
-	assert_int_equal(store_reconcile_config(f->st, conf, 1, NULL), 0);
+	assert_int_equal(reconcile(f->st, conf, 1, NULL), 0);
 	assert_int_equal(store_record_get(f->st, "one.example.com", &got), 0);
 	assert_string_equal(got.provider, "home2");
 	assert_string_equal(got.key_hash, HASH_B);
@@ -276,12 +288,12 @@ static void test_reconcile(void **state)
 		make_rec("new.example.com", "home", HASH_A, STORE_SRC_CONFIG),
 		make_rec("bad.example.com", "home", "nohash", STORE_SRC_CONFIG),
 	};
-	assert_int_equal(store_reconcile_config(f->st, broken, 2, NULL), -EINVAL);
+	assert_int_equal(reconcile(f->st, broken, 2, NULL), -EINVAL);
 	assert_int_equal(store_record_get(f->st, "new.example.com", &got), -ENOENT);
 	assert_int_equal(store_record_get(f->st, "one.example.com", &got), 0);
 
 	/* empty config: all config rows go, ctl rows stay */
-	assert_int_equal(store_reconcile_config(f->st, NULL, 0, NULL), 0);
+	assert_int_equal(reconcile(f->st, NULL, 0, NULL), 0);
 	assert_int_equal(store_record_count(f->st), 1);
 }
 
@@ -304,14 +316,14 @@ static void test_reconcile_touched(void **state)
 		make_rec("gone.example.com", "home", HASH_A, STORE_SRC_CONFIG),
 	};
 	store_names_t t = { 0 };
-	assert_int_equal(store_reconcile_config(f->st, conf, 3, &t), 0);
+	assert_int_equal(reconcile(f->st, conf, 3, &t), 0);
 	assert_int_equal(t.n, 3); /* all new */
 	store_names_clear(&t);
-	assert_int_equal(store_reconcile_config(f->st, conf, 3, &t), 0);
+	assert_int_equal(reconcile(f->st, conf, 3, &t), 0);
 	assert_int_equal(t.n, 0); /* nothing changed: nothing written */
 	snprintf(conf[1].lan_ipv4, ADDR_TEXT_MAX, "10.0.0.2");
 	conf[2] = make_rec("new.example.com", "home", HASH_A, STORE_SRC_CONFIG);
-	assert_int_equal(store_reconcile_config(f->st, conf, 3, &t), 0);
+	assert_int_equal(reconcile(f->st, conf, 3, &t), 0);
 	assert_int_equal(t.n, 3);
 	assert_true(names_have(&t, "lan.example.com"));
 	assert_true(names_have(&t, "gone.example.com"));

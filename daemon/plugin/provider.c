@@ -148,10 +148,11 @@ void provider_update_done(ddns_update_t *update, int result, const char *message
 	uint64_t now = provider_now_ms();
 	char late[160];
 	if (now > u->pub.deadline_ms) {
+		unsigned long long ms = now - u->pub.deadline_ms;
+		log_warn(u->p->subject, "update of %s: answered %llu ms after the deadline "
+		         "(did it block?): treated as timed out", u->pub.name, ms);
 		snprintf(late, sizeof(late), "provider %s answered %llu ms after the deadline",
-		         u->p->name, (unsigned long long)(now - u->pub.deadline_ms));
-		log_warn(u->p->subject, "update of %s: %s (did it block?): treated as timed out",
-		         u->pub.name, late + strlen("provider ") + strlen(u->p->name) + 1);
+		         u->p->name, ms);
 		result = DDNS_ETIMEOUT;
 		message = late;
 	}
@@ -275,13 +276,7 @@ bool provider_record_changed(provider_t *p, const char *name, const store_record
 		PROVIDER_CALL(p, "record_changed", p->desc->record_changed(p->inst, name, NULL));
 		return true;
 	}
-	ddns_record_t rec = {
-		.name = r->name,
-		.ipv4 = r->ipv4[0] ? r->ipv4 : NULL, .ipv6 = r->ipv6[0] ? r->ipv6 : NULL,
-		.lan_ipv4 = r->lan_ipv4[0] ? r->lan_ipv4 : NULL,
-		.lan_ipv6 = r->lan_ipv6[0] ? r->lan_ipv6 : NULL,
-		.last_change = r->last_change,
-	};
+	ddns_record_t rec = provider_record_view(r);
 	PROVIDER_CALL(p, "record_changed", p->desc->record_changed(p->inst, name, &rec));
 	return true;
 }

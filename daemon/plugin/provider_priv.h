@@ -62,6 +62,8 @@ extern const ddns_host_t provider_host_table;
 
 /** Monotonic milliseconds (host->now_ms). */
 uint64_t provider_now_ms(void);
+/** @p r as a plugin sees it (empty fields NULL); its strings are @p r's. */
+ddns_record_t provider_record_view(const store_record_t *r);
 /** Free @p p if it is being destroyed and its last handle is closed. */
 void provider_maybe_free(provider_t *p);
 /** Init an empty list head. */

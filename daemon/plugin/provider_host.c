@@ -120,20 +120,6 @@ typedef struct foreach_ctx {
 	void *arg;
 } foreach_ctx_t;
 
-static const char *or_null(const char *s)
-{
-	return s[0] != '\0' ? s : NULL;
-}
-
-ddns_record_t provider_record_view(const store_record_t *r)
-{
-	return (ddns_record_t){
-		.name = r->name, .ipv4 = or_null(r->ipv4), .ipv6 = or_null(r->ipv6),
-		.lan_ipv4 = or_null(r->lan_ipv4), .lan_ipv6 = or_null(r->lan_ipv6),
-		.last_change = r->last_change,
-	};
-}
-
 static int record_cb(const store_record_t *r, void *arg)
 {
 	foreach_ctx_t *fc = arg;

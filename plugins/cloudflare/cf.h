@@ -6,18 +6,18 @@
 #define CF_H
 
 #include "ddns/plugin.h"
-#include "pc_bearer.h"
-#include "pc_job.h"
-#include "pc_zones.h"
+#include <ddns/rest/bearer.h>
+#include <ddns/rest/job.h>
+#include <ddns/rest/zones.h>
 
 #define CF_DEFAULT_API "https://api.cloudflare.com/client/v4"
 
 /** One `providers.<name>` entry using cloudflare: token, options, zone cache. */
-typedef pc_bearer_t cf_instance_t;
+typedef rest_bearer_t cf_instance_t;
 
 /** One update in progress. */
 typedef struct cf_job {
-	pc_job_t base;      /**< first: a cf_job_t is a pc_job_t */
+	rest_job_t base;      /**< first: a cf_job_t is a rest_job_t */
 	cf_instance_t *inst;
 	char zone[256];     /**< zone name, once known */
 	char zone_id[64];   /**< its id */

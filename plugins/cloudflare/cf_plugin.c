@@ -24,16 +24,16 @@ static const ddns_option_t cf_options[] = {
 static int cf_create(ddns_ctx_t *ctx, const ddns_host_t *host, void **instance)
 {
 	cf_instance_t *inst;
-	int rc = pc_bearer_create(ctx, host, "a Cloudflare API token is required (My Profile > "
-	                          "API Tokens > Create Token, permission Zone.DNS Edit)",
-	                          CF_DEFAULT_API, 1, 86400, &inst);
+	int rc = rest_bearer_create(ctx, host, "a Cloudflare API token is required (My Profile > "
+	                              "API Tokens > Create Token, permission Zone.DNS Edit)",
+	                              CF_DEFAULT_API, 1, 86400, &inst);
 
 	if (rc < 0)
 		return rc;
 	/* Cloudflare's one TTL below 60: 1, "automatic". */
 	if (inst->conf.ttl > 1 && inst->conf.ttl < 60) {
 		host->conf_error(ctx, "ttl", "must be 1 (automatic) or 60..86400");
-		pc_bearer_destroy(inst);
+		rest_bearer_destroy(inst);
 		return DDNS_ECONFIG;
 	}
 	*instance = inst;
@@ -48,7 +48,7 @@ DDNS_PLUGIN_EXPORT = {
 	.description = "Cloudflare DNS (API v4, API token): A and AAAA records",
 	.options = cf_options,
 	.create = cf_create,
-	.destroy = pc_bearer_destroy,
+	.destroy = rest_bearer_destroy,
 	.update = cf_update_start,
-	.cancel = pc_job_cancel_update,
+	.cancel = rest_job_cancel_update,
 };

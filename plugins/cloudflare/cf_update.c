@@ -12,27 +12,27 @@
 #include <strings.h>
 
 #include "cf.h"
-#include "pc_api.h"
-#include "pc_json.h"
-#include "pc_name.h"
+#include <ddns/rest/api.h>
+#include <ddns/rest/json.h>
+#include <ddns/rest/name.h>
 
 #define CF_PER_PAGE 100
 
-static const pc_policy_t cf_policy = {
+static const rest_policy_t cf_policy = {
 	.max_attempts = 4,
 	.backoff_ms = 250,
 	.default_wait_ms = 1000,
 	.rate_limit_413 = false,
 };
 
-static void next_family(pc_job_t *base);
+static void next_family(rest_job_t *base);
 static void find_zone(cf_job_t *job);
 static void list_records(cf_job_t *job);
 
 static void send(cf_job_t *job, const char *method, const char *url, json_t *body,
-                 pc_reply_cb cb)
+                 rest_reply_cb cb)
 {
-	pc_api_send_json(&job->base, job->inst->auth_header, method, url, body, cb);
+	rest_api_send_json(&job->base, job->inst->auth_header, method, url, body, cb);
 }
 
 /* Cloudflare's words: errors[0].message, and the first of its error_chain. */
@@ -41,10 +41,10 @@ static const char *cf_message(const json_t *root, const ddns_http_response_t *re
 {
 	const json_t *err = json_array_get(json_object_get(root, "errors"), 0);
 	const json_t *chain = json_array_get(json_object_get(err, "error_chain"), 0);
-	const char *msg = pc_json_str(err, "message"), *detail = pc_json_str(chain, "message");
+	const char *msg = rest_json_str(err, "message"), *detail = rest_json_str(chain, "message");
 
 	if (msg == NULL)
-		return pc_api_message(res, out, len);
+		return rest_api_message(res, out, len);
 	snprintf(out, len, "%s (code %lld)%s%s", msg,
 	         (long long)json_integer_value(json_object_get(err, "code")),
 	         detail ? ": " : "", detail ? detail : "");
@@ -58,23 +58,23 @@ static const char *cf_message(const json_t *root, const ddns_http_response_t *re
 static json_t *envelope(cf_job_t *job, const ddns_http_response_t *res, const char *doing)
 {
 	char err[256], msg[512];
-	json_t *root = pc_json_parse(res, err, sizeof(err));
+	json_t *root = rest_json_parse(res, err, sizeof(err));
 
 	if (res->status == 200 && root != NULL &&
 	    json_is_true(json_object_get(root, "success")) &&
 	    json_object_get(root, "result") != NULL)
 		return root;
 	if (res->status == 200)
-		pc_api_bad_reply(&job->base, doing, "{\"success\": true, \"result\": ...}",
-		                 root ? NULL : err);
+		rest_api_bad_reply(&job->base, doing, "{\"success\": true, \"result\": ...}",
+		                     root ? NULL : err);
 	else
-		pc_api_fail_status(&job->base, &job->inst->zones, res, doing,
-		                   cf_message(root, res, msg, sizeof(msg)));
+		rest_api_fail_status(&job->base, &job->inst->zones, res, doing,
+		                       cf_message(root, res, msg, sizeof(msg)));
 	json_decref(root);
 	return NULL;
 }
 
-static void on_written(pc_job_t *base, const ddns_http_response_t *res)
+static void on_written(rest_job_t *base, const ddns_http_response_t *res)
 {
 	cf_job_t *job = (cf_job_t *)base;
 	bool created = strcmp(base->method, "POST") == 0;
@@ -85,16 +85,16 @@ static void on_written(pc_job_t *base, const ddns_http_response_t *res)
 	if (root == NULL)
 		return;
 	rec = json_object_get(root, "result");
-	id = pc_json_str(rec, "id");
-	content = pc_json_str(rec, "content");
+	id = rest_json_str(rec, "id");
+	content = rest_json_str(rec, "content");
 	if (id == NULL || content == NULL) {
-		pc_api_bad_reply(base, "for", "a result with id and content", NULL);
+		rest_api_bad_reply(base, "for", "a result with id and content", NULL);
 	} else if (strcmp(content, base->addr) != 0) {
-		pc_job_finish(base, DDNS_EBADREPLY, "%s %s: the API answered content \"%s\", not %s",
-		              base->rtype, base->update->name, content, base->addr);
+		rest_job_finish(base, DDNS_EBADREPLY, "%s %s: the API answered content \"%s\", not %s",
+		                  base->rtype, base->update->name, content, base->addr);
 	} else {
-		pc_job_note(base, "%s %s -> %s (%srecord %s)", base->rtype, base->update->name,
-		            base->addr, created ? "created " : "", id);
+		rest_job_note(base, "%s %s -> %s (%srecord %s)", base->rtype, base->update->name,
+		                base->addr, created ? "created " : "", id);
 		json_decref(root);
 		next_family(base);
 		return;
@@ -118,9 +118,9 @@ static void write_record(cf_job_t *job, const char *id)
 		return;
 	}
 	if (!inst->conf.create) {
-		pc_job_finish(&job->base, DDNS_ENOTFOUND, "no %s record %s in zone %s (set create "
-		              "= true to have it created)", job->base.rtype, job->base.update->name,
-		              job->zone);
+		rest_job_finish(&job->base, DDNS_ENOTFOUND, "no %s record %s in zone %s (set create "
+		                  "= true to have it created)", job->base.rtype, job->base.update->name,
+		                  job->zone);
 		return;
 	}
 	snprintf(url, sizeof(url), "%s/zones/%s/dns_records", inst->conf.api_url, job->zone_id);
@@ -130,7 +130,7 @@ static void write_record(cf_job_t *job, const char *id)
 	send(job, "POST", url, body, on_written);
 }
 
-static void on_records(pc_job_t *base, const ddns_http_response_t *res)
+static void on_records(rest_job_t *base, const ddns_http_response_t *res)
 {
 	cf_job_t *job = (cf_job_t *)base;
 	json_t *root = envelope(job, res, "listing"), *list, *rec, *info;
@@ -145,25 +145,25 @@ static void on_records(pc_job_t *base, const ddns_http_response_t *res)
 	total_pages = json_integer_value(json_object_get(info, "total_pages"));
 	if (!json_is_array(list) || !json_is_integer(json_object_get(info, "total_pages"))) {
 		json_decref(root);
-		pc_api_bad_reply(base, "listing", "a result array and result_info.total_pages", NULL);
+		rest_api_bad_reply(base, "listing", "a result array and result_info.total_pages", NULL);
 		return;
 	}
 	json_array_foreach(list, i, rec) {
-		const char *type = pc_json_str(rec, "type"), *name = pc_json_str(rec, "name");
-		if (type == NULL || name == NULL || pc_json_str(rec, "id") == NULL) {
+		const char *type = rest_json_str(rec, "type"), *name = rest_json_str(rec, "name");
+		if (type == NULL || name == NULL || rest_json_str(rec, "id") == NULL) {
 			json_decref(root);
-			pc_api_bad_reply(base, "listing", "records with id, type and name", NULL);
+			rest_api_bad_reply(base, "listing", "records with id, type and name", NULL);
 			return;
 		}
 		if (strcmp(type, base->rtype) == 0 && strcasecmp(name, base->update->name) == 0) {
-			found = pc_json_str(rec, "id");
-			content = pc_json_str(rec, "content");
+			found = rest_json_str(rec, "id");
+			content = rest_json_str(rec, "content");
 			break;
 		}
 	}
 	if (found != NULL && content != NULL && strcmp(content, base->addr) == 0) {
-		pc_job_note(base, "%s %s already %s (record %s)", base->rtype, base->update->name,
-		            base->addr, found);
+		rest_job_note(base, "%s %s already %s (record %s)", base->rtype, base->update->name,
+		                base->addr, found);
 		json_decref(root);
 		next_family(base);
 	} else if (found != NULL) {
@@ -185,7 +185,7 @@ static void list_records(cf_job_t *job)
 {
 	char url[1024], name[512];
 
-	pc_url_escape(job->base.update->name, name, sizeof(name));
+	rest_url_escape(job->base.update->name, name, sizeof(name));
 	snprintf(url, sizeof(url), "%s/zones/%s/dns_records?type=%s&name=%s&page=%u&per_page=%d",
 	         job->inst->conf.api_url, job->zone_id, job->base.rtype, name, job->page,
 	         CF_PER_PAGE);
@@ -201,11 +201,11 @@ static void zone_found(cf_job_t *job, const char *zone, const char *id)
 }
 
 /* GET /zones?name=<candidate>: one zone of that name, or none. */
-static void on_zones(pc_job_t *base, const ddns_http_response_t *res)
+static void on_zones(rest_job_t *base, const ddns_http_response_t *res)
 {
 	cf_job_t *job = (cf_job_t *)base;
 	const char *cand = job->inst->conf.zone ? job->inst->conf.zone
-	                   : pc_zone_candidate(base->update->name, job->zone_try);
+	                   : rest_zone_candidate(base->update->name, job->zone_try);
 	json_t *root = envelope(job, res, "finding the zone of"), *list, *z;
 	const char *id = NULL;
 	size_t i;
@@ -216,20 +216,20 @@ static void on_zones(pc_job_t *base, const ddns_http_response_t *res)
 	list = json_object_get(root, "result");
 	if (!json_is_array(list)) {
 		json_decref(root);
-		pc_job_finish(base, DDNS_EBADREPLY, "unexpected reply finding the zone of %s: "
-		              "expected a result array", base->update->name);
+		rest_job_finish(base, DDNS_EBADREPLY, "unexpected reply finding the zone of %s: "
+		                  "expected a result array", base->update->name);
 		return;
 	}
 	json_array_foreach(list, i, z) {
-		const char *name = pc_json_str(z, "name");
-		if (name && strcasecmp(name, cand) == 0 && (id = pc_json_str(z, "id")) != NULL)
+		const char *name = rest_json_str(z, "name");
+		if (name && strcasecmp(name, cand) == 0 && (id = rest_json_str(z, "id")) != NULL)
 			break;
 	}
 	if (id == NULL) {
 		json_decref(root);
 		if (job->inst->conf.zone != NULL) {
-			pc_job_finish(base, DDNS_ENOTFOUND, "the configured zone %s is not in this "
-			              "Cloudflare account (or the token may not read it)", cand);
+			rest_job_finish(base, DDNS_ENOTFOUND, "the configured zone %s is not in this "
+			                  "Cloudflare account (or the token may not read it)", cand);
 			return;
 		}
 		job->zone_try++;
@@ -238,37 +238,37 @@ static void on_zones(pc_job_t *base, const ddns_http_response_t *res)
 	}
 	snprintf(idbuf, sizeof(idbuf), "%s", id);
 	json_decref(root);
-	pc_zones_put(&job->inst->zones, base->update->name, cand, idbuf);
+	rest_zones_put(&job->inst->zones, base->update->name, cand, idbuf);
 	zone_found(job, cand, idbuf);
 }
 
 static void find_zone(cf_job_t *job)
 {
 	const char *cand = job->inst->conf.zone ? job->inst->conf.zone
-	                   : pc_zone_candidate(job->base.update->name, job->zone_try);
+	                   : rest_zone_candidate(job->base.update->name, job->zone_try);
 	char url[1024], name[512];
 
 	if (cand == NULL) {
-		pc_job_finish(&job->base, DDNS_ENOTFOUND, "no zone in this Cloudflare account "
-		              "holds %s (set zone = \"...\" if it is there)", job->base.update->name);
+		rest_job_finish(&job->base, DDNS_ENOTFOUND, "no zone in this Cloudflare account "
+		                  "holds %s (set zone = \"...\" if it is there)", job->base.update->name);
 		return;
 	}
-	pc_url_escape(cand, name, sizeof(name));
+	rest_url_escape(cand, name, sizeof(name));
 	snprintf(url, sizeof(url), "%s/zones?name=%s", job->inst->conf.api_url, name);
 	send(job, "GET", url, NULL, on_zones);
 }
 
-static void next_family(pc_job_t *base)
+static void next_family(rest_job_t *base)
 {
 	cf_job_t *job = (cf_job_t *)base;
-	const pc_zone_entry_t *known;
+	const rest_zone_entry_t *known;
 
-	if (!pc_job_next_in_zone(base, job->inst->conf.zone))
+	if (!rest_job_next_in_zone(base, job->inst->conf.zone))
 		return;
 	if (job->zone_id[0] != '\0') {
 		job->page = 1;
 		list_records(job);
-	} else if ((known = pc_zones_find(&job->inst->zones, base->update->name)) != NULL) {
+	} else if ((known = rest_zones_find(&job->inst->zones, base->update->name)) != NULL) {
 		zone_found(job, known->zone, known->id);
 	} else {
 		job->zone_try = 0;
@@ -284,10 +284,10 @@ int cf_update_start(void *instance, ddns_update_t *update)
 
 	if (job == NULL)
 		return -ENOMEM;
-	pc_job_init(&job->base, inst->host, inst->ctx, update, "cloudflare", &cf_policy,
-	            pc_job_free);
+	rest_job_init(&job->base, inst->host, inst->ctx, update, "cloudflare", &cf_policy,
+	                rest_job_free);
 	job->inst = inst;
-	rc = pc_job_start(&job->base, next_family);
+	rc = rest_job_start(&job->base, next_family);
 	if (rc < 0)
 		free(job);
 	return rc;

@@ -6,18 +6,18 @@
 #define DO_H
 
 #include "ddns/plugin.h"
-#include "pc_bearer.h"
-#include "pc_job.h"
-#include "pc_zones.h"
+#include <ddns/rest/bearer.h>
+#include <ddns/rest/job.h>
+#include <ddns/rest/zones.h>
 
 #define DO_DEFAULT_API "https://api.digitalocean.com"
 
 /** One `providers.<name>` entry using digitalocean: token, options, zone cache. */
-typedef pc_bearer_t do_instance_t;
+typedef rest_bearer_t do_instance_t;
 
 /** One update in progress. */
 typedef struct do_job {
-	pc_job_t base;      /**< first: a do_job_t is a pc_job_t */
+	rest_job_t base;      /**< first: a do_job_t is a rest_job_t */
 	do_instance_t *inst;
 	char zone[256];     /**< zone of the name, once known */
 	unsigned zone_try;  /**< candidate being asked (zone walk) */

@@ -42,9 +42,9 @@ static int do_create(ddns_ctx_t *ctx, const ddns_host_t *host, void **instance)
 		host->conf_error(ctx, "client_id", "%s", DO_V1_GONE);
 		return DDNS_ECONFIG;
 	}
-	rc = pc_bearer_create(ctx, host, "a DigitalOcean v2 token is required (create one at "
-	                      "https://cloud.digitalocean.com/account/api/tokens)",
-	                      DO_DEFAULT_API, 30, 86400, &inst);
+	rc = rest_bearer_create(ctx, host, "a DigitalOcean v2 token is required (create one at "
+	                        "https://cloud.digitalocean.com/account/api/tokens)",
+	                        DO_DEFAULT_API, 30, 86400, &inst);
 	if (rc < 0)
 		return rc;
 	*instance = inst;
@@ -59,7 +59,7 @@ DDNS_PLUGIN_EXPORT = {
 	.description = "DigitalOcean DNS (API v2): A and AAAA records",
 	.options = do_options,
 	.create = do_create,
-	.destroy = pc_bearer_destroy,
+	.destroy = rest_bearer_destroy,
 	.update = do_update_start,
-	.cancel = pc_job_cancel_update,
+	.cancel = rest_job_cancel_update,
 };

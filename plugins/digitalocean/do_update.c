@@ -12,35 +12,35 @@
 #include <strings.h>
 
 #include "do.h"
-#include "pc_api.h"
-#include "pc_json.h"
-#include "pc_name.h"
+#include <ddns/rest/api.h>
+#include <ddns/rest/json.h>
+#include <ddns/rest/name.h>
 
-static const pc_policy_t do_policy = {
+static const rest_policy_t do_policy = {
 	.max_attempts = 4,
 	.backoff_ms = 250,
 	.default_wait_ms = 1000,
 	.rate_limit_413 = false,
 };
 
-static void next_family(pc_job_t *base);
+static void next_family(rest_job_t *base);
 static void find_zone(do_job_t *job);
 static void list_records(do_job_t *job, const char *url);
 
 static void send(do_job_t *job, const char *method, const char *url, json_t *body,
-                 pc_reply_cb cb)
+                 rest_reply_cb cb)
 {
-	pc_api_send_json(&job->base, job->inst->auth_header, method, url, body, cb);
+	rest_api_send_json(&job->base, job->inst->auth_header, method, url, body, cb);
 }
 
 /* An HTTP error: say what the API said. */
 static void fail_status(do_job_t *job, const ddns_http_response_t *res, const char *doing)
 {
-	pc_api_fail_status(&job->base, &job->inst->zones, res, doing, NULL);
+	rest_api_fail_status(&job->base, &job->inst->zones, res, doing, NULL);
 }
 
 /* PATCH or POST answered: check the record now holds the address. */
-static void on_written(pc_job_t *base, const ddns_http_response_t *res)
+static void on_written(rest_job_t *base, const ddns_http_response_t *res)
 {
 	do_job_t *job = (do_job_t *)base;
 	bool created = strcmp(base->method, "POST") == 0;
@@ -52,27 +52,27 @@ static void on_written(pc_job_t *base, const ddns_http_response_t *res)
 		fail_status(job, res, created ? "creating" : "updating");
 		return;
 	}
-	root = pc_json_parse(res, err, sizeof(err));
+	root = rest_json_parse(res, err, sizeof(err));
 	if (root == NULL) {
-		pc_api_bad_reply(&job->base, "for", "{\"domain_record\": {...}}", err);
+		rest_api_bad_reply(&job->base, "for", "{\"domain_record\": {...}}", err);
 		return;
 	}
 	rec = json_object_get(root, "domain_record");
-	data = pc_json_str(rec, "data");
-	if (!json_is_object(rec) || pc_json_id(json_object_get(rec, "id"), id, sizeof(id)) ||
-	    data == NULL) {
+	data = rest_json_str(rec, "data");
+	if (!json_is_object(rec) || rest_json_id(json_object_get(rec, "id"), id, sizeof(id)) ||
+	      data == NULL) {
 		json_decref(root);
-		pc_api_bad_reply(&job->base, "for", "a domain_record object with id and data", NULL);
+		rest_api_bad_reply(&job->base, "for", "a domain_record object with id and data", NULL);
 		return;
 	}
 	if (strcmp(data, base->addr) != 0) {
-		pc_job_finish(base, DDNS_EBADREPLY, "%s %s: the API answered data \"%s\", not %s",
-		              base->rtype, base->update->name, data, base->addr);
+		rest_job_finish(base, DDNS_EBADREPLY, "%s %s: the API answered data \"%s\", not %s",
+		                base->rtype, base->update->name, data, base->addr);
 		json_decref(root);
 		return;
 	}
-	pc_job_note(base, "%s %s -> %s (%srecord %s)", base->rtype, base->update->name,
-	            base->addr, created ? "created " : "", id);
+	rest_job_note(base, "%s %s -> %s (%srecord %s)", base->rtype, base->update->name,
+	              base->addr, created ? "created " : "", id);
 	json_decref(root);
 	next_family(base);
 }
@@ -93,12 +93,12 @@ static void write_record(do_job_t *job, const char *id)
 		return;
 	}
 	if (!inst->conf.create) {
-		pc_job_finish(&job->base, DDNS_ENOTFOUND, "no %s record %s in zone %s (set create "
-		              "= true to have it created)", job->base.rtype, job->base.update->name,
-		              job->zone);
+		rest_job_finish(&job->base, DDNS_ENOTFOUND, "no %s record %s in zone %s (set create "
+		                "= true to have it created)", job->base.rtype, job->base.update->name,
+		                job->zone);
 		return;
 	}
-	pc_name_relative(job->base.update->name, job->zone, rel, sizeof(rel));
+	rest_name_relative(job->base.update->name, job->zone, rel, sizeof(rel));
 	snprintf(url, sizeof(url), "%s/v2/domains/%s/records", inst->conf.api_url, job->zone);
 	body = json_pack("{s:s, s:s, s:s, s:I}", "type", job->base.rtype, "name", rel,
 	                 "data", job->base.addr,
@@ -107,7 +107,7 @@ static void write_record(do_job_t *job, const char *id)
 }
 
 /* One page of GET .../records: look for the name, else follow "next". */
-static void on_records(pc_job_t *base, const ddns_http_response_t *res)
+static void on_records(rest_job_t *base, const ddns_http_response_t *res)
 {
 	do_job_t *job = (do_job_t *)base;
 	char err[256], id[64], fqdn[256];
@@ -119,36 +119,36 @@ static void on_records(pc_job_t *base, const ddns_http_response_t *res)
 		fail_status(job, res, "listing");
 		return;
 	}
-	root = pc_json_parse(res, err, sizeof(err));
+	root = rest_json_parse(res, err, sizeof(err));
 	list = json_object_get(root, "domain_records");
 	if (root == NULL || !json_is_array(list)) {
 		json_decref(root);
-		pc_api_bad_reply(&job->base, "for", "{\"domain_records\": [...]}",
-		                 root ? NULL : err);
+		rest_api_bad_reply(&job->base, "for", "{\"domain_records\": [...]}",
+		                   root ? NULL : err);
 		return;
 	}
 	id[0] = '\0';
 	json_array_foreach(list, i, rec) {
-		const char *type = pc_json_str(rec, "type"), *name = pc_json_str(rec, "name");
+		const char *type = rest_json_str(rec, "type"), *name = rest_json_str(rec, "name");
 		if (type == NULL || name == NULL ||
-		    pc_json_id(json_object_get(rec, "id"), id, sizeof(id)) < 0) {
+		    rest_json_id(json_object_get(rec, "id"), id, sizeof(id)) < 0) {
 			json_decref(root);
-			pc_api_bad_reply(&job->base, "for", "records with id, type and name", NULL);
+			rest_api_bad_reply(&job->base, "for", "records with id, type and name", NULL);
 			return;
 		}
 		/* Replies name records relative to the zone: "@", "www". */
 		if (strcmp(type, base->rtype) == 0 &&
-		    pc_name_absolute(name, job->zone, fqdn, sizeof(fqdn)) == 0 &&
+		    rest_name_absolute(name, job->zone, fqdn, sizeof(fqdn)) == 0 &&
 		    strcmp(fqdn, base->update->name) == 0) {
-			data = pc_json_str(rec, "data");
+			data = rest_json_str(rec, "data");
 			break;
 		}
 		id[0] = '\0';
 	}
 	if (id[0] != '\0') {
 		if (data != NULL && strcmp(data, base->addr) == 0) {
-			pc_job_note(base, "%s %s already %s (record %s)", base->rtype,
-			            base->update->name, base->addr, id);
+			rest_job_note(base, "%s %s already %s (record %s)", base->rtype,
+			              base->update->name, base->addr, id);
 			json_decref(root);
 			next_family(base);
 			return;
@@ -164,8 +164,8 @@ static void on_records(pc_job_t *base, const ddns_http_response_t *res)
 		if (strncmp(next_url, job->inst->conf.api_url, strlen(job->inst->conf.api_url)) ||
 		    ++job->pages > 1000) {
 			json_decref(root);
-			pc_api_bad_reply(&job->base, "for",
-			                 "links.pages.next under the configured api_url", NULL);
+			rest_api_bad_reply(&job->base, "for",
+			                   "links.pages.next under the configured api_url", NULL);
 			return;
 		}
 		snprintf(err, sizeof(err), "%s", next_url);
@@ -182,7 +182,7 @@ static void list_records(do_job_t *job, const char *url)
 	char first[1024], name[512];
 
 	if (url == NULL) {
-		pc_url_escape(job->base.update->name, name, sizeof(name));
+		rest_url_escape(job->base.update->name, name, sizeof(name));
 		snprintf(first, sizeof(first), "%s/v2/domains/%s/records?type=%s&name=%s&per_page=200",
 		         job->inst->conf.api_url, job->zone, job->base.rtype, name);
 		url = first;
@@ -198,10 +198,10 @@ static void zone_found(do_job_t *job, const char *zone)
 }
 
 /* GET /v2/domains/<candidate>: 200 is the zone, 404 means ask the parent. */
-static void on_domain(pc_job_t *base, const ddns_http_response_t *res)
+static void on_domain(rest_job_t *base, const ddns_http_response_t *res)
 {
 	do_job_t *job = (do_job_t *)base;
-	const char *cand = pc_zone_candidate(base->update->name, job->zone_try);
+	const char *cand = rest_zone_candidate(base->update->name, job->zone_try);
 	char err[256];
 	json_t *root;
 	const char *name;
@@ -215,46 +215,46 @@ static void on_domain(pc_job_t *base, const ddns_http_response_t *res)
 		fail_status(job, res, "finding the zone of");
 		return;
 	}
-	root = pc_json_parse(res, err, sizeof(err));
-	name = pc_json_str(json_object_get(root, "domain"), "name");
+	root = rest_json_parse(res, err, sizeof(err));
+	name = rest_json_str(json_object_get(root, "domain"), "name");
 	if (name == NULL || strcasecmp(name, cand) != 0) {
 		json_decref(root);
-		pc_api_bad_reply(&job->base, "for",
-		                 "{\"domain\": {\"name\": ...}} naming the domain asked for",
-		                 root ? NULL : err);
+		rest_api_bad_reply(&job->base, "for",
+		                   "{\"domain\": {\"name\": ...}} naming the domain asked for",
+		                   root ? NULL : err);
 		return;
 	}
 	json_decref(root);
-	pc_zones_put(&job->inst->zones, base->update->name, cand, NULL);
+	rest_zones_put(&job->inst->zones, base->update->name, cand, NULL);
 	zone_found(job, cand);
 }
 
 static void find_zone(do_job_t *job)
 {
-	const char *cand = pc_zone_candidate(job->base.update->name, job->zone_try);
+	const char *cand = rest_zone_candidate(job->base.update->name, job->zone_try);
 	char url[1024];
 
 	if (cand == NULL) {
-		pc_job_finish(&job->base, DDNS_ENOTFOUND, "no domain in this DigitalOcean account "
-		              "holds %s (set zone = \"...\" if it is there)", job->base.update->name);
+		rest_job_finish(&job->base, DDNS_ENOTFOUND, "no domain in this DigitalOcean account "
+		                "holds %s (set zone = \"...\" if it is there)", job->base.update->name);
 		return;
 	}
 	snprintf(url, sizeof(url), "%s/v2/domains/%s", job->inst->conf.api_url, cand);
 	send(job, "GET", url, NULL, on_domain);
 }
 
-static void next_family(pc_job_t *base)
+static void next_family(rest_job_t *base)
 {
 	do_job_t *job = (do_job_t *)base;
-	const pc_zone_entry_t *known;
+	const rest_zone_entry_t *known;
 
-	if (!pc_job_next_in_zone(base, job->inst->conf.zone))
+	if (!rest_job_next_in_zone(base, job->inst->conf.zone))
 		return;
 	if (job->zone[0] != '\0') {
 		list_records(job, NULL);
 	} else if (job->inst->conf.zone != NULL) {
 		zone_found(job, job->inst->conf.zone);
-	} else if ((known = pc_zones_find(&job->inst->zones, base->update->name)) != NULL) {
+	} else if ((known = rest_zones_find(&job->inst->zones, base->update->name)) != NULL) {
 		zone_found(job, known->zone);
 	} else {
 		job->zone_try = 0;
@@ -270,10 +270,10 @@ int do_update_start(void *instance, ddns_update_t *update)
 
 	if (job == NULL)
 		return -ENOMEM;
-	pc_job_init(&job->base, inst->host, inst->ctx, update, "digitalocean", &do_policy,
-	            pc_job_free);
+	rest_job_init(&job->base, inst->host, inst->ctx, update, "digitalocean", &do_policy,
+	              rest_job_free);
 	job->inst = inst;
-	rc = pc_job_start(&job->base, next_family);
+	rc = rest_job_start(&job->base, next_family);
 	if (rc < 0)
 		free(job);
 	return rc;

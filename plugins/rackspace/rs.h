@@ -11,9 +11,9 @@
 #include <jansson.h>
 
 #include "ddns/plugin.h"
-#include "pc_conf.h"
-#include "pc_job.h"
-#include "pc_zones.h"
+#include <ddns/rest/conf.h>
+#include <ddns/rest/job.h>
+#include <ddns/rest/zones.h>
 
 #define RS_DEFAULT_IDENTITY "https://identity.api.rackspacecloud.com/v2.0"
 /** A cached token is renewed this long before its "expires". */
@@ -25,7 +25,7 @@ typedef struct rs_job rs_job_t;
 typedef struct rs_instance {
 	ddns_ctx_t *ctx;
 	const ddns_host_t *host;
-	pc_conf_t conf;          /**< conf.api_url is NULL unless configured */
+	rest_conf_t conf;          /**< conf.api_url is NULL unless configured */
 	char *identity_url;      /**< without trailing '/' */
 	const char *username;    /**< borrowed from the host */
 	const char *api_key;     /**< borrowed from the host (secret) */
@@ -36,20 +36,20 @@ typedef struct rs_instance {
 	char *endpoint;          /**< the cloudDNS publicURL (or api_url) */
 	rs_job_t *auth_leader;   /**< the job asking for a token, or NULL */
 	rs_job_t *auth_waiters;  /**< jobs waiting for that token */
-	pc_zones_t zones;        /**< name -> zone and domain id */
+	rest_zones_t zones;        /**< name -> zone and domain id */
 } rs_instance_t;
 
 /** One update in progress. */
 struct rs_job {
-	pc_job_t base;           /**< first: an rs_job_t is a pc_job_t */
+	rest_job_t base;           /**< first: an rs_job_t is a rest_job_t */
 	rs_instance_t *inst;
-	pc_step_cb after_auth;   /**< what to do once a token is there */
-	pc_step_cb after_job;    /**< what follows a COMPLETED async job */
+	rest_step_cb after_auth;   /**< what to do once a token is there */
+	rest_step_cb after_job;    /**< what follows a COMPLETED async job */
 	rs_job_t *next_waiter;
 	bool reauthed;           /**< already authenticated again after a 401 */
 	unsigned sent_gen;       /**< token generation of the call in flight */
 	char *retry_method, *retry_url, *retry_body; /**< call to repeat after 401 */
-	pc_reply_cb retry_cb;
+	rest_reply_cb retry_cb;
 	char zone[256];
 	char domain_id[64];
 	unsigned zone_try;
@@ -65,7 +65,7 @@ struct rs_job {
 /** Send a Cloud DNS call with the current token; a 401 re-authenticates
  *  once and repeats it; @p cb gets any other reply. */
 void rs_send_call(rs_job_t *job, const char *method, const char *url, const char *body,
-                  pc_reply_cb cb);
+                  rest_reply_cb cb);
 /** Finish @p job with the API's message for an unwanted status. */
 void rs_fail_status(rs_job_t *job, const ddns_http_response_t *res, const char *doing);
 /** Finish @p job: the reply was not the @p expected shape. */
@@ -74,12 +74,12 @@ void rs_bad_reply(rs_job_t *job, const char *doing, const char *expected, const 
 bool rs_under_endpoint(const rs_job_t *job, const char *url);
 /** rs_send_call() with @p body (consumed, may be NULL) as compact JSON. */
 void rs_send_json(rs_job_t *job, const char *method, const char *url, json_t *body,
-                  pc_reply_cb cb);
+                  rest_reply_cb cb);
 
 /* ---- rs_job.c ---- */
 
 /** Reply to PUT/POST: follow its async job to COMPLETED or ERROR. */
-void rs_on_accepted(pc_job_t *base, const ddns_http_response_t *res);
+void rs_on_accepted(rest_job_t *base, const ddns_http_response_t *res);
 
 /** ddns_plugin_t.update: start @p update on the instance @p instance.  @return 0 or -errno. */
 int rs_update_start(void *instance, ddns_update_t *update);
@@ -90,7 +90,7 @@ int rs_update_start(void *instance, ddns_update_t *update);
  * service; others arriving meanwhile wait for its answer.  On failure the
  * job is finished.
  */
-void rs_auth_ensure(rs_job_t *job, pc_step_cb then);
+void rs_auth_ensure(rs_job_t *job, rest_step_cb then);
 /** Drop the cached token if it is still generation @p gen (it got a 401). */
 void rs_auth_invalidate(rs_instance_t *inst, unsigned gen);
 /** Take @p job out of the auth bookkeeping (it is being released). */

@@ -8,12 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pc_json.h"
+#include <ddns/rest/json.h>
 #include "rs.h"
 
 void rs_auth_clear(rs_instance_t *inst)
 {
-	pc_secret_free(inst->token_header);
+	rest_secret_free(inst->token_header);
 	inst->token_header = NULL;
 	inst->token_expires = 0;
 }
@@ -24,16 +24,16 @@ void rs_auth_invalidate(rs_instance_t *inst, unsigned gen)
 		rs_auth_clear(inst);
 }
 
-static void run_after_auth(pc_job_t *base)
+static void run_after_auth(rest_job_t *base)
 {
 	rs_job_t *job = (rs_job_t *)base;
-	pc_step_cb then = job->after_auth;
+	rest_step_cb then = job->after_auth;
 
 	job->after_auth = NULL;
 	then(base);
 }
 
-static void ensure_again(pc_job_t *base)
+static void ensure_again(rest_job_t *base)
 {
 	rs_job_t *job = (rs_job_t *)base;
 
@@ -41,7 +41,7 @@ static void ensure_again(pc_job_t *base)
 }
 
 /* Let the waiters go on (on the next loop turn, each with its own deadline). */
-static void wake_waiters(rs_instance_t *inst, pc_step_cb step)
+static void wake_waiters(rs_instance_t *inst, rest_step_cb step)
 {
 	rs_job_t *w = inst->auth_waiters;
 
@@ -49,7 +49,7 @@ static void wake_waiters(rs_instance_t *inst, pc_step_cb step)
 	while (w != NULL) {
 		rs_job_t *next = w->next_waiter;
 		w->next_waiter = NULL;
-		pc_job_wait(&w->base, 0, "waiting for a token", step);
+		rest_job_wait(&w->base, 0, "waiting for a token", step);
 		w = next;
 	}
 }
@@ -80,11 +80,11 @@ static const char *dns_endpoint(const json_t *access)
 	size_t i, k;
 
 	json_array_foreach(json_object_get(access, "serviceCatalog"), i, svc) {
-		const char *type = pc_json_str(svc, "type");
+		const char *type = rest_json_str(svc, "type");
 		if (type == NULL || strcmp(type, "rax:dns") != 0)
 			continue;
 		json_array_foreach(json_object_get(svc, "endpoints"), k, ep) {
-			const char *url = pc_json_str(ep, "publicURL");
+			const char *url = rest_json_str(ep, "publicURL");
 			if (url && (!strncmp(url, "https://", 8) || !strncmp(url, "http://", 7)))
 				return url;
 		}
@@ -92,7 +92,7 @@ static const char *dns_endpoint(const json_t *access)
 	return NULL;
 }
 
-static void on_token(pc_job_t *base, const ddns_http_response_t *res)
+static void on_token(rest_job_t *base, const ddns_http_response_t *res)
 {
 	rs_job_t *job = (rs_job_t *)base;
 	rs_instance_t *inst = job->inst;
@@ -102,28 +102,28 @@ static void on_token(pc_job_t *base, const ddns_http_response_t *res)
 	time_t exp;
 
 	if (res->status == 401 || res->status == 403) {
-		pc_job_finish(base, DDNS_EAUTH, "the identity service refused username %s and its "
-		              "API key: %s (HTTP %ld)", inst->username,
-		              pc_api_message(res, msg, sizeof(msg)), res->status);
+		rest_job_finish(base, DDNS_EAUTH, "the identity service refused username %s and its "
+		                "API key: %s (HTTP %ld)", inst->username,
+		                rest_api_message(res, msg, sizeof(msg)), res->status);
 		return;
 	}
 	if (res->status != 200) {
-		pc_job_finish(base, DDNS_EPROVIDER, "authenticating: %s (HTTP %ld)",
-		              pc_api_message(res, msg, sizeof(msg)), res->status);
+		rest_job_finish(base, DDNS_EPROVIDER, "authenticating: %s (HTTP %ld)",
+		                rest_api_message(res, msg, sizeof(msg)), res->status);
 		return;
 	}
-	root = pc_json_parse(res, err, sizeof(err));
+	root = rest_json_parse(res, err, sizeof(err));
 	access = json_object_get(root, "access");
 	token = json_object_get(access, "token");
-	id = pc_json_str(token, "id");
-	expires = pc_json_str(token, "expires");
+	id = rest_json_str(token, "id");
+	expires = rest_json_str(token, "expires");
 	endpoint = inst->conf.api_url ? inst->conf.api_url : dns_endpoint(access);
-	if (id == NULL || expires == NULL || pc_parse_iso8601(expires, &exp) < 0 ||
-	    endpoint == NULL || strpbrk(id, "\r\n") != NULL) {
-		pc_job_finish(base, DDNS_EBADREPLY, "unexpected reply from the identity service: "
-		              "expected access.token.id, access.token.expires (ISO 8601) and a "
-		              "rax:dns endpoint in access.serviceCatalog%s%s",
-		              root ? "" : "; ", root ? "" : err);
+	if (id == NULL || expires == NULL || rest_parse_iso8601(expires, &exp) < 0 ||
+	      endpoint == NULL || strpbrk(id, "\r\n") != NULL) {
+		rest_job_finish(base, DDNS_EBADREPLY, "unexpected reply from the identity service: "
+		                "expected access.token.id, access.token.expires (ISO 8601) and a "
+		                "rax:dns endpoint in access.serviceCatalog%s%s",
+		                root ? "" : "; ", root ? "" : err);
 		json_decref(root);
 		return;
 	}
@@ -131,7 +131,7 @@ static void on_token(pc_job_t *base, const ddns_http_response_t *res)
 	if (asprintf(&inst->token_header, "X-Auth-Token: %s", id) < 0) {
 		inst->token_header = NULL;
 		json_decref(root);
-		pc_job_finish(base, -ENOMEM, "out of memory");
+		rest_job_finish(base, -ENOMEM, "out of memory");
 		return;
 	}
 	inst->token_expires = exp;
@@ -142,7 +142,7 @@ static void on_token(pc_job_t *base, const ddns_http_response_t *res)
 	}
 	json_decref(root);
 	if (inst->endpoint == NULL) {
-		pc_job_finish(base, -ENOMEM, "out of memory");
+		rest_job_finish(base, -ENOMEM, "out of memory");
 		return;
 	}
 	inst->auth_leader = NULL;
@@ -150,7 +150,7 @@ static void on_token(pc_job_t *base, const ddns_http_response_t *res)
 	run_after_auth(base);
 }
 
-void rs_auth_ensure(rs_job_t *job, pc_step_cb then)
+void rs_auth_ensure(rs_job_t *job, rest_step_cb then)
 {
 	rs_instance_t *inst = job->inst;
 	const char *headers[] = { "Content-Type: application/json", "Accept: application/json",
@@ -174,11 +174,11 @@ void rs_auth_ensure(rs_job_t *job, pc_step_cb then)
 	body = req ? json_dumps(req, JSON_COMPACT) : NULL;
 	json_decref(req);
 	if (body == NULL) {
-		pc_job_finish(&job->base, -ENOMEM, "out of memory");
+		rest_job_finish(&job->base, -ENOMEM, "out of memory");
 		return;
 	}
 	snprintf(url, sizeof(url), "%s/tokens", inst->identity_url);
-	pc_job_send(&job->base, "POST", url, headers, body, on_token);
+	rest_job_send(&job->base, "POST", url, headers, body, on_token);
 	memset(body, 0, strlen(body));
 	free(body);
 }

@@ -1,5 +1,5 @@
 /*
- * A Cloud DNS call with the instance's token: sent through pc_api, kept so
+ * A Cloud DNS call with the instance's token: sent through rest_api, kept so
  * that a 401 (token expired or revoked early) re-authenticates once
  * (rs_auth.c) and sends it again; and the failures every step reports the
  * same way.
@@ -8,12 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pc_api.h"
+#include <ddns/rest/api.h>
 #include "rs.h"
 
-static void resend(pc_job_t *base);
+static void resend(rest_job_t *base);
 
-static void on_reply(pc_job_t *base, const ddns_http_response_t *res)
+static void on_reply(rest_job_t *base, const ddns_http_response_t *res)
 {
 	rs_job_t *job = (rs_job_t *)base;
 
@@ -27,7 +27,7 @@ static void on_reply(pc_job_t *base, const ddns_http_response_t *res)
 	job->retry_cb(base, res);
 }
 
-static void resend(pc_job_t *base)
+static void resend(rest_job_t *base)
 {
 	rs_job_t *job = (rs_job_t *)base;
 
@@ -35,7 +35,7 @@ static void resend(pc_job_t *base)
 }
 
 void rs_send_call(rs_job_t *job, const char *method, const char *url, const char *body,
-                  pc_reply_cb cb)
+                  rest_reply_cb cb)
 {
 	char *m = strdup(method), *u = strdup(url), *b = body ? strdup(body) : NULL;
 
@@ -47,21 +47,21 @@ void rs_send_call(rs_job_t *job, const char *method, const char *url, const char
 	job->retry_body = b;
 	job->retry_cb = cb;
 	if (!m || !u || (body && !b)) {
-		pc_job_finish(&job->base, -ENOMEM, "out of memory");
+		rest_job_finish(&job->base, -ENOMEM, "out of memory");
 		return;
 	}
 	job->sent_gen = job->inst->token_gen;
-	pc_api_send_text(&job->base, job->inst->token_header, m, u, b, on_reply);
+	rest_api_send_text(&job->base, job->inst->token_header, m, u, b, on_reply);
 }
 
 void rs_send_json(rs_job_t *job, const char *method, const char *url, json_t *body,
-                  pc_reply_cb cb)
+                  rest_reply_cb cb)
 {
 	char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
 
 	json_decref(body);
 	if (body != NULL && text == NULL) {
-		pc_job_finish(&job->base, -ENOMEM, "out of memory");
+		rest_job_finish(&job->base, -ENOMEM, "out of memory");
 		return;
 	}
 	rs_send_call(job, method, url, text, cb);
@@ -70,12 +70,12 @@ void rs_send_json(rs_job_t *job, const char *method, const char *url, json_t *bo
 
 void rs_fail_status(rs_job_t *job, const ddns_http_response_t *res, const char *doing)
 {
-	pc_api_fail_status(&job->base, &job->inst->zones, res, doing, NULL);
+	rest_api_fail_status(&job->base, &job->inst->zones, res, doing, NULL);
 }
 
 void rs_bad_reply(rs_job_t *job, const char *doing, const char *expected, const char *err)
 {
-	pc_api_bad_reply(&job->base, doing, expected, err);
+	rest_api_bad_reply(&job->base, doing, expected, err);
 }
 
 bool rs_under_endpoint(const rs_job_t *job, const char *url)

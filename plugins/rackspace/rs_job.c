@@ -9,28 +9,28 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pc_json.h"
+#include <ddns/rest/json.h>
 #include "rs.h"
 
 #define RS_FIRST_POLL_MS 500u
 #define RS_POLL_MS 1000u
 
-static void poll_job(pc_job_t *base);
+static void poll_job(rest_job_t *base);
 
 static void poll_later(rs_job_t *job)
 {
 	uint64_t ms = job->polls == 0 ? RS_FIRST_POLL_MS : RS_POLL_MS;
-	uint64_t left = pc_job_left_ms(&job->base);
+	uint64_t left = rest_job_left_ms(&job->base);
 	char what[160];
 
 	/* Poll once more just before the deadline rather than give up early. */
 	if (ms >= left && left > 200)
 		ms = left - 100;
 	snprintf(what, sizeof(what), "waiting for job %s to complete", job->job_id);
-	pc_job_wait(&job->base, ms, what, poll_job);
+	rest_job_wait(&job->base, ms, what, poll_job);
 }
 
-static void on_job(pc_job_t *base, const ddns_http_response_t *res)
+static void on_job(rest_job_t *base, const ddns_http_response_t *res)
 {
 	rs_job_t *job = (rs_job_t *)base;
 	bool created = job->record_id[0] == '\0';
@@ -42,8 +42,8 @@ static void on_job(pc_job_t *base, const ddns_http_response_t *res)
 		rs_fail_status(job, res, "polling the job of");
 		return;
 	}
-	root = pc_json_parse(res, err, sizeof(err));
-	status = pc_json_str(root, "status");
+	root = rest_json_parse(res, err, sizeof(err));
+	status = rest_json_str(root, "status");
 	if (status == NULL) {
 		json_decref(root);
 		rs_bad_reply(job, "polling the job of", "a job with a status", root ? NULL : err);
@@ -57,11 +57,11 @@ static void on_job(pc_job_t *base, const ddns_http_response_t *res)
 	if (!strcmp(status, "ERROR")) {
 		const char *details;
 		e = json_object_get(root, "error");
-		details = pc_json_str(e, "details");
-		pc_job_finish(base, DDNS_EPROVIDER, "%s %s: job %s ended in ERROR: %s%s%s",
-		              base->rtype, base->update->name, job->job_id,
-		              pc_json_str(e, "message") ? pc_json_str(e, "message") : "(no message)",
-		              details ? " - " : "", details ? details : "");
+		details = rest_json_str(e, "details");
+		rest_job_finish(base, DDNS_EPROVIDER, "%s %s: job %s ended in ERROR: %s%s%s",
+		                base->rtype, base->update->name, job->job_id,
+		                rest_json_str(e, "message") ? rest_json_str(e, "message") : "(no message)",
+		                details ? " - " : "", details ? details : "");
 		json_decref(root);
 		return;
 	}
@@ -72,7 +72,7 @@ static void on_job(pc_job_t *base, const ddns_http_response_t *res)
 	}
 	if (created) {
 		e = json_array_get(json_object_get(json_object_get(root, "response"), "records"), 0);
-		if (pc_json_id(json_object_get(e, "id"), id, sizeof(id)) < 0) {
+		if (rest_json_id(json_object_get(e, "id"), id, sizeof(id)) < 0) {
 			json_decref(root);
 			rs_bad_reply(job, "creating", "response.records[0].id in the COMPLETED job", NULL);
 			return;
@@ -80,13 +80,13 @@ static void on_job(pc_job_t *base, const ddns_http_response_t *res)
 		snprintf(job->record_id, sizeof(job->record_id), "%s", id);
 	}
 	json_decref(root);
-	pc_job_note(base, "%s %s -> %s (%srecord %s, job %s COMPLETED)", base->rtype,
-	            base->update->name, base->addr, created ? "created " : "", job->record_id,
-	            job->job_id);
+	rest_job_note(base, "%s %s -> %s (%srecord %s, job %s COMPLETED)", base->rtype,
+	              base->update->name, base->addr, created ? "created " : "", job->record_id,
+	              job->job_id);
 	job->after_job(base);
 }
 
-static void poll_job(pc_job_t *base)
+static void poll_job(rest_job_t *base)
 {
 	rs_job_t *job = (rs_job_t *)base;
 	char url[1200];
@@ -98,7 +98,7 @@ static void poll_job(pc_job_t *base)
 }
 
 /* PUT/POST answered: 202 and a job to follow. */
-void rs_on_accepted(pc_job_t *base, const ddns_http_response_t *res)
+void rs_on_accepted(rest_job_t *base, const ddns_http_response_t *res)
 {
 	rs_job_t *job = (rs_job_t *)base;
 	const char *doing = job->record_id[0] ? "updating" : "creating";
@@ -110,10 +110,10 @@ void rs_on_accepted(pc_job_t *base, const ddns_http_response_t *res)
 		rs_fail_status(job, res, doing);
 		return;
 	}
-	root = pc_json_parse(res, err, sizeof(err));
-	cb = pc_json_str(root, "callbackUrl");
-	if (cb == NULL || pc_json_id(json_object_get(root, "jobId"), job->job_id,
-	                             sizeof(job->job_id)) < 0) {
+	root = rest_json_parse(res, err, sizeof(err));
+	cb = rest_json_str(root, "callbackUrl");
+	if (cb == NULL || rest_json_id(json_object_get(root, "jobId"), job->job_id,
+	                               sizeof(job->job_id)) < 0) {
 		json_decref(root);
 		rs_bad_reply(job, doing, "a 202 job with jobId and callbackUrl", root ? NULL : err);
 		return;
@@ -127,7 +127,7 @@ void rs_on_accepted(pc_job_t *base, const ddns_http_response_t *res)
 	job->callback_url = strdup(cb);
 	json_decref(root);
 	if (job->callback_url == NULL) {
-		pc_job_finish(base, -ENOMEM, "out of memory");
+		rest_job_finish(base, -ENOMEM, "out of memory");
 		return;
 	}
 	job->polls = 0;

@@ -32,8 +32,8 @@ static void rs_destroy(void *instance)
 	if (inst == NULL)
 		return;
 	rs_auth_clear(inst);
-	pc_zones_clear(&inst->zones);
-	pc_conf_free(&inst->conf);
+	rest_zones_clear(&inst->zones);
+	rest_conf_free(&inst->conf);
 	free(inst->identity_url);
 	free(inst->endpoint);
 	free(inst);
@@ -60,14 +60,14 @@ static int rs_create(ddns_ctx_t *ctx, const ddns_host_t *host, void **instance)
 		goto fail;
 	}
 	/* api_url has no default here: the service catalog names the endpoint. */
-	rc = pc_conf_read(ctx, host, NULL, 300, 86400, &inst->conf);
+	rc = rest_conf_read(ctx, host, NULL, 300, 86400, &inst->conf);
 	if (rc < 0)
 		goto fail;
 	if (inst->conf.api_url && (inst->endpoint = strdup(inst->conf.api_url)) == NULL) {
 		rc = -ENOMEM;
 		goto fail;
 	}
-	rc = pc_conf_url(ctx, host, "identity_url", RS_DEFAULT_IDENTITY, &inst->identity_url);
+	rc = rest_conf_url(ctx, host, "identity_url", RS_DEFAULT_IDENTITY, &inst->identity_url);
 	if (rc < 0)
 		goto fail;
 	*instance = inst;
@@ -87,5 +87,5 @@ DDNS_PLUGIN_EXPORT = {
 	.create = rs_create,
 	.destroy = rs_destroy,
 	.update = rs_update_start,
-	.cancel = pc_job_cancel_update,
+	.cancel = rest_job_cancel_update,
 };

@@ -12,20 +12,20 @@
 #include <string.h>
 #include <strings.h>
 
-#include "pc_api.h"
-#include "pc_json.h"
-#include "pc_name.h"
+#include <ddns/rest/api.h>
+#include <ddns/rest/json.h>
+#include <ddns/rest/name.h>
 #include "rs.h"
 
-static const pc_policy_t rs_policy = {
+static const rest_policy_t rs_policy = {
 	.max_attempts = 4,
 	.backoff_ms = 250,
 	.default_wait_ms = 2000,
 	.rate_limit_413 = true,
 };
 
-static void find_zone(pc_job_t *base);
-static void next_family(pc_job_t *base);
+static void find_zone(rest_job_t *base);
+static void next_family(rest_job_t *base);
 
 /* ---- the record ---------------------------------------------------- */
 
@@ -45,9 +45,9 @@ static void write_record(rs_job_t *job)
 		return;
 	}
 	if (!inst->conf.create) {
-		pc_job_finish(&job->base, DDNS_ENOTFOUND, "no %s record %s in domain %s (set create "
-		              "= true to have it created)", job->base.rtype, job->base.update->name,
-		              job->zone);
+		rest_job_finish(&job->base, DDNS_ENOTFOUND, "no %s record %s in domain %s (set create "
+		                "= true to have it created)", job->base.rtype, job->base.update->name,
+		                job->zone);
 		return;
 	}
 	snprintf(url, sizeof(url), "%s/domains/%s/records", inst->endpoint, job->domain_id);
@@ -59,7 +59,7 @@ static void write_record(rs_job_t *job)
 
 static void list_records(rs_job_t *job, const char *url);
 
-static void on_records(pc_job_t *base, const ddns_http_response_t *res)
+static void on_records(rest_job_t *base, const ddns_http_response_t *res)
 {
 	rs_job_t *job = (rs_job_t *)base;
 	char err[256], id[64], next[1200] = "";
@@ -71,7 +71,7 @@ static void on_records(pc_job_t *base, const ddns_http_response_t *res)
 		rs_fail_status(job, res, "listing");
 		return;
 	}
-	root = pc_json_parse(res, err, sizeof(err));
+	root = rest_json_parse(res, err, sizeof(err));
 	list = json_object_get(root, "records");
 	if (!json_is_array(list)) {
 		json_decref(root);
@@ -79,26 +79,26 @@ static void on_records(pc_job_t *base, const ddns_http_response_t *res)
 		return;
 	}
 	json_array_foreach(list, i, rec) {
-		const char *type = pc_json_str(rec, "type"), *name = pc_json_str(rec, "name");
-		if (!type || !name || pc_json_id(json_object_get(rec, "id"), id, sizeof(id)) < 0) {
+		const char *type = rest_json_str(rec, "type"), *name = rest_json_str(rec, "name");
+		if (!type || !name || rest_json_id(json_object_get(rec, "id"), id, sizeof(id)) < 0) {
 			json_decref(root);
 			rs_bad_reply(job, "listing", "records with id, type and name", NULL);
 			return;
 		}
 		if (!strcmp(type, base->rtype) && !strcasecmp(name, base->update->name)) {
 			snprintf(job->record_id, sizeof(job->record_id), "%s", id);
-			data = pc_json_str(rec, "data");
+			data = rest_json_str(rec, "data");
 			break;
 		}
 	}
 	json_array_foreach(json_object_get(root, "links"), i, link) {
-		const char *rel = pc_json_str(link, "rel"), *href = pc_json_str(link, "href");
+		const char *rel = rest_json_str(link, "rel"), *href = rest_json_str(link, "href");
 		if (rel && href && !strcmp(rel, "next"))
 			snprintf(next, sizeof(next), "%s", href);
 	}
 	if (job->record_id[0] && data && !strcmp(data, base->addr)) {
-		pc_job_note(base, "%s %s already %s (record %s)", base->rtype, base->update->name,
-		            base->addr, job->record_id);
+		rest_job_note(base, "%s %s already %s (record %s)", base->rtype, base->update->name,
+		              base->addr, job->record_id);
 		json_decref(root);
 		next_family(base);
 		return;
@@ -120,7 +120,7 @@ static void list_records(rs_job_t *job, const char *url)
 	char first[1200], name[512];
 
 	if (url == NULL) {
-		pc_url_escape(job->base.update->name, name, sizeof(name));
+		rest_url_escape(job->base.update->name, name, sizeof(name));
 		snprintf(first, sizeof(first), "%s/domains/%s/records?type=%s&name=%s",
 		         job->inst->endpoint, job->domain_id, job->base.rtype, name);
 		url = first;
@@ -135,10 +135,10 @@ static void list_records(rs_job_t *job, const char *url)
 static const char *zone_asked(const rs_job_t *job)
 {
 	return job->inst->conf.zone ? job->inst->conf.zone
-	       : pc_zone_candidate(job->base.update->name, job->zone_try);
+	       : rest_zone_candidate(job->base.update->name, job->zone_try);
 }
 
-static void on_domains(pc_job_t *base, const ddns_http_response_t *res)
+static void on_domains(rest_job_t *base, const ddns_http_response_t *res)
 {
 	rs_job_t *job = (rs_job_t *)base;
 	const char *cand = zone_asked(job);
@@ -151,7 +151,7 @@ static void on_domains(pc_job_t *base, const ddns_http_response_t *res)
 		rs_fail_status(job, res, "finding the domain of");
 		return;
 	}
-	root = res->status == 200 ? pc_json_parse(res, err, sizeof(err)) : NULL;
+	root = res->status == 200 ? rest_json_parse(res, err, sizeof(err)) : NULL;
 	list = json_object_get(root, "domains");
 	if (res->status == 200 && !json_is_array(list)) {
 		json_decref(root);
@@ -159,9 +159,9 @@ static void on_domains(pc_job_t *base, const ddns_http_response_t *res)
 		return;
 	}
 	json_array_foreach(list, i, d) {
-		const char *name = pc_json_str(d, "name");
+		const char *name = rest_json_str(d, "name");
 		if (name && !strcasecmp(name, cand) &&
-		    pc_json_id(json_object_get(d, "id"), job->domain_id, sizeof(job->domain_id)) == 0) {
+		    rest_json_id(json_object_get(d, "id"), job->domain_id, sizeof(job->domain_id)) == 0) {
 			found = true;
 			break;
 		}
@@ -169,8 +169,8 @@ static void on_domains(pc_job_t *base, const ddns_http_response_t *res)
 	json_decref(root);
 	if (!found) {
 		if (job->inst->conf.zone) {
-			pc_job_finish(base, DDNS_ENOTFOUND, "the configured domain %s is not in this "
-			              "Rackspace account", cand);
+			rest_job_finish(base, DDNS_ENOTFOUND, "the configured domain %s is not in this "
+			                "Rackspace account", cand);
 			return;
 		}
 		job->zone_try++;
@@ -178,34 +178,34 @@ static void on_domains(pc_job_t *base, const ddns_http_response_t *res)
 		return;
 	}
 	snprintf(job->zone, sizeof(job->zone), "%s", cand);
-	pc_zones_put(&job->inst->zones, base->update->name, job->zone, job->domain_id);
+	rest_zones_put(&job->inst->zones, base->update->name, job->zone, job->domain_id);
 	list_records(job, NULL);
 }
 
-static void find_zone(pc_job_t *base)
+static void find_zone(rest_job_t *base)
 {
 	rs_job_t *job = (rs_job_t *)base;
 	const char *cand = zone_asked(job);
 	char url[1200], name[512];
 
 	if (cand == NULL) {
-		pc_job_finish(base, DDNS_ENOTFOUND, "no domain in this Rackspace account holds %s "
-		              "(set zone = \"...\" if it is there)", base->update->name);
+		rest_job_finish(base, DDNS_ENOTFOUND, "no domain in this Rackspace account holds %s "
+		                "(set zone = \"...\" if it is there)", base->update->name);
 		return;
 	}
-	pc_url_escape(cand, name, sizeof(name));
+	rest_url_escape(cand, name, sizeof(name));
 	snprintf(url, sizeof(url), "%s/domains?name=%s", job->inst->endpoint, name);
 	rs_send_call(job, "GET", url, NULL, on_domains);
 }
 
-static void with_token(pc_job_t *base)
+static void with_token(rest_job_t *base)
 {
 	rs_job_t *job = (rs_job_t *)base;
-	const pc_zone_entry_t *known;
+	const rest_zone_entry_t *known;
 
 	if (job->domain_id[0] != '\0') {
 		list_records(job, NULL);
-	} else if ((known = pc_zones_find(&job->inst->zones, base->update->name)) != NULL) {
+	} else if ((known = rest_zones_find(&job->inst->zones, base->update->name)) != NULL) {
 		snprintf(job->zone, sizeof(job->zone), "%s", known->zone);
 		snprintf(job->domain_id, sizeof(job->domain_id), "%s", known->id);
 		list_records(job, NULL);
@@ -215,22 +215,22 @@ static void with_token(pc_job_t *base)
 	}
 }
 
-static void next_family(pc_job_t *base)
+static void next_family(rest_job_t *base)
 {
 	rs_job_t *job = (rs_job_t *)base;
 
-	if (pc_job_next_in_zone(base, job->inst->conf.zone))
+	if (rest_job_next_in_zone(base, job->inst->conf.zone))
 		rs_auth_ensure(job, with_token);
 }
 
-static void release(pc_job_t *base)
+static void release(rest_job_t *base)
 {
 	rs_job_t *job = (rs_job_t *)base;
 
 	rs_auth_forget(job);
 	free(job->retry_method);
 	free(job->retry_url);
-	pc_secret_free(job->retry_body);
+	rest_secret_free(job->retry_body);
 	free(job->callback_url);
 	free(job);
 }
@@ -243,10 +243,10 @@ int rs_update_start(void *instance, ddns_update_t *update)
 
 	if (job == NULL)
 		return -ENOMEM;
-	pc_job_init(&job->base, inst->host, inst->ctx, update, "rackspace", &rs_policy, release);
+	rest_job_init(&job->base, inst->host, inst->ctx, update, "rackspace", &rs_policy, release);
 	job->inst = inst;
 	job->after_job = next_family;
-	rc = pc_job_start(&job->base, next_family);
+	rc = rest_job_start(&job->base, next_family);
 	if (rc < 0)
 		free(job);
 	return rc;

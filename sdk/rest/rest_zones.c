@@ -2,20 +2,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pc_zones.h"
+#include <ddns/rest/zones.h>
 
 /* Bounded: an instance with more names just walks again now and then. */
-#define PC_ZONES_MAX 4096u
+#define REST_ZONES_MAX 4096u
 
-const pc_zone_entry_t *pc_zones_find(const pc_zones_t *zones, const char *name)
+const rest_zone_entry_t *rest_zones_find(const rest_zones_t *zones, const char *name)
 {
-	for (const pc_zone_entry_t *e = zones->head; e; e = e->next)
+	for (const rest_zone_entry_t *e = zones->head; e; e = e->next)
 		if (strcmp(e->name, name) == 0)
 			return e;
 	return NULL;
 }
 
-static void entry_free(pc_zone_entry_t *e)
+static void entry_free(rest_zone_entry_t *e)
 {
 	free(e->name);
 	free(e->zone);
@@ -23,11 +23,11 @@ static void entry_free(pc_zone_entry_t *e)
 	free(e);
 }
 
-void pc_zones_forget(pc_zones_t *zones, const char *name)
+void rest_zones_forget(rest_zones_t *zones, const char *name)
 {
-	for (pc_zone_entry_t **p = &zones->head; *p; p = &(*p)->next) {
+	for (rest_zone_entry_t **p = &zones->head; *p; p = &(*p)->next) {
 		if (strcmp((*p)->name, name) == 0) {
-			pc_zone_entry_t *e = *p;
+			rest_zone_entry_t *e = *p;
 			*p = e->next;
 			entry_free(e);
 			zones->count--;
@@ -36,13 +36,13 @@ void pc_zones_forget(pc_zones_t *zones, const char *name)
 	}
 }
 
-int pc_zones_put(pc_zones_t *zones, const char *name, const char *zone, const char *id)
+int rest_zones_put(rest_zones_t *zones, const char *name, const char *zone, const char *id)
 {
-	pc_zone_entry_t *e;
+	rest_zone_entry_t *e;
 
-	pc_zones_forget(zones, name);
-	if (zones->count >= PC_ZONES_MAX)
-		pc_zones_clear(zones);
+	rest_zones_forget(zones, name);
+	if (zones->count >= REST_ZONES_MAX)
+		rest_zones_clear(zones);
 	e = calloc(1, sizeof(*e));
 	if (e == NULL)
 		return -ENOMEM;
@@ -59,10 +59,10 @@ int pc_zones_put(pc_zones_t *zones, const char *name, const char *zone, const ch
 	return 0;
 }
 
-void pc_zones_clear(pc_zones_t *zones)
+void rest_zones_clear(rest_zones_t *zones)
 {
 	while (zones->head) {
-		pc_zone_entry_t *e = zones->head;
+		rest_zone_entry_t *e = zones->head;
 		zones->head = e->next;
 		entry_free(e);
 	}

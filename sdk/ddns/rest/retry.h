@@ -1,37 +1,37 @@
 /**
- * @file pc_retry.h
+ * @file ddns/rest/retry.h
  * @brief When to try a provider call again, and how long to wait first.
  *
  * Rate limits (429, and Rackspace's 413) say how long to wait; server
  * errors (5xx) and network errors get a bounded exponential backoff.  The
  * caller checks every wait against the update's deadline.
  */
-#ifndef PC_RETRY_H
-#define PC_RETRY_H
+#ifndef DDNS_REST_RETRY_H
+#define DDNS_REST_RETRY_H
 
 #include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
 
-#include "ddns/plugin.h"
+#include <ddns/plugin.h>
 
 /** A plugin's retry policy. */
-typedef struct pc_policy {
+typedef struct rest_policy {
 	unsigned max_attempts;  /**< tries of one call on 5xx/network errors */
 	uint32_t backoff_ms;    /**< first backoff; doubles each time */
 	uint32_t default_wait_ms; /**< rate-limit wait when the reply names none */
 	bool rate_limit_413;    /**< 413 means "over limit" (Rackspace) */
-} pc_policy_t;
+} rest_policy_t;
 
 /** What a reply calls for. */
 typedef enum {
-	PC_REPLY_FINAL = 0,   /**< hand it to the plugin */
-	PC_REPLY_RATELIMIT,   /**< wait as told, then try again */
-	PC_REPLY_TRANSIENT,   /**< back off, then try again (bounded) */
-} pc_reply_kind_t;
+	REST_REPLY_FINAL = 0,   /**< hand it to the plugin */
+	REST_REPLY_RATELIMIT,   /**< wait as told, then try again */
+	REST_REPLY_TRANSIENT,   /**< back off, then try again (bounded) */
+} rest_reply_kind_t;
 
 /** Classify @p res under @p policy. */
-pc_reply_kind_t pc_retry_classify(const pc_policy_t *policy, const ddns_http_response_t *res);
+rest_reply_kind_t rest_retry_classify(const rest_policy_t *policy, const ddns_http_response_t *res);
 
 /**
  * How long a rate-limited reply asks to wait, in ms: Retry-After (seconds
@@ -39,17 +39,17 @@ pc_reply_kind_t pc_retry_classify(const pc_policy_t *policy, const ddns_http_res
  * Rackspace overLimit "retryAfter" timestamp, else @p policy's default.
  * @p now is the wall clock, for the absolute forms.
  */
-uint64_t pc_retry_wait_ms(const pc_policy_t *policy, const ddns_http_response_t *res,
-                          time_t now);
+uint64_t rest_retry_wait_ms(const rest_policy_t *policy, const ddns_http_response_t *res,
+                              time_t now);
 
 /** Backoff before try number @p attempt + 1 (attempt >= 1). */
-uint64_t pc_retry_backoff_ms(const pc_policy_t *policy, unsigned attempt);
+uint64_t rest_retry_backoff_ms(const rest_policy_t *policy, unsigned attempt);
 
 /**
  * Parse an ISO 8601 timestamp ("2014-11-24T22:05:39.115Z", or with an
  * offset such as "-06:00"; no zone means UTC); fractions are dropped.
  * @return 0 and *out (Unix time), or -EINVAL.
  */
-int pc_parse_iso8601(const char *text, time_t *out);
+int rest_parse_iso8601(const char *text, time_t *out);
 
 #endif

@@ -2,10 +2,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pc_conf.h"
+#include <ddns/rest/conf.h>
 
-int pc_conf_url(ddns_ctx_t *ctx, const ddns_host_t *host, const char *name,
-                const char *default_url, char **out)
+int rest_conf_url(ddns_ctx_t *ctx, const ddns_host_t *host, const char *name,
+                    const char *default_url, char **out)
 {
 	const char *url = default_url;
 	size_t len;
@@ -30,8 +30,8 @@ int pc_conf_url(ddns_ctx_t *ctx, const ddns_host_t *host, const char *name,
 	return *out ? 0 : -ENOMEM;
 }
 
-int pc_conf_read(ddns_ctx_t *ctx, const ddns_host_t *host, const char *default_url,
-                 int64_t ttl_min, int64_t ttl_max, pc_conf_t *out)
+int rest_conf_read(ddns_ctx_t *ctx, const ddns_host_t *host, const char *default_url,
+                     int64_t ttl_min, int64_t ttl_max, rest_conf_t *out)
 {
 	int create = 0, rc;
 
@@ -50,17 +50,17 @@ int pc_conf_read(ddns_ctx_t *ctx, const ddns_host_t *host, const char *default_u
 	}
 	if (host->conf_bool(ctx, "create", &create) == 0)
 		out->create = create != 0;
-	rc = pc_conf_url(ctx, host, "api_url", default_url, &out->api_url);
+	rc = rest_conf_url(ctx, host, "api_url", default_url, &out->api_url);
 	return rc;
 }
 
-void pc_conf_free(pc_conf_t *conf)
+void rest_conf_free(rest_conf_t *conf)
 {
 	free(conf->api_url);
 	conf->api_url = NULL;
 }
 
-void pc_secret_free(char *secret)
+void rest_secret_free(char *secret)
 {
 	/* The secret leaves no copy behind in freed memory. */
 	if (secret != NULL)

@@ -4,21 +4,21 @@
 #include <string.h>
 #include <time.h>
 
-#include "pc_json.h"
-#include "pc_retry.h"
+#include <ddns/rest/json.h>
+#include <ddns/rest/retry.h>
 
-pc_reply_kind_t pc_retry_classify(const pc_policy_t *policy, const ddns_http_response_t *res)
+rest_reply_kind_t rest_retry_classify(const rest_policy_t *policy, const ddns_http_response_t *res)
 {
 	if (res->error)
-		return PC_REPLY_TRANSIENT;
+		return REST_REPLY_TRANSIENT;
 	if (res->status == 429 || (policy->rate_limit_413 && res->status == 413))
-		return PC_REPLY_RATELIMIT;
+		return REST_REPLY_RATELIMIT;
 	if (res->status >= 500 && res->status <= 599)
-		return PC_REPLY_TRANSIENT;
-	return PC_REPLY_FINAL;
+		return REST_REPLY_TRANSIENT;
+	return REST_REPLY_FINAL;
 }
 
-int pc_parse_iso8601(const char *text, time_t *out)
+int rest_parse_iso8601(const char *text, time_t *out)
 {
 	struct tm tm;
 	const char *end;
@@ -55,10 +55,10 @@ static uint64_t until_ms(time_t t, time_t now)
 	return t > now ? (uint64_t)(t - now) * 1000u : 0;
 }
 
-uint64_t pc_retry_wait_ms(const pc_policy_t *policy, const ddns_http_response_t *res,
-                          time_t now)
+uint64_t rest_retry_wait_ms(const rest_policy_t *policy, const ddns_http_response_t *res,
+                              time_t now)
 {
-	const char *v = pc_header(res, "retry-after");
+	const char *v = rest_header(res, "retry-after");
 	struct tm tm;
 	char *end;
 	time_t t;
@@ -72,7 +72,7 @@ uint64_t pc_retry_wait_ms(const pc_policy_t *policy, const ddns_http_response_t 
 		if (end != NULL && (t = timegm(&tm)) != (time_t)-1)
 			return until_ms(t, now);
 	}
-	v = pc_header(res, "ratelimit-reset");
+	v = rest_header(res, "ratelimit-reset");
 	if (v != NULL) {
 		long long reset = strtoll(v, &end, 10);
 		if (end != v && *end == '\0' && reset > 0)
@@ -80,10 +80,10 @@ uint64_t pc_retry_wait_ms(const pc_policy_t *policy, const ddns_http_response_t 
 	}
 	if (res->status == 413) {
 		json_t *root = json_loadb(res->body, res->body_len, 0, NULL);
-		const char *when = pc_json_str(json_object_get(root, "overLimit"), "retryAfter");
+		const char *when = rest_json_str(json_object_get(root, "overLimit"), "retryAfter");
 		uint64_t ms = policy->default_wait_ms;
 
-		if (when != NULL && pc_parse_iso8601(when, &t) == 0)
+		if (when != NULL && rest_parse_iso8601(when, &t) == 0)
 			ms = until_ms(t, now);
 		json_decref(root);
 		return ms;
@@ -91,7 +91,7 @@ uint64_t pc_retry_wait_ms(const pc_policy_t *policy, const ddns_http_response_t 
 	return policy->default_wait_ms;
 }
 
-uint64_t pc_retry_backoff_ms(const pc_policy_t *policy, unsigned attempt)
+uint64_t rest_retry_backoff_ms(const rest_policy_t *policy, unsigned attempt)
 {
 	unsigned shift = attempt > 1 ? attempt - 1 : 0;
 

@@ -6,18 +6,18 @@
 #include <string.h>
 #include <time.h>
 
-#include "pc_job.h"
-#include "pc_json.h"
-#include "pc_name.h"
+#include <ddns/rest/job.h>
+#include <ddns/rest/json.h>
+#include <ddns/rest/name.h>
 
 /* No single provider call may take longer than this, deadline or not. */
-#define PC_CALL_TIMEOUT_MS 30000u
+#define REST_CALL_TIMEOUT_MS 30000u
 
-static void send_current(pc_job_t *job);
+static void send_current(rest_job_t *job);
 
-void pc_job_init(pc_job_t *job, const ddns_host_t *host, ddns_ctx_t *ctx,
-                 ddns_update_t *update, const char *provider,
-                 const pc_policy_t *policy, pc_release_cb release)
+void rest_job_init(rest_job_t *job, const ddns_host_t *host, ddns_ctx_t *ctx,
+                     ddns_update_t *update, const char *provider,
+                     const rest_policy_t *policy, rest_release_cb release)
 {
 	memset(job, 0, sizeof(*job));
 	job->host = host;
@@ -30,7 +30,7 @@ void pc_job_init(pc_job_t *job, const ddns_host_t *host, ddns_ctx_t *ctx,
 	update->module_data = job;
 }
 
-bool pc_job_next_family(pc_job_t *job)
+bool rest_job_next_family(rest_job_t *job)
 {
 	while (++job->family_step < 2) {
 		const char *addr = job->family_step == 0 ? job->update->ipv4 : job->update->ipv6;
@@ -44,29 +44,29 @@ bool pc_job_next_family(pc_job_t *job)
 	return false;
 }
 
-bool pc_job_next_in_zone(pc_job_t *job, const char *zone)
+bool rest_job_next_in_zone(rest_job_t *job, const char *zone)
 {
-	if (!pc_job_next_family(job)) {
-		pc_job_finish(job, DDNS_OK, NULL);
+	if (!rest_job_next_family(job)) {
+		rest_job_finish(job, DDNS_OK, NULL);
 		return false;
 	}
 	/* Checked before any call: a name outside the zone is a config error. */
-	if (zone != NULL && !pc_name_in_zone(job->update->name, zone)) {
-		pc_job_finish(job, DDNS_ECONFIG, "%s is not in the configured zone %s",
-		              job->update->name, zone);
+	if (zone != NULL && !rest_name_in_zone(job->update->name, zone)) {
+		rest_job_finish(job, DDNS_ECONFIG, "%s is not in the configured zone %s",
+		                  job->update->name, zone);
 		return false;
 	}
 	return true;
 }
 
-uint64_t pc_job_left_ms(const pc_job_t *job)
+uint64_t rest_job_left_ms(const rest_job_t *job)
 {
 	uint64_t now = job->host->now_ms();
 
 	return job->update->deadline_ms > now ? job->update->deadline_ms - now : 0;
 }
 
-void pc_job_clear_call(pc_job_t *job)
+void rest_job_clear_call(rest_job_t *job)
 {
 	/* Bodies and headers may carry credentials: leave no copy behind. */
 	if (job->body)
@@ -82,7 +82,7 @@ void pc_job_clear_call(pc_job_t *job)
 	job->method = job->url = job->body = NULL;
 }
 
-static void stop_io(pc_job_t *job)
+static void stop_io(rest_job_t *job)
 {
 	if (job->http != NULL) {
 		job->host->http_cancel(job->http);
@@ -94,7 +94,7 @@ static void stop_io(pc_job_t *job)
 	}
 }
 
-void pc_job_note(pc_job_t *job, const char *fmt, ...)
+void rest_job_note(rest_job_t *job, const char *fmt, ...)
 {
 	size_t used = strlen(job->notes);
 	va_list ap;
@@ -108,10 +108,10 @@ void pc_job_note(pc_job_t *job, const char *fmt, ...)
 	va_end(ap);
 }
 
-void pc_job_finish(pc_job_t *job, int result, const char *fmt, ...)
+void rest_job_finish(rest_job_t *job, int result, const char *fmt, ...)
 {
-	char why[PC_JOB_MSG_MAX] = "";
-	char msg[2 * PC_JOB_MSG_MAX + 64];
+	char why[REST_JOB_MSG_MAX] = "";
+	char msg[2 * REST_JOB_MSG_MAX + 64];
 	va_list ap;
 
 	stop_io(job);
@@ -127,54 +127,54 @@ void pc_job_finish(pc_job_t *job, int result, const char *fmt, ...)
 		               job->update->name, msg);
 	job->update->module_data = NULL;
 	job->host->update_done(job->update, result, msg);
-	pc_job_clear_call(job);
+	rest_job_clear_call(job);
 	job->release(job);
 }
 
-void pc_job_cancel(pc_job_t *job)
+void rest_job_cancel(rest_job_t *job)
 {
-	pc_job_finish(job, DDNS_ECANCELED, "cancelled before the provider confirmed");
+	rest_job_finish(job, DDNS_ECANCELED, "cancelled before the provider confirmed");
 }
 
-void pc_job_free(pc_job_t *job)
+void rest_job_free(rest_job_t *job)
 {
 	free(job);
 }
 
-void pc_job_cancel_update(void *instance, ddns_update_t *update)
+void rest_job_cancel_update(void *instance, ddns_update_t *update)
 {
 	(void)instance;
 	/* NULL: the job was never started (or has finished) and owns nothing. */
 	if (update->module_data != NULL)
-		pc_job_cancel(update->module_data);
+		rest_job_cancel(update->module_data);
 }
 
 static void wait_cb(void *arg)
 {
-	pc_job_t *job = arg;
-	pc_step_cb step = job->after_wait;
+	rest_job_t *job = arg;
+	rest_step_cb step = job->after_wait;
 
 	job->timer = NULL;
 	job->after_wait = NULL;
 	step(job);
 }
 
-void pc_job_wait(pc_job_t *job, uint64_t ms, const char *what, pc_step_cb step)
+void rest_job_wait(rest_job_t *job, uint64_t ms, const char *what, rest_step_cb step)
 {
 	int rc;
 
-	if (ms >= pc_job_left_ms(job)) {
-		pc_job_finish(job, DDNS_ETIMEOUT, "%s would need %llu ms more, past the "
-		              "update's deadline", what, (unsigned long long)ms);
+	if (ms >= rest_job_left_ms(job)) {
+		rest_job_finish(job, DDNS_ETIMEOUT, "%s would need %llu ms more, past the "
+		                  "update's deadline", what, (unsigned long long)ms);
 		return;
 	}
 	job->after_wait = step;
 	rc = job->host->timer_start(job->ctx, ms, wait_cb, job, &job->timer);
 	if (rc < 0)
-		pc_job_finish(job, rc, "cannot start a timer (%d)", rc);
+		rest_job_finish(job, rc, "cannot start a timer (%d)", rc);
 }
 
-int pc_job_start(pc_job_t *job, pc_step_cb first)
+int rest_job_start(rest_job_t *job, rest_step_cb first)
 {
 	int rc;
 
@@ -188,14 +188,14 @@ int pc_job_start(pc_job_t *job, pc_step_cb first)
 }
 
 /* Retry the current call after a wait, if the deadline allows it. */
-static void retry_later(pc_job_t *job, uint64_t ms, int result, const char *why)
+static void retry_later(rest_job_t *job, uint64_t ms, int result, const char *why)
 {
 	int rc;
 
-	if (ms >= pc_job_left_ms(job)) {
-		pc_job_finish(job, result, "%s; a retry in %llu ms would be past the update's "
-		              "deadline (%llu ms left)", why, (unsigned long long)ms,
-		              (unsigned long long)pc_job_left_ms(job));
+	if (ms >= rest_job_left_ms(job)) {
+		rest_job_finish(job, result, "%s; a retry in %llu ms would be past the update's "
+		                  "deadline (%llu ms left)", why, (unsigned long long)ms,
+		                  (unsigned long long)rest_job_left_ms(job));
 		return;
 	}
 	job->host->log(job->ctx, DDNS_LOG_INFO, "%s: %s; retrying in %llu ms",
@@ -203,27 +203,27 @@ static void retry_later(pc_job_t *job, uint64_t ms, int result, const char *why)
 	job->after_wait = send_current;
 	rc = job->host->timer_start(job->ctx, ms, wait_cb, job, &job->timer);
 	if (rc < 0)
-		pc_job_finish(job, rc, "%s; cannot start a timer (%d)", why, rc);
+		rest_job_finish(job, rc, "%s; cannot start a timer (%d)", why, rc);
 }
 
 static void on_http(const ddns_http_response_t *res, void *arg)
 {
-	pc_job_t *job = arg;
+	rest_job_t *job = arg;
 	char why[768], api[512];
 
 	job->http = NULL;
-	switch (pc_retry_classify(job->policy, res)) {
-	case PC_REPLY_FINAL:
+	switch (rest_retry_classify(job->policy, res)) {
+	case REST_REPLY_FINAL:
 		job->on_reply(job, res);
 		return;
-	case PC_REPLY_RATELIMIT:
+	case REST_REPLY_RATELIMIT:
 		job->rate_waits++;
 		snprintf(why, sizeof(why), "rate-limited on %s %s (HTTP %ld: %s)", job->method,
-		         job->url, res->status, pc_api_message(res, api, sizeof(api)));
-		retry_later(job, pc_retry_wait_ms(job->policy, res, time(NULL)),
-		            DDNS_ERATELIMIT, why);
+		         job->url, res->status, rest_api_message(res, api, sizeof(api)));
+		retry_later(job, rest_retry_wait_ms(job->policy, res, time(NULL)),
+		                DDNS_ERATELIMIT, why);
 		return;
-	case PC_REPLY_TRANSIENT:
+	case REST_REPLY_TRANSIENT:
 		break;
 	}
 	job->failures++;
@@ -232,57 +232,57 @@ static void on_http(const ddns_http_response_t *res, void *arg)
 		         res->error_text ? res->error_text : "network error");
 	else
 		snprintf(why, sizeof(why), "HTTP %ld from %s %s: %s", res->status, job->method,
-		         job->url, pc_api_message(res, api, sizeof(api)));
-	if (res->error == DDNS_ETIMEOUT && pc_job_left_ms(job) == 0) {
-		pc_job_finish(job, DDNS_ETIMEOUT, "%s before the update's deadline", why);
+		         job->url, rest_api_message(res, api, sizeof(api)));
+	if (res->error == DDNS_ETIMEOUT && rest_job_left_ms(job) == 0) {
+		rest_job_finish(job, DDNS_ETIMEOUT, "%s before the update's deadline", why);
 		return;
 	}
 	if (job->failures >= job->policy->max_attempts) {
-		pc_job_finish(job, res->error ? res->error : DDNS_EPROVIDER,
-		              "%s (gave up after %u attempts)", why, job->failures);
+		rest_job_finish(job, res->error ? res->error : DDNS_EPROVIDER,
+		                  "%s (gave up after %u attempts)", why, job->failures);
 		return;
 	}
-	retry_later(job, pc_retry_backoff_ms(job->policy, job->failures),
-	            res->error ? res->error : DDNS_EPROVIDER, why);
+	retry_later(job, rest_retry_backoff_ms(job->policy, job->failures),
+	                res->error ? res->error : DDNS_EPROVIDER, why);
 }
 
-static void send_current(pc_job_t *job)
+static void send_current(rest_job_t *job)
 {
-	uint64_t left = pc_job_left_ms(job);
+	uint64_t left = rest_job_left_ms(job);
 	ddns_http_request_t req = {
 		.method = job->method,
 		.url = job->url,
 		.headers = (const char *const *)job->headers,
 		.body = job->body,
 		.body_len = job->body ? strlen(job->body) : 0,
-		.timeout_ms = left < PC_CALL_TIMEOUT_MS ? (uint32_t)left : PC_CALL_TIMEOUT_MS,
+		.timeout_ms = left < REST_CALL_TIMEOUT_MS ? (uint32_t)left : REST_CALL_TIMEOUT_MS,
 	};
 	int rc;
 
 	if (left == 0) {
-		pc_job_finish(job, DDNS_ETIMEOUT, "the update's deadline passed before %s %s",
-		              job->method, job->url);
+		rest_job_finish(job, DDNS_ETIMEOUT, "the update's deadline passed before %s %s",
+		                  job->method, job->url);
 		return;
 	}
 	rc = job->host->http_request(job->ctx, &req, on_http, job, &job->http);
 	if (rc < 0)
-		pc_job_finish(job, rc, "cannot start %s %s (%d)", job->method, job->url, rc);
+		rest_job_finish(job, rc, "cannot start %s %s (%d)", job->method, job->url, rc);
 }
 
-void pc_job_send(pc_job_t *job, const char *method, const char *url,
-                 const char *const *headers, const char *body, pc_reply_cb on_reply)
+void rest_job_send(rest_job_t *job, const char *method, const char *url,
+                     const char *const *headers, const char *body, rest_reply_cb on_reply)
 {
 	size_t i;
 	bool ok;
 
-	pc_job_clear_call(job);
+	rest_job_clear_call(job);
 	job->method = strdup(method);
 	job->url = strdup(url);
 	job->body = body ? strdup(body) : NULL;
 	ok = job->method && job->url && (!body || job->body);
 	for (i = 0; ok && headers && headers[i]; i++) {
-		if (i == PC_JOB_MAX_HEADERS) {
-			pc_job_finish(job, -E2BIG, "too many headers for %s %s", method, url);
+		if (i == REST_JOB_MAX_HEADERS) {
+			rest_job_finish(job, -E2BIG, "too many headers for %s %s", method, url);
 			return;
 		}
 		job->headers[i] = strdup(headers[i]);
@@ -292,7 +292,7 @@ void pc_job_send(pc_job_t *job, const char *method, const char *url,
 	job->failures = 0;
 	job->rate_waits = 0;
 	if (!ok) {
-		pc_job_finish(job, -ENOMEM, "out of memory building %s %s", method, url);
+		rest_job_finish(job, -ENOMEM, "out of memory building %s %s", method, url);
 		return;
 	}
 	send_current(job);

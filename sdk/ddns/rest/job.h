@@ -1,57 +1,57 @@
 /**
- * @file pc_job.h
+ * @file ddns/rest/job.h
  * @brief One update in a provider plugin: its HTTP calls, retries, waits,
  * its message, and its completion (exactly once).
  *
- * A plugin embeds a pc_job_t at the start of its own job struct, drives its
- * steps with pc_job_send() (each reply lands in the step's callback once
- * rate limits and transient failures are dealt with) and ends with
- * pc_job_finish(), which calls host->update_done and then the job's release
+ * A plugin embeds a rest_job_t at the start of its own job struct, drives its
+ * steps with rest_job_send() (each reply lands in the step's callback once
+     * rate limits and transient failures are dealt with) and ends with
+ * rest_job_finish(), which calls host->update_done and then the job's release
  * function.  Every wait is a host timer, bounded by the update's deadline: a
  * retry that would land past it is not made.
  */
-#ifndef PC_JOB_H
-#define PC_JOB_H
+#ifndef DDNS_REST_JOB_H
+#define DDNS_REST_JOB_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ddns/plugin.h"
-#include "pc_retry.h"
+#include <ddns/plugin.h>
+#include <ddns/rest/retry.h>
 
-#define PC_JOB_MAX_HEADERS 8
-#define PC_JOB_MSG_MAX 1024
+#define REST_JOB_MAX_HEADERS 8
+#define REST_JOB_MSG_MAX 1024
 
-typedef struct pc_job pc_job_t;
+typedef struct rest_job rest_job_t;
 
 /** A reply for the current step, after retries; borrowed for the call. */
-typedef void (*pc_reply_cb)(pc_job_t *job, const ddns_http_response_t *res);
-/** A step to run after a wait (pc_job_wait). */
-typedef void (*pc_step_cb)(pc_job_t *job);
-/** Frees the plugin's job struct (which embeds the pc_job_t). */
-typedef void (*pc_release_cb)(pc_job_t *job);
+typedef void (*rest_reply_cb)(rest_job_t *job, const ddns_http_response_t *res);
+/** A step to run after a wait (rest_job_wait). */
+typedef void (*rest_step_cb)(rest_job_t *job);
+/** Frees the plugin's job struct (which embeds the rest_job_t). */
+typedef void (*rest_release_cb)(rest_job_t *job);
 
-struct pc_job {
+struct rest_job {
 	const ddns_host_t *host;
 	ddns_ctx_t *ctx;
 	ddns_update_t *update;
 	const char *provider;      /**< "digitalocean", prefix of messages */
-	const pc_policy_t *policy;
-	pc_release_cb release;
+	const rest_policy_t *policy;
+	rest_release_cb release;
 
 	/* The call in progress, kept to send it again. */
 	char *method, *url, *body;
-	char *headers[PC_JOB_MAX_HEADERS + 1];
-	pc_reply_cb on_reply;
+	char *headers[REST_JOB_MAX_HEADERS + 1];
+	rest_reply_cb on_reply;
 	unsigned failures;         /**< transient failures of this call */
 	unsigned rate_waits;       /**< rate-limit waits of this call */
 
 	ddns_http_t *http;         /**< request in flight, or NULL */
 	ddns_timer_t *timer;       /**< wait in progress, or NULL */
-	pc_step_cb after_wait;
+	rest_step_cb after_wait;
 
-	char notes[PC_JOB_MSG_MAX]; /**< what has been done, "; "-separated */
+	char notes[REST_JOB_MSG_MAX]; /**< what has been done, "; "-separated */
 
 	/* The record being changed: A for update->ipv4, then AAAA for ipv6. */
 	int family_step;           /**< -1 before the first */
@@ -60,16 +60,16 @@ struct pc_job {
 };
 
 /** Set up @p job for @p update (no I/O). */
-void pc_job_init(pc_job_t *job, const ddns_host_t *host, ddns_ctx_t *ctx,
-                 ddns_update_t *update, const char *provider,
-                 const pc_policy_t *policy, pc_release_cb release);
+void rest_job_init(rest_job_t *job, const ddns_host_t *host, ddns_ctx_t *ctx,
+                     ddns_update_t *update, const char *provider,
+                     const rest_policy_t *policy, rest_release_cb release);
 
 /**
  * Run @p first on the next loop turn (so update() never completes the
  * update from inside itself).  @return 0, or a negative code: the job is
  * then untouched and update_done must not be called.
  */
-int pc_job_start(pc_job_t *job, pc_step_cb first);
+int rest_job_start(rest_job_t *job, rest_step_cb first);
 
 /**
  * Send a request (everything is copied); @p on_reply gets the reply once
@@ -78,54 +78,54 @@ int pc_job_start(pc_job_t *job, pc_step_cb first);
  * released, so the caller must not touch the job after this call: the
  * next step happens in @p on_reply.
  */
-void pc_job_send(pc_job_t *job, const char *method, const char *url,
-                const char *const *headers, const char *body, pc_reply_cb on_reply);
+void rest_job_send(rest_job_t *job, const char *method, const char *url,
+                    const char *const *headers, const char *body, rest_reply_cb on_reply);
 
 /** Run @p step after @p ms, or finish with DDNS_ETIMEOUT if that would pass
  *  the deadline (@p what says what was waited for). */
-void pc_job_wait(pc_job_t *job, uint64_t ms, const char *what, pc_step_cb step);
+void rest_job_wait(rest_job_t *job, uint64_t ms, const char *what, rest_step_cb step);
 
 /**
  * Move to the next record type the update asks for (A, then AAAA), setting
  * rtype and addr.  @return false when none is left.
  */
-bool pc_job_next_family(pc_job_t *job);
+bool rest_job_next_family(rest_job_t *job);
 
 /**
- * pc_job_next_family(), finishing the job when it is done: with DDNS_OK
+ * rest_job_next_family(), finishing the job when it is done: with DDNS_OK
  * when no record type is left, with DDNS_ECONFIG when @p zone (the
  * configured zone, or NULL) does not hold the name.
  * @return true when the job goes on with the next record type.
  */
-bool pc_job_next_in_zone(pc_job_t *job, const char *zone);
+bool rest_job_next_in_zone(rest_job_t *job, const char *zone);
 
 /** Milliseconds left before the update's deadline (0 when past it). */
-uint64_t pc_job_left_ms(const pc_job_t *job);
+uint64_t rest_job_left_ms(const rest_job_t *job);
 
 /** Append one "what was done" line (e.g. "A a.example.com -> 1.2.3.4"). */
-void pc_job_note(pc_job_t *job, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void rest_job_note(rest_job_t *job, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /**
  * Complete the update: update_done(result, "<provider>: <notes>[; <fmt>]"),
  * stop whatever is in flight, then release the job.  Failures are logged
  * once (the message never holds secrets).
  */
-void pc_job_finish(pc_job_t *job, int result, const char *fmt, ...)
+void rest_job_finish(rest_job_t *job, int result, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 /** The host gave up: stop everything and finish with DDNS_ECANCELED. */
-void pc_job_cancel(pc_job_t *job);
+void rest_job_cancel(rest_job_t *job);
 
 /**
  * ddns_plugin_t.cancel for plugins whose update->module_data is their
- * pc_job_t (as pc_job_start sets it): pc_job_cancel() it if one is running.
+ * rest_job_t (as rest_job_start sets it): rest_job_cancel() it if one is running.
  */
-void pc_job_cancel_update(void *instance, ddns_update_t *update);
+void rest_job_cancel_update(void *instance, ddns_update_t *update);
 
 /** The release function of a job that owns nothing but its struct: free() it. */
-void pc_job_free(pc_job_t *job);
+void rest_job_free(rest_job_t *job);
 
 /** Free the copies of the current call (done by finish; for release fns). */
-void pc_job_clear_call(pc_job_t *job);
+void rest_job_clear_call(rest_job_t *job);
 
 #endif

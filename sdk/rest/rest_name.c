@@ -3,9 +3,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include "pc_name.h"
+#include <ddns/rest/name.h>
 
-const char *pc_zone_candidate(const char *name, unsigned i)
+const char *rest_zone_candidate(const char *name, unsigned i)
 {
 	const char *p = name;
 
@@ -21,7 +21,7 @@ const char *pc_zone_candidate(const char *name, unsigned i)
 	return p;
 }
 
-bool pc_name_in_zone(const char *name, const char *zone)
+bool rest_name_in_zone(const char *name, const char *zone)
 {
 	size_t n = strlen(name), z = strlen(zone);
 
@@ -30,11 +30,11 @@ bool pc_name_in_zone(const char *name, const char *zone)
 	return n > z && name[n - z - 1] == '.' && strcasecmp(name + n - z, zone) == 0;
 }
 
-int pc_name_relative(const char *name, const char *zone, char *out, size_t len)
+int rest_name_relative(const char *name, const char *zone, char *out, size_t len)
 {
 	size_t n = strlen(name), z = strlen(zone);
 
-	if (!pc_name_in_zone(name, zone))
+	if (!rest_name_in_zone(name, zone))
 		return -EINVAL;
 	if (n == z)
 		return snprintf(out, len, "@") < (int)len ? 0 : -EINVAL;
@@ -45,7 +45,7 @@ int pc_name_relative(const char *name, const char *zone, char *out, size_t len)
 	return 0;
 }
 
-int pc_name_absolute(const char *rel, const char *zone, char *out, size_t len)
+int rest_name_absolute(const char *rel, const char *zone, char *out, size_t len)
 {
 	size_t r = strlen(rel);
 	int n;
@@ -54,7 +54,7 @@ int pc_name_absolute(const char *rel, const char *zone, char *out, size_t len)
 		n = snprintf(out, len, "%s", zone);
 	else if (rel[r - 1] == '.')
 		n = snprintf(out, len, "%.*s", (int)(r - 1), rel);
-	else if (pc_name_in_zone(rel, zone))
+	else if (rest_name_in_zone(rel, zone))
 		/* Some APIs (Cloudflare, Rackspace) answer full names already. */
 		n = snprintf(out, len, "%s", rel);
 	else
@@ -67,7 +67,7 @@ int pc_name_absolute(const char *rel, const char *zone, char *out, size_t len)
 	return 0;
 }
 
-int pc_url_escape(const char *in, char *out, size_t len)
+int rest_url_escape(const char *in, char *out, size_t len)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	size_t o = 0;

@@ -1,10 +1,10 @@
-/* Bearer-token provider instances (pc_bearer.h). */
+/* Bearer-token provider instances (rest_bearer.h). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "pc_bearer.h"
+#include <ddns/rest/bearer.h>
 
 /* The token goes into a header line, so a space or line break in it would
  * split the request; refuse it where the config is read. */
@@ -29,11 +29,11 @@ static int read_token(ddns_ctx_t *ctx, const ddns_host_t *host, const char *help
 	return 0;
 }
 
-int pc_bearer_create(ddns_ctx_t *ctx, const ddns_host_t *host, const char *token_help,
-                     const char *default_url, int64_t ttl_min, int64_t ttl_max,
-                     pc_bearer_t **out)
+int rest_bearer_create(ddns_ctx_t *ctx, const ddns_host_t *host, const char *token_help,
+                         const char *default_url, int64_t ttl_min, int64_t ttl_max,
+                         rest_bearer_t **out)
 {
-	pc_bearer_t *inst;
+	rest_bearer_t *inst;
 	char *auth;
 	int rc = read_token(ctx, host, token_help, &auth);
 
@@ -41,29 +41,29 @@ int pc_bearer_create(ddns_ctx_t *ctx, const ddns_host_t *host, const char *token
 		return rc;
 	inst = calloc(1, sizeof(*inst));
 	if (inst == NULL) {
-		pc_secret_free(auth);
+		rest_secret_free(auth);
 		return -ENOMEM;
 	}
 	inst->ctx = ctx;
 	inst->host = host;
 	inst->auth_header = auth;
-	rc = pc_conf_read(ctx, host, default_url, ttl_min, ttl_max, &inst->conf);
+	rc = rest_conf_read(ctx, host, default_url, ttl_min, ttl_max, &inst->conf);
 	if (rc < 0) {
-		pc_bearer_destroy(inst);
+		rest_bearer_destroy(inst);
 		return rc;
 	}
 	*out = inst;
 	return 0;
 }
 
-void pc_bearer_destroy(void *instance)
+void rest_bearer_destroy(void *instance)
 {
-	pc_bearer_t *inst = instance;
+	rest_bearer_t *inst = instance;
 
 	if (inst == NULL)
 		return;
-	pc_zones_clear(&inst->zones);
-	pc_conf_free(&inst->conf);
-	pc_secret_free(inst->auth_header);
+	rest_zones_clear(&inst->zones);
+	rest_conf_free(&inst->conf);
+	rest_secret_free(inst->auth_header);
 	free(inst);
 }

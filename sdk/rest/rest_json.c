@@ -4,9 +4,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include "pc_json.h"
+#include <ddns/rest/json.h>
 
-json_t *pc_json_parse(const ddns_http_response_t *res, char *err, size_t errlen)
+json_t *rest_json_parse(const ddns_http_response_t *res, char *err, size_t errlen)
 {
 	json_error_t jerr;
 	json_t *root;
@@ -26,7 +26,7 @@ json_t *pc_json_parse(const ddns_http_response_t *res, char *err, size_t errlen)
 	return root;
 }
 
-int pc_json_id(const json_t *v, char *out, size_t len)
+int rest_json_id(const json_t *v, char *out, size_t len)
 {
 	int n;
 
@@ -39,7 +39,7 @@ int pc_json_id(const json_t *v, char *out, size_t len)
 	return n > 0 && (size_t)n < len ? 0 : -EINVAL;
 }
 
-const char *pc_json_str(const json_t *obj, const char *key)
+const char *rest_json_str(const json_t *obj, const char *key)
 {
 	const json_t *v = json_object_get(obj, key);
 
@@ -49,7 +49,7 @@ const char *pc_json_str(const json_t *obj, const char *key)
 /* Message (and code, if any) of one error object; 0 if it had a message. */
 static int message_of(const json_t *o, char *out, size_t len)
 {
-	const char *msg = pc_json_str(o, "message");
+	const char *msg = rest_json_str(o, "message");
 	const json_t *code = json_object_get(o, "code");
 
 	if (msg == NULL)
@@ -62,7 +62,7 @@ static int message_of(const json_t *o, char *out, size_t len)
 	return 0;
 }
 
-const char *pc_api_message(const ddns_http_response_t *res, char *out, size_t len)
+const char *rest_api_message(const ddns_http_response_t *res, char *out, size_t len)
 {
 	json_t *root = json_loadb(res->body ? res->body : "", res->body_len, 0, NULL);
 	const char *key;
@@ -97,7 +97,7 @@ const char *pc_api_message(const ddns_http_response_t *res, char *out, size_t le
 	return out;
 }
 
-const char *pc_header(const ddns_http_response_t *res, const char *name)
+const char *rest_header(const ddns_http_response_t *res, const char *name)
 {
 	for (size_t i = 0; i < res->n_headers; i++)
 		if (strcasecmp(res->header_names[i], name) == 0)

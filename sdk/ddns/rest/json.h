@@ -1,31 +1,31 @@
 /**
- * @file pc_json.h
+ * @file ddns/rest/json.h
  * @brief jansson helpers for provider replies.
  */
-#ifndef PC_JSON_H
-#define PC_JSON_H
+#ifndef DDNS_REST_JSON_H
+#define DDNS_REST_JSON_H
 
 #include <jansson.h>
 #include <stddef.h>
 
-#include "ddns/plugin.h"
+#include <ddns/plugin.h>
 
 /**
  * Parse the body of @p res as a JSON object.
  * @return a new reference (caller json_decref()s), or NULL with @p err
  * saying why ("not JSON: ... at line 1 column 7", "not a JSON object").
  */
-json_t *pc_json_parse(const ddns_http_response_t *res, char *err, size_t errlen);
+json_t *rest_json_parse(const ddns_http_response_t *res, char *err, size_t errlen);
 
 /**
  * Write an identifier that may be a JSON number or string (Rackspace and
  * DigitalOcean use both) into @p out.  @return 0, or -EINVAL when @p v is
  * neither or does not fit.
  */
-int pc_json_id(const json_t *v, char *out, size_t len);
+int rest_json_id(const json_t *v, char *out, size_t len);
 
 /** The string member @p key of @p obj, or NULL when absent or not a string. */
-const char *pc_json_str(const json_t *obj, const char *key);
+const char *rest_json_str(const json_t *obj, const char *key);
 
 /**
  * Find what an error reply says, whatever the provider's shape:
@@ -34,9 +34,9 @@ const char *pc_json_str(const json_t *obj, const char *key);
  * (Rackspace identity and overLimit).  Falls back to the start of the body.
  * Writes into @p out (always NUL-terminated) and returns @p out.
  */
-const char *pc_api_message(const ddns_http_response_t *res, char *out, size_t len);
+const char *rest_api_message(const ddns_http_response_t *res, char *out, size_t len);
 
 /** Value of response header @p name (lower-case), or NULL. */
-const char *pc_header(const ddns_http_response_t *res, const char *name);
+const char *rest_header(const ddns_http_response_t *res, const char *name);
 
 #endif

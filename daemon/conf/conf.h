@@ -36,6 +36,12 @@ typedef struct conf_record {
 	char lan_ipv4[ADDR_TEXT_MAX]; /**< "" if none */
 	char lan_ipv6[ADDR_TEXT_MAX]; /**< "" if none */
 	int line;
+	/** `ipv6_from`: the index in conf_t.records of the router whose IPv6
+	 *  prefix this record's AAAA follows, or -1.  A router never follows
+	 *  another (no chains, so no cycles; see conf_follow.c). */
+	int ipv6_from;
+	uint8_t ipv6_suffix[16];  /**< `ipv6_suffix`: the host bits (fits the prefix) */
+	unsigned ipv6_prefix_len; /**< `ipv6_prefix_len`, 1..127, default 64 */
 } conf_record_t;
 
 /** The `abuse` group (see abuse.h for what each limit means). */

@@ -11,7 +11,8 @@
 #include <sys/socket.h>
 
 static const char *const record_settings[] = {
-	"domain", "provider", "key_hash", "lan_ip", "lan_ipv6", NULL,
+	"domain", "provider", "key_hash", "lan_ip", "lan_ipv6",
+	"ipv6_from", "ipv6_suffix", "ipv6_prefix_len", NULL,
 };
 
 static void put_quoted(FILE *f, const char *s)
@@ -237,7 +238,9 @@ static int read_record(conf_reader_t *r, const config_setting_t *g, conf_record_
 		return conf_fail(r, config_setting_get_member(g, "key_hash"), NULL,
 		                 "not a \"sha256:<64 hex>\" hash");
 	snprintf(rec->key_hash, sizeof(rec->key_hash), "%s", hash);
-	return read_lan(r, g, rec);
+	if ((rc = read_lan(r, g, rec)) != 0)
+		return rc;
+	return conf_follow_read(r, g, rec);
 }
 
 /* A record's name and its place in the list, to find duplicates by sorting
@@ -301,5 +304,6 @@ int conf_read_records(conf_reader_t *r, const config_setting_t *s)
 			return rc;
 		c->n_records++;
 	}
-	return records_unique(r, s);
+	int rc = records_unique(r, s);
+	return rc != 0 ? rc : conf_follow_resolve(r, s);
 }

@@ -61,6 +61,14 @@ int conf_strings_count(const config_setting_t *s);
 
 /** Read the `providers` group into r->conf.  @return 0 or -EINVAL/-ENOMEM. */
 int conf_read_providers(conf_reader_t *r, const config_setting_t *s);
+/** Read a record's `ipv6_from`, `ipv6_suffix` and `ipv6_prefix_len` from
+ *  group @p g (conf_follow.c); the router's name is resolved later by
+ *  conf_follow_resolve().  @return 0 or -EINVAL. */
+int conf_follow_read(conf_reader_t *r, const config_setting_t *g, conf_record_t *rec);
+/** Resolve every `ipv6_from` of the records read from list @p s into an
+ *  index, refusing unknown names, a record naming itself and chains.
+ *  @return 0, -EINVAL or -ENOMEM. */
+int conf_follow_resolve(conf_reader_t *r, const config_setting_t *s);
 /** Read the `records` list into r->conf (providers must be read first). */
 int conf_read_records(conf_reader_t *r, const config_setting_t *s);
 

@@ -1,109 +1,147 @@
 /*
- * example.so: a third-party ddnsd provider plugin, built out of tree with
- * nothing but <ddns/plugin.h> and `pkg-config --cflags ddns-plugin`.
+ * example.so: a complete third-party provider for ddnsd, built out of tree
+ * on the installed SDK alone (<ddns/plugin.h> and the REST toolkit
+ * <ddns/rest.h>, `pkg-config ddns-rest`).
  *
- * It "publishes" each update by appending one line to a file:
+ * It keeps A and AAAA records current at "Example DNS", a small REST API
+ * (mock_api.py next to this file serves it for the tests):
  *
- *     <unix time> <name> ipv4=<address|-> ipv6=<address|->
+ *     PUT {api_url}/v1/zones/{zone}/rrsets/{name}/{type}
+ *     Authorization: Bearer {token}
+ *     {"ttl": 300, "records": ["203.0.113.7"]}
  *
- * Configure it in ddns.conf:
- *
- *     providers = { ex = { plugin = "example"; file = "/var/lib/ddns/updates.log"; }; };
- *
- * A real provider would start host->http_request() here and call
- * host->update_done() from its callback; the shape is the same.  Writing a
- * short line to a local file is quick enough to do directly, but the result
- * still goes through update_done() exactly once, as the contract asks.
+ * answers 200 {"rrset": {"name": ..., "type": ..., "ttl": ..., "records": [...]}}
+ * with the record set as stored.  The toolkit does the rest: retries of 5xx
+ * and network errors, waits on 429 with Retry-After (each a host timer
+ * bounded by the update's deadline), 401/403/404 mapped to results, one
+ * message per update, completion exactly once.
  */
-#include <ddns/plugin.h>
-
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-typedef struct example {
-	ddns_ctx_t *ctx;
-	const ddns_host_t *host;
-	const char *file; /* borrowed: valid for the instance's life */
-	unsigned long written;
-} example_t;
+#include <ddns/rest.h>
 
-static const ddns_option_t example_options[] = {
-	{ "file", DDNS_OPT_STRING, DDNS_OPT_REQUIRED, "file each update is appended to" },
-	{ "prefix", DDNS_OPT_STRING, 0, "text put before each line (default none)" },
+#define EX_DEFAULT_API "https://api.example-dns.invalid"
+
+static const rest_policy_t ex_policy = {
+	.max_attempts = 3,      /* tries of one call on 5xx and network errors */
+	.backoff_ms = 200,      /* then 400, 800... */
+	.default_wait_ms = 1000, /* a 429 without Retry-After */
+};
+
+static const ddns_option_t ex_options[] = {
+	{ "token", DDNS_OPT_STRING, DDNS_OPT_REQUIRED | DDNS_OPT_SECRET,
+	  "Example DNS API token" },
+	{ "zone", DDNS_OPT_STRING, DDNS_OPT_REQUIRED, "the zone the records are in" },
+	{ "ttl", DDNS_OPT_INT, 0, "TTL of the records, 60..86400 (default 300)" },
+	{ "api_url", DDNS_OPT_STRING, 0, "API base URL (default " EX_DEFAULT_API ")" },
 	{ NULL, 0, 0, NULL },
 };
 
-static int example_create(ddns_ctx_t *ctx, const ddns_host_t *host, void **instance)
+/* One update in progress: the toolkit's job first, so a rest_job_t * is ours. */
+typedef struct ex_job {
+	rest_job_t base;
+	rest_bearer_t *inst;
+} ex_job_t;
+
+static void next_family(rest_job_t *base);
+
+/* PUT answered: the stored record set must hold exactly our address. */
+static void on_put(rest_job_t *base, const ddns_http_response_t *res)
 {
-	if (host->abi != DDNS_HOST_ABI || !DDNS_HOST_HAS(host, update_done))
-		return DDNS_EABI;
-	example_t *ex = calloc(1, sizeof(*ex));
-	if (ex == NULL)
+	ex_job_t *job = (ex_job_t *)base;
+	json_t *root, *records;
+	char err[256];
+
+	if (res->status != 200) {
+		rest_api_fail_status(base, &job->inst->zones, res, "updating", NULL);
+		return;
+	}
+	root = rest_json_parse(res, err, sizeof(err));
+	records = json_object_get(json_object_get(root, "rrset"), "records");
+	if (!json_is_array(records) || json_array_size(records) != 1 ||
+	    !json_is_string(json_array_get(records, 0))) {
+		json_decref(root);
+		rest_api_bad_reply(base, "for", "{\"rrset\": {\"records\": [one address]}}",
+		                   root ? NULL : err);
+		return;
+	}
+	if (strcmp(json_string_value(json_array_get(records, 0)), base->addr) != 0) {
+		rest_job_finish(base, DDNS_EBADREPLY, "%s %s: the API stored %s, not %s",
+		                base->rtype, base->update->name,
+		                json_string_value(json_array_get(records, 0)), base->addr);
+		json_decref(root);
+		return;
+	}
+	json_decref(root);
+	rest_job_note(base, "%s %s -> %s", base->rtype, base->update->name, base->addr);
+	next_family(base);
+}
+
+/* A, then AAAA: whichever the update carries. */
+static void next_family(rest_job_t *base)
+{
+	ex_job_t *job = (ex_job_t *)base;
+	const char *zone = job->inst->conf.zone;
+	char url[1024], rel[256], esc[768];
+	json_t *body;
+
+	if (!rest_job_next_in_zone(base, zone))
+		return; /* finished: done, or the name is outside the zone */
+	if (rest_name_relative(base->update->name, zone, rel, sizeof(rel)) < 0 ||
+	    rest_url_escape(rel, esc, sizeof(esc)) < 0) {
+		rest_job_finish(base, DDNS_ECONFIG, "name %s is too long", base->update->name);
+		return;
+	}
+	snprintf(url, sizeof(url), "%s/v1/zones/%s/rrsets/%s/%s", job->inst->conf.api_url,
+	         zone, esc, base->rtype);
+	body = json_pack("{s:I, s:[s]}", "ttl",
+	                 (json_int_t)(job->inst->conf.ttl ? job->inst->conf.ttl : 300),
+	                 "records", base->addr);
+	rest_api_send_json(base, job->inst->auth_header, "PUT", url, body, on_put);
+}
+
+static int ex_update(void *instance, ddns_update_t *update)
+{
+	rest_bearer_t *inst = instance;
+	ex_job_t *job = calloc(1, sizeof(*job));
+	int rc;
+
+	if (job == NULL)
 		return -ENOMEM;
-	ex->ctx = ctx;
-	ex->host = host;
-	if (host->conf_string(ctx, "file", &ex->file) != 0 || ex->file[0] != '/') {
-		host->conf_error(ctx, "file", "must be an absolute path");
-		free(ex);
-		return DDNS_ECONFIG;
-	}
-	/* Fail at start, not at the first update, if the file cannot be written. */
-	FILE *f = fopen(ex->file, "a");
-	if (f == NULL) {
-		host->conf_error(ctx, "file", "cannot open %s: %s", ex->file, strerror(errno));
-		free(ex);
-		return DDNS_ECONFIG;
-	}
-	fclose(f);
-	host->log(ctx, DDNS_LOG_INFO, "appending updates to %s", ex->file);
-	*instance = ex;
-	return 0;
+	rest_job_init(&job->base, inst->host, inst->ctx, update, "example", &ex_policy,
+	              rest_job_free);
+	job->inst = inst;
+	rc = rest_job_start(&job->base, next_family);
+	if (rc < 0)
+		free(job);
+	return rc;
 }
 
-static int example_update(void *instance, ddns_update_t *u)
+static int ex_create(ddns_ctx_t *ctx, const ddns_host_t *host, void **instance)
 {
-	example_t *ex = instance;
-	const char *prefix = NULL;
-	if (ex->host->conf_string(ex->ctx, "prefix", &prefix) != 0)
-		prefix = "";
-	FILE *f = fopen(ex->file, "a");
-	if (f == NULL) {
-		char msg[256];
-		snprintf(msg, sizeof(msg), "example: cannot open %s: %s", ex->file,
-		         strerror(errno));
-		ex->host->update_done(u, DDNS_EPROVIDER, msg);
-		return 0;
-	}
-	fprintf(f, "%s%lld %s ipv4=%s ipv6=%s\n", prefix, (long long)time(NULL), u->name,
-	        u->ipv4 != NULL ? u->ipv4 : "-", u->ipv6 != NULL ? u->ipv6 : "-");
-	int failed = fclose(f) != 0;
-	if (failed) {
-		ex->host->update_done(u, DDNS_EPROVIDER, "example: write failed");
-		return 0;
-	}
-	ex->written++;
-	ex->host->log(ex->ctx, DDNS_LOG_DEBUG, "%s written (%lu so far)", u->name,
-	              ex->written);
-	ex->host->update_done(u, DDNS_OK, "example: written to file");
-	return 0;
-}
+	rest_bearer_t *inst;
+	int rc = rest_bearer_create(ctx, host, "an Example DNS API token is required",
+	                            EX_DEFAULT_API, 60, 86400, &inst);
 
-static void example_destroy(void *instance)
-{
-	free(instance);
+	if (rc < 0)
+		return rc;
+	host->log(ctx, DDNS_LOG_INFO, "zone %s at %s", inst->conf.zone, inst->conf.api_url);
+	*instance = inst;
+	return 0;
 }
 
 DDNS_PLUGIN_EXPORT = {
 	.abi = DDNS_PLUGIN_ABI,
 	.size = sizeof(ddns_plugin_t),
 	.name = "example",
-	.version = "1.0",
-	.description = "appends each update to a file (SDK example)",
-	.options = example_options,
-	.create = example_create,
-	.destroy = example_destroy,
-	.update = example_update,
+	.version = "2.0",
+	.description = "Example DNS (a REST API): A and AAAA records",
+	.options = ex_options,
+	.create = ex_create,
+	.destroy = rest_bearer_destroy,
+	.update = ex_update,
+	.cancel = rest_job_cancel_update,
 };

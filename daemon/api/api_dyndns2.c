@@ -11,7 +11,11 @@
  * proven it holds a valid key (one of its other names in this request was
  * accepted, or the Basic user name is a record this password opens): a
  * stranger with a wrong key gets `badauth` for unknown and existing names
- * alike, after the same delay. */
+ * alike, after the same delay.
+ *
+ * Credentials: Basic authentication, or `username`/`password` parameters
+ * as dyndns2_query_credentials allows (get_credentials()).  The password
+ * is never logged, whichever way it came. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -186,6 +190,30 @@ static void job_submit(dd2_job_t *job)
 		job_finish(job);
 }
 
+/* The caller's credentials: a Basic Authorization header, or else the
+ * `username`/`password` parameters when dyndns2_query_credentials allows
+ * them on this connection.  Basic wins when both are given.  A URL carries
+ * the password in the clear over plain HTTP and ends up in proxies' and
+ * routers' logs, hence HTTPS only by default; ddnsd itself never logs a
+ * query string. */
+static int get_credentials(httpd_req_t *req, const frontend_env_t *env, dyndns2_auth_t *out)
+{
+	int err = dyndns2_parse_auth(httpd_req_header(req, "Authorization"), out);
+	if (err != -ENOENT)
+		return err;
+	const char *pass = param(req, "password");
+	if (pass == NULL)
+		return -ENOENT;
+	if (env->dyndns2_query_credentials == FRONTEND_QCRED_NEVER ||
+	    (env->dyndns2_query_credentials == FRONTEND_QCRED_HTTPS && !httpd_req_https(req))) {
+		log_debug(httpd_req_client(req), "dyndns2: password parameter over %s "
+		          "refused (dyndns2_query_credentials)",
+		          httpd_req_https(req) ? "HTTPS" : "plain HTTP");
+		return -EPERM;
+	}
+	return dyndns2_auth_from_params(param(req, "username"), pass, out);
+}
+
 static void update_handler(httpd_req_t *req, void *arg)
 {
 	const frontend_env_t *env = arg;
@@ -207,7 +235,7 @@ static void update_handler(httpd_req_t *req, void *arg)
 	}
 	job->req = req;
 	job->env = env;
-	int err = dyndns2_parse_auth(httpd_req_header(req, "Authorization"), &job->auth);
+	int err = get_credentials(req, env, &job->auth);
 	if (err == -ENOMEM) {
 		reply_text(req, 500, "911\n");
 		goto fail;

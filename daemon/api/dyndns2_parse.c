@@ -67,6 +67,25 @@ done:
 	return err;
 }
 
+int dyndns2_auth_from_params(const char *user, const char *pass, dyndns2_auth_t *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (pass == NULL)
+		return -ENOENT;
+	size_t plen = strlen(pass);
+	if (plen > AUTH_B64_MAX)
+		return -EINVAL;
+	out->user = user != NULL ? strdup(user) : NULL;
+	out->pass = malloc(plen + 1);
+	if ((user != NULL && out->user == NULL) || out->pass == NULL) {
+		dyndns2_auth_clear(out);
+		return -ENOMEM;
+	}
+	memcpy(out->pass, pass, plen + 1);
+	out->pass_len = plen;
+	return 0;
+}
+
 void dyndns2_auth_clear(dyndns2_auth_t *a)
 {
 	if (a->pass != NULL)
@@ -182,11 +201,12 @@ int dyndns2_parse_addrs(const char *myip, const char *myipv6, const addr_t *clie
 				return rc;
 		}
 	}
-	if (!from_myip && client != NULL) {
-		char *slot = client->family == AF_INET ? out->ipv4 : out->ipv6;
-		if (slot[0] == '\0')
-			addr_format(client, slot);
-	}
+	/* The source address stands in only when neither parameter named an
+	 * address: myipv6 alone from an IPv4 source (DS-Lite, a router
+	 * reporting its v6 prefix host) must leave A alone, for the source is
+	 * then the carrier's AFTR, not the client's own IPv4. */
+	if (!from_myip && out->ipv6[0] == '\0' && client != NULL)
+		addr_format(client, client->family == AF_INET ? out->ipv4 : out->ipv6);
 	if (out->ipv4[0] == '\0' && out->ipv6[0] == '\0') {
 		snprintf(err, errlen, "no address given and the client's is unknown");
 		return -EINVAL;

@@ -28,6 +28,14 @@ typedef struct dyndns2_auth {
  *         malformed, -ENOMEM.
  */
 int dyndns2_parse_auth(const char *header, dyndns2_auth_t *out);
+/**
+ * Credentials given as `username=` / `password=` parameters (Synology-style
+ * update URLs, some routers): copies them into @p out like
+ * dyndns2_parse_auth().  @p user may be NULL.
+ * @return 0, -ENOENT when @p pass is NULL, -EINVAL when it is absurdly
+ *         long, -ENOMEM.
+ */
+int dyndns2_auth_from_params(const char *user, const char *pass, dyndns2_auth_t *out);
 /** Wipe and free the strings of @p a (zeroed struct is fine). */
 void dyndns2_auth_clear(dyndns2_auth_t *a);
 
@@ -53,9 +61,9 @@ typedef struct dyndns2_addrs {
 
 /**
  * Work out the addresses to set from `myip` (one address or a `v4,v6`
- * list; empty items ignored) and `myipv6`.  When myip names no address the
- * client's own address (@p client) fills its family, unless myipv6 already
- * did.
+ * list; empty items ignored) and `myipv6`.  When neither names an address
+ * the client's own address (@p client) fills its family; `myipv6` alone
+ * leaves IPv4 alone, whatever the client's family.
  * @return 0, or -EINVAL with one line in @p err saying what is wrong.
  */
 int dyndns2_parse_addrs(const char *myip, const char *myipv6, const addr_t *client,

@@ -15,6 +15,14 @@
 #include "store.h"
 #include "store_writer.h"
 
+/** When dyndns2 takes `username=`/`password=` parameters (see
+ *  dyndns2_query_credentials in ddns.conf(5)). */
+typedef enum frontend_qcred {
+	FRONTEND_QCRED_HTTPS = 0, /**< over HTTPS only (httpd_req_https()) */
+	FRONTEND_QCRED_ALWAYS,
+	FRONTEND_QCRED_NEVER,
+} frontend_qcred_t;
+
 typedef struct frontend_env {
 	pipeline_t *pipeline;
 	store_t *store;
@@ -23,6 +31,7 @@ typedef struct frontend_env {
 	struct metrics *metrics; /**< counters shown by /metrics (may be NULL) */
 	const bool *stopping;    /**< set once shutdown began: /healthz then
 	                              answers 503 (may be NULL) */
+	frontend_qcred_t dyndns2_query_credentials; /**< set again by a reload */
 } frontend_env_t;
 
 /** The dynamicdns API (api_dynamicdns.c): /dynamicdns/update/<name>/ and /dynamicdns/read/<name>/. */

@@ -265,7 +265,8 @@ static int app_bring_up(app_t *a, char *err, size_t errlen)
 		return rc;
 	a->env = (frontend_env_t){ .pipeline = a->pipeline, .store = a->store,
 	                           .writer = a->writer, .metrics = a->metrics,
-	                           .stopping = &a->stopping };
+	                           .stopping = &a->stopping,
+	                           .dyndns2_query_credentials = app_qcred(c) };
 	rc = api_dynamicdns_register(a->httpd, &a->env);
 	if (rc == 0)
 		rc = api_dyndns2_register(a->httpd, &a->env);

@@ -98,6 +98,8 @@ void app_log_setup(const conf_t *conf);
 pipeline_opts_t app_pipeline_opts(const conf_t *c);
 /** Abuse-control limits from @p c. */
 abuse_opts_t app_abuse_opts(const conf_t *c);
+/** The front ends' dyndns2_query_credentials policy of @p c. */
+frontend_qcred_t app_qcred(const conf_t *c);
 /** ddnsctl's notice (store_notify): look at the store now, and answer
  *  @p nt once what it changed is in memory. */
 void app_store_notice(void *arg, store_notice_t *nt);

@@ -36,6 +36,19 @@ abuse_opts_t app_abuse_opts(const conf_t *c)
 	};
 }
 
+frontend_qcred_t app_qcred(const conf_t *c)
+{
+	switch (c->dyndns2_query_credentials) {
+	case CONF_QCRED_ALWAYS:
+		return FRONTEND_QCRED_ALWAYS;
+	case CONF_QCRED_NEVER:
+		return FRONTEND_QCRED_NEVER;
+	case CONF_QCRED_HTTPS:
+	default:
+		return FRONTEND_QCRED_HTTPS;
+	}
+}
+
 /* ---- reload ---- */
 
 static void warn_restart(const conf_t *old, const conf_t *nc)
@@ -160,6 +173,7 @@ static void reload_done(reload_t *r, size_t created)
 	pipeline_set_opts(a->pipeline, &po);
 	abuse_opts_t ao = app_abuse_opts(nc);
 	abuse_set_opts(a->abuse, &ao);
+	a->env.dyndns2_query_credentials = app_qcred(nc);
 	app_gen_unref(a->gen);
 	a->gen = r->g;
 	r->g = NULL;

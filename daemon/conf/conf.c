@@ -15,7 +15,7 @@
 static const char *const top_settings[] = {
 	"http", "database", "database_sync", "user", "plugin_dir", "log_level", "log_syslog",
 	"update_timeout_ms", "auth_fail_delay_ms", "shutdown_timeout_ms",
-	"providers", "records", "abuse", NULL,
+	"providers", "records", "abuse", "dyndns2_query_credentials", NULL,
 };
 static const char *const http_settings[] = {
 	"listen", "tls_certificate", "tls_key", "trusted_proxies", "max_body",
@@ -147,6 +147,18 @@ static int read_general(conf_reader_t *r, const config_setting_t *root)
 			return conf_fail(r, config_setting_get_member(root, "database_sync"),
 			                 NULL, "\"%s\" is not \"full\" or \"normal\"", v);
 		c->database_sync_full = strcmp(v, "full") == 0;
+	}
+	if ((rc = conf_member_string(r, root, "dyndns2_query_credentials", &v)) < 0)
+		return rc;
+	if (v != NULL) {
+		static const char *const words[] = { "https", "always", "never" };
+		size_t i = 0;
+		while (i < 3 && strcmp(v, words[i]) != 0)
+			i++;
+		if (i == 3)
+			return conf_fail(r, config_setting_get_member(root, "dyndns2_query_credentials"),
+			                 NULL, "\"%s\" is not \"https\", \"always\" or \"never\"", v);
+		c->dyndns2_query_credentials = (conf_qcred_t)i;
 	}
 	if ((rc = conf_member_string(r, root, "user", &v)) < 0)
 		return rc;

@@ -54,6 +54,15 @@ typedef struct conf_abuse {
 	uint32_t auth_block_s;      /**< default 900 */
 } conf_abuse_t;
 
+/** dyndns2_query_credentials: when `username=`/`password=` parameters are
+ *  taken as dyndns2 credentials (Basic auth always is). */
+typedef enum conf_qcred {
+	CONF_QCRED_HTTPS = 0, /**< over HTTPS only (native, or a trusted proxy's
+	                           X-Forwarded-Proto), the default */
+	CONF_QCRED_ALWAYS,    /**< over plain HTTP too */
+	CONF_QCRED_NEVER,
+} conf_qcred_t;
+
 /** The whole configuration. */
 typedef struct conf {
 	config_t cfg;          /**< the parsed tree (owned) */
@@ -83,6 +92,7 @@ typedef struct conf {
 	size_t n_records;
 
 	conf_abuse_t abuse;    /**< abuse-control limits */
+	conf_qcred_t dyndns2_query_credentials;
 
 	/* `http` connection limits (take effect at restart). */
 	uint32_t max_header_bytes;       /**< per-connection buffer for the request

@@ -115,6 +115,10 @@ const char *httpd_req_body(const httpd_req_t *r, size_t *len);
 const char *httpd_req_client(const httpd_req_t *r);
 /** Same, parsed. */
 const addr_t *httpd_req_client_addr(const httpd_req_t *r);
+/** True when the request came over HTTPS: native TLS, or a trusted proxy
+ *  (the direct peer) saying `X-Forwarded-Proto: https`.  The header is
+ *  ignored from any other peer, so a client cannot claim it. */
+bool httpd_req_https(const httpd_req_t *r);
 /** True for an HTTP/1.0 request. */
 bool httpd_req_http10(const httpd_req_t *r);
 

@@ -141,6 +141,7 @@ bool httpd_req_http10(const httpd_req_t *r)
 #define XFF_MAX_HEADERS 8
 
 typedef struct xff_list {
+	const char *name; /* the header collected */
 	const char *v[XFF_MAX_HEADERS];
 	size_t n;
 } xff_list_t;
@@ -150,7 +151,7 @@ static enum MHD_Result xff_collect(void *cls, enum MHD_ValueKind kind,
 {
 	xff_list_t *x = cls;
 	(void)kind;
-	if (strcasecmp(key, "X-Forwarded-For") != 0 || value == NULL)
+	if (strcasecmp(key, x->name) != 0 || value == NULL)
 		return MHD_YES;
 	if (x->n == XFF_MAX_HEADERS) { /* keep the right-most headers */
 		memmove(x->v, x->v + 1, (XFF_MAX_HEADERS - 1) * sizeof(x->v[0]));
@@ -171,7 +172,7 @@ static bool is_trusted(const httpd_t *h, const addr_t *a)
 /* The first untrusted hop of X-Forwarded-For is the client (http_parse.c). */
 static void client_from_xff(const httpd_req_t *r, addr_t *cur)
 {
-	xff_list_t x = { .n = 0 };
+	xff_list_t x = { .name = "X-Forwarded-For", .n = 0 };
 	MHD_get_connection_values(r->conn, MHD_HEADER_KIND, xff_collect, &x);
 	http_parse_xff(x.v, x.n, r->h->trusted, r->h->n_trusted, cur);
 }
@@ -202,6 +203,39 @@ const addr_t *httpd_req_client_addr(const httpd_req_t *r)
 	if (!r->client_done)
 		client_resolve((httpd_req_t *)r);
 	return &r->client;
+}
+
+/* The direct peer is a trusted proxy. */
+static bool peer_trusted(const httpd_req_t *r)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	addr_t peer;
+	return r->h != NULL && r->h->n_trusted > 0 && ci != NULL &&
+	       addr_from_sockaddr(ci->client_addr, &peer) == 0 && is_trusted(r->h, &peer);
+}
+
+bool httpd_req_https(const httpd_req_t *r)
+{
+	if (r->h != NULL && r->h->tls != NULL)
+		return true;
+	if (!peer_trusted(r))
+		return false;
+	/* The proxy next to us speaks last: the last item of the last
+	 * X-Forwarded-Proto header (a client may have sent its own before). */
+	xff_list_t x = { .name = "X-Forwarded-Proto", .n = 0 };
+	MHD_get_connection_values(r->conn, MHD_HEADER_KIND, xff_collect, &x);
+	if (x.n == 0)
+		return false;
+	const char *v = x.v[x.n - 1], *comma = strrchr(v, ',');
+	if (comma != NULL)
+		v = comma + 1;
+	while (*v == ' ' || *v == '\t')
+		v++;
+	size_t len = strlen(v);
+	while (len > 0 && (v[len - 1] == ' ' || v[len - 1] == '\t'))
+		len--;
+	return len == 5 && strncasecmp(v, "https", 5) == 0;
 }
 
 /* ---- replies ---- */

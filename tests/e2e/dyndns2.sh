@@ -25,7 +25,7 @@ if python3 -c 'import socket; s = socket.socket(socket.AF_INET6); s.bind(("::1",
 	HAVE_V6=1
 fi
 
-# write_conf MAX_CHANGES CHANGE_BLOCK_S MAX_AUTH_FAILURES AUTH_BLOCK_S
+# write_conf MAX_CHANGES CHANGE_BLOCK_S MAX_AUTH_FAILURES AUTH_BLOCK_S [TOP-LEVEL SETTINGS]
 write_conf() {
 	local listen="\"127.0.0.1:$PORT\""
 	[ "$HAVE_V6" = 1 ] && listen="$listen, \"[::1]:$PORT\""
@@ -36,6 +36,7 @@ plugin_dir = "$DDNS_TEST_PLUGIN_DIR";
 log_level = "debug";
 auth_fail_delay_ms = 100;
 update_timeout_ms = 1500;
+${5:-}
 abuse = {
   max_changes = $1; change_window_s = 60; change_block_s = $2;
   max_auth_failures = $3; auth_window_s = 60; auth_block_s = $4;
@@ -112,6 +113,53 @@ expect_eq "history: one applied row per family changed" \
 	"$(sql "SELECT family || ' ' || old_ip || '>' || new_ip FROM history WHERE name = 'a.example.com' AND result = 'applied' ORDER BY id")" \
 	"$(printf '%s\n' 'ipv4 >203.0.113.7' 'ipv6 >2001:db8::7' 'ipv4 203.0.113.7>203.0.113.8' \
 		'ipv4 203.0.113.8>203.0.113.9' 'ipv6 2001:db8::7>2001:db8::9' 'ipv6 2001:db8::9>2001:db8::10')"
+
+# --- myipv6 alone leaves A alone (DS-Lite: the v4 source is the carrier's) -----
+nic "a.example.com:$KA" "hostname=a.example.com&myipv6=2001:db8::11"
+expect_eq "myipv6 alone over IPv4: only the v6 address reported" "$BODY" "good 2001:db8::11"
+expect_eq "myipv6 alone over IPv4: A untouched (not the source 127.0.0.1)" \
+	"$(show a.example.com ipv4)" "203.0.113.9"
+expect_eq "myipv6 alone over IPv4: AAAA set" "$(show a.example.com ipv6)" "2001:db8::11"
+nic "a.example.com:$KA" "hostname=a.example.com&myip=&myipv6=2001:db8::10"
+expect_eq "empty myip and myipv6: A still untouched" "$BODY$(show a.example.com ipv4)" \
+	"good 2001:db8::10203.0.113.9"
+
+# --- credentials as username/password parameters -------------------------------
+# q URL-QUERY [CURL ARGS...]: GET /nic/update without Basic credentials
+q() {
+	local query=$1
+	shift
+	CODE=$(curl -sS -o "$E2E_DIR/body" -D "$E2E_DIR/headers" -w '%{http_code}' \
+		"$@" "$BASE/nic/update?$query")
+	BODY=$(cat "$E2E_DIR/body")
+}
+QC="hostname=b.example.com&username=b.example.com&password=$KB"
+q "$QC&myip=192.0.2.60"
+expect_eq "password parameter over plain HTTP (default https only): 401" "$CODE" 401
+expect_eq "password parameter over plain HTTP: badauth" "$BODY" "badauth"
+check "password parameter over plain HTTP: WWW-Authenticate" \
+	grep -qi '^WWW-Authenticate: Basic' "$E2E_DIR/headers"
+q "$QC&myip=192.0.2.60" -H 'X-Forwarded-Proto: https'
+expect_eq "X-Forwarded-Proto: https from an untrusted peer proves nothing: 401" "$CODE" 401
+q "$QC&myip=192.0.2.60" --interface 127.0.0.2 -H 'X-Forwarded-For: 198.51.100.30' \
+	-H 'X-Forwarded-Proto: http'
+expect_eq "a trusted proxy saying the client came over http: 401" "$CODE" 401
+expect_eq "refused parameters: b untouched" "$(show b.example.com ipv4)" "-"
+q "$QC&myip=192.0.2.60" --interface 127.0.0.2 -H 'X-Forwarded-For: 198.51.100.30' \
+	-H 'X-Forwarded-Proto: http' -H 'X-Forwarded-Proto: https'
+expect_eq "over HTTPS (a trusted proxy's X-Forwarded-Proto, its last): good" \
+	"$CODE $BODY" "200 good 192.0.2.60"
+q "hostname=b.example.com&username=b.example.com&password=WrongKeyWrongKeyWrongKey&myip=192.0.2.61" \
+	--interface 127.0.0.2 -H 'X-Forwarded-For: 198.51.100.30' -H 'X-Forwarded-Proto: https'
+expect_eq "over HTTPS, a wrong password parameter: badauth" "$CODE $BODY" "200 badauth"
+q "$QC&myip=192.0.2.61" -u "b.example.com:WrongKeyWrongKeyWrongKey" --interface 127.0.0.2 \
+	-H 'X-Forwarded-For: 198.51.100.30' -H 'X-Forwarded-Proto: https'
+expect_eq "Basic and parameters both given: Basic wins" "$BODY" "badauth"
+expect_eq "b holds the parameters' update only" "$(show b.example.com ipv4)" "192.0.2.60"
+check "the refusal is logged at debug without the password" \
+	grep -q "password parameter over plain HTTP refused" "$E2E_DIR/ddnsd.log"
+check "no log line holds a password given as a parameter" \
+	bash -c '! grep -q -e "$1" -e WrongKeyWrongKey "$2"' _ "$KB" "$E2E_DIR/ddnsd.log"
 
 # --- the source address ---------------------------------------------------------
 nic "b.example.com:$KB" "hostname=b.example.com"
@@ -252,6 +300,28 @@ expect_eq "same ddnsctl show (but name and key)" \
 	"$("$DDNSCTL" -c "$CONF" show d.example.com | grep -v -e '^name:' -e '^key hash:' -e '^last')"
 expect_eq "and the state is what was sent" "$(show d.example.com ipv4) $(show d.example.com ipv6)" \
 	"203.0.113.51 2001:db8::51"
+
+# --- dyndns2_query_credentials = "always" / "never" (SIGHUP) ----------------------
+write_conf 1000 60 1000 60 'dyndns2_query_credentials = "always";'
+kill -HUP "$E2E_DDNSD_PID"
+check "reload to query credentials always" e2e_wait_log "reloaded:" 1
+q "$QC&myip=192.0.2.62"
+expect_eq "always: password parameter over plain HTTP: good" "$CODE $BODY" "200 good 192.0.2.62"
+q "hostname=b.example.com&password=$KB&myip=192.0.2.63"
+expect_eq "always: password without username: good" "$BODY" "good 192.0.2.63"
+write_conf 1000 60 1000 60 'dyndns2_query_credentials = "never";'
+kill -HUP "$E2E_DDNSD_PID"
+check "reload to query credentials never" e2e_wait_log "reloaded:" 2
+q "$QC&myip=192.0.2.64" --interface 127.0.0.2 -H 'X-Forwarded-For: 198.51.100.30' \
+	-H 'X-Forwarded-Proto: https'
+expect_eq "never: refused even over HTTPS" "$CODE $BODY" "401 badauth"
+nic "b.example.com:$KB" "hostname=b.example.com&myip=192.0.2.11"
+expect_eq "never: Basic still works" "$BODY" "good 192.0.2.11"
+check "no log line holds the password" bash -c '! grep -q -e "$1" "$2"' _ "$KB" "$E2E_DIR/ddnsd.log"
+write_conf 1000 60 1000 60 'dyndns2_query_credentials = "sometimes";'
+check "a bad dyndns2_query_credentials: ddnsd -t says file:line" bash -c \
+	'"$1" -t -c "$2" 2>&1 | grep -q "ddns.conf:[0-9]*: dyndns2_query_credentials: \"sometimes\" is not"' \
+	_ "$DDNSD" "$CONF"
 
 check "ddnsd stops cleanly" e2e_stop_ddnsd
 

@@ -5,7 +5,8 @@
  * Built by `make fuzz` (tests/fuzz/Makefile.inc), run by tests/fuzz/run.sh.
  * corpus: tests/fuzz/corpus/dyndns2_parse/
  *
- * An input is up to four lines: Authorization, hostname, myip, myipv6.
+ * An input is up to four lines: Authorization, hostname, myip, myipv6 (the
+ * first two also serve as username/password parameters).
  * Beyond "no crash, no leak" it checks the contracts: credentials never
  * hold a NUL in the user name; at most 20 names, each valid one normalised;
  * a successful address parse yields canonical addresses of the right family,
@@ -50,6 +51,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int rc = dyndns2_parse_auth(field[0], &auth);
 	if (rc == 0) {
 		if (auth.user == NULL || auth.pass == NULL || auth.pass[auth.pass_len] != '\0')
+			abort();
+		dyndns2_auth_clear(&auth);
+	} else if (rc != -ENOENT && rc != -EINVAL && rc != -ENOMEM) {
+		abort();
+	}
+	/* The same two fields as username/password parameters. */
+	rc = dyndns2_auth_from_params(field[0], field[1], &auth);
+	if (rc == 0) {
+		if (auth.pass == NULL || auth.pass_len != strlen(field[1]))
 			abort();
 		dyndns2_auth_clear(&auth);
 	} else if (rc != -ENOENT && rc != -EINVAL && rc != -ENOMEM) {

@@ -56,6 +56,31 @@ static void test_auth(void **state)
 	assert_null(a.user);
 }
 
+static void test_auth_params(void **state)
+{
+	(void)state;
+	dyndns2_auth_t a;
+	assert_int_equal(dyndns2_auth_from_params("a.example.com", "secretKey123", &a), 0);
+	assert_string_equal(a.user, "a.example.com");
+	assert_int_equal(a.pass_len, 12);
+	assert_string_equal(a.pass, "secretKey123");
+	dyndns2_auth_clear(&a);
+	assert_null(a.pass);
+	/* a password without a user name: the key alone proves the names */
+	assert_int_equal(dyndns2_auth_from_params(NULL, "k", &a), 0);
+	assert_null(a.user);
+	assert_int_equal(a.pass_len, 1);
+	dyndns2_auth_clear(&a);
+	/* no password: not query credentials at all */
+	assert_int_equal(dyndns2_auth_from_params("a.example.com", NULL, &a), -ENOENT);
+	assert_null(a.user);
+	char big[3000];
+	memset(big, 'k', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	assert_int_equal(dyndns2_auth_from_params("u", big, &a), -EINVAL);
+	assert_null(a.pass);
+}
+
 static void test_hosts(void **state)
 {
 	(void)state;
@@ -140,8 +165,10 @@ static void test_addrs(void **state)
 	addrs_ok(NULL, NULL, "192.0.2.1", "192.0.2.1", "");
 	addrs_ok("", NULL, "2001:db8::99", "", "2001:db8::99");
 	addrs_ok(",", "", "192.0.2.1", "192.0.2.1", "");
-	/* myipv6 alone: the source fills IPv4; a v6 source does not override it */
-	addrs_ok(NULL, "2001:db8::7", "192.0.2.1", "192.0.2.1", "2001:db8::7");
+	/* myipv6 alone leaves IPv4 alone (behind DS-Lite the v4 source is the
+	 * carrier's); a v6 source does not override it either */
+	addrs_ok(NULL, "2001:db8::7", "192.0.2.1", "", "2001:db8::7");
+	addrs_ok("", "2001:db8::7", "192.0.2.1", "", "2001:db8::7");
 	addrs_ok("", "2001:db8::7", "2001:db8::99", "", "2001:db8::7");
 
 	addrs_bad("1.2.3", NULL, "myip: \"1.2.3\" is not an IPv4 or IPv6 address");
@@ -165,6 +192,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_auth),
+		cmocka_unit_test(test_auth_params),
 		cmocka_unit_test(test_hosts),
 		cmocka_unit_test(test_addrs),
 	};

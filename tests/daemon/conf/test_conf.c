@@ -85,6 +85,7 @@ static void test_good(void **state)
 		"plugin_dir = \"plugins\";\n"
 		"log_level = \"debug\"; log_syslog = true;\n"
 		"update_timeout_ms = 5000; auth_fail_delay_ms = 100; shutdown_timeout_ms = 3000;\n"
+		"dyndns2_query_credentials = \"always\"; "
 		"abuse = { max_changes = 3; change_window_s = 60; auth_block_s = 5; };\n"
 		"providers = {\n"
 		"  demo = { plugin = \"dummy\"; delay_ms = 5; };\n"
@@ -122,6 +123,7 @@ static void test_good(void **state)
 	assert_int_equal(c->update_timeout_ms, 5000);
 	assert_int_equal(c->auth_fail_delay_ms, 100);
 	assert_int_equal(c->shutdown_timeout_ms, 3000);
+	assert_int_equal(c->dyndns2_query_credentials, CONF_QCRED_ALWAYS);
 	assert_int_equal(c->abuse.max_changes, 3);
 	assert_int_equal(c->abuse.change_window_s, 60);
 	assert_int_equal(c->abuse.change_block_s, 3600);
@@ -159,6 +161,7 @@ static void test_defaults(void **state)
 	assert_string_equal(c->log_level, "info");
 	assert_false(c->log_syslog);
 	assert_true(c->database_sync_full);
+	assert_int_equal(c->dyndns2_query_credentials, CONF_QCRED_HTTPS);
 	assert_null(c->user);
 	assert_null(c->tls_certificate);
 	assert_string_equal(c->plugin_dir, "/usr/lib/ddns/plugins");
@@ -312,6 +315,8 @@ static void test_errors(void **state)
 	expect_error(HEAD "log_syslog = 1;\n", 5, "log_syslog: must be true or false");
 	expect_error(HEAD "database_sync = \"off\";\n", 5,
 	             "database_sync: \"off\" is not \"full\" or \"normal\"");
+	expect_error(HEAD "dyndns2_query_credentials = \"yes\";\n", 5,
+	             "dyndns2_query_credentials: \"yes\" is not \"https\", \"always\" or \"never\"");
 	expect_error("database = \"x\";\nhttp = {\n  listen = [ \"127.0.0.1\" ];\n};\n", 3,
 	             "http.listen: \"127.0.0.1\" is not \"address:port\" (\"[::1]:8080\" for IPv6)");
 	expect_error("database = \"x\";\nhttp = { listen = [ ]; };\n", 2,

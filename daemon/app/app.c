@@ -260,6 +260,10 @@ static int app_bring_up(app_t *a, char *err, size_t errlen)
 	}
 	pipeline_set_abuse(a->pipeline, a->abuse);
 	pipeline_set_metrics(a->pipeline, a->metrics);
+	if ((rc = app_followers_apply(a)) != 0) {
+		snprintf(err, errlen, "followers of IPv6 prefixes: %s", ddns_strerror(rc));
+		return rc;
+	}
 	rc = http_start(a, err, errlen);
 	if (rc != 0)
 		return rc;

@@ -113,6 +113,10 @@ void app_release(app_t *a);
 /** The 1 s watch: another process changed the store; retired instances
  *  (started at once by a retired instance going idle). */
 void app_watch_cb(uv_timer_t *t);
+/** Hand the current configuration's followers of IPv6 prefixes to the
+ *  pipeline, which brings each to its router's prefix (app_follow.c).
+ *  0, or -ENOMEM (logged; the previous followers stay). */
+int app_followers_apply(app_t *a);
 /** pipeline lookup callback: the current instance named @p name. */
 provider_t *app_provider_lookup(const char *name, void *arg);
 

@@ -185,6 +185,10 @@ static void reload_done(reload_t *r, size_t created)
 	} else {
 		app_records_touched(a, &r->touched);
 	}
+	/* with the records in memory: a follower added, or given another
+	 * suffix, takes its router's prefix now, not at the router's next
+	 * change (on failure the previous followers stay, logged) */
+	(void)app_followers_apply(a);
 	/* The instances replaced go now, not at the next watch tick: one that
 	 * holds a port (builtin_dns) hands its queries to its successor then. */
 	if (a->n_retired > 0)

@@ -120,8 +120,11 @@ int pipeline_submit(pipeline_t *p, const pipeline_request_t *req,
 	if (rs != NULL) { /* coalesce: the latest address per family wins */
 		if (j->ipv4[0])
 			memcpy(rs->want4, j->ipv4, sizeof(rs->want4));
-		if (j->ipv6[0])
+		if (j->ipv6[0]) { /* its own AAAA overrides a router's, as a
+		                     * later router change overrides it */
 			memcpy(rs->want6, j->ipv6, sizeof(rs->want6));
+			rs->wvia[0] = '\0';
+		}
 		memcpy(rs->wclient, j->client, sizeof(rs->wclient));
 		*rs->waiting_tail = j;
 		rs->waiting_tail = &j->next;
@@ -205,6 +208,26 @@ int pipeline_record_get(const pipeline_t *p, const char *name, store_record_t *o
 size_t pipeline_record_count(const pipeline_t *p)
 {
 	return p->index.n;
+}
+
+int pipeline_set_followers(pipeline_t *p, const pipeline_follower_t *v, size_t n)
+{
+	int rc = pipeline_follow_set(p, v, n);
+	if (rc != 0) {
+		log_err("pipeline", "cannot keep %zu follower(s): %s", n, ddns_strerror(rc));
+		return rc;
+	}
+	/* Each router once (the table is sorted by router), from memory. */
+	for (size_t i = 0; i < p->n_follow && !p->closing;) {
+		size_t count;
+		const char *router = p->follow[i].router;
+		store_record_t rec;
+		(void)pipeline_follow_find(p, router, &count);
+		if (rindex_get(&p->index, router, &rec) == 0 && rec.ipv6[0] != '\0')
+			pipeline_follow_router(p, router, rec.ipv6, "");
+		i += count;
+	}
+	return 0;
 }
 
 void pipeline_set_abuse(pipeline_t *p, struct abuse *abuse)

@@ -110,6 +110,32 @@ int pipeline_record_refresh(pipeline_t *p, const char *name, const store_record_
 int pipeline_record_get(const pipeline_t *p, const char *name, store_record_t *out);
 /** Records held in memory (all of the store's). */
 size_t pipeline_record_count(const pipeline_t *p);
+/**
+ * A record whose AAAA follows another record's IPv6 prefix (ddns.conf's
+ * `ipv6_from`): its AAAA is (router's AAAA & mask) | (suffix & ~mask), the
+ * mask being the first @c prefix_len bits.  Strings are copied.
+ */
+typedef struct pipeline_follower {
+	const char *name;    /**< the follower (normalised) */
+	const char *router;  /**< the record whose prefix it follows */
+	uint8_t suffix[16];  /**< its interface identifier (fits the host bits) */
+	unsigned prefix_len; /**< 1..127 */
+} pipeline_follower_t;
+
+/**
+ * Replace the followers (at start and at each reload).  From then on, every
+ * committed change of a router's AAAA sends each follower its new AAAA
+ * through the follower's own provider, in the same pass, with one history
+ * row each (client: the router's; message: "prefix of <router>"); a
+ * follower whose provider fails keeps its old address and gets a failure
+ * row.  The router's own answer does not wait for its followers.  A
+ * follower stays a record of its own: its A record and a direct update of
+ * its AAAA (with its own key) work as before, until the router's next
+ * change.  Each follower whose router already has an AAAA is brought to
+ * it now (nothing is sent when it already holds that address).
+ * @return 0, or -ENOMEM (the previous followers stay).
+ */
+int pipeline_set_followers(pipeline_t *p, const pipeline_follower_t *v, size_t n);
 /** Flush batched last_seen times to the store. */
 void pipeline_flush(pipeline_t *p);
 /** Complete pending auth delays at once, flush, close handles. */

@@ -129,9 +129,11 @@ static void update_done_cb(int result, const char *message, void *arg);
 #define COMMIT_MIN_WAIT_MS 250
 
 /* Send @p want4/@p want6 (the families that differ) to the provider, and
- * complete @p jobs when it answers. */
-void pipeline_batch_start(pipeline_t *p, const store_record_t *rec, job_t *jobs,
-                          const char *want4, const char *want6, const char *client)
+ * complete @p jobs when it answers.  @p via: the router whose prefix this
+ * carries, or "". */
+static void batch_start_via(pipeline_t *p, const store_record_t *rec, job_t *jobs,
+                            const char *want4, const char *want6, const char *client,
+                            const char *via)
 {
 	const char *n4 = want4[0] && strcmp(want4, rec->ipv4) != 0 ? want4 : NULL;
 	const char *n6 = want6[0] && strcmp(want6, rec->ipv6) != 0 ? want6 : NULL;
@@ -168,6 +170,7 @@ void pipeline_batch_start(pipeline_t *p, const store_record_t *rec, job_t *jobs,
 	snprintf(rs->old4, sizeof(rs->old4), "%s", rec->ipv4);
 	snprintf(rs->old6, sizeof(rs->old6), "%s", rec->ipv6);
 	snprintf(rs->client, sizeof(rs->client), "%s", client);
+	snprintf(rs->via, sizeof(rs->via), "%s", via);
 	rs->batch = jobs;
 	rs->last_change = rec->last_change;
 	rs->waiting_tail = &rs->waiting;
@@ -193,6 +196,50 @@ void pipeline_batch_start(pipeline_t *p, const store_record_t *rec, job_t *jobs,
 	p->inflight = rs;
 }
 
+void pipeline_batch_start(pipeline_t *p, const store_record_t *rec, job_t *jobs,
+                          const char *want4, const char *want6, const char *client)
+{
+	batch_start_via(p, rec, jobs, want4, want6, client, "");
+}
+
+void pipeline_follow_router(pipeline_t *p, const char *router, const char *ipv6,
+                            const char *client)
+{
+	size_t n;
+	const follow_t *f = pipeline_follow_find(p, router, &n);
+	for (size_t i = 0; i < n && !p->closing; i++) {
+		char addr[ADDR_TEXT_MAX];
+		store_record_t rec;
+		if (pipeline_follow_addr(&f[i], ipv6, addr) != 0)
+			return; /* the router's AAAA is checked on the way in */
+		if (rindex_get(&p->index, f[i].name, &rec) != 0) {
+			log_warn(f[i].name, "follows the prefix of %s but is not a record "
+			         "of the store", router);
+			continue;
+		}
+		rec_state_t *rs = pipeline_inflight_find(p, f[i].name);
+		if (rs != NULL) { /* after the update in flight, as a request would */
+			snprintf(rs->want6, sizeof(rs->want6), "%s", addr);
+			snprintf(rs->wclient, sizeof(rs->wclient), "%s", client);
+			snprintf(rs->wvia, sizeof(rs->wvia), "%s", router);
+			rs->wfollow = true;
+			continue;
+		}
+		batch_start_via(p, &rec, NULL, "", addr, client, router);
+	}
+}
+
+/* The history row's message: @p msg, said to come from the router's prefix
+ * for a follower's update. */
+static const char *via_message(const rec_state_t *rs, const char *msg, char *buf,
+                               size_t size)
+{
+	if (rs->via[0] == '\0')
+		return msg;
+	snprintf(buf, size, "prefix of %s%s%s", rs->via, msg[0] ? ": " : "", msg);
+	return buf;
+}
+
 /* The end of @p rs's update, its outcome known and stored: answer its
  * batch, dispatch what waited, free it. */
 static void rec_state_finish(pipeline_t *p, rec_state_t *rs)
@@ -202,7 +249,8 @@ static void rec_state_finish(pipeline_t *p, rec_state_t *rs)
 	inflight_unlink(p, rs);
 	/* What the store holds now is what this update knows (the record has
 	 * one update at a time); only a next dispatch needs the whole row. */
-	if (rs->waiting != NULL && !p->closing)
+	bool again = rs->waiting != NULL || rs->wfollow;
+	if (again && !p->closing)
 		grc = rindex_get(&p->index, rs->name, &rec);
 	if (grc != 0) {
 		memset(&rec, 0, sizeof(rec));
@@ -219,11 +267,12 @@ static void rec_state_finish(pipeline_t *p, rec_state_t *rs)
 		                    rs->applied && rs->new6[0], rec.last_change, msg);
 		j = next;
 	}
-	if (rs->waiting != NULL) {
+	if (again) {
 		if (p->closing || rs->status == PIPELINE_UNAVAILABLE || grc != 0)
 			pipeline_list_defer(p, rs->waiting, PIPELINE_UNAVAILABLE, &rec);
 		else
-			pipeline_batch_start(p, &rec, rs->waiting, rs->want4, rs->want6, rs->wclient);
+			batch_start_via(p, &rec, rs->waiting, rs->want4, rs->want6, rs->wclient,
+			                rs->wvia);
 	}
 	provider_unref(rs->prov);
 	free(rs->message);
@@ -290,6 +339,10 @@ static void commit_done_cb(int err, void *arg)
 		                 rs->new6[0] ? rs->new6 : NULL, rs->committing_at);
 	if (p->abuse != NULL && !p->closing)
 		abuse_change_applied(p->abuse, rs->name, uv_now(p->loop));
+	/* A router's new AAAA moves its followers now, before this update's
+	 * jobs are answered (nothing waits for them). */
+	if (rs->new6[0] != '\0' && p->n_follow > 0 && !p->closing)
+		pipeline_follow_router(p, rs->name, rs->new6, rs->client);
 	rec_state_finish(p, rs);
 }
 
@@ -325,12 +378,14 @@ static void update_done_cb(int result, const char *message, void *arg)
 		if (deadline < now + COMMIT_MIN_WAIT_MS)
 			deadline = now + COMMIT_MIN_WAIT_MS;
 		rs->committing_at = time(NULL);
+		char vbuf[700];
 		int rc = store_writer_commit_update(p->writer, rs->name,
 		                                    rs->new4[0] ? rs->new4 : NULL,
 		                                    rs->new6[0] ? rs->new6 : NULL,
 		                                    rs->committing_at, rs->client,
-		                                    message ? message : "", deadline,
-		                                    commit_done_cb, rs);
+		                                    via_message(rs, message ? message : "",
+		                                                vbuf, sizeof(vbuf)),
+		                                    deadline, commit_done_cb, rs);
 		if (rc != 0)
 			commit_done_cb(rc, rs);
 		return;
@@ -343,8 +398,9 @@ static void update_done_cb(int result, const char *message, void *arg)
 	             : PIPELINE_PROVIDER_FAILED;
 	log_warn(rs->name, "provider %s: %s: %s", provider_name(rs->prov),
 	         ddns_outcome_name(what), msg);
+	char vbuf[700];
 	pipeline_history_pair(p, rs->name, rs->old4, rs->new4, rs->old6, rs->new6,
-	                      rs->client, what, msg);
+	                      rs->client, what, via_message(rs, msg, vbuf, sizeof(vbuf)));
 	rs->message = strdup(msg);
 	/* the client hears of the failure once its history row is written */
 	if (store_writer_barrier(p->writer, history_done_cb, rs) != 0)

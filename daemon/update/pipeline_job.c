@@ -124,6 +124,7 @@ void pipeline_try_destroy(pipeline_t *p)
 	}
 	seen_clear(&p->seen);
 	rindex_clear(&p->index);
+	pipeline_follow_clear(p);
 	abuse_table_clear(&p->noted);
 	free(p);
 }

@@ -3,7 +3,8 @@
  * @brief Private to the pipeline's files: jobs, records in flight and the
  *        pipeline itself.  Layering inside: pipeline.c (submit) calls
  *        pipeline_batch.c (dispatch) and pipeline_job.c (completion);
- *        pipeline_batch.c calls pipeline_job.c; never the other way.
+ *        pipeline_batch.c calls pipeline_job.c; both call pipeline_follow.c
+ *        (the follower table); never the other way.
  */
 #ifndef DDNS_PIPELINE_PRIV_H
 #define DDNS_PIPELINE_PRIV_H
@@ -29,6 +30,14 @@ typedef struct job {
 	uint64_t deadline;        /* auth delay, uv_now() ms */
 } job_t;
 
+/** A record whose AAAA follows a router's prefix (pipeline_follow.c). */
+typedef struct follow {
+	char *name;          /* the follower */
+	char *router;        /* whose prefix it follows */
+	uint8_t suffix[16];  /* its interface identifier */
+	unsigned prefix_len;
+} follow_t;
+
 /** A record whose update is with its provider. */
 typedef struct rec_state {
 	struct rec_state *next;
@@ -48,6 +57,12 @@ typedef struct rec_state {
 	pipeline_status_t status; /* the outcome, once known */
 	bool applied;      /* the provider confirmed and the store committed */
 	char *message;     /* the provider's words for the outcome, or NULL */
+	/* A follower's update: the router whose prefix it carries ("" for a
+	 * request of its own), for the history row's message.  `wvia` and
+	 * `wfollow` are the same for the update waiting: a router's change
+	 * waits here with no job of its own. */
+	char via[NAME_TEXT_MAX], wvia[NAME_TEXT_MAX];
+	bool wfollow;
 } rec_state_t;
 
 struct pipeline {
@@ -68,6 +83,8 @@ struct pipeline {
 	rec_state_t *inflight;
 	seen_set_t seen;
 	rindex_t index;        /* every record (record_index.h) */
+	follow_t *follow;      /* followers sorted by router (pipeline_follow.c) */
+	size_t n_follow;
 	abuse_table_t noted;   /* blocks already in the history (see below) */
 	job_t *free_jobs;
 	size_t n_free;
@@ -106,6 +123,20 @@ void pipeline_check_cb(uv_check_t *c);
 /** Free @p p once closed and idle. */
 void pipeline_try_destroy(pipeline_t *p);
 
+/* ---- pipeline_follow.c ---- */
+
+/** Replace the follower table with copies of @p v.  0, or -ENOMEM (the
+ *  old table stays). */
+int pipeline_follow_set(pipeline_t *p, const pipeline_follower_t *v, size_t n);
+/** Free the follower table. */
+void pipeline_follow_clear(pipeline_t *p);
+/** The followers of @p router (*@p count of them, in a row), or NULL. */
+const follow_t *pipeline_follow_find(const pipeline_t *p, const char *router,
+                                     size_t *count);
+/** @p f's address under @p router_ipv6 into @p out (ADDR_TEXT_MAX).
+ *  0, or -EINVAL when @p router_ipv6 is no IPv6 address. */
+int pipeline_follow_addr(const follow_t *f, const char *router_ipv6, char *out);
+
 /* ---- pipeline_batch.c ---- */
 
 /** pipeline_job_defer() every job of @p list (@p rec: the addresses, or NULL). */
@@ -132,5 +163,10 @@ rec_state_t *pipeline_inflight_find(pipeline_t *p, const char *name);
  *  provider; @p jobs complete when it answers. */
 void pipeline_batch_start(pipeline_t *p, const store_record_t *rec, job_t *jobs,
                           const char *want4, const char *want6, const char *client);
+/** @p router's AAAA is now @p ipv6 (committed, or found at
+ *  pipeline_set_followers()): send each follower's new AAAA to its own
+ *  provider, with no job (nobody waits for it; its history row tells). */
+void pipeline_follow_router(pipeline_t *p, const char *router, const char *ipv6,
+                            const char *client);
 
 #endif

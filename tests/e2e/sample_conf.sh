@@ -32,6 +32,14 @@ check "the example record is uncommented" grep -q "^  { domain" "$E2E_DIR/rec.co
 out=$("$DDNSD" -c "$E2E_DIR/rec.conf" -t 2>&1)
 check "the sample with its example record is valid: $out" test $? -eq 0
 
+# The IPv6 prefix example (a router and a follower), uncommented after it.
+sed -e "s|^  # ,{ \(.*\)sha256:…|  ,{ \1$hash|" -e "s|^  #    ipv6_|     ipv6_|" \
+	"$E2E_DIR/rec.conf" > "$E2E_DIR/prefix.conf"
+check "the IPv6 prefix example is uncommented" \
+	test "$(grep -c '^  ,{ domain\|^     ipv6_' "$E2E_DIR/prefix.conf")" -eq 4
+out=$("$DDNSD" -c "$E2E_DIR/prefix.conf" -t 2>&1)
+check "the sample with its IPv6 prefix example is valid: $out" test $? -eq 0
+
 # And a broken one is refused with the file and line.
 printf 'database = ;\n' >> "$E2E_DIR/rec.conf"
 out=$("$DDNSD" -c "$E2E_DIR/rec.conf" -t 2>&1)

@@ -466,6 +466,95 @@ static void test_abuse_one_row_per_block(void **state)
 	abuse_free(a);
 }
 
+/* Run the loop until @p name holds @p ipv6 in the store (5 s at most). */
+static void wait_ipv6(fx_t *f, const char *name, const char *ipv6)
+{
+	store_record_t rec;
+	uint64_t start = uv_now(&f->loop);
+	for (;;) {
+		assert_int_equal(store_record_get(f->store, name, &rec), 0);
+		if (strcmp(rec.ipv6, ipv6) == 0)
+			return;
+		if (uv_now(&f->loop) - start > 5000)
+			fail_msg("%s: AAAA %s, want %s", name, rec.ipv6, ipv6);
+		uv_run(&f->loop, UV_RUN_NOWAIT);
+		usleep(1000);
+		uv_update_time(&f->loop);
+	}
+}
+
+static pipeline_follower_t follower(const char *name, const char *router,
+                                    unsigned len, uint8_t last, uint8_t sub)
+{
+	pipeline_follower_t v = { .name = name, .router = router, .prefix_len = len };
+	v.suffix[15] = last;
+	v.suffix[7] = sub; /* inside the host bits of a /48 only */
+	return v;
+}
+
+/* A router's AAAA moves its followers, each through its own provider; the
+ * one whose provider fails keeps nothing new and gets a failure row. */
+static void test_followers(void **state)
+{
+	fx_t *f = *state;
+	add_record(f, "f1.example.com", "ok");
+	pipeline_follower_t v[] = {
+		follower("f1.example.com", "a.example.com", 64, 1, 0),
+		follower("b.example.com", "a.example.com", 64, 2, 0),
+		follower("s.example.com", "a.example.com", 48, 3, 7),
+	};
+	pipeline_records_changed(f->p);
+	/* no AAAA at the router yet: nothing sent */
+	assert_int_equal(pipeline_set_followers(f->p, v, 3), 0);
+	assert_int_equal(history(f, NULL).failed + history(f, NULL).applied, 0);
+
+	submit(f, 0, "a.example.com", KEY, NULL, "2001:db8:1:2::ff");
+	wait_done(f, 1);
+	assert_int_equal(f->res[0].status, PIPELINE_CHANGED);
+	wait_ipv6(f, "f1.example.com", "2001:db8:1:2::1");
+	wait_ipv6(f, "s.example.com", "2001:db8:1:7::3");
+	hcount_t h = history(f, "b.example.com");
+	while (h.failed == 0) { /* its row is written in the background */
+		uv_run(&f->loop, UV_RUN_ONCE);
+		h = history(f, "b.example.com");
+	}
+	assert_int_equal(h.failed, 1);
+	assert_int_equal(h.applied, 0);
+	assert_string_equal(h.last_msg, "prefix of a.example.com: zone is locked");
+	store_record_t rec;
+	assert_int_equal(store_record_get(f->store, "b.example.com", &rec), 0);
+	assert_string_equal(rec.ipv6, "");
+	h = history(f, "f1.example.com");
+	assert_int_equal(h.applied, 1);
+	assert_string_equal(h.last_new, "2001:db8:1:2::1");
+	/* the in-memory record moved too: the next request compares with it */
+	assert_int_equal(pipeline_record_get(f->p, "f1.example.com", &rec), 0);
+	assert_string_equal(rec.ipv6, "2001:db8:1:2::1");
+
+	/* A follower's own update in flight (slow: 150 ms) when the router
+	 * moves: its own address first, then the router's prefix. */
+	submit(f, 1, "s.example.com", KEY, NULL, "2001:db8:ffff::5");
+	submit(f, 2, "a.example.com", KEY, NULL, "2001:db8:9:9::ff");
+	wait_done(f, 3);
+	assert_int_equal(f->res[1].status, PIPELINE_CHANGED);
+	assert_string_equal(f->res[1].ipv6, "2001:db8:ffff::5");
+	wait_ipv6(f, "s.example.com", "2001:db8:9:7::3");
+	assert_int_equal(history(f, "s.example.com").applied, 3);
+	wait_ipv6(f, "f1.example.com", "2001:db8:9:9::1");
+
+	/* new followers (a reload): moved at once to the router's prefix */
+	v[0] = follower("f1.example.com", "a.example.com", 64, 0x11, 0);
+	assert_int_equal(pipeline_set_followers(f->p, v, 1), 0);
+	wait_ipv6(f, "f1.example.com", "2001:db8:9:9::11");
+	/* b.example.com follows no more: the router's next change leaves it */
+	int before = history(f, "b.example.com").failed;
+	submit(f, 3, "a.example.com", KEY, NULL, "2001:db8:7:7::ff");
+	wait_done(f, 4);
+	wait_ipv6(f, "f1.example.com", "2001:db8:7:7::11");
+	assert_int_equal(history(f, "b.example.com").failed, before);
+	assert_int_equal(history(f, "s.example.com").applied, 3);
+}
+
 int main(void)
 {
 #define T(t) cmocka_unit_test_setup_teardown(t, setup, teardown)
@@ -480,6 +569,7 @@ int main(void)
 		T(test_sync_and_records_changed),
 		T(test_free_completes_delays),
 		T(test_abuse_one_row_per_block),
+		T(test_followers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

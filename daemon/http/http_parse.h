@@ -3,11 +3,14 @@
  * @brief The pure parts of HTTP request handling, apart from sockets and
  *        libmicrohttpd, so that unit tests and the fuzzer reach them:
  *        form fields as the post processor hands them over, the name in a
- *        dynamicdns API path (/dynamicdns/update/<name>/), and the client behind trusted proxies.
+ *        dynamicdns API path (/dynamicdns/update/<name>/), the client
+ *        behind trusted proxies (http_parse.c), and the request's framing
+ *        headers and target (http_parse_frame.c).
  */
 #ifndef DDNS_HTTP_PARSE_H
 #define DDNS_HTTP_PARSE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "addr.h"
@@ -65,5 +68,36 @@ int http_parse_path_name(const char *tail, char *out);
  */
 void http_parse_xff(const char *const *v, size_t n, const addr_cidr_t *trusted,
                     size_t n_trusted, addr_t *cur);
+
+/**
+ * Judge how a request says its body is framed (RFC 9112 §6), before any of
+ * the body is read: @p cl[0..n_cl) are its Content-Length values and
+ * @p te[0..n_te) its Transfer-Encoding values, in header order; @p http10
+ * for an HTTP/1.0 request.  Accepted: neither header, one Content-Length of
+ * digits, or Transfer-Encoding naming exactly one coding, "chunked"
+ * (case-insensitive, empty list elements ignored).  Two Content-Length
+ * headers are refused even when equal, as is a list "5, 44": no client
+ * needs them and a proxy in front may have picked another one.
+ * @return 0; 400 for ambiguous or malformed framing (both headers, several
+ *         or non-numeric Content-Length, chunked twice or not last,
+ *         Transfer-Encoding in HTTP/1.0, an empty Transfer-Encoding);
+ *         501 for a transfer coding other than chunked (RFC 9112 §6.1).
+ *         @p why is set to a short static reason when not 0.
+ */
+unsigned http_parse_framing(const char *const *cl, size_t n_cl,
+                            const char *const *te, size_t n_te, bool http10,
+                            const char **why);
+
+/**
+ * The path of a request target.  Origin-form ("/nic/update") is used as it
+ * is: @p *path is set to NULL.  Absolute-form ("http://host/nic/update",
+ * which RFC 9112 §3.2.2 says a server MUST accept) is parsed with the curl
+ * URL API, dot segments left as they are (as in origin-form): @p *path is
+ * its path, always starting with '/', malloc()ed for the caller to free.
+ * The query is not part of @p target (libmicrohttpd splits it off).
+ * @return 0, -EINVAL for absolute-form that is not an http or https URL,
+ *         -ENOMEM.
+ */
+int http_parse_target(const char *target, char **path);
 
 #endif

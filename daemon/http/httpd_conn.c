@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "log.h"
 
 /* ---- MHD callbacks ---- */
@@ -31,10 +32,65 @@ static enum MHD_Result queue_now(struct MHD_Connection *c, httpd_req_t *r)
 	return ret;
 }
 
-/* First call: method, path, route; refuse what we will not read. */
+/* The framing headers of a request, every one of them (MHD's lookup sees
+ * only the first). */
+#define FRAMING_MAX 8
+
+typedef struct framing {
+	const char *cl[FRAMING_MAX], *te[FRAMING_MAX];
+	size_t n_cl, n_te;
+	bool overflow;
+} framing_t;
+
+static enum MHD_Result framing_collect(void *cls, enum MHD_ValueKind kind,
+                                       const char *key, const char *value)
+{
+	framing_t *f = cls;
+	const char **v;
+	size_t *n;
+	(void)kind;
+	if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0)
+		v = f->cl, n = &f->n_cl;
+	else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0)
+		v = f->te, n = &f->n_te;
+	else
+		return MHD_YES;
+	if (*n == FRAMING_MAX) {
+		f->overflow = true;
+		return MHD_YES;
+	}
+	v[(*n)++] = value != NULL ? value : "";
+	return MHD_YES;
+}
+
+/* Refuse ambiguous framing (http_parse_frame.c) before the body is read,
+ * and close: the bytes after the headers cannot be trusted to be this
+ * request's body or the next request.  0, or the status sent. */
+static unsigned framing_check(httpd_req_t *r, struct MHD_Connection *c)
+{
+	framing_t f = { .n_cl = 0 };
+	const char *why;
+	MHD_get_connection_values(c, MHD_HEADER_KIND, framing_collect, &f);
+	unsigned status = http_parse_framing(f.cl, f.n_cl, f.te, f.n_te,
+	                                     r->http10, &why);
+	if (status == 0 && f.overflow) {
+		status = 400;
+		why = "too many framing headers";
+	}
+	if (status == 0)
+		return 0;
+	/* Debug only: refusals are the client's doing, not worth a log flood. */
+	log_debug(httpd_req_client(r), "request refused with %u: %s", status, why);
+	httpd_req_add_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+	httpd_reply_json_error(r, status, status == 501 ?
+	                       "Transfer coding not implemented" : "Bad request framing");
+	return status;
+}
+
+/* First call: framing, target, route; refuse what we will not read. */
 static enum MHD_Result req_begin(httpd_listener_t *l, struct MHD_Connection *c,
                                  const char *url, const char *method,
-                                 void **con_cls)
+                                 const char *version, void **con_cls)
 {
 	httpd_t *h = l->h;
 	httpd_req_t *r = httpd_req_get(h);
@@ -44,8 +100,21 @@ static enum MHD_Result req_begin(httpd_listener_t *l, struct MHD_Connection *c,
 	r->listener = l;
 	r->method = method;
 	r->path = url;
+	r->http10 = strcmp(version, MHD_HTTP_VERSION_1_0) == 0;
 	*con_cls = r;
-	r->route = route_find(h, url);
+	if (framing_check(r, c) != 0)
+		return queue_now(c, r);
+	int rc = http_parse_target(url, &r->path_owned);
+	if (rc == -ENOMEM)
+		return MHD_NO;
+	if (rc != 0) {
+		httpd_req_add_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+		httpd_reply_json_error(r, 400, "Bad request target");
+		return queue_now(c, r);
+	}
+	if (r->path_owned != NULL) /* absolute-form: route its path */
+		r->path = r->path_owned;
+	r->route = route_find(h, r->path);
 	if (r->route == NULL) {
 		httpd_reply_json_error(r, 404, "Not found");
 		return queue_now(c, r);
@@ -100,13 +169,8 @@ enum MHD_Result httpd_access_cb(void *cls, struct MHD_Connection *c,
 	httpd_listener_t *l = cls;
 	httpd_req_t *r = *con_cls;
 
-	if (r == NULL) {
-		enum MHD_Result ret = req_begin(l, c, url, method, con_cls);
-		if (ret == MHD_YES && *con_cls != NULL)
-			((httpd_req_t *)*con_cls)->http10 =
-				strcmp(version, MHD_HTTP_VERSION_1_0) == 0;
-		return ret;
-	}
+	if (r == NULL)
+		return req_begin(l, c, url, method, version, con_cls);
 	if (r->replied) /* resumed with the answer */
 		return queue_now(c, r);
 	if (*upload_data_size != 0) {

@@ -36,6 +36,7 @@ void httpd_req_release(httpd_req_t *r)
 		MHD_destroy_response(r->resp);
 	for (size_t i = 0; i < r->n_out; i++)
 		free(r->out[i]);
+	free(r->path_owned);
 	char *body = r->body;
 	size_t body_cap = r->body_cap;
 	http_parse_form_t form = r->form;

@@ -73,7 +73,8 @@ struct httpd_req {
 	httpd_listener_t *listener;
 	struct MHD_Connection *conn;
 	const httpd_route_t *route;
-	const char *method, *path;  /**< MHD's, valid for the request */
+	const char *method, *path;  /**< MHD's (path: or path_owned), valid for the request */
+	char *path_owned;           /**< an absolute-form target's path, owned */
 	char *body;
 	size_t body_len, body_cap;
 	http_parse_form_t form;     /**< the form's fields (http_parse.c) */

@@ -12,8 +12,12 @@
  *    into http_parse_form_t, read "key" and "ip", take the record name out
  *    of /dynamicdns/update/<name>/ and /dynamicdns/read/<name>/, decode
  *    Basic auth and the dyndns2 query (hostname, myip, myipv6), and walk
- *    X-Forwarded-For behind trusted proxies.  So request line, headers,
- *    percent-decoding, query and form parsing are all reached.
+ *    X-Forwarded-For behind trusted proxies.  Before any of that, as
+ *    httpd_conn.c does on the first call, the framing headers are judged
+ *    (http_parse_framing) and the target's path taken (http_parse_target,
+ *    absolute-form included), and a refused request gets no further.  So
+ *    request line, headers, percent-decoding, query and form parsing are
+ *    all reached.
  *  - odd: the rest drives http_parse_form_add() chunk by chunk, as the post
  *    processor would, and compares every field with a simple model (the
  *    first 16 fields kept, chunks of a dropped field dropped, the last
@@ -90,7 +94,8 @@ static void xff_walk(const char *const *v, size_t n)
 typedef struct fz_req {
 	char body[BODY_MAX + 1];
 	size_t len;
-	bool too_large;
+	bool too_large, refused;
+	char *path; /* an absolute-form target's path */
 	http_parse_form_t form;
 } fz_req_t;
 
@@ -127,8 +132,55 @@ static enum MHD_Result xff_collect(void *cls, enum MHD_ValueKind kind, const cha
 	return MHD_YES;
 }
 
+/* ---- framing and target, as httpd_conn.c judges them ---- */
+
+typedef struct framing {
+	const char *cl[XFF_MAX], *te[XFF_MAX];
+	size_t n_cl, n_te;
+} framing_t;
+
+static enum MHD_Result framing_collect(void *cls, enum MHD_ValueKind kind,
+                                       const char *key, const char *value)
+{
+	framing_t *f = cls;
+	(void)kind;
+	if (strcasecmp(key, "Content-Length") == 0 && f->n_cl < XFF_MAX)
+		f->cl[f->n_cl++] = value != NULL ? value : "";
+	else if (strcasecmp(key, "Transfer-Encoding") == 0 && f->n_te < XFF_MAX)
+		f->te[f->n_te++] = value != NULL ? value : "";
+	return MHD_YES;
+}
+
+/* false: refused (the status is one of the documented ones) */
+static bool framing_ok(fz_req_t *r, struct MHD_Connection *c, const char *url,
+                       const char *version)
+{
+	framing_t f = { .n_cl = 0 };
+	const char *why;
+	MHD_get_connection_values(c, MHD_HEADER_KIND, framing_collect, &f);
+	unsigned st = http_parse_framing(f.cl, f.n_cl, f.te, f.n_te,
+	                                 strcmp(version, MHD_HTTP_VERSION_1_0) == 0, &why);
+	if ((st != 0 && st != 400 && st != 501) || (st != 0) != (why != NULL))
+		abort();
+	/* the contract's cases that need no parsing */
+	if (st == 0 && (f.n_cl > 1 || (f.n_cl > 0 && f.n_te > 0)))
+		abort();
+	if (st != 0)
+		return false;
+	int rc = http_parse_target(url, &r->path);
+	if (rc != 0 && rc != -EINVAL && rc != -ENOMEM)
+		abort();
+	if (rc == 0 && r->path != NULL && r->path[0] != '/')
+		abort();
+	if (rc == 0 && r->path == NULL && url[0] == 'h' && strncmp(url, "http://", 7) == 0)
+		abort(); /* an http URL is absolute-form */
+	return rc == 0;
+}
+
 static void handle(fz_req_t *r, struct MHD_Connection *c, const char *url)
 {
+	if (r->path != NULL)
+		url = r->path;
 	const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 	                                             MHD_HTTP_HEADER_CONTENT_TYPE);
 	if (r->len > 0 && ct != NULL &&
@@ -193,12 +245,23 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *c, const char
 	fz_req_t *r = *con_cls;
 	(void)cls;
 	(void)method;
-	(void)version;
 	if (r == NULL) {
 		r = calloc(1, sizeof(*r));
 		if (r == NULL)
 			return MHD_NO;
 		*con_cls = r;
+		if (!framing_ok(r, c, url, version)) {
+			r->refused = true;
+			static char bad[] = "{\"error\": \"Bad request\"}";
+			struct MHD_Response *resp = MHD_create_response_from_buffer(
+				sizeof(bad) - 1, bad, MHD_RESPMEM_PERSISTENT);
+			if (resp == NULL)
+				return MHD_NO;
+			MHD_add_response_header(resp, "Connection", "close");
+			enum MHD_Result ret = MHD_queue_response(c, 400, resp);
+			MHD_destroy_response(resp);
+			return ret;
+		}
 		return MHD_YES;
 	}
 	if (*upload_size != 0) {
@@ -233,6 +296,7 @@ static void completed_cb(void *cls, struct MHD_Connection *c, void **con_cls,
 	(void)toe;
 	if (r != NULL) {
 		http_parse_form_free(&r->form);
+		free(r->path);
 		free(r);
 		*con_cls = NULL;
 	}

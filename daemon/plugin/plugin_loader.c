@@ -16,23 +16,38 @@
 static plugin_module_t **modules;
 static size_t n_modules;
 
+/* The size of the smallest descriptor of ABI @p abi, and the members of
+ * ours it may fill: ABI 1's ended before option_size. */
+static size_t abi_size_min(uint32_t abi)
+{
+	return abi == 1 ? DDNS_PLUGIN_SIZE_MIN_V1 : DDNS_PLUGIN_SIZE_MIN;
+}
+
+static size_t abi_size_known(uint32_t abi)
+{
+	return abi == 1 ? offsetof(ddns_plugin_t, option_size) : sizeof(ddns_plugin_t);
+}
+
 /* The descriptor's fixed members, checked before the module is used. */
 static int check_descriptor(const char *path, const ddns_plugin_t *d,
                             char *err, size_t errlen)
 {
-	if (d->abi != DDNS_PLUGIN_ABI) {
+	/* ABI 1 differs only in the option table's layout (no range, no
+	 * default) and has no capabilities: cheap to keep loading. */
+	if (d->abi != DDNS_PLUGIN_ABI && d->abi != 1) {
 		snprintf(err, errlen, "plugin %s: built for plugin ABI %u, this ddnsd "
-		         "speaks ABI %d", path, (unsigned)d->abi, DDNS_PLUGIN_ABI);
+		         "speaks ABI %d (and 1): rebuild it against this ddnsd's "
+		         "<ddns/plugin.h>", path, (unsigned)d->abi, DDNS_PLUGIN_ABI);
 		return DDNS_EABI;
 	}
 	/* Larger: a newer header of the same ABI (members we do not know are
-	 * ignored).  Smaller, down to ABI 1's first descriptor: an older one
+	 * ignored).  Smaller, down to the ABI's first descriptor: an older one
 	 * (what it lacks counts as NULL, see plugin_module_load). */
-	if (d->size < DDNS_PLUGIN_SIZE_MIN) {
+	if (d->size < abi_size_min(d->abi)) {
 		snprintf(err, errlen, "plugin %s: descriptor size %u, smaller than any "
-		         "<ddns/plugin.h> of ABI %d made (%zu to %zu here): rebuild it "
+		         "<ddns/plugin.h> of ABI %u made (%zu to %zu here): rebuild it "
 		         "against this ddnsd's <ddns/plugin.h>", path, (unsigned)d->size,
-		         DDNS_PLUGIN_ABI, (size_t)DDNS_PLUGIN_SIZE_MIN, sizeof(ddns_plugin_t));
+		         (unsigned)d->abi, abi_size_min(d->abi), abi_size_known(d->abi));
 		return DDNS_EABI;
 	}
 	const char *missing = d->name == NULL ? "name"
@@ -43,14 +58,85 @@ static int check_descriptor(const char *path, const ddns_plugin_t *d,
 		snprintf(err, errlen, "plugin %s: descriptor has no %s", path, missing);
 		return DDNS_EABI;
 	}
-	for (const ddns_option_t *o = d->options; o != NULL && o->name != NULL; o++) {
-		if (o->type < DDNS_OPT_STRING || o->type > DDNS_OPT_LIST) {
-			snprintf(err, errlen, "plugin %s: option %s has unknown type %d",
-			         path, o->name, (int)o->type);
+	if (d->abi != 1 && d->options != NULL && d->option_size < DDNS_OPTION_SIZE_V1) {
+		snprintf(err, errlen, "plugin %s: descriptor has options but option_size "
+		         "%u (set both with DDNS_PLUGIN_OPTIONS())", path,
+		         (unsigned)d->option_size);
+		return DDNS_EABI;
+	}
+	return 0;
+}
+
+/* A declared default must read as its option's type would, in range. */
+static bool default_fits(const ddns_option_t *o)
+{
+	if (o->def == NULL)
+		return true;
+	switch (o->type) {
+	case DDNS_OPT_INT: {
+		int64_t v;
+		if (!plugin_parse_int(o->def, &v))
+			return false;
+		return (o->min == 0 && o->max == 0) || (v >= o->min && v <= o->max);
+	}
+	case DDNS_OPT_BOOL:
+		return strcmp(o->def, "true") == 0 || strcmp(o->def, "false") == 0;
+	default:
+		return true;
+	}
+}
+
+/* The module's option table in our layout (its stride may be ABI 1's, or
+ * a newer header's), each declaration checked. */
+static int copy_options(const char *path, const ddns_plugin_t *d, ddns_option_t **out,
+                        char *err, size_t errlen)
+{
+	*out = NULL;
+	if (d->options == NULL)
+		return 0;
+	size_t stride = d->abi == 1 ? DDNS_OPTION_SIZE_V1 : d->option_size;
+	size_t n = 0;
+	const char *base = (const char *)d->options;
+	while (((const ddns_option_t *)(const void *)(base + n * stride))->name != NULL)
+		n++;
+	ddns_option_t *opts = calloc(n + 1, sizeof(*opts));
+	if (opts == NULL) {
+		snprintf(err, errlen, "plugin %s: out of memory", path);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		ddns_option_t *o = &opts[i];
+		memcpy(o, base + i * stride, stride < sizeof(*o) ? stride : sizeof(*o));
+		const char *why = NULL;
+		if (o->type < DDNS_OPT_STRING || o->type > DDNS_OPT_LIST)
+			why = "has an unknown type";
+		else if (o->type != DDNS_OPT_INT && (o->min != 0 || o->max != 0))
+			why = "has a range but is no integer";
+		else if (o->min > o->max)
+			why = "has a range whose min is above its max";
+		else if (o->def != NULL && (o->flags & DDNS_OPT_REQUIRED))
+			why = "is required and has a default";
+		else if (!default_fits(o))
+			why = "has a default that does not fit its type or range";
+		if (why != NULL) {
+			snprintf(err, errlen, "plugin %s: option %s %s", path, o->name, why);
+			free(opts);
 			return DDNS_EABI;
 		}
 	}
+	*out = opts;
 	return 0;
+}
+
+bool plugin_parse_int(const char *text, int64_t *out)
+{
+	char *end;
+	errno = 0;
+	long long v = strtoll(text, &end, 10);
+	if (errno != 0 || end == text || *end != '\0')
+		return false;
+	*out = v;
+	return true;
 }
 
 static char *module_path(const char *name_or_path, const char *plugin_dir,
@@ -199,22 +285,29 @@ int plugin_module_load(const char *name_or_path, const char *plugin_dir,
 	}
 	if ((rc = check_descriptor(path, desc, err, errlen)) != 0)
 		goto fail;
+	ddns_option_t *opts = NULL;
+	if ((rc = copy_options(path, desc, &opts, err, errlen)) != 0)
+		goto fail;
 
 	plugin_module_t **grown = realloc(modules, (n_modules + 1) * sizeof(*modules));
 	if (grown == NULL || (m = calloc(1, sizeof(*m))) == NULL) {
 		if (grown != NULL)
 			modules = grown;
+		free(opts);
 		rc = -ENOMEM;
 		snprintf(err, errlen, "plugin %s: out of memory", path);
 		goto fail;
 	}
 	modules = grown;
-	*m = (plugin_module_t){ .path = path, .handle = handle, .refs = 1 };
+	*m = (plugin_module_t){ .path = path, .handle = handle, .refs = 1, .options = opts };
 	/* Our own copy, as large as our struct: members past the module's
-	 * size stay NULL, so the host reads every member without checking. */
-	memcpy(&m->desc_copy, desc, desc->size < sizeof(m->desc_copy) ? desc->size
-	                                                               : sizeof(m->desc_copy));
+	 * size (or past what its ABI has) stay NULL, so the host reads every
+	 * member without checking.  The options are ours, in our layout. */
+	size_t known = abi_size_known(desc->abi);
+	memcpy(&m->desc_copy, desc, desc->size < known ? desc->size : known);
 	m->desc_copy.size = (uint32_t)sizeof(m->desc_copy);
+	m->desc_copy.options = opts;
+	m->desc_copy.option_size = (uint32_t)sizeof(ddns_option_t);
 	m->desc = &m->desc_copy;
 	modules[n_modules++] = m;
 	*out = m;
@@ -241,6 +334,7 @@ void plugin_module_unref(plugin_module_t *m)
 		modules = NULL;
 	}
 	dlclose(m->handle);
+	free(m->options);
 	free(m->path);
 	free(m);
 }
@@ -332,6 +426,14 @@ int plugin_check_options(const ddns_plugin_t *desc, const conf_provider_t *cp,
 		if (!type_fits(s, o->type)) {
 			snprintf(err, errlen, "%s:%d: providers.%s.%s: must be %s", file,
 			         line, cp->name, name, type_names[o->type]);
+			return DDNS_ECONFIG;
+		}
+		long long v = o->type == DDNS_OPT_INT ? config_setting_get_int64(s) : 0;
+		if (o->type == DDNS_OPT_INT && (o->min != 0 || o->max != 0) &&
+		    (v < o->min || v > o->max)) {
+			snprintf(err, errlen, "%s:%d: providers.%s.%s: %lld is out of range "
+			         "(plugin %s takes %lld to %lld)", file, line, cp->name, name,
+			         v, desc->name, (long long)o->min, (long long)o->max);
 			return DDNS_ECONFIG;
 		}
 	}

@@ -1,5 +1,6 @@
 /* The services table a plugin gets (ddns_host_t): logging under the
- * instance's name, typed access to its settings group, record queries; the
+ * instance's name, typed access to its settings group (an absent option
+ * reads as its declared default), record queries; the
  * asynchronous ones (HTTP, timers, fd watches) are in provider_handles.c. */
 #include "provider_priv.h"
 
@@ -34,11 +35,28 @@ static config_setting_t *option(ddns_ctx_t *ctx, const char *name)
 	return config_setting_get_member(ctx->p->cp->setting, name);
 }
 
+/* The declared default of an option absent from ddns.conf, or NULL.  The
+ * loader checked it fits the option's type and range. */
+static const ddns_option_t *fallback(ddns_ctx_t *ctx, const char *name)
+{
+	if (name == NULL)
+		return NULL;
+	const ddns_option_t *o = plugin_find_option(ctx->p->desc, name);
+	return o != NULL && o->def != NULL ? o : NULL;
+}
+
 static int host_conf_string(ddns_ctx_t *ctx, const char *name, const char **out)
 {
 	config_setting_t *s = option(ctx, name);
-	if (s == NULL)
-		return -ENOENT;
+	if (s == NULL) {
+		const ddns_option_t *o = fallback(ctx, name);
+		if (o == NULL)
+			return -ENOENT;
+		if (o->type != DDNS_OPT_STRING)
+			return -EINVAL;
+		*out = o->def;
+		return 0;
+	}
 	if (config_setting_type(s) != CONFIG_TYPE_STRING)
 		return -EINVAL;
 	*out = config_setting_get_string(s);
@@ -48,8 +66,12 @@ static int host_conf_string(ddns_ctx_t *ctx, const char *name, const char **out)
 static int host_conf_int(ddns_ctx_t *ctx, const char *name, int64_t *out)
 {
 	config_setting_t *s = option(ctx, name);
-	if (s == NULL)
-		return -ENOENT;
+	if (s == NULL) {
+		const ddns_option_t *o = fallback(ctx, name);
+		if (o == NULL)
+			return -ENOENT;
+		return o->type == DDNS_OPT_INT && plugin_parse_int(o->def, out) ? 0 : -EINVAL;
+	}
 	int t = config_setting_type(s);
 	if (t != CONFIG_TYPE_INT && t != CONFIG_TYPE_INT64)
 		return -EINVAL;
@@ -60,8 +82,15 @@ static int host_conf_int(ddns_ctx_t *ctx, const char *name, int64_t *out)
 static int host_conf_bool(ddns_ctx_t *ctx, const char *name, int *out)
 {
 	config_setting_t *s = option(ctx, name);
-	if (s == NULL)
-		return -ENOENT;
+	if (s == NULL) {
+		const ddns_option_t *o = fallback(ctx, name);
+		if (o == NULL)
+			return -ENOENT;
+		if (o->type != DDNS_OPT_BOOL)
+			return -EINVAL;
+		*out = strcmp(o->def, "true") == 0;
+		return 0;
+	}
 	if (config_setting_type(s) != CONFIG_TYPE_BOOL)
 		return -EINVAL;
 	*out = config_setting_get_bool(s) != 0;
@@ -71,8 +100,10 @@ static int host_conf_bool(ddns_ctx_t *ctx, const char *name, int *out)
 static int host_conf_list_count(ddns_ctx_t *ctx, const char *name)
 {
 	config_setting_t *s = option(ctx, name);
-	if (s == NULL)
-		return 0;
+	if (s == NULL) {
+		const ddns_option_t *o = fallback(ctx, name);
+		return o != NULL && o->type == DDNS_OPT_LIST ? 1 : 0;
+	}
 	if (config_setting_type(s) == CONFIG_TYPE_STRING)
 		return 1;
 	if (config_setting_is_array(s) || config_setting_is_list(s))
@@ -83,8 +114,12 @@ static int host_conf_list_count(ddns_ctx_t *ctx, const char *name)
 static const char *host_conf_list_item(ddns_ctx_t *ctx, const char *name, int i)
 {
 	config_setting_t *s = option(ctx, name);
-	if (s == NULL || i < 0)
+	if (i < 0)
 		return NULL;
+	if (s == NULL) {
+		const ddns_option_t *o = fallback(ctx, name);
+		return o != NULL && o->type == DDNS_OPT_LIST && i == 0 ? o->def : NULL;
+	}
 	if (config_setting_type(s) == CONFIG_TYPE_STRING)
 		return i == 0 ? config_setting_get_string(s) : NULL;
 	if (!config_setting_is_array(s) && !config_setting_is_list(s))

@@ -25,47 +25,47 @@ typedef struct builtin_dns {
 } builtin_dns_t;
 
 static const ddns_option_t options[] = {
-	{ "listen", DDNS_OPT_LIST, DDNS_OPT_REQUIRED,
-	  "addresses to answer on, UDP and TCP: \"0.0.0.0:53\", \"[::]:53\" (port 53 by default)" },
-	{ "zone", DDNS_OPT_LIST, DDNS_OPT_REQUIRED,
-	  "zones served with authority, e.g. \"dyn.example.com\"" },
-	{ "ttl", DDNS_OPT_INT, 0, "TTL of A/AAAA answers in seconds (default 1)" },
-	{ "ns", DDNS_OPT_LIST, 0,
-	  "apex NS names; one inside a zone carries its glue: \"ns1.dyn.example.com=192.0.2.53,2001:db8::53\"" },
-	{ "soa_contact", DDNS_OPT_STRING, 0,
-	  "SOA mailbox, \"hostmaster@example.com\" (default hostmaster.<zone>)" },
-	{ "soa_refresh", DDNS_OPT_INT, 0, "SOA refresh in seconds (default 3600)" },
-	{ "soa_retry", DDNS_OPT_INT, 0, "SOA retry in seconds (default 600)" },
-	{ "soa_expire", DDNS_OPT_INT, 0, "SOA expire in seconds (default 604800)" },
-	{ "soa_minimum", DDNS_OPT_INT, 0,
-	  "negative-answer TTL in seconds (default: ttl)" },
-	{ "ns_ttl", DDNS_OPT_INT, 0, "TTL of SOA, NS and glue in seconds (default 3600)" },
-	{ "tcp_clients", DDNS_OPT_INT, 0, "most TCP connections at once (default 128)" },
-	{ "tcp_idle_timeout_ms", DDNS_OPT_INT, 0,
-	  "close a silent TCP connection after this (default 10000)" },
-	{ "udp_threads", DDNS_OPT_INT, 0,
-	  "UDP worker threads per address (default 1; 0: UDP on the main loop)" },
-	{ NULL, 0, 0, NULL },
+	{ .name = "listen", .type = DDNS_OPT_LIST, .flags = DDNS_OPT_REQUIRED,
+	  .help = "addresses to answer on, UDP and TCP: \"0.0.0.0:53\", \"[::]:53\" (port 53 by default)" },
+	{ .name = "zone", .type = DDNS_OPT_LIST, .flags = DDNS_OPT_REQUIRED,
+	  .help = "zones served with authority, e.g. \"dyn.example.com\"" },
+	{ .name = "ttl", .type = DDNS_OPT_INT, .help = "TTL of A/AAAA answers in seconds",
+	  .min = 0, .max = INT32_MAX, .def = "1" },
+	{ .name = "ns", .type = DDNS_OPT_LIST,
+	  .help = "apex NS names; one inside a zone carries its glue: \"ns1.dyn.example.com=192.0.2.53,2001:db8::53\"" },
+	{ .name = "soa_contact", .type = DDNS_OPT_STRING,
+	  .help = "SOA mailbox, \"hostmaster@example.com\" (default hostmaster.<zone>)" },
+	{ .name = "soa_refresh", .type = DDNS_OPT_INT, .help = "SOA refresh in seconds",
+	  .min = 1, .max = INT32_MAX, .def = "3600" },
+	{ .name = "soa_retry", .type = DDNS_OPT_INT, .help = "SOA retry in seconds",
+	  .min = 1, .max = INT32_MAX, .def = "600" },
+	{ .name = "soa_expire", .type = DDNS_OPT_INT, .help = "SOA expire in seconds",
+	  .min = 1, .max = INT32_MAX, .def = "604800" },
+	{ .name = "soa_minimum", .type = DDNS_OPT_INT,
+	  .help = "negative-answer TTL in seconds (default: ttl)", .min = 0, .max = INT32_MAX },
+	{ .name = "ns_ttl", .type = DDNS_OPT_INT, .help = "TTL of SOA, NS and glue in seconds",
+	  .min = 0, .max = INT32_MAX, .def = "3600" },
+	{ .name = "tcp_clients", .type = DDNS_OPT_INT, .help = "most TCP connections at once",
+	  .min = 1, .max = 100000, .def = "128" },
+	{ .name = "tcp_idle_timeout_ms", .type = DDNS_OPT_INT, .help = "close a silent TCP connection after this",
+	  .min = 100, .max = 3600000, .def = "10000" },
+	{ .name = "udp_threads", .type = DDNS_OPT_INT,
+	  .help = "UDP worker threads per address (0: UDP on the main loop)",
+	  .min = 0, .max = 64, .def = "1" },
+	{ .name = NULL },
 };
 
-/* Integer option in [lo, hi], or @p def when absent. */
-static int conf_u32(builtin_dns_t *b, const char *name, int64_t lo, int64_t hi,
-                    uint32_t def, uint32_t *out)
+/* An integer option the host checked against its declaration (its range
+ * fits 32 bits), or @p def when absent: only an option without a declared
+ * default can be (soa_minimum, whose default is another option's value). */
+static uint32_t conf_u32(builtin_dns_t *b, const char *name, uint32_t def)
 {
 	int64_t v;
-	int ret = b->host->conf_int(b->ctx, name, &v);
-	if (ret == -ENOENT) {
-		*out = def;
-		return 0;
-	}
-	if (ret != 0 || v < lo || v > hi) {
-		b->host->conf_error(b->ctx, name, "must be an integer from %lld to %lld",
-		                    (long long)lo, (long long)hi);
-		return DDNS_ECONFIG;
-	}
-	*out = (uint32_t)v;
-	return 0;
+	return b->host->conf_int(b->ctx, name, &v) == 0 ? (uint32_t)v : def;
 }
+
+/* An integer option with a declared default: the host always has a value. */
+#define conf_num(b, name) conf_u32((b), (name), 0)
 
 static int conf_list(builtin_dns_t *b, const char *name, const char ***out, size_t *n)
 {
@@ -84,17 +84,14 @@ static int conf_list(builtin_dns_t *b, const char *name, const char ***out, size
 
 static int read_options(builtin_dns_t *b)
 {
-	uint32_t ttl;
 	int ret;
-	if ((ret = conf_u32(b, "ttl", 0, 2147483647, 1, &ttl)) != 0)
-		return ret;
+	uint32_t ttl = conf_num(b, "ttl");
 	b->conf.ttl = ttl;
-	if ((ret = conf_u32(b, "ns_ttl", 0, 2147483647, 3600, &b->conf.soa_ttl)) ||
-	    (ret = conf_u32(b, "soa_refresh", 1, 2147483647, 3600, &b->conf.refresh)) ||
-	    (ret = conf_u32(b, "soa_retry", 1, 2147483647, 600, &b->conf.retry)) ||
-	    (ret = conf_u32(b, "soa_expire", 1, 2147483647, 604800, &b->conf.expire)) ||
-	    (ret = conf_u32(b, "soa_minimum", 0, 2147483647, ttl, &b->conf.minimum)))
-		return ret;
+	b->conf.soa_ttl = conf_num(b, "ns_ttl");
+	b->conf.refresh = conf_num(b, "soa_refresh");
+	b->conf.retry = conf_num(b, "soa_retry");
+	b->conf.expire = conf_num(b, "soa_expire");
+	b->conf.minimum = conf_u32(b, "soa_minimum", ttl);
 	const char *contact = NULL;
 	if (b->host->conf_string(b->ctx, "soa_contact", &contact) == 0)
 		b->conf.contact = contact;
@@ -184,16 +181,12 @@ static int bdns_create(ddns_ctx_t *ctx, const ddns_host_t *host, void **instance
 	int ret = read_options(b);
 	if (ret == 0)
 		ret = build_db(b, &b->ref.db, true);
-	uint32_t clients = 128, idle = 10000, threads = 1;
-	if (ret == 0 &&
-	    ((ret = conf_u32(b, "tcp_clients", 1, 100000, 128, &clients)) ||
-	     (ret = conf_u32(b, "tcp_idle_timeout_ms", 100, 3600000, 10000, &idle)) ||
-	     (ret = conf_u32(b, "udp_threads", 0, 64, 1, &threads))))
-		ret = DDNS_ECONFIG;
 	if (ret == 0) {
 		dns_server_conf_t sc = { .host = host, .ctx = ctx, .listen = b->listen,
-		                         .n_listen = b->n_listen, .tcp_clients = clients,
-		                         .tcp_idle_ms = idle, .udp_threads = threads };
+		                         .n_listen = b->n_listen,
+		                         .tcp_clients = conf_num(b, "tcp_clients"),
+		                         .tcp_idle_ms = conf_num(b, "tcp_idle_timeout_ms"),
+		                         .udp_threads = conf_num(b, "udp_threads") };
 		ret = dns_server_start(&sc, &b->ref, &b->server);
 	}
 	if (ret != 0) {
@@ -291,7 +284,7 @@ DDNS_PLUGIN_EXPORT = {
 	.name = "builtin_dns",
 	.version = "1.0",
 	.description = "authoritative DNS server for the records it owns, with LAN answers",
-	.options = options,
+	DDNS_PLUGIN_OPTIONS(options),
 	.create = bdns_create,
 	.destroy = bdns_destroy,
 	.update = bdns_update,

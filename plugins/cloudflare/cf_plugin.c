@@ -10,15 +10,16 @@
 #include "cf.h"
 
 static const ddns_option_t cf_options[] = {
-	{ "token", DDNS_OPT_STRING, DDNS_OPT_REQUIRED | DDNS_OPT_SECRET,
-	  "Cloudflare API token with the Zone.DNS Edit permission for the zone" },
-	{ "zone", DDNS_OPT_STRING, 0,
-	  "the zone the records are in (default: asked from the API)" },
-	{ "ttl", DDNS_OPT_INT, 0,
-	  "TTL of updated/created records: 1 (automatic) or 60..86400 (default: kept; 1 on create)" },
-	{ "create", DDNS_OPT_BOOL, 0, "create a missing record (default: false, a missing record is an error)" },
-	{ "api_url", DDNS_OPT_STRING, 0, "API base URL (default " CF_DEFAULT_API ")" },
-	{ NULL, 0, 0, NULL },
+	{ .name = "token", .type = DDNS_OPT_STRING, .flags = DDNS_OPT_REQUIRED | DDNS_OPT_SECRET,
+	  .help = "Cloudflare API token with the Zone.DNS Edit permission for the zone" },
+	{ .name = "zone", .type = DDNS_OPT_STRING,
+	  .help = "the zone the records are in (default: asked from the API)" },
+	{ .name = "ttl", .type = DDNS_OPT_INT,
+	  .help = "TTL of updated/created records: 1 (automatic) or 60..86400 (default: kept; 1 on create)",
+	  .min = 1, .max = 86400 },
+	{ .name = "create", .type = DDNS_OPT_BOOL, .help = "create a missing record (default: false, a missing record is an error)" },
+	{ .name = "api_url", .type = DDNS_OPT_STRING, .help = "API base URL (default " CF_DEFAULT_API ")" },
+	{ .name = NULL },
 };
 
 static int cf_create(ddns_ctx_t *ctx, const ddns_host_t *host, void **instance)
@@ -26,11 +27,12 @@ static int cf_create(ddns_ctx_t *ctx, const ddns_host_t *host, void **instance)
 	cf_instance_t *inst;
 	int rc = rest_bearer_create(ctx, host, "a Cloudflare API token is required (My Profile > "
 	                              "API Tokens > Create Token, permission Zone.DNS Edit)",
-	                              CF_DEFAULT_API, 1, 86400, &inst);
+	                              CF_DEFAULT_API, &inst);
 
 	if (rc < 0)
 		return rc;
-	/* Cloudflare's one TTL below 60: 1, "automatic". */
+	/* Cloudflare's one TTL below 60: 1, "automatic" (the host checked
+	 * 1..86400). */
 	if (inst->conf.ttl > 1 && inst->conf.ttl < 60) {
 		host->conf_error(ctx, "ttl", "must be 1 (automatic) or 60..86400");
 		rest_bearer_destroy(inst);
@@ -46,7 +48,7 @@ DDNS_PLUGIN_EXPORT = {
 	.name = "cloudflare",
 	.version = "1.0",
 	.description = "Cloudflare DNS (API v4, API token): A and AAAA records",
-	.options = cf_options,
+	DDNS_PLUGIN_OPTIONS(cf_options),
 	.create = cf_create,
 	.destroy = rest_bearer_destroy,
 	.update = cf_update_start,

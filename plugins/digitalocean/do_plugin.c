@@ -16,18 +16,19 @@
 	"token = \"...\""
 
 static const ddns_option_t do_options[] = {
-	{ "token", DDNS_OPT_STRING, DDNS_OPT_REQUIRED | DDNS_OPT_SECRET,
-	  "DigitalOcean v2 personal access token with write scope" },
-	{ "zone", DDNS_OPT_STRING, 0,
-	  "the domain the records are in (default: asked from the API)" },
-	{ "ttl", DDNS_OPT_INT, 0, "TTL of created/updated records, 30..86400 (default: kept; 1800 on create)" },
-	{ "create", DDNS_OPT_BOOL, 0, "create a missing record (default: false, a missing record is an error)" },
-	{ "api_url", DDNS_OPT_STRING, 0, "API base URL (default " DO_DEFAULT_API ")" },
-	{ "client_id", DDNS_OPT_STRING, DDNS_OPT_REJECTED,
-	  DO_V1_GONE },
-	{ "api_key", DDNS_OPT_STRING, DDNS_OPT_REJECTED | DDNS_OPT_SECRET,
-	  DO_V1_GONE },
-	{ NULL, 0, 0, NULL },
+	{ .name = "token", .type = DDNS_OPT_STRING, .flags = DDNS_OPT_REQUIRED | DDNS_OPT_SECRET,
+	  .help = "DigitalOcean v2 personal access token with write scope" },
+	{ .name = "zone", .type = DDNS_OPT_STRING,
+	  .help = "the domain the records are in (default: asked from the API)" },
+	{ .name = "ttl", .type = DDNS_OPT_INT, .help = "TTL of created/updated records, 30..86400 (default: kept; 1800 on create)",
+	  .min = 30, .max = 86400 },
+	{ .name = "create", .type = DDNS_OPT_BOOL, .help = "create a missing record (default: false, a missing record is an error)" },
+	{ .name = "api_url", .type = DDNS_OPT_STRING, .help = "API base URL (default " DO_DEFAULT_API ")" },
+	{ .name = "client_id", .type = DDNS_OPT_STRING, .flags = DDNS_OPT_REJECTED,
+	  .help = DO_V1_GONE },
+	{ .name = "api_key", .type = DDNS_OPT_STRING, .flags = DDNS_OPT_REJECTED | DDNS_OPT_SECRET,
+	  .help = DO_V1_GONE },
+	{ .name = NULL },
 };
 
 static int do_create(ddns_ctx_t *ctx, const ddns_host_t *host, void **instance)
@@ -44,7 +45,7 @@ static int do_create(ddns_ctx_t *ctx, const ddns_host_t *host, void **instance)
 	}
 	rc = rest_bearer_create(ctx, host, "a DigitalOcean v2 token is required (create one at "
 	                        "https://cloud.digitalocean.com/account/api/tokens)",
-	                        DO_DEFAULT_API, 30, 86400, &inst);
+	                        DO_DEFAULT_API, &inst);
 	if (rc < 0)
 		return rc;
 	*instance = inst;
@@ -57,7 +58,7 @@ DDNS_PLUGIN_EXPORT = {
 	.name = "digitalocean",
 	.version = "1.0",
 	.description = "DigitalOcean DNS (API v2): A and AAAA records",
-	.options = do_options,
+	DDNS_PLUGIN_OPTIONS(do_options),
 	.create = do_create,
 	.destroy = rest_bearer_destroy,
 	.update = do_update_start,

@@ -25,10 +25,11 @@ typedef struct dummy {
 } dummy_t;
 
 static const ddns_option_t dummy_options[] = {
-	{ "fail", DDNS_OPT_STRING, 0, "fail every update with this message" },
-	{ "delay_ms", DDNS_OPT_INT, 0, "take this many milliseconds per update" },
-	{ "fail_names", DDNS_OPT_LIST, 0, "fail only updates of these names" },
-	{ NULL, 0, 0, NULL },
+	{ .name = "fail", .type = DDNS_OPT_STRING, .help = "fail every update with this message" },
+	{ .name = "delay_ms", .type = DDNS_OPT_INT, .help = "take this many milliseconds per update",
+	  .min = 0, .max = 3600 * 1000, .def = "0" },
+	{ .name = "fail_names", .type = DDNS_OPT_LIST, .help = "fail only updates of these names" },
+	{ .name = NULL },
 };
 
 static int dummy_create(ddns_ctx_t *ctx, const ddns_host_t *host, void **instance)
@@ -40,13 +41,8 @@ static int dummy_create(ddns_ctx_t *ctx, const ddns_host_t *host, void **instanc
 	d->host = host;
 	if (host->conf_string(ctx, "fail", &d->fail) != 0)
 		d->fail = NULL;
-	int rc = host->conf_int(ctx, "delay_ms", &d->delay_ms);
-	if (rc == 0 && (d->delay_ms < 0 || d->delay_ms > 3600 * 1000)) {
-		host->conf_error(ctx, "delay_ms", "must be between 0 and 3600000");
-		free(d);
-		return DDNS_ECONFIG;
-	}
-	if (rc != 0)
+	/* in range, 0 by default: the host checked it against the declaration */
+	if (host->conf_int(ctx, "delay_ms", &d->delay_ms) != 0)
 		d->delay_ms = 0;
 	*instance = d;
 	return 0;
@@ -150,7 +146,7 @@ DDNS_PLUGIN_EXPORT = {
 	.name = "dummy",
 	.version = "1.0",
 	.description = "changes nothing; succeeds, or fails or waits on request (tests)",
-	.options = dummy_options,
+	DDNS_PLUGIN_OPTIONS(dummy_options),
 	.create = dummy_create,
 	.destroy = dummy_destroy,
 	.update = dummy_update,

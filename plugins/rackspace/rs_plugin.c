@@ -12,17 +12,18 @@
 #include "rs.h"
 
 static const ddns_option_t rs_options[] = {
-	{ "username", DDNS_OPT_STRING, DDNS_OPT_REQUIRED, "Rackspace account user name" },
-	{ "api_key", DDNS_OPT_STRING, DDNS_OPT_REQUIRED | DDNS_OPT_SECRET,
-	  "the user's API key (Account Settings > API Key)" },
-	{ "zone", DDNS_OPT_STRING, 0, "the domain the records are in (default: asked from the API)" },
-	{ "ttl", DDNS_OPT_INT, 0, "TTL of updated/created records, 300..86400 (default: kept; 3600 on create)" },
-	{ "create", DDNS_OPT_BOOL, 0, "create a missing record (default: false, a missing record is an error)" },
-	{ "identity_url", DDNS_OPT_STRING, 0, "Identity v2.0 URL (default " RS_DEFAULT_IDENTITY ")" },
-	{ "api_url", DDNS_OPT_STRING, 0,
-	  "Cloud DNS endpoint with the tenant, e.g. https://dns.api.rackspacecloud.com/v1.0/<tenant> "
+	{ .name = "username", .type = DDNS_OPT_STRING, .flags = DDNS_OPT_REQUIRED, .help = "Rackspace account user name" },
+	{ .name = "api_key", .type = DDNS_OPT_STRING, .flags = DDNS_OPT_REQUIRED | DDNS_OPT_SECRET,
+	  .help = "the user's API key (Account Settings > API Key)" },
+	{ .name = "zone", .type = DDNS_OPT_STRING, .help = "the domain the records are in (default: asked from the API)" },
+	{ .name = "ttl", .type = DDNS_OPT_INT, .help = "TTL of updated/created records, 300..86400 (default: kept; 3600 on create)",
+	  .min = 300, .max = 86400 },
+	{ .name = "create", .type = DDNS_OPT_BOOL, .help = "create a missing record (default: false, a missing record is an error)" },
+	{ .name = "identity_url", .type = DDNS_OPT_STRING, .help = "Identity v2.0 URL (default " RS_DEFAULT_IDENTITY ")" },
+	{ .name = "api_url", .type = DDNS_OPT_STRING,
+	  .help = "Cloud DNS endpoint with the tenant, e.g. https://dns.api.rackspacecloud.com/v1.0/<tenant> "
 	  "(default: the cloudDNS endpoint of the service catalog)" },
-	{ NULL, 0, 0, NULL },
+	{ .name = NULL },
 };
 
 static void rs_destroy(void *instance)
@@ -60,7 +61,7 @@ static int rs_create(ddns_ctx_t *ctx, const ddns_host_t *host, void **instance)
 		goto fail;
 	}
 	/* api_url has no default here: the service catalog names the endpoint. */
-	rc = rest_conf_read(ctx, host, NULL, 300, 86400, &inst->conf);
+	rc = rest_conf_read(ctx, host, NULL, &inst->conf);
 	if (rc < 0)
 		goto fail;
 	if (inst->conf.api_url && (inst->endpoint = strdup(inst->conf.api_url)) == NULL) {
@@ -83,7 +84,7 @@ DDNS_PLUGIN_EXPORT = {
 	.name = "rackspace",
 	.version = "1.0",
 	.description = "Rackspace Cloud DNS (API v1.0, async jobs): A and AAAA records",
-	.options = rs_options,
+	DDNS_PLUGIN_OPTIONS(rs_options),
 	.create = rs_create,
 	.destroy = rs_destroy,
 	.update = rs_update_start,

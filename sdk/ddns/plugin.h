@@ -13,7 +13,7 @@
  * through the ::ddns_host_t table handed to create().  The module never blocks:
  * the host runs one event loop, and every callback below runs on it.
  *
- * Versioning: both structs only ever grow at their end.  DDNS_PLUGIN_ABI and
+ * Versioning: both structs, and ::ddns_option_t, only ever grow at their end.  DDNS_PLUGIN_ABI and
  * DDNS_HOST_ABI change only when an existing member changes meaning; a module
  * may read a host member only if `host->size` covers it (DDNS_HOST_HAS()).
  * The host loads a module whose descriptor is larger than its own (and
@@ -35,8 +35,13 @@
 extern "C" {
 #endif
 
-/** ABI of ::ddns_plugin_t.  The host refuses a module built for another. */
-#define DDNS_PLUGIN_ABI 1
+/**
+ * ABI of ::ddns_plugin_t.  ABI 2 changed ::ddns_option_t (range and
+ * default) and so added option_size and caps to the descriptor.  The host
+ * still loads ABI 1 modules (their option tables in the old layout, no
+ * capabilities); it refuses any other number.
+ */
+#define DDNS_PLUGIN_ABI 2
 /** ABI of ::ddns_host_t. */
 #define DDNS_HOST_ABI 1
 
@@ -89,13 +94,33 @@ typedef enum {
  */
 #define DDNS_OPT_REJECTED 0x4u
 
-/** One option a module accepts in its `providers` entry. */
+/**
+ * One option a module accepts in its `providers` entry.  The host checks
+ * every `providers` entry against these before create(): an undeclared
+ * option, a wrong type, a missing required one or an integer out of
+ * [min, max] is a configuration error with the file and line, and the
+ * module never sees it.  An absent option with a default reads as that
+ * default through host->conf_*.
+ *
+ * The struct may grow at its end: the host reads the table with the
+ * stride the descriptor's option_size gives (DDNS_PLUGIN_OPTIONS()).
+ */
 typedef struct ddns_option {
 	const char *name;     /**< setting name, e.g. "token" */
 	ddns_opt_type_t type; /**< its type */
 	unsigned flags;       /**< DDNS_OPT_* flags */
 	const char *help;     /**< one line for `ddnsd --list-plugins` and errors */
+	/* ---- since ABI 2 ---- */
+	int64_t min;          /**< DDNS_OPT_INT: smallest value allowed ... */
+	int64_t max;          /**< ... and largest; no range when both are 0 */
+	const char *def;      /**< the default as ddns.conf would spell it
+	                           ("300", "true", "text"; a list's is one
+	                           string), or NULL: absent stays absent.  The
+	                           host checks it fits type and range at load. */
 } ddns_option_t;
+
+/** The size of ABI 1's ::ddns_option_t, which ended before min. */
+#define DDNS_OPTION_SIZE_V1 offsetof(ddns_option_t, min)
 
 /** Opaque per-instance handle the host gives to create(). */
 typedef struct ddns_ctx ddns_ctx_t;
@@ -185,7 +210,9 @@ typedef struct ddns_host {
 	/** The instance's name in ddns.conf (`providers.<name>`). */
 	const char *(*instance_name)(ddns_ctx_t *ctx);
 	/** String option: 0 and *out set (borrowed, valid for the instance's
-	 *  life), or -ENOENT when absent, -EINVAL when of another type. */
+	 *  life), or -ENOENT when absent, -EINVAL when of another type.  An
+	 *  absent option with a declared default (ddns_option_t.def) reads as
+	 *  that default, here and in the other conf_* functions. */
 	int (*conf_string)(ddns_ctx_t *ctx, const char *name, const char **out);
 	/** Integer option, as conf_string. */
 	int (*conf_int)(ddns_ctx_t *ctx, const char *name, int64_t *out);
@@ -279,11 +306,27 @@ typedef struct ddns_plugin {
 	 *  host knows which records changed it calls this, once per record,
 	 *  instead of records_changed (which a module without it still gets). */
 	void (*record_changed)(void *instance, const char *name, const ddns_record_t *rec);
+
+	/* ---- ABI 2 ---- */
+
+	/** sizeof(ddns_option_t) the module was built with: the stride of
+	 *  `options`.  Required when options is set; DDNS_PLUGIN_OPTIONS()
+	 *  sets both. */
+	uint32_t option_size;
+	/** DDNS_CAP_* flags: what the module can do beyond A and AAAA. */
+	uint32_t caps;
 } ddns_plugin_t;
 
 /** The size of the first descriptor of this ABI: the smallest the host
  *  loads. */
-#define DDNS_PLUGIN_SIZE_MIN offsetof(ddns_plugin_t, record_changed)
+#define DDNS_PLUGIN_SIZE_MIN (offsetof(ddns_plugin_t, caps) + sizeof(uint32_t))
+/** The first descriptor of ABI 1 (the host loads ABI 1 modules too). */
+#define DDNS_PLUGIN_SIZE_MIN_V1 offsetof(ddns_plugin_t, record_changed)
+
+/** Set a descriptor's option table and its stride in one go:
+ *  `DDNS_PLUGIN_EXPORT = { ..., DDNS_PLUGIN_OPTIONS(my_options), ... };` */
+#define DDNS_PLUGIN_OPTIONS(table) \
+	.options = (table), .option_size = sizeof((table)[0])
 
 /** True when descriptor @p d (as the module built it) has @p member. */
 #define DDNS_PLUGIN_HAS(d, member) \

@@ -31,13 +31,18 @@ static const rest_policy_t ex_policy = {
 	.default_wait_ms = 1000, /* a 429 without Retry-After */
 };
 
+/* ddnsd checks types and the ttl's range (with file:line) before
+ * ex_create() runs, and serves the ttl's default. */
 static const ddns_option_t ex_options[] = {
-	{ "token", DDNS_OPT_STRING, DDNS_OPT_REQUIRED | DDNS_OPT_SECRET,
-	  "Example DNS API token" },
-	{ "zone", DDNS_OPT_STRING, DDNS_OPT_REQUIRED, "the zone the records are in" },
-	{ "ttl", DDNS_OPT_INT, 0, "TTL of the records, 60..86400 (default 300)" },
-	{ "api_url", DDNS_OPT_STRING, 0, "API base URL (default " EX_DEFAULT_API ")" },
-	{ NULL, 0, 0, NULL },
+	{ .name = "token", .type = DDNS_OPT_STRING, .flags = DDNS_OPT_REQUIRED | DDNS_OPT_SECRET,
+	  .help = "Example DNS API token" },
+	{ .name = "zone", .type = DDNS_OPT_STRING, .flags = DDNS_OPT_REQUIRED,
+	  .help = "the zone the records are in" },
+	{ .name = "ttl", .type = DDNS_OPT_INT, .help = "TTL of the records",
+	  .min = 60, .max = 86400, .def = "300" },
+	{ .name = "api_url", .type = DDNS_OPT_STRING,
+	  .help = "API base URL (default " EX_DEFAULT_API ")" },
+	{ .name = NULL },
 };
 
 /* One update in progress: the toolkit's job first, so a rest_job_t * is ours. */
@@ -97,8 +102,7 @@ static void next_family(rest_job_t *base)
 	}
 	snprintf(url, sizeof(url), "%s/v1/zones/%s/rrsets/%s/%s", job->inst->conf.api_url,
 	         zone, esc, base->rtype);
-	body = json_pack("{s:I, s:[s]}", "ttl",
-	                 (json_int_t)(job->inst->conf.ttl ? job->inst->conf.ttl : 300),
+	body = json_pack("{s:I, s:[s]}", "ttl", (json_int_t)job->inst->conf.ttl,
 	                 "records", base->addr);
 	rest_api_send_json(base, job->inst->auth_header, "PUT", url, body, on_put);
 }
@@ -124,7 +128,7 @@ static int ex_create(ddns_ctx_t *ctx, const ddns_host_t *host, void **instance)
 {
 	rest_bearer_t *inst;
 	int rc = rest_bearer_create(ctx, host, "an Example DNS API token is required",
-	                            EX_DEFAULT_API, 60, 86400, &inst);
+	                            EX_DEFAULT_API, &inst);
 
 	if (rc < 0)
 		return rc;
@@ -139,7 +143,7 @@ DDNS_PLUGIN_EXPORT = {
 	.name = "example",
 	.version = "2.0",
 	.description = "Example DNS (a REST API): A and AAAA records",
-	.options = ex_options,
+	DDNS_PLUGIN_OPTIONS(ex_options),
 	.create = ex_create,
 	.destroy = rest_bearer_destroy,
 	.update = ex_update,

@@ -30,8 +30,7 @@ static int read_token(ddns_ctx_t *ctx, const ddns_host_t *host, const char *help
 }
 
 int rest_bearer_create(ddns_ctx_t *ctx, const ddns_host_t *host, const char *token_help,
-                         const char *default_url, int64_t ttl_min, int64_t ttl_max,
-                         rest_bearer_t **out)
+                       const char *default_url, rest_bearer_t **out)
 {
 	rest_bearer_t *inst;
 	char *auth;
@@ -47,7 +46,7 @@ int rest_bearer_create(ddns_ctx_t *ctx, const ddns_host_t *host, const char *tok
 	inst->ctx = ctx;
 	inst->host = host;
 	inst->auth_header = auth;
-	rc = rest_conf_read(ctx, host, default_url, ttl_min, ttl_max, &inst->conf);
+	rc = rest_conf_read(ctx, host, default_url, &inst->conf);
 	if (rc < 0) {
 		rest_bearer_destroy(inst);
 		return rc;

@@ -31,7 +31,7 @@ int rest_conf_url(ddns_ctx_t *ctx, const ddns_host_t *host, const char *name,
 }
 
 int rest_conf_read(ddns_ctx_t *ctx, const ddns_host_t *host, const char *default_url,
-                     int64_t ttl_min, int64_t ttl_max, rest_conf_t *out)
+                   rest_conf_t *out)
 {
 	int create = 0, rc;
 
@@ -42,12 +42,8 @@ int rest_conf_read(ddns_ctx_t *ctx, const ddns_host_t *host, const char *default
 		host->conf_error(ctx, "zone", "must be a domain name without a trailing dot");
 		return DDNS_ECONFIG;
 	}
-	if (host->conf_int(ctx, "ttl", &out->ttl) == 0 &&
-	    (out->ttl < ttl_min || out->ttl > ttl_max)) {
-		host->conf_error(ctx, "ttl", "%lld is out of range: this provider takes %lld to %lld",
-		                 (long long)out->ttl, (long long)ttl_min, (long long)ttl_max);
-		return DDNS_ECONFIG;
-	}
+	if (host->conf_int(ctx, "ttl", &out->ttl) != 0)
+		out->ttl = 0; /* in range: the host checked it against the declaration */
 	if (host->conf_bool(ctx, "create", &create) == 0)
 		out->create = create != 0;
 	rc = rest_conf_url(ctx, host, "api_url", default_url, &out->api_url);

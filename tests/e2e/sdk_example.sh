@@ -106,11 +106,16 @@ check "ddnsd -t refuses an undeclared option" test $? -ne 0
 check "the refusal lists what the plugin takes" \
 	grep -q "ddns.conf:7: providers.ex.colour: plugin example has no option \"colour\" (it takes: token, zone, ttl, api_url)" "$E2E_DIR/t.out"
 
-# create() reads the options: a bad one stops ddnsd at start, naming it.
+# The module declares the ttl's range; ddnsd checks it before create():
+# -t and a start both refuse it, naming file, line and option.
 write_conf "$GOOD ttl = 5;"
+"$INSTALLED_DDNSD" -t -c "$CONF" >"$E2E_DIR/t.out" 2>&1
+check "ddnsd -t refuses a TTL out of the declared range" test $? -ne 0
+check "... naming file, line, option and the range" \
+	grep -q "ddns.conf:7: providers.ex.ttl: 5 is out of range (plugin example takes 60 to 86400)" "$E2E_DIR/t.out"
 timeout 20 "$INSTALLED_DDNSD" -c "$CONF" >"$E2E_DIR/t.out" 2>&1
-check "ddnsd refuses to start with a TTL out of the toolkit's range" \
-	grep -q "providers.ex.ttl: 5 is out of range: this provider takes 60 to 86400" "$E2E_DIR/t.out"
+check "ddnsd refuses to start with a TTL out of the declared range" \
+	grep -q "ddns.conf:7: providers.ex.ttl: 5 is out of range (plugin example takes 60 to 86400)" "$E2E_DIR/t.out"
 
 # Modules that do not fit are refused before any of their code runs.
 BROKEN=$top_builddir/tests/plugins/.libs
@@ -120,7 +125,7 @@ if [ -f "$BROKEN/broken_abi.so" ]; then
 	"$INSTALLED_DDNSD" -t -c "$CONF" >"$E2E_DIR/t.out" 2>&1
 	check "ddnsd -t refuses a module of another ABI" test $? -ne 0
 	check "the refusal names the file and both ABI numbers" \
-		grep -q "plugin $PLUGINS/broken_abi.so: built for plugin ABI 999, this ddnsd speaks ABI 1" "$E2E_DIR/t.out"
+		grep -q "plugin $PLUGINS/broken_abi.so: built for plugin ABI 999, this ddnsd speaks ABI 2 (and 1)" "$E2E_DIR/t.out"
 	sed -i 's/plugin = "broken_abi";/plugin = "broken_nosym";/' "$CONF"
 	"$INSTALLED_DDNSD" -t -c "$CONF" >"$E2E_DIR/t.out" 2>&1
 	check "the refusal of a non-plugin .so says so" \

@@ -87,10 +87,27 @@ static mh_option_t *find_option(mock_host_t *mh, const char *name)
 	return NULL;
 }
 
+/* The declaration of @p name with a default, as ddnsd serves it when the
+ * option is absent. */
+static const ddns_option_t *declared_default(mock_host_t *mh, const char *name)
+{
+	if (mh->plugin == NULL || mh->plugin->options == NULL)
+		return NULL;
+	for (const ddns_option_t *d = mh->plugin->options; d->name; d++)
+		if (strcmp(d->name, name) == 0)
+			return d->def != NULL ? d : NULL;
+	return NULL;
+}
+
 static int mh_conf_string(ddns_ctx_t *ctx, const char *name, const char **out)
 {
 	mh_option_t *o = find_option(ctx->mh, name);
+	const ddns_option_t *d = o == NULL ? declared_default(ctx->mh, name) : NULL;
 
+	if (d != NULL && d->type == DDNS_OPT_STRING) {
+		*out = d->def;
+		return 0;
+	}
 	if (o == NULL)
 		return -ENOENT;
 	if (o->type != DDNS_OPT_STRING)
@@ -102,7 +119,12 @@ static int mh_conf_string(ddns_ctx_t *ctx, const char *name, const char **out)
 static int mh_conf_int(ddns_ctx_t *ctx, const char *name, int64_t *out)
 {
 	mh_option_t *o = find_option(ctx->mh, name);
+	const ddns_option_t *d = o == NULL ? declared_default(ctx->mh, name) : NULL;
 
+	if (d != NULL && d->type == DDNS_OPT_INT) {
+		*out = strtoll(d->def, NULL, 10);
+		return 0;
+	}
 	if (o == NULL)
 		return -ENOENT;
 	if (o->type != DDNS_OPT_INT)
@@ -114,7 +136,12 @@ static int mh_conf_int(ddns_ctx_t *ctx, const char *name, int64_t *out)
 static int mh_conf_bool(ddns_ctx_t *ctx, const char *name, int *out)
 {
 	mh_option_t *o = find_option(ctx->mh, name);
+	const ddns_option_t *d = o == NULL ? declared_default(ctx->mh, name) : NULL;
 
+	if (d != NULL && d->type == DDNS_OPT_BOOL) {
+		*out = strcmp(d->def, "true") == 0;
+		return 0;
+	}
 	if (o == NULL)
 		return -ENOENT;
 	if (o->type != DDNS_OPT_BOOL)
@@ -365,7 +392,8 @@ void mock_host_set_bool(mock_host_t *mh, const char *name, bool value)
 	new_option(mh, name, DDNS_OPT_BOOL)->num = value;
 }
 
-/* What ddnsd's plugin_check_options() does before create(). */
+/* What ddnsd's plugin_check_options() does before create(), ranges
+ * included. */
 static int check_options(mock_host_t *mh)
 {
 	const ddns_option_t *d;
@@ -384,6 +412,13 @@ static int check_options(mock_host_t *mh)
 		}
 		if (d->type != o->type && !(d->type == DDNS_OPT_LIST && o->type == DDNS_OPT_STRING)) {
 			snprintf(mh->error, sizeof(mh->error), "%s: wrong type", o->name);
+			return DDNS_ECONFIG;
+		}
+		if (d->type == DDNS_OPT_INT && (d->min != 0 || d->max != 0) &&
+		    (o->num < d->min || o->num > d->max)) {
+			snprintf(mh->error, sizeof(mh->error), "%s: %lld is out of range "
+			         "(%lld to %lld)", o->name, (long long)o->num,
+			         (long long)d->min, (long long)d->max);
 			return DDNS_ECONFIG;
 		}
 	}

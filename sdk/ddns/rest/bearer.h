@@ -25,13 +25,13 @@ typedef struct rest_bearer {
 /**
  * Read the required option "token" (refused when empty, with @p token_help
  * saying where to get one, or when it holds spaces or line breaks) and the
- * shared options (rest_conf_read with @p default_url, @p ttl_min, @p ttl_max).
+ * shared options (rest_conf_read with @p default_url; the ttl's range is the module's
+ * option declaration, which the host checks).
  * @return 0 with *out set (rest_bearer_destroy frees it), DDNS_ECONFIG (said
      * with host->conf_error) or -ENOMEM.
  */
 int rest_bearer_create(ddns_ctx_t *ctx, const ddns_host_t *host, const char *token_help,
-                         const char *default_url, int64_t ttl_min, int64_t ttl_max,
-                         rest_bearer_t **out);
+                       const char *default_url, rest_bearer_t **out);
 
 /** ddns_plugin_t.destroy: free the instance, wiping the token (NULL is fine). */
 void rest_bearer_destroy(void *instance);

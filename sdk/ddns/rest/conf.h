@@ -20,12 +20,13 @@ typedef struct rest_conf {
 } rest_conf_t;
 
 /**
- * Read api_url (default @p default_url, which may be NULL), zone, ttl (checked against
- * [@p ttl_min, @p ttl_max]) and create.  Bad values are reported with
- * host->conf_error.  @return 0, DDNS_ECONFIG or -ENOMEM.
+ * Read api_url (default @p default_url, which may be NULL), zone, ttl and
+ * create.  The ttl's range is the module's option declaration (.min,
+ * .max), checked by the host before create().  Bad values are reported
+ * with host->conf_error.  @return 0, DDNS_ECONFIG or -ENOMEM.
  */
 int rest_conf_read(ddns_ctx_t *ctx, const ddns_host_t *host, const char *default_url,
-                     int64_t ttl_min, int64_t ttl_max, rest_conf_t *out);
+                   rest_conf_t *out);
 
 /**
  * Copy URL option @p name (or @p default_url when absent; NULL when both

@@ -72,7 +72,8 @@ static void test_broken_modules(void **state)
 	(void)state;
 	char want[1024];
 	snprintf(want, sizeof(want), "plugin %s/broken_abi.so: built for plugin ABI 999, "
-	         "this ddnsd speaks ABI %d", TEST_MODULE_DIR, DDNS_PLUGIN_ABI);
+	         "this ddnsd speaks ABI %d (and 1): rebuild it against this ddnsd's "
+	         "<ddns/plugin.h>", TEST_MODULE_DIR, DDNS_PLUGIN_ABI);
 	expect_refusal("broken_abi", DDNS_EABI, want);
 	snprintf(want, sizeof(want), "plugin %s/broken_size.so: descriptor size %zu, "
 	         "smaller than any <ddns/plugin.h> of ABI %d made (%zu to %zu here): "
@@ -86,10 +87,17 @@ static void test_broken_modules(void **state)
 	snprintf(want, sizeof(want), "plugin %s/broken_nocreate.so: descriptor has no "
 	         "create", TEST_MODULE_DIR);
 	expect_refusal("broken_nocreate", DDNS_EABI, want);
+	snprintf(want, sizeof(want), "plugin %s/broken_default.so: option ttl has a "
+	         "default that does not fit its type or range", TEST_MODULE_DIR);
+	expect_refusal("broken_default", DDNS_EABI, want);
+	snprintf(want, sizeof(want), "plugin %s/broken_stride.so: descriptor has options "
+	         "but option_size 0 (set both with DDNS_PLUGIN_OPTIONS())", TEST_MODULE_DIR);
+	expect_refusal("broken_stride", DDNS_EABI, want);
 }
 
 /* The descriptor may grow: a newer header's larger one loads (its extra
- * members ignored), an older one loads with what it lacks as NULL. */
+ * members ignored); an ABI 1 module loads with what it lacks as NULL and
+ * its option table read in ABI 1's layout. */
 static void test_descriptor_sizes(void **state)
 {
 	(void)state;
@@ -104,8 +112,21 @@ static void test_descriptor_sizes(void **state)
 	                                    sizeof(err)), 0);
 	assert_string_equal(o->desc->name, "oldest");
 	assert_non_null(o->desc->create);
+	assert_int_equal(o->desc->abi, 1);
 	assert_null(o->desc->record_changed); /* past its size */
 	assert_true(DDNS_PLUGIN_HAS(o->desc, record_changed)); /* our copy has room */
+	assert_int_equal(o->desc->caps, 0);
+	/* its three options, each found whole through the host's layout */
+	const ddns_option_t *ttl = plugin_find_option(o->desc, "ttl");
+	assert_non_null(ttl);
+	assert_int_equal(ttl->type, DDNS_OPT_INT);
+	assert_string_equal(ttl->help, "a TTL");
+	assert_int_equal(ttl->min, 0);
+	assert_int_equal(ttl->max, 0);
+	assert_null(ttl->def);
+	assert_non_null(plugin_find_option(o->desc, "create"));
+	assert_string_equal(plugin_find_option(o->desc, "create")->help, "create missing records");
+	assert_null(plugin_find_option(o->desc, "token"));
 	plugin_module_unref(g);
 	plugin_module_unref(o);
 }
@@ -228,6 +249,21 @@ static void test_options(void **state)
 	               "3: providers.p.client_id: the v1 API is gone: create a v2 token "
 	               "and set `token`");
 	expect_options("strict", "token = \"t\"; ttl = 5;", 0, NULL);
+	/* ranges are the host's: the module never sees a value outside */
+	expect_options("dummy", "delay_ms = 3600000;", 0, NULL);
+	expect_options("dummy", "delay_ms = 3600001;", DDNS_ECONFIG,
+	               "3: providers.p.delay_ms: 3600001 is out of range (plugin dummy "
+	               "takes 0 to 3600000)");
+	expect_options("dummy", "delay_ms = -1;", DDNS_ECONFIG,
+	               "3: providers.p.delay_ms: -1 is out of range (plugin dummy "
+	               "takes 0 to 3600000)");
+	expect_options("dummy", "delay_ms = 5000000000L;", DDNS_ECONFIG,
+	               "3: providers.p.delay_ms: 5000000000 is out of range (plugin dummy "
+	               "takes 0 to 3600000)");
+	/* an ABI 1 module's options are checked as before */
+	expect_options("sized_oldest", "ttl = 5; zone = \"z\";", 0, NULL);
+	expect_options("sized_oldest", "ttl = \"5\";", DDNS_ECONFIG,
+	               "3: providers.p.ttl: must be an integer");
 }
 
 int main(void)

@@ -251,7 +251,8 @@ static void test_create_errors(void **state)
 	assert_int_equal(provider_create(&env, conf, conf_find_provider(conf, "abi"), &p,
 	                                 err, sizeof(err)), DDNS_EABI);
 	snprintf(want, sizeof(want), "%s:12: providers.abi: plugin %s/broken_abi.so: built "
-	         "for plugin ABI 999, this ddnsd speaks ABI 1", conf_path, TEST_MODULE_DIR);
+	         "for plugin ABI 999, this ddnsd speaks ABI 2 (and 1): rebuild it against this "
+	         "ddnsd's <ddns/plugin.h>", conf_path, TEST_MODULE_DIR);
 	assert_string_equal(err, want);
 }
 

@@ -76,7 +76,8 @@ static int group_setup(void **state)
 	conf = pfx_conf_load(dir, conf_path, sizeof(conf_path),
 	        "http = { listen = \"127.0.0.1:1\"; }; database = \"ddns.sqlite\";\n"
 	        "providers = {\n"
-	        "  hc = { plugin = \"%s/hostcheck.so\"; url = \"http://127.0.0.1:%u/hello\"; };\n"
+	        "  hc = { plugin = \"%s/hostcheck.so\"; url = \"http://127.0.0.1:%u/hello\";\n"
+	        "         label = \"set\"; tries = 7; loud = false; };\n"
 	        "  quiet = { plugin = \"%s/hostcheck.so\"; };\n"
 	        "  leaky = { plugin = \"%s/hostcheck.so\"; leak = true;\n"
 	        "            url = \"http://127.0.0.1:%u/slow\"; };\n"
@@ -154,7 +155,7 @@ static void test_services(void **state)
 	run_update(p, &o);
 	assert_int_equal(o.result, 0);
 	assert_string_equal(o.message, "hc records: a.example.com/192.168.1.5/(null) "
-	                    "b.example.com/(null)/2001:db8::1 [timed out]; http 200 hello "
+	                    "b.example.com/(null)/2001:db8::1 [timed out] {set 7 0}; http 200 hello "
 	                    "hostcheck");
 	provider_unref(p);
 
@@ -162,7 +163,8 @@ static void test_services(void **state)
 	p = make("quiet");
 	outcome_t q = { 0 };
 	run_update(p, &q);
-	assert_string_equal(q.message, "quiet records: [timed out]");
+	/* and its absent options read as their declared defaults */
+	assert_string_equal(q.message, "quiet records: [timed out] {plain 3 1}");
 	provider_unref(p);
 }
 

@@ -21,9 +21,14 @@ typedef struct hc {
 } hc_t;
 
 static const ddns_option_t hc_options[] = {
-	{ "url", DDNS_OPT_STRING, 0, "URL fetched for each update" },
-	{ "leak", DDNS_OPT_BOOL, 0, "leave a timer and a request running" },
-	{ NULL, 0, 0, NULL },
+	{ .name = "url", .type = DDNS_OPT_STRING, .help = "URL fetched for each update" },
+	{ .name = "leak", .type = DDNS_OPT_BOOL, .help = "leave a timer and a request running" },
+	/* declared defaults, served by the host when the option is absent */
+	{ .name = "label", .type = DDNS_OPT_STRING, .help = "a word", .def = "plain" },
+	{ .name = "tries", .type = DDNS_OPT_INT, .help = "a number", .min = 1, .max = 9,
+	  .def = "3" },
+	{ .name = "loud", .type = DDNS_OPT_BOOL, .help = "a switch", .def = "true" },
+	{ .name = NULL },
 };
 
 static void ignore_timer(void *arg)
@@ -122,6 +127,15 @@ static int hc_update(void *instance, ddns_update_t *u)
 		snprintf(hc->summary + n, sizeof(hc->summary) - n, " [%s]",
 		         hc->host->strerror(DDNS_ETIMEOUT));
 	}
+	const char *label = "?";
+	int64_t tries = -1;
+	int loud = -1;
+	hc->host->conf_string(hc->ctx, "label", &label);
+	hc->host->conf_int(hc->ctx, "tries", &tries);
+	hc->host->conf_bool(hc->ctx, "loud", &loud);
+	size_t n = strlen(hc->summary);
+	snprintf(hc->summary + n, sizeof(hc->summary) - n, " {%s %lld %d}", label,
+	         (long long)tries, loud);
 	rc = hc->host->fd_watch(hc->ctx, hc->pipe_fd[0], DDNS_FD_READ, piped, hc, &hc->watch);
 	if (rc != 0)
 		return rc;
@@ -150,7 +164,7 @@ DDNS_PLUGIN_EXPORT = {
 	.name = "hostcheck",
 	.version = "0.1",
 	.description = "exercises the host services (tests)",
-	.options = hc_options,
+	DDNS_PLUGIN_OPTIONS(hc_options),
 	.create = hc_create,
 	.destroy = hc_destroy,
 	.update = hc_update,

@@ -26,10 +26,10 @@ typedef struct late {
 } late_t;
 
 static const ddns_option_t misbehaving_options[] = {
-	{ "block_ms", DDNS_OPT_INT, 0, "how long update() blocks the loop (default 0)" },
-	{ "crash_name", DDNS_OPT_STRING, 0, "an update of this name crashes ddnsd" },
-	{ "answer_after_ms", DDNS_OPT_INT, 0, "answer this late (a timer), with no cancel" },
-	{ NULL, 0, 0, NULL },
+	{ .name = "block_ms", .type = DDNS_OPT_INT, .help = "how long update() blocks the loop (default 0)" },
+	{ .name = "crash_name", .type = DDNS_OPT_STRING, .help = "an update of this name crashes ddnsd" },
+	{ .name = "answer_after_ms", .type = DDNS_OPT_INT, .help = "answer this late (a timer), with no cancel" },
+	{ .name = NULL },
 };
 
 static int misbehaving_create(ddns_ctx_t *ctx, const ddns_host_t *host, void **instance)
@@ -97,7 +97,7 @@ DDNS_PLUGIN_EXPORT = {
 	.name = "misbehaving",
 	.version = "1",
 	.description = "blocks the event loop, or crashes ddnsd (a test plugin)",
-	.options = misbehaving_options,
+	DDNS_PLUGIN_OPTIONS(misbehaving_options),
 	.create = misbehaving_create,
 	.destroy = misbehaving_destroy,
 	.update = misbehaving_update,

@@ -7,12 +7,12 @@
 #include <string.h>
 
 static const ddns_option_t strict_options[] = {
-	{ "token", DDNS_OPT_STRING, DDNS_OPT_REQUIRED | DDNS_OPT_SECRET, "API token" },
-	{ "zone", DDNS_OPT_STRING, 0, "zone name" },
-	{ "ttl", DDNS_OPT_INT, 0, "record TTL" },
-	{ "client_id", DDNS_OPT_STRING, DDNS_OPT_REJECTED,
-	  "the v1 API is gone: create a v2 token and set `token`" },
-	{ NULL, 0, 0, NULL },
+	{ .name = "token", .type = DDNS_OPT_STRING, .flags = DDNS_OPT_REQUIRED | DDNS_OPT_SECRET, .help = "API token" },
+	{ .name = "zone", .type = DDNS_OPT_STRING, .help = "zone name" },
+	{ .name = "ttl", .type = DDNS_OPT_INT, .help = "record TTL" },
+	{ .name = "client_id", .type = DDNS_OPT_STRING, .flags = DDNS_OPT_REJECTED,
+	  .help = "the v1 API is gone: create a v2 token and set `token`" },
+	{ .name = NULL },
 };
 
 static int strict_create(ddns_ctx_t *ctx, const ddns_host_t *host, void **instance)
@@ -44,7 +44,7 @@ DDNS_PLUGIN_EXPORT = {
 	.name = "strict",
 	.version = "0.1",
 	.description = "option checking test module",
-	.options = strict_options,
+	DDNS_PLUGIN_OPTIONS(strict_options),
 	.create = strict_create,
 	.destroy = strict_destroy,
 	.update = strict_update,

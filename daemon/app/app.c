@@ -60,6 +60,7 @@ static int http_start(app_t *a, char *err, size_t errlen)
 		.per_ip_limit = c->max_connections_per_ip,
 		.conn_memory = c->max_header_bytes,
 		.request_timeout_s = c->request_timeout_s,
+		.tls_priorities = c->tls_priorities,
 	};
 	rc = httpd_start(a->loop, &hc, &a->httpd, err, errlen);
 	httpd_tls_unref(tls);

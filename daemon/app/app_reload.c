@@ -62,6 +62,10 @@ static void warn_restart(const conf_t *old, const conf_t *nc)
 		log_warn(nc->path, "database changed: takes effect at restart");
 	if (old->max_body != nc->max_body)
 		log_warn(nc->path, "http.max_body changed: takes effect at restart");
+	if ((old->tls_priorities == NULL) != (nc->tls_priorities == NULL) ||
+	    (old->tls_priorities != NULL &&
+	     strcmp(old->tls_priorities, nc->tls_priorities) != 0))
+		log_warn(nc->path, "http.tls_priorities changed: takes effect at restart");
 	if ((old->tls_certificate == NULL) != (nc->tls_certificate == NULL))
 		log_warn(nc->path, "HTTPS %s: takes effect at restart",
 		         nc->tls_certificate != NULL ? "turned on" : "turned off");

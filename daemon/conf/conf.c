@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/socket.h>
+#include <gnutls/gnutls.h>
 #include "log.h"
 
 static const char *const top_settings[] = {
@@ -18,7 +19,8 @@ static const char *const top_settings[] = {
 	"providers", "records", "abuse", "dyndns2_query_credentials", NULL,
 };
 static const char *const http_settings[] = {
-	"listen", "tls_certificate", "tls_key", "trusted_proxies", "max_body",
+	"listen", "tls_certificate", "tls_key", "tls_priorities", "trusted_proxies",
+	"max_body",
 	"max_header_bytes", "max_connections", "max_connections_per_ip",
 	"connection_timeout_s", "request_timeout_s", NULL,
 };
@@ -26,6 +28,28 @@ static const char *const abuse_settings[] = {
 	"max_changes", "change_window_s", "change_block_s",
 	"max_auth_failures", "auth_window_s", "auth_block_s", NULL,
 };
+
+/* GnuTLS judges the string here, so a typo is a file:line error at load
+ * (and on SIGHUP) rather than a listener that will not start. */
+static int read_tls_priorities(conf_reader_t *r, const config_setting_t *h)
+{
+	const char *text;
+	int rc = conf_member_string(r, h, "tls_priorities", &text);
+	if (rc != 0)
+		return rc < 0 ? rc : 0;
+	const config_setting_t *s = config_setting_get_member(h, "tls_priorities");
+	gnutls_priority_t p;
+	const char *at = NULL;
+	rc = gnutls_priority_init(&p, text, &at);
+	if (rc != GNUTLS_E_SUCCESS)
+		return conf_fail(r, s, NULL, "not a GnuTLS priority string%s%.40s%s (%s)",
+		                 at != NULL ? ": \"" : "", at != NULL ? at : "",
+		                 at != NULL ? "\" is not understood" : "",
+		                 gnutls_strerror(rc));
+	gnutls_priority_deinit(p);
+	r->conf->tls_priorities = strdup(text);
+	return r->conf->tls_priorities != NULL ? 0 : -ENOMEM;
+}
 
 static int read_http(conf_reader_t *r, const config_setting_t *root)
 {
@@ -74,6 +98,9 @@ static int read_http(conf_reader_t *r, const config_setting_t *root)
 			return conf_fail(r, config_setting_get_member(h, tls_names[i]), NULL,
 			                 "cannot read %s: %s", tls_files[i], strerror(errno));
 	}
+
+	if ((rc = read_tls_priorities(r, h)) != 0)
+		return rc;
 
 	config_setting_t *tp;
 	if ((rc = conf_member_strings(r, h, "trusted_proxies", &tp)) != 0)
@@ -292,6 +319,7 @@ void conf_free(conf_t *c)
 	free(c->trusted_proxies);
 	free(c->tls_certificate);
 	free(c->tls_key);
+	free(c->tls_priorities);
 	free(c->database);
 	free(c->user);
 	free(c->plugin_dir);

@@ -72,6 +72,9 @@ typedef struct conf {
 	size_t n_http_listen;
 	char *tls_certificate; /**< NULL: plain HTTP */
 	char *tls_key;
+	char *tls_priorities;  /**< GnuTLS priority string (checked with
+	                            gnutls_priority_init), NULL: the server's
+	                            default, TLS 1.2 and 1.3 */
 	addr_cidr_t *trusted_proxies;
 	size_t n_trusted_proxies;
 	size_t max_body;       /**< bytes, default 4096 */

@@ -80,7 +80,7 @@ static int listener_start(httpd_t *h, httpd_listener_t *l, const char *text,
 		return rc;
 	if (h->tls != NULL)
 		flags |= MHD_USE_TLS;
-	struct MHD_OptionItem opts[10];
+	struct MHD_OptionItem opts[12];
 	size_t n = 0;
 	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_EXTERNAL_LOGGER,
 	                                     (intptr_t)httpd_mhd_log_cb, h };
@@ -100,6 +100,12 @@ static int listener_start(httpd_t *h, httpd_listener_t *l, const char *text,
 	if (cfg->conn_memory != 0)
 		opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_MEMORY_LIMIT,
 		                                     (intptr_t)cfg->conn_memory, NULL };
+	/* GnuTLS compiles the string at start (gnutls_priority_init). */
+	const char *prio = cfg->tls_priorities != NULL ? cfg->tls_priorities :
+	                   HTTPD_TLS_PRIORITIES;
+	if (h->tls != NULL)
+		opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_PRIORITIES, 0,
+		                                     (void *)prio };
 	opts[n] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
 	/* TLS: no certificate handed to MHD, which could never change it; GnuTLS
 	 * asks httpd_tls_cert_cb at each handshake instead (httpd_tls.c). */
@@ -112,8 +118,9 @@ static int listener_start(httpd_t *h, httpd_listener_t *l, const char *text,
 		l->mhd = MHD_start_daemon(flags, 0, NULL, NULL, httpd_access_cb, l,
 		                          MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
 	if (l->mhd == NULL) {
-		snprintf(err, errlen, "%s: libmicrohttpd refused to start%s", text,
-		         h->tls ? " (TLS)" : "");
+		snprintf(err, errlen, "%s: libmicrohttpd refused to start%s%s%s", text,
+		         h->tls ? " (TLS, priorities \"" : "",
+		         h->tls ? prio : "", h->tls ? "\")" : "");
 		close(fd);
 		return -EINVAL;
 	}

@@ -33,6 +33,11 @@ typedef struct httpd_req httpd_req_t;
 /** Route handler.  @p req is valid until httpd_reply(). */
 typedef void (*httpd_handler_fn)(httpd_req_t *req, void *arg);
 
+/** The protocol versions and ciphers of native HTTPS unless configured:
+ *  GnuTLS's NORMAL set, TLS 1.3 and 1.2 only (TLS 1.0 and 1.1 are
+ *  deprecated, RFC 8996). */
+#define HTTPD_TLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
+
 /** Server settings. */
 typedef struct httpd_config {
 	const char *const *listen;   /**< "addr:port" */
@@ -53,6 +58,8 @@ typedef struct httpd_config {
 	                                  (or of the previous answer) */
 	struct httpd_tls *tls;       /**< loaded credentials (takes a reference;
 	                                  overrides tls_cert_pem/tls_key_pem) */
+	const char *tls_priorities;  /**< GnuTLS priority string for HTTPS,
+	                                  NULL: HTTPD_TLS_PRIORITIES */
 } httpd_config_t;
 
 /** TLS credentials: certificate chain and private key, reference counted

@@ -8,7 +8,12 @@
 #    connection opened before the reload still works afterwards;
 #  - a broken certificate, or a key of another certificate, is refused on
 #    reload with a clear error and the old certificate keeps being served;
-#  - ddnsd -t and a start with a broken certificate say what is wrong.
+#  - ddnsd -t and a start with a broken certificate say what is wrong;
+#  - TLS 1.2 and 1.3 only by default: openssl s_client -tls1 and -tls1_1
+#    are refused, though the client allows them (@SECLEVEL=0) and ddnsd
+#    completes them when http.tls_priorities lets it (so the refusal is
+#    ddnsd's); a tls_priorities GnuTLS does not understand is a file:line
+#    error.
 . "$top_srcdir/tests/lib/e2e.sh"
 
 e2e_init
@@ -93,6 +98,17 @@ served() {
 		openssl x509 -noout -serial -subject -nameopt RFC2253 2>/dev/null |
 		tr '\n' ' ' | sed 's/ $//'
 }
+# handshake VERSION (tls1, tls1_1, tls1_2, tls1_3): the protocol a handshake
+# offering only VERSION settles on, or "refused".  The client allows old
+# versions and weak ciphers (@SECLEVEL=0), so a refusal is the server's.
+handshake() {
+	openssl s_client -connect "127.0.0.1:$PORT" -servername localhost "-$1" \
+		-cipher 'DEFAULT:@SECLEVEL=0' </dev/null 2>/dev/null |
+		awk '/^New, .*Cipher is \(NONE\)/ { r = 1 }
+		     /^New, / { n = $2; sub(/,$/, "", n) }
+		     /^ *Protocol *:/ { p = $3 }
+		     END { print r ? "refused" : (p != "" ? p : n) }'
+}
 listen_inode() {
 	awk -v p="$(printf ':%04X' "$PORT")" '$2 ~ p"$" && $4 == "0A" { print $10 }' /proc/net/tcp
 }
@@ -114,6 +130,10 @@ code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 \
 	"http://127.0.0.1:$PORT/dynamicdns/update/a.example.com/" --data "key=$KA&ip=198.51.100.9")
 expect_eq "plain http on the TLS port gets no HTTP answer" "$code" 000
 expect_eq "the certificate served is the first one" "$(served)" "serial=1001 subject=CN=ddnsd-one"
+expect_eq "TLS 1.0 refused by default" "$(handshake tls1)" refused
+expect_eq "TLS 1.1 refused by default" "$(handshake tls1_1)" refused
+expect_eq "TLS 1.2 served" "$(handshake tls1_2)" TLSv1.2
+expect_eq "TLS 1.3 served" "$(handshake tls1_3)" TLSv1.3
 
 # A TLS connection made before the reload: it must keep working after it.
 cat >"$E2E_DIR/early.py" <<'EOF'
@@ -192,5 +212,20 @@ rc=0
 "$DDNSD" -c "$CONF" >"$E2E_DIR/start.log" 2>&1 || rc=$?
 check "ddnsd does not start with it (exit $rc)" test "$rc" -ne 0
 check "and says why" grep -q "does not belong to the certificate" "$E2E_DIR/start.log"
+
+# ---- tls_priorities: the versions are ddnsd's to choose ----
+install_cert one
+sed 's|tls_key = "key.pem";|tls_key = "key.pem"; tls_priorities = "NORMAL:+VERS-TLS1.1";|' \
+	"$CONF" >"$E2E_DIR/old.conf"
+e2e_start_ddnsd "$E2E_DIR/old.conf" || exit 1
+expect_eq "tls_priorities allowing TLS 1.1: the same client completes it" \
+	"$(handshake tls1_1)" TLSv1.1
+expect_eq "and TLS 1.3 still" "$(handshake tls1_3)" TLSv1.3
+check "ddnsd stops cleanly" e2e_stop_ddnsd
+sed 's|tls_key = "key.pem";|tls_key = "key.pem";\n  tls_priorities = "NORMAL:+VERS-TLS9.9";|' \
+	"$CONF" >"$E2E_DIR/bad.conf"
+out=$("$DDNSD" -t -c "$E2E_DIR/bad.conf" 2>&1)
+check "a tls_priorities GnuTLS does not understand: file:line error ($out)" \
+	grep -q "bad.conf:5: http.tls_priorities: not a GnuTLS priority string: \"+VERS-TLS9.9\" is not understood" <<<"$out"
 
 e2e_finish

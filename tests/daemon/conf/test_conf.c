@@ -164,6 +164,7 @@ static void test_defaults(void **state)
 	assert_int_equal(c->dyndns2_query_credentials, CONF_QCRED_HTTPS);
 	assert_null(c->user);
 	assert_null(c->tls_certificate);
+	assert_null(c->tls_priorities); /* the server's default, TLS 1.2 and 1.3 */
 	assert_string_equal(c->plugin_dir, "/usr/lib/ddns/plugins");
 	assert_int_equal(c->abuse.max_changes, 10);
 	assert_int_equal(c->abuse.change_window_s, 3600);
@@ -242,6 +243,21 @@ static void test_tls_files(void **state)
 	snprintf(want, sizeof(want), "http.tls_key: cannot read %s/nope.pem: %s",
 	         dir, strerror(ENOENT));
 	expect_error(text, 3, want);
+
+	/* tls_priorities: kept as written when GnuTLS understands it */
+	write_file("ddns.conf", "http = { listen = \"127.0.0.1:1\";\n"
+	           "  tls_priorities = \"NORMAL:-VERS-ALL:+VERS-TLS1.3\"; };\n"
+	           "database = \"x\";\n");
+	assert_int_equal(conf_load(path, NULL, &c, err, sizeof(err)), 0);
+	assert_string_equal(c->tls_priorities, "NORMAL:-VERS-ALL:+VERS-TLS1.3");
+	conf_free(c);
+	expect_error("http = { listen = \"127.0.0.1:1\";\n"
+	             "  tls_priorities = \"NORMAL:+VERS-TLS9\"; };\ndatabase = \"x\";\n",
+	             2, "http.tls_priorities: not a GnuTLS priority string: "
+	             "\"+VERS-TLS9\" is not understood (The request is invalid.)");
+	expect_error("http = { listen = \"127.0.0.1:1\";\n"
+	             "  tls_priorities = 12; };\ndatabase = \"x\";\n",
+	             2, "http.tls_priorities: must be a string");
 }
 
 /* A relative -c path still gives absolute paths, against the file's folder. */

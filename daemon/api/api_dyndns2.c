@@ -8,10 +8,10 @@
  * Reply lines: `good <ip>` / `nochg <ip>` give the addresses of the families
  * the request carried, `v4,v6` when it carried both (ddclient and inadyn
  * look only at the first word).  `nohost` is said only to a caller that has
- * proven it holds a valid key (one of its other names in this request was
- * accepted, or the Basic user name is a record this password opens): a
- * stranger with a wrong key gets `badauth` for unknown and existing names
- * alike, after the same delay.
+ * proven it holds a valid key (the password opens one of its other names in
+ * this request, or the user name is a record it opens): a stranger with a
+ * wrong key gets `badauth` for unknown and existing names alike, after the
+ * same delay.
  *
  * Credentials: Basic authentication, or `username`/`password` parameters
  * as dyndns2_query_credentials allows (get_credentials()).  The password
@@ -47,6 +47,7 @@ struct dd2_job {
 	const frontend_env_t *env;
 	dyndns2_auth_t auth;
 	dyndns2_addrs_t addrs;
+	bool proven;             /**< caller_proven() */
 	size_t n_hosts;
 	size_t pending;
 	dd2_host_t hosts[DYNDNS2_MAX_HOSTS];
@@ -74,46 +75,42 @@ static void format_addrs(const dd2_job_t *job, const pipeline_result_t *res,
 	snprintf(buf, len, "%s%s%s", v4, v4[0] && v6[0] ? "," : "", v6);
 }
 
-/* True when this caller's password has been accepted for some record. */
-static bool caller_authenticated(const dd2_job_t *job)
+/* True when the password opens some record: the user name's, or one of
+ * the names asked for.  Such a caller holds a valid key, so a name of its
+ * request that fails is stale (renamed, deleted) or someone else's, not a
+ * guess: it learns `nohost` for an unknown name, and the pipeline neither
+ * counts nor throttles the failure (a client with a dozen stale names must
+ * not lock its own address).  One SHA-256 per name, at most 21. */
+static bool caller_proven(const dd2_job_t *job)
 {
-	for (size_t i = 0; i < job->n_hosts; i++) {
-		switch (job->hosts[i].status) {
-		case PIPELINE_CHANGED:
-		case PIPELINE_UNCHANGED:
-		case PIPELINE_PROVIDER_FAILED:
-		case PIPELINE_TIMEOUT:
-			if (job->hosts[i].submitted)
-				return true;
-			break;
-		default:
-			break;
-		}
-	}
 	char user[NAME_TEXT_MAX];
 	store_record_t rec;
-	if (job->auth.user == NULL || addr_name_normalize(job->auth.user, user) != 0 ||
-	    pipeline_record_get(job->env->pipeline, user, &rec) != 0)
-		return false;
-	return key_check(job->auth.pass, job->auth.pass_len, rec.key_hash);
+	const pipeline_t *p = job->env->pipeline;
+	if (job->auth.user != NULL && addr_name_normalize(job->auth.user, user) == 0 &&
+	    pipeline_record_get(p, user, &rec) == 0 &&
+	    key_check(job->auth.pass, job->auth.pass_len, rec.key_hash))
+		return true;
+	for (size_t i = 0; i < job->n_hosts; i++) {
+		const dyndns2_host_t *h = &job->hosts[i].parsed;
+		if (h->fqdn && pipeline_record_get(p, h->name, &rec) == 0 &&
+		    key_check(job->auth.pass, job->auth.pass_len, rec.key_hash))
+			return true;
+	}
+	return false;
 }
 
 static void job_finish(dd2_job_t *job)
 {
-	bool authed = false, authed_known = false;
 	char body[DYNDNS2_MAX_HOSTS * LINE_MAX_LEN];
 	size_t off = 0;
 	for (size_t i = 0; i < job->n_hosts; i++) {
 		dd2_host_t *h = &job->hosts[i];
 		if (h->submitted && h->status == PIPELINE_AUTH_FAILED) {
-			if (!authed_known) {
-				authed = caller_authenticated(job);
-				authed_known = true;
-			}
 			store_record_t rec;
 			bool unknown = pipeline_record_get(job->env->pipeline, h->parsed.name,
 			                                   &rec) == -ENOENT;
-			snprintf(h->line, sizeof(h->line), "%s", authed && unknown ? "nohost" : "badauth");
+			snprintf(h->line, sizeof(h->line), "%s",
+			         job->proven && unknown ? "nohost" : "badauth");
 		}
 		off += (size_t)snprintf(body + off, sizeof(body) - off, "%s\n", h->line);
 	}
@@ -175,6 +172,7 @@ static void job_submit(dd2_job_t *job)
 			.ipv4 = job->addrs.ipv4[0] ? job->addrs.ipv4 : NULL,
 			.ipv6 = job->addrs.ipv6[0] ? job->addrs.ipv6 : NULL,
 			.client = client,
+			.proven = job->proven,
 		};
 		job->pending++;
 		int err = pipeline_submit(job->env->pipeline, &pr, host_done_cb, h);
@@ -264,6 +262,7 @@ static void update_handler(httpd_req_t *req, void *arg)
 		reply_text(req, 400, body);
 		goto fail;
 	}
+	job->proven = caller_proven(job);
 	job_submit(job);
 	return;
 fail:

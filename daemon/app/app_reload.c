@@ -21,7 +21,8 @@ void app_log_setup(const conf_t *conf)
 pipeline_opts_t app_pipeline_opts(const conf_t *c)
 {
 	return (pipeline_opts_t){ .update_timeout_ms = c->update_timeout_ms,
-	                          .auth_fail_delay_ms = c->auth_fail_delay_ms };
+	                          .auth_fail_delay_ms = c->auth_fail_delay_ms,
+	                          .auth_throttle_delay_ms = c->auth_throttle_delay_ms };
 }
 
 abuse_opts_t app_abuse_opts(const conf_t *c)

@@ -15,7 +15,7 @@
 
 static const char *const top_settings[] = {
 	"http", "database", "database_sync", "user", "plugin_dir", "log_level", "log_syslog",
-	"update_timeout_ms", "auth_fail_delay_ms", "shutdown_timeout_ms",
+	"update_timeout_ms", "auth_fail_delay_ms", "auth_throttle_delay_ms", "shutdown_timeout_ms",
 	"providers", "records", "abuse", "dyndns2_query_credentials", NULL,
 };
 static const char *const http_settings[] = {
@@ -212,6 +212,8 @@ static int read_general(conf_reader_t *r, const config_setting_t *root)
 	const long long hour = 3600 * 1000;
 	if ((rc = conf_member_uint(r, root, "update_timeout_ms", 1, hour, &c->update_timeout_ms)) != 0 ||
 	    (rc = conf_member_uint(r, root, "auth_fail_delay_ms", 0, 60000, &c->auth_fail_delay_ms)) != 0 ||
+	    (rc = conf_member_uint(r, root, "auth_throttle_delay_ms", 0, 600000,
+	                           &c->auth_throttle_delay_ms)) != 0 ||
 	    (rc = conf_member_uint(r, root, "shutdown_timeout_ms", 0, hour, &c->shutdown_timeout_ms)) != 0)
 		return rc;
 	return 0;
@@ -228,6 +230,7 @@ static int set_defaults(conf_t *c, const char *path, const char *plugin_dir_defa
 	c->request_timeout_s = 20;
 	c->update_timeout_ms = 30000;
 	c->auth_fail_delay_ms = 2000;
+	c->auth_throttle_delay_ms = 30000;
 	c->shutdown_timeout_ms = 10000;
 	c->abuse = (conf_abuse_t){
 		.max_changes = 10, .change_window_s = 3600, .change_block_s = 3600,

@@ -87,6 +87,8 @@ typedef struct conf {
 
 	uint32_t update_timeout_ms;   /**< provider deadline, default 30000 */
 	uint32_t auth_fail_delay_ms;  /**< delay before a 403, default 2000 */
+	uint32_t auth_throttle_delay_ms; /**< the same for a throttled source
+	                                      (answered `abuse`), default 30000 */
 	uint32_t shutdown_timeout_ms; /**< bounded drain at exit, default 10000 */
 
 	conf_provider_t *providers;

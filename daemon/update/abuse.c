@@ -134,7 +134,7 @@ static void source_text(const addr_t *client, char *buf)
 		strcat(buf, "/64");
 }
 
-bool abuse_source_blocked(abuse_t *a, const addr_t *client, uint64_t now_ms)
+bool abuse_source_throttled(abuse_t *a, const addr_t *client, uint64_t now_ms)
 {
 	abuse_clock(a, now_ms);
 	if (a->source_limit.max == 0 || client == NULL)
@@ -159,7 +159,8 @@ bool abuse_auth_failed(abuse_t *a, const addr_t *client, uint64_t now_ms)
 		return false;
 	char text[ADDR_TEXT_MAX + 4];
 	source_text(client, text);
-	log_notice(text, "source refused for %llu s after %u failed authentications",
+	log_notice(text, "source throttled for %llu s after %u failed authentications "
+	           "(its wrong keys wait longer; right keys are served)",
 	           (unsigned long long)(a->source_limit.block_ms / 1000),
 	           a->source_limit.max);
 	return true;

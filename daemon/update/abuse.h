@@ -7,8 +7,13 @@
  *  - a name whose address changed more than max_changes times within
  *    change_window_s is refused (`abuse`) for change_block_s;
  *  - a source address with more than max_auth_failures failed
- *    authentications within auth_window_s is refused for auth_block_s.
+ *    authentications within auth_window_s is throttled for auth_block_s.
  * Unchanged-address requests (the cron case) never count as changes.
+ *
+ * A throttled source is not refused: what throttling does is the
+ * pipeline's (pipeline.c): a wrong key from it waits longer and is answered
+ * `abuse`, a right key is served as from anyone.  An attacker behind the
+ * owner's NAT can slow itself down, never the owner.
  * Windows slide (the previous window weighs by its overlap); reaching the
  * limit starts the block and clears the counts.  IPv6 sources are counted
  * per /64.  Entries live in bounded tables (max_entries each; the least
@@ -39,9 +44,11 @@ typedef struct abuse_opts {
 int abuse_new(uv_loop_t *loop, const abuse_opts_t *opts, abuse_t **out);
 /** Change the limits (reload); current counts are kept. */
 void abuse_set_opts(abuse_t *a, const abuse_opts_t *opts);
-/** True while @p client is blocked for failed authentications. */
-bool abuse_source_blocked(abuse_t *a, const addr_t *client, uint64_t now_ms);
-/** Count a failed authentication from @p client; true if it is now blocked. */
+/** True while @p client is throttled for failed authentications. */
+bool abuse_source_throttled(abuse_t *a, const addr_t *client, uint64_t now_ms);
+/** Count a failed authentication from @p client; true if it is now
+ *  throttled.  Failures while throttled are not counted (the throttle is
+ *  not extended by them): once it ends the source starts afresh. */
 bool abuse_auth_failed(abuse_t *a, const addr_t *client, uint64_t now_ms);
 /** True while changes of @p name are blocked. */
 bool abuse_change_blocked(abuse_t *a, const char *name, uint64_t now_ms);

@@ -6,7 +6,7 @@
  * blocked, store trouble) are queued on `ready` and completed from a
  * uv_check handle, so callbacks never run inside pipeline_submit() (unless
  * the request allows it: sync_ok).  Failed authentications wait on one timer
- * in deadline order.  Dispatch to providers is in pipeline_batch.c. */
+ * in deadline order (a throttled source's for longer, see pipeline.h).  Dispatch to providers is in pipeline_batch.c. */
 #include "pipeline_priv.h"
 
 #include <errno.h>
@@ -33,22 +33,26 @@ static void auth_timer_cb(uv_timer_t *t)
 	while (p->delayed != NULL && p->delayed->deadline <= now) {
 		job_t *j = p->delayed;
 		p->delayed = j->next;
-		pipeline_job_finish(p, j, PIPELINE_AUTH_FAILED, "", "", false, false, 0, "");
+		pipeline_job_finish(p, j, j->status, "", "", false, false, 0, "");
 	}
 	if (p->delayed != NULL && !p->closing)
 		uv_timer_start(&p->auth_timer, auth_timer_cb, p->delayed->deadline - now, 0);
 }
 
-static void auth_delay(pipeline_t *p, job_t *j)
+/* Answer @p j with @p st (AUTH_FAILED, or ABUSE for a throttled source)
+ * after @p delay_ms.  The list is in deadline order; with two delays in use
+ * an insert may walk it, which only failed requests pay for. */
+static void auth_delay(pipeline_t *p, job_t *j, uint32_t delay_ms, pipeline_status_t st)
 {
 	job_t **pp = &p->delayed;
-	j->deadline = uv_now(p->loop) + p->opts.auth_fail_delay_ms;
+	j->status = st;
+	j->deadline = uv_now(p->loop) + delay_ms;
 	while (*pp != NULL && (*pp)->deadline <= j->deadline)
 		pp = &(*pp)->next;
 	j->next = *pp;
 	*pp = j;
 	if (p->delayed == j)
-		uv_timer_start(&p->auth_timer, auth_timer_cb, p->opts.auth_fail_delay_ms, 0);
+		uv_timer_start(&p->auth_timer, auth_timer_cb, delay_ms, 0);
 }
 
 /* ---- last_seen ---- */
@@ -90,15 +94,12 @@ int pipeline_submit(pipeline_t *p, const pipeline_request_t *req,
 	p->pending++;
 
 	have_client = p->abuse != NULL && addr_parse(j->client, &client) == 0;
-	if (have_client && abuse_source_blocked(p->abuse, &client, uv_now(p->loop))) {
-		if (pipeline_abuse_first(p, &client, j->name))
-			pipeline_history_pair(p, j->name, "", j->ipv4, "", j->ipv6, j->client,
-			                      DDNS_OUTCOME_ABUSE, "source blocked after failed "
-			                      "authentications (refused until the block ends)");
-		pipeline_job_defer(p, j, PIPELINE_ABUSE, "", "", 0);
-		return 0;
-	}
-	if (have_client)
+	/* A throttled source is still heard: its key is checked like anyone's
+	 * (below), so the owner behind an attacker's NAT gets through. */
+	bool source_throttled = have_client &&
+	                        abuse_source_throttled(p->abuse, &client, uv_now(p->loop));
+	bool throttled = source_throttled && !req->proven;
+	if (have_client && !source_throttled)
 		pipeline_abuse_over(p, &client, j->name);
 	/* from memory: no store read on the hot path */
 	int rc = rindex_get(&p->index, j->name, &rec);
@@ -107,9 +108,18 @@ int pipeline_submit(pipeline_t *p, const pipeline_request_t *req,
 	bool ok = key_check(req->key ? req->key : "", req->key ? req->key_len : 0,
 	                    rc == 0 ? r->key_hash : p->dummy_hash);
 	if (rc != 0 || !ok) {
-		if (have_client)
+		if (throttled) {
+			if (pipeline_abuse_first(p, &client, j->name))
+				pipeline_history_pair(p, j->name, "", j->ipv4, "", j->ipv6, j->client,
+				                      DDNS_OUTCOME_ABUSE, "source throttled after "
+				                      "failed authentications (wrong keys answered "
+				                      "late until the throttle ends)");
+			auth_delay(p, j, p->opts.auth_throttle_delay_ms, PIPELINE_ABUSE);
+			return 0;
+		}
+		if (have_client && !req->proven)
 			abuse_auth_failed(p->abuse, &client, uv_now(p->loop));
-		auth_delay(p, j);
+		auth_delay(p, j, p->opts.auth_fail_delay_ms, PIPELINE_AUTH_FAILED);
 		return 0;
 	}
 	copy_str(j->provider, sizeof(j->provider), r->provider);
@@ -265,7 +275,7 @@ void pipeline_free(pipeline_t *p)
 	while (p->delayed != NULL) {
 		job_t *j = p->delayed;
 		p->delayed = j->next;
-		pipeline_job_finish(p, j, PIPELINE_AUTH_FAILED, "", "", false, false, 0, "");
+		pipeline_job_finish(p, j, j->status, "", "", false, false, 0, "");
 	}
 	pipeline_ready_drain(p);
 	pipeline_flush(p);

@@ -13,6 +13,14 @@
  * meanwhile are coalesced (the latest address wins) and applied after it.
  * An unknown name and a wrong key fail alike, after the configured delay
  * (a timer, so others are served meanwhile).
+ *
+ * Failed keys never lock a right one out.  A source that failed too often
+ * (abuse.h) is throttled: its wrong keys wait auth_throttle_delay_ms and
+ * are answered PIPELINE_ABUSE, but a right key from it is checked and
+ * served like anyone's, so an attacker sharing the owner's address (a NAT)
+ * cannot deny the owner's update.  The bound on guessing comes from the
+ * wait: each wrong key from a throttled source holds its request (and
+ * connection) that long.
  */
 #ifndef DDNS_PIPELINE_H
 #define DDNS_PIPELINE_H
@@ -62,6 +70,11 @@ typedef struct pipeline_request {
 	const char *ipv4;    /**< canonical new IPv4, or NULL */
 	const char *ipv6;    /**< canonical new IPv6, or NULL */
 	const char *client;  /**< client address text, for history */
+	/** The caller has already shown a valid key in the same protocol
+	 *  request (dyndns2: one password for several names, one of which it
+	 *  opens).  A failure is then a stale or foreign name, not a guess: it
+	 *  is neither counted against the source nor throttled. */
+	bool proven;
 	/** May @p cb run inside pipeline_submit() when the answer is known at
 	 *  once (unchanged addresses)?  Lets a front end answer without
 	 *  suspending its connection.  Default false: never inside. */
@@ -74,6 +87,7 @@ typedef provider_t *(*pipeline_provider_fn)(const char *name, void *arg);
 typedef struct pipeline_opts {
 	uint32_t update_timeout_ms;
 	uint32_t auth_fail_delay_ms;
+	uint32_t auth_throttle_delay_ms; /**< a throttled source's wrong keys */
 } pipeline_opts_t;
 
 /** @p store (reads) and @p writer (every write) are borrowed and must

@@ -25,7 +25,7 @@ typedef struct job {
 	char ipv6[ADDR_TEXT_MAX];
 	char client[ADDR_TEXT_MAX];
 	char provider[64];        /* for metrics; "" when not authenticated */
-	pipeline_status_t status; /* ready jobs */
+	pipeline_status_t status; /* ready and delayed jobs: the answer */
 	int64_t last_change;
 	uint64_t deadline;        /* auth delay, uv_now() ms */
 } job_t;

@@ -327,8 +327,9 @@ check "ddnsd stops cleanly" e2e_stop_ddnsd
 
 # --- abuse control: small limits --------------------------------------------------------
 # 3 changes of a name per 60 s, then 3 s of abuse; 3 failed authentications
-# per source per 60 s, then 3 s refused.
-write_conf 3 3 3 3
+# per source per 60 s, then the source is throttled for 8 s: its wrong keys
+# wait 1.5 s and get `abuse`, its right keys are served at once.
+write_conf 3 3 3 8 'auth_throttle_delay_ms = 1500;'
 e2e_start_ddnsd "$CONF" || { e2e_finish; exit 1; }
 for i in 1 2 3; do
 	nic "a.example.com:$KA" "hostname=a.example.com&myip=192.0.2.10$i"
@@ -356,22 +357,80 @@ for i in 1 2 3; do
 	bad "b.example.com:WrongKeyWrongKeyWrongKey"
 	expect_eq "failed authentication $i of 3: badauth" "$BODY" "badauth"
 done
+check "the source is throttled (logged)" e2e_wait_log "198.51.100.66: source throttled"
+# The guesser keeps going from the address; the owner shares it (a NAT).
+guesser() {
+	for g in 1 2 3 4; do
+		curl -sS -o /dev/null -w '%{http_code} %{time_total}\n' -u "b.example.com:Guess${g}Guess${g}Guess${g}xx" \
+			--interface 127.0.0.2 -H 'X-Forwarded-For: 198.51.100.66' \
+			"$BASE/nic/update?hostname=b.example.com&myip=192.0.2.66" &
+	done
+	wait
+}
+guesser >"$E2E_DIR/guesses" &
+GUESSER=$!
+sleep 0.3 # the guesses are in and held
+T0=$(date +%s%N)
 bad "b.example.com:$KB"
-expect_eq "the source is refused now, even with the right key" "$BODY" "abuse"
-expect_eq "refused: nothing changed" "$(show b.example.com ipv4)" "192.0.2.11"
+T1=$(date +%s%N)
+expect_eq "the owner, from the throttled address, with the right key: good" "$BODY" "good 192.0.2.50"
+check "...at once, not held like the guesses (under 1.5 s)" test $(( (T1 - T0) / 1000000 )) -lt 1500
+expect_eq "the owner's update is applied" "$(show b.example.com ipv4)" "192.0.2.50"
+wait "$GUESSER"
+bad "b.example.com:WrongKeyWrongKeyWrongKey"
+expect_eq "a wrong key from the throttled source: abuse" "$BODY" "abuse"
+check "every guess was held at least the throttle delay" \
+	awk 'NF != 2 || $2 < 1.4 { exit 1 } END { exit NR == 4 ? 0 : 1 }' "$E2E_DIR/guesses"
+nic "nothere.example.com:WrongKeyWrongKeyWrongKey" "hostname=nothere.example.com&myip=192.0.2.1" \
+	--interface 127.0.0.2 -H 'X-Forwarded-For: 198.51.100.66'
+expect_eq "an unknown name from the throttled source: the same abuse" "$BODY" "abuse"
 nic "b.example.com:$KB" "hostname=b.example.com&myip=192.0.2.51"
-expect_eq "other sources are not refused" "$BODY" "good 192.0.2.51"
-check "refused source: in the history with its address" \
+expect_eq "other sources are not throttled" "$BODY" "good 192.0.2.51"
+check "throttled source: in the history with its address" \
 	bash -c '"$1" -c "$2" history b.example.com | grep -q "client 198.51.100.66.*abuse"' _ "$DDNSCTL" "$CONF"
 for i in $(seq 1 100); do
-	bad "b.example.com:$KB"
+	bad "b.example.com:WrongKeyWrongKeyWrongKey"
 	[ "$BODY" = "abuse" ] || break
 	sleep 0.1
 done
-expect_eq "the source is served again after the block time" "$BODY" "good 192.0.2.50"
-expect_eq "refused source: one history row for its block, not one per request" \
+expect_eq "wrong keys get badauth again after the throttle time" "$BODY" "badauth"
+expect_eq "throttled source: one history row for its throttle, not one per request" \
 	"$(sql "SELECT count(*) FROM history WHERE client = '198.51.100.66' AND result = 'abuse'")" 1
-check "abuse logged" grep -q "198.51.100.66.*refused" "$E2E_DIR/ddnsd.log"
+
+# a dyndns2 client with a valid key and a dozen stale names (renamed,
+# deleted) is not guessing: its nohost answers never throttle its address
+stale() { nic "$1" "hostname=b.example.com,$(seq -f 'stale%g.example.com' -s, 1 12)&myip=$2" \
+	--interface 127.0.0.2 -H 'X-Forwarded-For: 198.51.100.77'; }
+stale "b.example.com:$KB" 192.0.2.70
+expect_eq "valid key and 12 stale names: good, then 12 nohost" "$BODY" \
+	"$(printf 'good 192.0.2.70\n'; for i in $(seq 1 12); do echo nohost; done)"
+stale "b.example.com:$KB" 192.0.2.70
+expect_eq "...and again: the address is not throttled" "$(printf '%s\n' "$BODY" | sort | uniq -c | tr -s ' ')" \
+	"$(printf ' 1 nochg 192.0.2.70\n 12 nohost')"
+check "...no throttle logged for it" bash -c '! grep -q "198.51.100.77: source throttled" "$1"' _ "$E2E_DIR/ddnsd.log"
+nic "b.example.com:WrongKeyWrongKeyWrongKey" "hostname=b.example.com&myip=192.0.2.72" \
+	--interface 127.0.0.2 -H 'X-Forwarded-For: 198.51.100.77'
+expect_eq "...a wrong key from it is its first failure: badauth" "$BODY" "badauth"
+
+# the same from 127.0.0.1 itself, no proxy: a guesser throttles the address,
+# the owner there updates through both APIs all the same
+for i in 1 2 3; do
+	nic "m1.example.com:WrongKeyWrongKeyWrongKey" "hostname=m1.example.com&myip=192.0.2.90"
+done
+expect_eq "127.0.0.1 after 3 wrong keys: throttled, a 4th gets abuse" \
+	"$(nic "m1.example.com:WrongKeyWrongKeyWrongKey" "hostname=m1.example.com&myip=192.0.2.90"; echo "$BODY")" "abuse"
+nic "m1.example.com:WrongKeyWrongKeyWrongKey" "hostname=m1.example.com&myip=192.0.2.90" &
+GUESS=$!
+nic "m1.example.com:$KM" "hostname=m1.example.com&myip=192.0.2.91"
+expect_eq "owner on 127.0.0.1 while it is throttled: dyndns2 good" "$BODY" "good 192.0.2.91"
+CODE=$(curl -sS -o /dev/null -w '%{http_code}' --data "key=$KM&ip=192.0.2.92" "$BASE/dynamicdns/update/m2.example.com/")
+expect_eq "owner on 127.0.0.1 while it is throttled: dynamicdns API 200" "$CODE" 200
+CODE=$(curl -sS -o /dev/null -w '%{http_code}' --data "key=WrongKeyWrongKeyWrongKey&ip=192.0.2.92" \
+	"$BASE/dynamicdns/update/m2.example.com/")
+expect_eq "a wrong key there through the dynamicdns API: 429" "$CODE" 429
+wait "$GUESS"
+expect_eq "m1 and m2 hold the owner's addresses" "$(show m1.example.com ipv4) $(show m2.example.com ipv4)" \
+	"192.0.2.91 192.0.2.92"
 
 check "ddnsd stops cleanly" e2e_stop_ddnsd
 e2e_finish

@@ -157,6 +157,7 @@ static void test_defaults(void **state)
 	assert_int_equal(c->max_body, 4096);
 	assert_int_equal(c->update_timeout_ms, 30000);
 	assert_int_equal(c->auth_fail_delay_ms, 2000);
+	assert_int_equal(c->auth_throttle_delay_ms, 30000);
 	assert_int_equal(c->shutdown_timeout_ms, 10000);
 	assert_string_equal(c->log_level, "info");
 	assert_false(c->log_syslog);
@@ -331,6 +332,8 @@ static void test_errors(void **state)
 	expect_error(HEAD "log_syslog = 1;\n", 5, "log_syslog: must be true or false");
 	expect_error(HEAD "database_sync = \"off\";\n", 5,
 	             "database_sync: \"off\" is not \"full\" or \"normal\"");
+	expect_error(HEAD "auth_throttle_delay_ms = 600001;\n", 5,
+	             "auth_throttle_delay_ms: must be between 0 and 600000");
 	expect_error(HEAD "dyndns2_query_credentials = \"yes\";\n", 5,
 	             "dyndns2_query_credentials: \"yes\" is not \"https\", \"always\" or \"never\"");
 	expect_error("database = \"x\";\nhttp = {\n  listen = [ \"127.0.0.1\" ];\n};\n", 3,

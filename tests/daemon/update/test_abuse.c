@@ -138,16 +138,16 @@ static void test_source_limit(void **state)
 	addr_t other = addr("198.51.100.8");
 
 	for (int i = 0; i < 4; i++) {
-		assert_false(abuse_source_blocked(a, &bad, T0 + (uint64_t)i * S));
+		assert_false(abuse_source_throttled(a, &bad, T0 + (uint64_t)i * S));
 		assert_false(abuse_auth_failed(a, &bad, T0 + (uint64_t)i * S));
 	}
 	assert_true(abuse_auth_failed(a, &bad, T0 + 4 * S));
-	assert_true(abuse_source_blocked(a, &bad, T0 + 5 * S));
+	assert_true(abuse_source_throttled(a, &bad, T0 + 5 * S));
 	/* failures while blocked do not extend the block */
 	assert_true(abuse_auth_failed(a, &bad, T0 + 600 * S));
-	assert_false(abuse_source_blocked(a, &other, T0 + 5 * S));
-	assert_true(abuse_source_blocked(a, &bad, T0 + 4 * S + 900 * S - 1));
-	assert_false(abuse_source_blocked(a, &bad, T0 + 4 * S + 900 * S));
+	assert_false(abuse_source_throttled(a, &other, T0 + 5 * S));
+	assert_true(abuse_source_throttled(a, &bad, T0 + 4 * S + 900 * S - 1));
+	assert_false(abuse_source_throttled(a, &bad, T0 + 4 * S + 900 * S));
 	/* a v4-mapped IPv6 address is the same source */
 	assert_false(abuse_auth_failed(a, &other, T0));
 	addr_t mapped = addr("::ffff:198.51.100.8");
@@ -171,8 +171,8 @@ static void test_source_ipv6_prefix(void **state)
 	assert_true(abuse_auth_failed(a, &last, T0));
 	addr_t same_net = addr("2001:db8:1:2::99");
 	addr_t next_net = addr("2001:db8:1:3::1");
-	assert_true(abuse_source_blocked(a, &same_net, T0 + S));
-	assert_false(abuse_source_blocked(a, &next_net, T0 + S));
+	assert_true(abuse_source_throttled(a, &same_net, T0 + S));
+	assert_false(abuse_source_throttled(a, &next_net, T0 + S));
 }
 
 static void test_disabled_limits(void **state)
@@ -188,7 +188,7 @@ static void test_disabled_limits(void **state)
 		assert_false(abuse_auth_failed(f->abuse, &x, T0));
 	}
 	assert_false(abuse_change_blocked(f->abuse, "d.example.com", T0));
-	assert_false(abuse_source_blocked(f->abuse, &x, T0));
+	assert_false(abuse_source_throttled(f->abuse, &x, T0));
 	assert_int_equal(abuse_entries(f->abuse), 0);
 }
 
@@ -223,14 +223,14 @@ static void test_sweep_frees_expired(void **state)
 	/* 192.0.2.1 is blocked for 900 s; 192.0.2.2 counts for 2 * 600 s */
 	abuse_sweep(a, T0 + 899 * S);
 	assert_int_equal(abuse_entries(a), 2);
-	assert_true(abuse_source_blocked(a, &x, T0 + 899 * S));
+	assert_true(abuse_source_throttled(a, &x, T0 + 899 * S));
 	abuse_sweep(a, T0 + 900 * S);
 	assert_int_equal(abuse_entries(a), 1);
 	abuse_sweep(a, T0 + 1199 * S);
 	assert_int_equal(abuse_entries(a), 1);
 	abuse_sweep(a, T0 + 1200 * S);
 	assert_int_equal(abuse_entries(a), 0);
-	assert_false(abuse_source_blocked(a, &x, T0 + 1200 * S));
+	assert_false(abuse_source_throttled(a, &x, T0 + 1200 * S));
 }
 
 /* The table never holds more than max_entries: the oldest goes first. */

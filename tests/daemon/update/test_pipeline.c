@@ -419,16 +419,17 @@ static pipeline_status_t submit_from(fx_t *f, const char *client, const char *na
 	return r->status;
 }
 
-/* A blocked source or name is refused at every request, but the history
- * gets one row per block: a refused client must not cost a disk write per
- * request.  The next block gets its own row. */
+/* A throttled source or a blocked name is refused at every request, but
+ * the history gets one row per block: a refused client must not cost a
+ * disk write per request.  The next block gets its own row. */
 static void test_abuse_one_row_per_block(void **state)
 {
 	fx_t *f = *state;
 	abuse_t *a;
 	abuse_opts_t ao = { .max_changes = 2, .change_window_s = 60, .change_block_s = 1,
 	                    .max_auth_failures = 2, .auth_window_s = 60, .auth_block_s = 1 };
-	pipeline_opts_t o = { .update_timeout_ms = 1000, .auth_fail_delay_ms = 1 };
+	pipeline_opts_t o = { .update_timeout_ms = 1000, .auth_fail_delay_ms = 1,
+	                      .auth_throttle_delay_ms = 1 };
 	pipeline_set_opts(f->p, &o);
 	assert_int_equal(abuse_new(&f->loop, &ao, &a), 0);
 	pipeline_set_abuse(f->p, a);
@@ -438,20 +439,28 @@ static void test_abuse_one_row_per_block(void **state)
 			assert_int_equal(submit_from(f, "198.51.100.6", "a.example.com", "bad-key",
 			                             "192.0.2.5"), PIPELINE_AUTH_FAILED);
 		for (int i = 0; i < 20; i++)
-			assert_int_equal(submit_from(f, "198.51.100.6", "a.example.com", KEY,
-			                             "192.0.2.5"), PIPELINE_ABUSE);
-		assert_int_equal(history(f, "a.example.com").abuse, block + 1);
+			assert_int_equal(submit_from(f, "198.51.100.6", i % 2 ? "a.example.com" :
+			                             "nosuch.example.com", "bad-key", "192.0.2.5"),
+			                 PIPELINE_ABUSE);
+		assert_int_equal(history(f, "a.example.com").abuse +
+		                 history(f, "nosuch.example.com").abuse, block + 1);
 		assert_int_equal(history(f, "a.example.com").applied, block);
-		/* others are served meanwhile; after the block, the source too */
+		/* others are served meanwhile; after the block, the source's
+		 * wrong keys get the plain answer again */
 		assert_int_equal(submit_from(f, "198.51.100.7", "a.example.com", KEY,
 		                             "192.0.2.5"),
 		                 block == 0 ? PIPELINE_CHANGED : PIPELINE_UNCHANGED);
+		addr_t src;
+		assert_int_equal(addr_parse("198.51.100.6", &src), 0);
 		uint64_t t0 = uv_now(&f->loop);
-		while (submit_from(f, "198.51.100.6", "a.example.com", KEY, "192.0.2.5") ==
-		       PIPELINE_ABUSE)
+		while (abuse_source_throttled(a, &src, uv_now(&f->loop))) {
 			assert_true(uv_now(&f->loop) - t0 < 5000);
+			usleep(20000);
+			uv_update_time(&f->loop);
+		}
 	}
-	assert_int_equal(history(f, "a.example.com").abuse, 2);
+	assert_int_equal(history(f, "a.example.com").abuse +
+	                 history(f, "nosuch.example.com").abuse, 2);
 
 	/* a name changed too often: one row for its block too */
 	char ip[32];
@@ -555,6 +564,93 @@ static void test_followers(void **state)
 	assert_int_equal(history(f, "s.example.com").applied, 3);
 }
 
+/* The owner behind the same address as a guesser (a shared NAT): the
+ * guesser's wrong keys throttle the address, the owner's right key is
+ * served at once all the same, ahead of the guesses held back. */
+static void test_throttle_never_denies_a_right_key(void **state)
+{
+	fx_t *f = *state;
+	abuse_t *a;
+	abuse_opts_t ao = { .max_auth_failures = 3, .auth_window_s = 60, .auth_block_s = 60 };
+	pipeline_opts_t o = { .update_timeout_ms = 1000, .auth_fail_delay_ms = 1,
+	                      .auth_throttle_delay_ms = 400 };
+	pipeline_set_opts(f->p, &o);
+	assert_int_equal(abuse_new(&f->loop, &ao, &a), 0);
+	pipeline_set_abuse(f->p, a);
+	const char *nat = "198.51.100.9";
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(submit_from(f, nat, "a.example.com", "guess-guess-guess",
+		                             "192.0.2.66"), PIPELINE_AUTH_FAILED);
+	addr_t nat_addr;
+	assert_int_equal(addr_parse(nat, &nat_addr), 0);
+	assert_true(abuse_source_throttled(a, &nat_addr, uv_now(&f->loop)));
+
+	/* three guesses in flight, then the owner from the same address */
+	int base = f->done;
+	uint64_t t0 = uv_now(&f->loop);
+	pipeline_request_t guess = { .name = "a.example.com", .key = "guess-guess-guess",
+	                             .key_len = 17, .ipv4 = "192.0.2.66", .client = nat };
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(pipeline_submit(f->p, &guess, done_cb, &f->res[i]), 0);
+	pipeline_request_t owner = { .name = "a.example.com", .key = KEY,
+	                             .key_len = strlen(KEY), .ipv4 = "192.0.2.77",
+	                             .client = nat };
+	assert_int_equal(pipeline_submit(f->p, &owner, done_cb, &f->res[3]), 0);
+	wait_done(f, base + 4);
+	assert_int_equal(f->res[3].status, PIPELINE_CHANGED);
+	assert_int_equal(f->res[3].order, base); /* first, not behind the guesses */
+	assert_true(f->res[3].at - t0 < 400);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(f->res[i].status, PIPELINE_ABUSE);
+		assert_true(f->res[i].at - t0 >= 395); /* held: the guessing bound */
+	}
+	store_record_t rec;
+	assert_int_equal(store_record_get(f->store, "a.example.com", &rec), 0);
+	assert_string_equal(rec.ipv4, "192.0.2.77");
+	/* an unknown name is answered exactly like a wrong key */
+	assert_int_equal(submit_from(f, nat, "nosuch.example.com", "guess-guess-guess",
+	                             "192.0.2.66"), PIPELINE_ABUSE);
+	assert_int_equal(history(f, "a.example.com").abuse, 1);
+	pipeline_set_abuse(f->p, NULL);
+	abuse_free(a);
+}
+
+/* A caller that proved a valid key in the same request (dyndns2: one
+ * password, many names) is not guessing: its failures neither count nor
+ * get throttled. */
+static void test_proven_failures_do_not_count(void **state)
+{
+	fx_t *f = *state;
+	abuse_t *a;
+	abuse_opts_t ao = { .max_auth_failures = 3, .auth_window_s = 60, .auth_block_s = 60 };
+	pipeline_opts_t o = { .update_timeout_ms = 1000, .auth_fail_delay_ms = 1,
+	                      .auth_throttle_delay_ms = 1 };
+	pipeline_set_opts(f->p, &o);
+	assert_int_equal(abuse_new(&f->loop, &ao, &a), 0);
+	pipeline_set_abuse(f->p, a);
+	const char *src = "198.51.100.10";
+	for (int i = 0; i < 12; i++) {
+		char name[64];
+		snprintf(name, sizeof(name), "stale%d.example.com", i);
+		pipeline_request_t req = { .name = name, .key = KEY, .key_len = strlen(KEY),
+		                           .ipv4 = "192.0.2.8", .client = src, .proven = true };
+		int n = f->done;
+		assert_int_equal(pipeline_submit(f->p, &req, done_cb, &f->res[n % MAX_RES]), 0);
+		wait_done(f, n + 1);
+		assert_int_equal(f->res[n % MAX_RES].status, PIPELINE_AUTH_FAILED);
+	}
+	addr_t src_addr;
+	assert_int_equal(addr_parse(src, &src_addr), 0);
+	assert_false(abuse_source_throttled(a, &src_addr, uv_now(&f->loop)));
+	/* real guesses from there still count */
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(submit_from(f, src, "a.example.com", "guess-guess-guess",
+		                             "192.0.2.8"), PIPELINE_AUTH_FAILED);
+	assert_true(abuse_source_throttled(a, &src_addr, uv_now(&f->loop)));
+	pipeline_set_abuse(f->p, NULL);
+	abuse_free(a);
+}
+
 int main(void)
 {
 #define T(t) cmocka_unit_test_setup_teardown(t, setup, teardown)
@@ -570,6 +666,8 @@ int main(void)
 		T(test_free_completes_delays),
 		T(test_abuse_one_row_per_block),
 		T(test_followers),
+		T(test_throttle_never_denies_a_right_key),
+		T(test_proven_failures_do_not_count),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -108,6 +108,9 @@ typedef struct reload {
 	store_names_t touched;    /* filled by the writer */
 	int rc;
 	char err[512];
+	/* uv_hrtime() at SIGHUP, and when the read and the store were done:
+	 * the "reloaded" line says where the time went. */
+	uint64_t t_start, t_read, t_stored;
 } reload_t;
 
 static void reload_end(reload_t *r)
@@ -198,8 +201,14 @@ static void reload_done(reload_t *r, size_t created)
 	 * holds a port (builtin_dns) hands its queries to its successor then. */
 	if (a->n_retired > 0)
 		app_retired_sweep(a, false);
-	log_notice("ddnsd", "reloaded: %zu provider(s), %zu configured record(s)",
-	           a->gen->conf->n_providers, a->gen->conf->n_records);
+	uint64_t now = uv_hrtime();
+	log_notice("ddnsd", "reloaded: %zu provider(s), %zu configured record(s) in %llu ms "
+	           "(read %llu, stored %llu, applied %llu)",
+	           a->gen->conf->n_providers, a->gen->conf->n_records,
+	           (unsigned long long)((now - r->t_start) / 1000000),
+	           (unsigned long long)((r->t_read - r->t_start) / 1000000),
+	           (unsigned long long)((r->t_stored - r->t_read) / 1000000),
+	           (unsigned long long)((now - r->t_stored) / 1000000));
 	reload_end(r);
 }
 
@@ -207,6 +216,7 @@ static void reload_reconciled_cb(int err, void *arg)
 {
 	reload_t *r = arg;
 	app_t *a = r->a;
+	r->t_stored = uv_hrtime();
 	if (a->stopping || a->pipeline == NULL) {
 		reload_end(r);
 		return;
@@ -247,6 +257,7 @@ static void reload_read_done_cb(uv_work_t *w, int status)
 {
 	reload_t *r = w->data;
 	app_t *a = r->a;
+	r->t_read = uv_hrtime();
 	if (a->stopping || status != 0) {
 		reload_end(r);
 		return;
@@ -289,6 +300,7 @@ int app_reload(app_t *a)
 	}
 	r->a = a;
 	r->work.data = r;
+	r->t_start = uv_hrtime();
 	log_notice("ddnsd", "reloading %s", a->conf_path);
 	int rc = uv_queue_work(a->loop, &r->work, reload_read_cb, reload_read_done_cb);
 	if (rc != 0) {

@@ -84,7 +84,8 @@ for g in $(seq 1 "$reloads"); do
 		sleep 0.005
 	done
 	s1=$(date +%s%N)
-	echo "reload $g: $(((s1 - s0) / 1000000)) ms from SIGHUP to reloaded"
+	echo "reload $g: $(((s1 - s0) / 1000000)) ms from SIGHUP to reloaded;" \
+		"ddnsd: $(grep 'reloaded:' "$work/ddnsd.log" | tail -n 1 | sed 's/.* in //')"
 	sleep 1
 done
 wait "$probe"

@@ -18,6 +18,9 @@
 #include "addr.h"
 #include "keys.h"
 
+/** Longest provider instance name, with its NUL. */
+#define CONF_PROVIDER_NAME_MAX 64
+
 /** One `providers.<name>` entry. */
 typedef struct conf_provider {
 	char *name;        /**< instance name (the group's name) */
@@ -28,13 +31,16 @@ typedef struct conf_provider {
 	int line;          /**< its line */
 } conf_provider_t;
 
-/** One `records` entry. */
+/** One `records` entry.  Its strings are borrowed from conf_t.cfg (the
+ *  parsed tree, which holds them in their normalised or canonical form, see
+ *  conf_entries.c): a record is a few pointers, not 500 bytes of buffers, so
+ *  100,000 of them cost 7 MB and no page faults to read. */
 typedef struct conf_record {
-	char name[NAME_TEXT_MAX];   /**< normalised domain */
-	char provider[64];          /**< instance name */
-	char key_hash[KEY_HASH_MAX];
-	char lan_ipv4[ADDR_TEXT_MAX]; /**< "" if none */
-	char lan_ipv6[ADDR_TEXT_MAX]; /**< "" if none */
+	const char *name;     /**< normalised domain */
+	const char *provider; /**< instance name */
+	const char *key_hash;
+	const char *lan_ipv4; /**< canonical; "" if none */
+	const char *lan_ipv6; /**< canonical; "" if none */
 	int line;
 	/** `ipv6_from`: the index in conf_t.records of the router whose IPv6
 	 *  prefix this record's AAAA follows, or -1.  A router never follows

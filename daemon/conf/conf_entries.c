@@ -111,8 +111,9 @@ static int read_provider(conf_reader_t *r, const config_setting_t *g,
 	const char *name = config_setting_name(g);
 	if (!config_setting_is_group(g))
 		return conf_fail(r, g, NULL, "must be a group { plugin = \"...\"; ... }");
-	if (strlen(name) >= sizeof(((conf_record_t *)0)->provider))
-		return conf_fail(r, g, NULL, "name longer than 63 characters");
+	if (strlen(name) >= CONF_PROVIDER_NAME_MAX)
+		return conf_fail(r, g, NULL, "name longer than %d characters",
+		                 CONF_PROVIDER_NAME_MAX - 1);
 	const char *plugin;
 	int rc = conf_member_string(r, g, "plugin", &plugin);
 	if (rc < 0)
@@ -160,21 +161,38 @@ int conf_read_providers(conf_reader_t *r, const config_setting_t *s)
 	return 0;
 }
 
-/* Put one LAN address into its family's slot; one of each at most. */
-static int put_lan(conf_reader_t *r, const config_setting_t *s, const char *text,
+/* The record borrows its strings from the tree.  A string the file wrote
+ * in another form than the one ddnsd uses ("Home.Example.COM.",
+ * "2001:DB8:0::1") is replaced in the tree by that form first, so the
+ * borrowed text is always the normalised one.  @return the string to
+ * borrow, or NULL (out of memory). */
+static const char *keep_as(config_setting_t *s, const char *text, const char *want)
+{
+	if (strcmp(text, want) == 0)
+		return text;
+	if (config_setting_set_string(s, want) != CONFIG_TRUE)
+		return NULL;
+	return config_setting_get_string(s);
+}
+
+/* Put one LAN address (the string setting @p e, reported as @p s) into its
+ * family's slot; one of each at most. */
+static int put_lan(conf_reader_t *r, const config_setting_t *s, config_setting_t *e,
                    int want_family, conf_record_t *rec)
 {
+	const char *text = config_setting_get_string(e);
 	char canon[ADDR_TEXT_MAX];
 	int family;
 	if (addr_canonical(text, canon, &family) != 0)
 		return conf_fail(r, s, NULL, "\"%s\" is not an IP address", text);
 	if (want_family != 0 && family != want_family)
 		return conf_fail(r, s, NULL, "\"%s\" is not an IPv6 address", text);
-	char *slot = family == AF_INET ? rec->lan_ipv4 : rec->lan_ipv6;
-	if (slot[0] != '\0')
+	const char **slot = family == AF_INET ? &rec->lan_ipv4 : &rec->lan_ipv6;
+	if ((*slot)[0] != '\0')
 		return conf_fail(r, s, NULL, "more than one %s LAN address",
 		                 family == AF_INET ? "IPv4" : "IPv6");
-	memcpy(slot, canon, sizeof(canon));
+	if ((*slot = keep_as(e, text, canon)) == NULL)
+		return -ENOMEM;
 	return 0;
 }
 
@@ -182,8 +200,9 @@ static int read_lan(conf_reader_t *r, const config_setting_t *g, conf_record_t *
 {
 	config_setting_t *s = config_setting_get_member(g, "lan_ip");
 	int rc = 0;
+	rec->lan_ipv4 = rec->lan_ipv6 = "";
 	if (s != NULL && config_setting_type(s) == CONFIG_TYPE_STRING) {
-		rc = put_lan(r, s, config_setting_get_string(s), 0, rec);
+		rc = put_lan(r, s, s, 0, rec);
 	} else if (s != NULL && (config_setting_is_array(s) || config_setting_is_list(s))) {
 		if (config_setting_length(s) > 2)
 			return conf_fail(r, s, NULL, "at most one IPv4 and one IPv6 address");
@@ -191,7 +210,7 @@ static int read_lan(conf_reader_t *r, const config_setting_t *g, conf_record_t *
 			config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
 			if (config_setting_type(e) != CONFIG_TYPE_STRING)
 				return conf_fail(r, e, NULL, "must be a string");
-			rc = put_lan(r, s, config_setting_get_string(e), 0, rec);
+			rc = put_lan(r, s, e, 0, rec);
 		}
 	} else if (s != NULL) {
 		return conf_fail(r, s, NULL, "must be an address or a list of addresses");
@@ -203,7 +222,8 @@ static int read_lan(conf_reader_t *r, const config_setting_t *g, conf_record_t *
 		return rc;
 	if (v6 == NULL)
 		return 0;
-	return put_lan(r, config_setting_get_member(g, "lan_ipv6"), v6, AF_INET6, rec);
+	config_setting_t *s6 = config_setting_get_member(g, "lan_ipv6");
+	return put_lan(r, s6, s6, AF_INET6, rec);
 }
 
 static int read_record(conf_reader_t *r, const config_setting_t *g, conf_record_t *rec)
@@ -219,9 +239,12 @@ static int read_record(conf_reader_t *r, const config_setting_t *g, conf_record_
 		return rc;
 	if (rc > 0)
 		return conf_fail(r, g, "domain", "missing");
-	if (addr_name_normalize(domain, rec->name) != 0 || !addr_name_is_fqdn(rec->name))
-		return conf_fail(r, config_setting_get_member(g, "domain"), NULL,
-		                 "\"%s\" is not a valid domain name", domain);
+	char name[NAME_TEXT_MAX];
+	config_setting_t *ds = config_setting_get_member(g, "domain");
+	if (addr_name_normalize(domain, name) != 0 || !addr_name_is_fqdn(name))
+		return conf_fail(r, ds, NULL, "\"%s\" is not a valid domain name", domain);
+	if ((rec->name = keep_as(ds, domain, name)) == NULL)
+		return -ENOMEM;
 	if ((rc = conf_member_string(r, g, "provider", &provider)) < 0)
 		return rc;
 	if (rc > 0)
@@ -229,7 +252,7 @@ static int read_record(conf_reader_t *r, const config_setting_t *g, conf_record_
 	if (conf_find_provider(r->conf, provider) == NULL)
 		return conf_fail(r, config_setting_get_member(g, "provider"), NULL,
 		                 "no provider \"%s\" in `providers`", provider);
-	snprintf(rec->provider, sizeof(rec->provider), "%s", provider);
+	rec->provider = provider;
 	if ((rc = conf_member_string(r, g, "key_hash", &hash)) < 0)
 		return rc;
 	if (rc > 0)
@@ -237,7 +260,7 @@ static int read_record(conf_reader_t *r, const config_setting_t *g, conf_record_
 	if (!key_hash_valid(hash))
 		return conf_fail(r, config_setting_get_member(g, "key_hash"), NULL,
 		                 "not a \"sha256:<64 hex>\" hash");
-	snprintf(rec->key_hash, sizeof(rec->key_hash), "%s", hash);
+	rec->key_hash = hash;
 	if ((rc = read_lan(r, g, rec)) != 0)
 		return rc;
 	return conf_follow_read(r, g, rec);

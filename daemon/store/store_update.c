@@ -106,111 +106,196 @@ int store_touch_seen(store_t *st, const char *const *names, size_t n, int64_t no
 
 /* Statements of one reconciliation, prepared once per call. */
 typedef struct store_reconcile {
-	sqlite3_stmt *insert, *update, *keep, *remove;
-	unsigned added, changed;
+	sqlite3_stmt *scan, *insert, *update, *remove;
+	unsigned added, changed, removed;
 	store_names_t *touched;
 } store_reconcile_t;
 
-static int store_reconcile_one(store_t *st, store_reconcile_t *rc_,
-                               const store_conf_record_t *rec)
+static bool conf_record_valid(const store_conf_record_t *rec)
 {
-	if (rec->name == NULL || rec->name[0] == '\0' || rec->provider == NULL ||
-	    rec->key_hash == NULL || !key_hash_valid(rec->key_hash)) {
-		log_err(rec->name != NULL && rec->name[0] != '\0' ? rec->name : st->path,
-		        "store: config record without a name, provider or valid key hash");
-		return -EINVAL;
-	}
-	const char *lan4 = rec->lan_ipv4 != NULL ? rec->lan_ipv4 : "";
-	const char *lan6 = rec->lan_ipv6 != NULL ? rec->lan_ipv6 : "";
-	store_record_t old;
-	int err = store_record_get(st, rec->name, &old);
-	if (err && err != -ENOENT)
-		return err;
-	bool exists = err == 0;
-	bool same = exists && old.source == STORE_SRC_CONFIG &&
-	            strcmp(old.provider, rec->provider) == 0 &&
-	            strcmp(old.key_hash, rec->key_hash) == 0 &&
-	            strcmp(old.lan_ipv4, lan4) == 0 && strcmp(old.lan_ipv6, lan6) == 0;
-	int rc;
-	if (!same) { /* an unchanged row is not rewritten: a reload costs its changes */
-		sqlite3_stmt *s = exists ? rc_->update : rc_->insert;
-		sqlite3_reset(s);
-		sqlite3_bind_text(s, 1, rec->name, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 2, rec->provider, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 3, rec->key_hash, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 4, lan4, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 5, lan6, -1, SQLITE_STATIC);
-		rc = sqlite3_step(s);
-		if (rc != SQLITE_DONE)
-			return store_fail(st, rec->name, "cannot reconcile the record", rc);
-		if (exists)
-			rc_->changed++;
-		else
-			rc_->added++;
-		if (exists && old.source != STORE_SRC_CONFIG)
-			log_notice(rec->name, "store: ddns.conf takes this record over from ddnsctl");
-		if (rc_->touched != NULL && (err = store_names_add(rc_->touched, rec->name)) != 0)
+	return rec->name != NULL && rec->name[0] != '\0' && rec->provider != NULL &&
+	       rec->key_hash != NULL && key_hash_valid(rec->key_hash);
+}
+
+static const char *or_empty(const char *s)
+{
+	return s != NULL ? s : "";
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp((*(const store_conf_record_t *const *)a)->name,
+	              (*(const store_conf_record_t *const *)b)->name);
+}
+
+static int note_touched(store_reconcile_t *r, const char *name)
+{
+	return r->touched != NULL ? store_names_add(r->touched, name) : 0;
+}
+
+/* Write @p rec: an UPDATE of the row there is, or an INSERT.  A row that is
+ * not the config's (ddnsctl's, which the scan does not see) is looked up
+ * first: the config takes it over. */
+static int reconcile_write(store_t *st, store_reconcile_t *r, const store_conf_record_t *rec,
+                           bool config_row)
+{
+	bool exists = config_row;
+	if (!exists) {
+		store_record_t old;
+		int err = store_record_get(st, rec->name, &old);
+		if (err && err != -ENOENT)
 			return err;
+		exists = err == 0;
+		if (exists)
+			log_notice(rec->name, "store: ddns.conf takes this record over from ddnsctl");
 	}
-	sqlite3_reset(rc_->keep);
-	sqlite3_bind_text(rc_->keep, 1, rec->name, -1, SQLITE_STATIC);
-	rc = sqlite3_step(rc_->keep);
+	sqlite3_stmt *s = exists ? r->update : r->insert;
+	sqlite3_reset(s);
+	sqlite3_bind_text(s, 1, rec->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, rec->provider, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, rec->key_hash, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, or_empty(rec->lan_ipv4), -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, or_empty(rec->lan_ipv6), -1, SQLITE_STATIC);
+	int rc = sqlite3_step(s);
 	if (rc != SQLITE_DONE)
 		return store_fail(st, rec->name, "cannot reconcile the record", rc);
-	return 0;
+	if (exists)
+		r->changed++;
+	else
+		r->added++;
+	return note_touched(r, rec->name);
+}
+
+/* True when the scan's current row (name, provider, key_hash, lan_ipv4,
+ * lan_ipv6) says what @p rec says. */
+static bool row_same(sqlite3_stmt *row, const store_conf_record_t *rec)
+{
+	const char *cols[4] = { rec->provider, rec->key_hash, or_empty(rec->lan_ipv4),
+	                        or_empty(rec->lan_ipv6) };
+	for (int i = 0; i < 4; i++) {
+		const char *v = (const char *)sqlite3_column_text(row, i + 1);
+		if (v == NULL || strcmp(v, cols[i]) != 0)
+			return false;
+	}
+	return true;
+}
+
+static int reconcile_remove(store_t *st, store_reconcile_t *r, const char *name)
+{
+	sqlite3_reset(r->remove);
+	sqlite3_bind_text(r->remove, 1, name, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(r->remove);
+	if (rc != SQLITE_DONE)
+		return store_fail(st, name, "cannot remove the old config record", rc);
+	r->removed++;
+	return note_touched(r, name);
+}
+
+/* What the merge found to do: records to write (and whether a config row of
+ * that name exists), names to remove. */
+typedef struct reconcile_plan {
+	const store_conf_record_t **write;
+	bool *config_row;
+	size_t n_write;
+	store_names_t remove;
+} reconcile_plan_t;
+
+/* Walk the config's rows (by name) beside @p v (sorted the same way): a
+ * merge, so a reload of 100,000 records is one scan and its changes, not
+ * 100,000 look-ups.  It only plans: sqlite leaves undefined what a pending
+ * SELECT sees of rows its own connection changes under it. */
+static int reconcile_scan(store_t *st, store_reconcile_t *r,
+                          const store_conf_record_t *const *v, size_t n,
+                          reconcile_plan_t *p)
+{
+	size_t i = 0;
+	int rc = sqlite3_step(r->scan), err = 0;
+	while (!err && (rc == SQLITE_ROW || i < n)) {
+		const char *row = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(r->scan, 0)
+		                                   : NULL;
+		int c = row == NULL ? 1 : i == n ? -1 : strcmp(row, v[i]->name);
+		if (c < 0) {        /* a row ddns.conf no longer lists */
+			err = store_names_add(&p->remove, row);
+		} else if (c > 0 || !row_same(r->scan, v[i])) {
+			p->config_row[p->n_write] = c == 0;
+			p->write[p->n_write++] = v[i];
+		}
+		if (c >= 0) /* one record per name: a repeated name is written once */
+			while (++i < n && strcmp(v[i]->name, v[i - 1]->name) == 0) {}
+		if (!err && c <= 0)
+			rc = sqlite3_step(r->scan);
+	}
+	if (!err && rc != SQLITE_DONE && rc != SQLITE_ROW)
+		err = store_fail(st, NULL, "cannot read the config records", rc);
+	sqlite3_reset(r->scan);
+	return err;
+}
+
+static int reconcile_merge(store_t *st, store_reconcile_t *r,
+                           const store_conf_record_t *const *v, size_t n)
+{
+	reconcile_plan_t p = { .write = malloc((n ? n : 1) * sizeof(*p.write)),
+	                       .config_row = malloc(n ? n : 1) };
+	int err = p.write != NULL && p.config_row != NULL ? 0 : -ENOMEM;
+	if (!err)
+		err = reconcile_scan(st, r, v, n, &p);
+	for (size_t i = 0; !err && i < p.n_write; i++)
+		err = reconcile_write(st, r, p.write[i], p.config_row[i]);
+	for (size_t i = 0; !err && i < p.remove.n; i++)
+		err = reconcile_remove(st, r, p.remove.names[i]);
+	free(p.write);
+	free(p.config_row);
+	store_names_clear(&p.remove);
+	return err;
 }
 
 int store_reconcile_config(store_t *st, const store_conf_record_t *recs, size_t n,
                            store_names_t *touched)
 {
 	store_reconcile_t r = { .touched = touched };
+	for (size_t i = 0; i < n; i++) {
+		if (!conf_record_valid(&recs[i])) {
+			const char *name = recs[i].name;
+			log_err(name != NULL && name[0] != '\0' ? name : st->path,
+			        "store: config record without a name, provider or valid key hash");
+			return -EINVAL;
+		}
+	}
+	const store_conf_record_t **v = malloc((n ? n : 1) * sizeof(*v));
+	if (v == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		v[i] = &recs[i];
+	qsort(v, n, sizeof(*v), by_name);
 	int err = store_begin(st);
-	if (err)
+	if (err) {
+		free(v);
 		return err;
-	/* The names to keep go to a temporary table, so removing the others
-	 * is one statement whatever the number of records. */
-	err = store_exec(st, "CREATE TEMP TABLE IF NOT EXISTS reconcile_keep"
-	                 " (name TEXT PRIMARY KEY) WITHOUT ROWID;"
-	                 "DELETE FROM temp.reconcile_keep", "cannot reconcile");
-	if (err)
-		goto out;
+	}
 	static const char *const sql[4] = {
+		"SELECT name, provider, key_hash, lan_ipv4, lan_ipv6 FROM records"
+		" WHERE source = 'config' ORDER BY name",
 		"INSERT INTO records (name, provider, key_hash, lan_ipv4, lan_ipv6, source)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, 'config')",
 		"UPDATE records SET provider = ?2, key_hash = ?3, lan_ipv4 = ?4,"
 		" lan_ipv6 = ?5, source = 'config' WHERE name = ?1",
-		"INSERT OR IGNORE INTO temp.reconcile_keep (name) VALUES (?1)",
-		"DELETE FROM records WHERE source = 'config' AND name NOT IN"
-		" (SELECT name FROM temp.reconcile_keep) RETURNING name",
+		"DELETE FROM records WHERE name = ?1 AND source = 'config'",
 	};
-	sqlite3_stmt **stmts[4] = { &r.insert, &r.update, &r.keep, &r.remove };
-	for (int i = 0; i < 4; i++) {
+	sqlite3_stmt **stmts[4] = { &r.scan, &r.insert, &r.update, &r.remove };
+	for (int i = 0; i < 4 && !err; i++) {
 		int rc = sqlite3_prepare_v2(st->db, sql[i], -1, stmts[i], NULL);
-		if (rc != SQLITE_OK) {
+		if (rc != SQLITE_OK)
 			err = store_fail(st, NULL, "cannot reconcile", rc);
-			goto out;
-		}
 	}
-	for (size_t i = 0; i < n && !err; i++)
-		err = store_reconcile_one(st, &r, &recs[i]);
-	int removed = 0, rc = SQLITE_DONE;
-	while (!err && (rc = sqlite3_step(r.remove)) == SQLITE_ROW) {
-		removed++;
-		if (touched != NULL)
-			err = store_names_add(touched,
-			                      (const char *)sqlite3_column_text(r.remove, 0));
-	}
-	if (!err && rc != SQLITE_DONE)
-		err = store_fail(st, NULL, "cannot remove old config records", rc);
 	if (!err)
-		err = store_exec(st, "DELETE FROM temp.reconcile_keep", "cannot reconcile");
-	if (!err && (r.added || r.changed || removed))
-		log_info(st->path, "store: config records: %u added, %u changed, %d removed",
-		         r.added, r.changed, removed);
-out:
+		err = reconcile_merge(st, &r, v, n);
+	if (!err && (r.added || r.changed || r.removed))
+		log_info(st->path, "store: config records: %u added, %u changed, %u removed",
+		         r.added, r.changed, r.removed);
+	sqlite3_finalize(r.scan);
 	sqlite3_finalize(r.insert);
 	sqlite3_finalize(r.update);
-	sqlite3_finalize(r.keep);
 	sqlite3_finalize(r.remove);
+	free(v);
 	return store_end(st, err);
 }

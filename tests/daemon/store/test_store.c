@@ -305,6 +305,71 @@ static bool names_have(const store_names_t *s, const char *name)
 	return false;
 }
 
+/* The reconcile is a merge of the sorted config against the table: names
+ * given in any order, removals and additions interleaved with unchanged
+ * rows and a ddnsctl row among them, all land exactly. */
+static void test_reconcile_merge(void **state)
+{
+	fixture_t *f = *state;
+	enum { N = 300 };
+	static char names[N + 40][32];
+	store_conf_record_t c[N + 40];
+	size_t n = 0;
+	/* a ddnsctl row whose name falls between config names */
+	store_record_t ctl = make_rec("h150x.example.com", "do", HASH_A, STORE_SRC_CTL);
+	assert_int_equal(store_record_add(f->st, &ctl), 0);
+	for (int i = 0; i < N; i++) {
+		int k = (i * 7919) % N; /* a shuffled order */
+		snprintf(names[n], sizeof(names[n]), "h%03d.example.com", k);
+		c[n++] = (store_conf_record_t){ names[n - 1], "home", HASH_A, "", "" };
+	}
+	assert_int_equal(store_reconcile_config(f->st, c, n, NULL), 0);
+	assert_int_equal(store_record_count(f->st), N + 1);
+
+	/* drop every 7th, rekey every 5th, add 30 between the others and take
+	 * the ddnsctl row over */
+	n = 0;
+	for (int i = N - 1; i >= 0; i--) {
+		if (i % 7 == 0)
+			continue;
+		snprintf(names[n], sizeof(names[n]), "h%03d.example.com", i);
+		c[n++] = (store_conf_record_t){ names[n - 1], "home",
+		                                 i % 5 == 0 ? HASH_B : HASH_A, "", "" };
+		if (i % 10 == 3) {
+			snprintf(names[n], sizeof(names[n]), "h%03da.example.com", i);
+			c[n++] = (store_conf_record_t){ names[n - 1], "home", HASH_A, "", "" };
+		}
+	}
+	c[n++] = (store_conf_record_t){ "h150x.example.com", "home", HASH_B, "", "" };
+	store_names_t t = { 0 };
+	assert_int_equal(store_reconcile_config(f->st, c, n, &t), 0);
+	/* 43 removed; 60 rekeyed, 9 of them removed; 30 added, 4 of them next to a
+	 * removed one (so not); 1 taken over */
+	assert_int_equal(t.n, 43 + 51 + 26 + 1);
+	assert_int_equal(store_record_count(f->st), n);
+	store_record_t got;
+	for (int i = 0; i < N; i++) {
+		char name[32];
+		snprintf(name, sizeof(name), "h%03d.example.com", i);
+		int rc = store_record_get(f->st, name, &got);
+		if (i % 7 == 0) {
+			assert_int_equal(rc, -ENOENT);
+			continue;
+		}
+		assert_int_equal(rc, 0);
+		assert_string_equal(got.key_hash, i % 5 == 0 ? HASH_B : HASH_A);
+		assert_int_equal(names_have(&t, name), i % 5 == 0);
+	}
+	assert_int_equal(store_record_get(f->st, "h293a.example.com", &got), 0);
+	assert_int_equal(store_record_get(f->st, "h150x.example.com", &got), 0);
+	assert_int_equal(got.source, STORE_SRC_CONFIG);
+	assert_string_equal(got.key_hash, HASH_B);
+	store_names_clear(&t);
+	/* the same again: nothing to do */
+	assert_int_equal(store_reconcile_config(f->st, c, n, &t), 0);
+	assert_int_equal(t.n, 0);
+}
+
 /* A reconcile names exactly what it added, changed or removed, so the
  * daemon can apply a reload record by record. */
 static void test_reconcile_touched(void **state)
@@ -600,6 +665,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_foreach, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reconcile, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reconcile_touched, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reconcile_merge, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_commit_update, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_commit_update_atomic, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_history, setup, teardown),

@@ -4,7 +4,12 @@
  *                  the store's last write transaction failed or stayed
  *                  locked ("store failing: ..." / "store busy: ...")
  * Both are cheap and never touch a provider, so a monitoring system can poll
- * them often.  The records gauge counts the records held in memory, which
+ * them often.
+ *
+ * Who may ask, and on which listener, is the server's business: these are
+ * httpd_route_ops() routes, which httpd serves only to http.ops_allow
+ * (loopback by default) and, with http.ops_listen, only on those listeners;
+ * anyone else gets the 404 of an unknown path (httpd.h).  The records gauge counts the records held in memory, which
  * follow the store (ddnsctl's changes included). */
 #include <errno.h>
 #include <stdio.h>
@@ -93,8 +98,8 @@ static void healthz_handler(httpd_req_t *r, void *arg)
 
 int api_ops_register(httpd_t *h, const frontend_env_t *env)
 {
-	int rc = httpd_route(h, METRICS_PATH, metrics_handler, (void *)env);
+	int rc = httpd_route_ops(h, METRICS_PATH, metrics_handler, (void *)env);
 	if (rc == 0)
-		rc = httpd_route(h, HEALTHZ_PATH, healthz_handler, (void *)env);
+		rc = httpd_route_ops(h, HEALTHZ_PATH, healthz_handler, (void *)env);
 	return rc;
 }

@@ -25,7 +25,7 @@
 static void raise_nofile(const conf_t *c)
 {
 	struct rlimit rl;
-	rlim_t want = (rlim_t)c->max_connections * c->n_http_listen + 256;
+	rlim_t want = (rlim_t)c->max_connections * (c->n_http_listen + c->n_ops_listen) + 256;
 	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= want)
 		return;
 	rlim_t old = rl.rlim_cur;
@@ -53,7 +53,10 @@ static int http_start(app_t *a, char *err, size_t errlen)
 	httpd_config_t hc = {
 		.listen = (const char *const *)c->http_listen,
 		.n_listen = c->n_http_listen,
+		.ops_listen = (const char *const *)c->ops_listen,
+		.n_ops_listen = c->n_ops_listen,
 		.trusted = c->trusted_proxies, .n_trusted = c->n_trusted_proxies,
+		.ops_allow = c->ops_allow, .n_ops_allow = c->n_ops_allow,
 		.max_body = c->max_body, .tls = tls,
 		.connection_limit = c->max_connections,
 		.connection_timeout_s = c->connection_timeout_s,

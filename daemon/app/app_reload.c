@@ -59,6 +59,11 @@ static void warn_restart(const conf_t *old, const conf_t *nc)
 		same = strcmp(old->http_listen[i], nc->http_listen[i]) == 0;
 	if (!same)
 		log_warn(nc->path, "http.listen changed: takes effect at restart");
+	same = old->n_ops_listen == nc->n_ops_listen;
+	for (size_t i = 0; same && i < nc->n_ops_listen; i++)
+		same = strcmp(old->ops_listen[i], nc->ops_listen[i]) == 0;
+	if (!same)
+		log_warn(nc->path, "http.ops_listen changed: takes effect at restart");
 	if (strcmp(old->database, nc->database) != 0)
 		log_warn(nc->path, "database changed: takes effect at restart");
 	if (old->max_body != nc->max_body)
@@ -177,11 +182,13 @@ static void reload_done(reload_t *r, size_t created)
 	warn_restart(a->gen->conf, nc);
 	app_log_setup(nc);
 	httpd_set_trusted(a->httpd, nc->trusted_proxies, nc->n_trusted_proxies);
+	httpd_set_ops_allow(a->httpd, nc->ops_allow, nc->n_ops_allow);
 	pipeline_opts_t po = app_pipeline_opts(nc);
 	pipeline_set_opts(a->pipeline, &po);
 	abuse_opts_t ao = app_abuse_opts(nc);
 	abuse_set_opts(a->abuse, &ao);
 	a->env.dyndns2_query_credentials = app_qcred(nc);
+
 	app_gen_unref(a->gen);
 	a->gen = r->g;
 	r->g = NULL;

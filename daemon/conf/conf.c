@@ -20,7 +20,7 @@ static const char *const top_settings[] = {
 };
 static const char *const http_settings[] = {
 	"listen", "tls_certificate", "tls_key", "tls_priorities", "trusted_proxies",
-	"max_body",
+	"ops_listen", "ops_allow", "max_body",
 	"max_header_bytes", "max_connections", "max_connections_per_ip",
 	"connection_timeout_s", "request_timeout_s", NULL,
 };
@@ -51,6 +51,57 @@ static int read_tls_priorities(conf_reader_t *r, const config_setting_t *h)
 	return r->conf->tls_priorities != NULL ? 0 : -ENOMEM;
 }
 
+/* A list of "address:port" into *out (strdup'ed); at least one if @p required. */
+static int read_listen(conf_reader_t *r, const config_setting_t *h, const char *name,
+                       bool required, char ***out, size_t *n_out)
+{
+	config_setting_t *ls;
+	int rc = conf_member_strings(r, h, name, &ls);
+	if (rc != 0)
+		return rc;
+	int n = conf_strings_count(ls);
+	if (n == 0 && required)
+		return conf_fail(r, ls != NULL ? ls : h, ls != NULL ? NULL : name,
+		                 "needs at least one \"address:port\"");
+	if (n == 0)
+		return 0;
+	if ((*out = calloc((size_t)n, sizeof(**out))) == NULL)
+		return -ENOMEM;
+	for (int i = 0; i < n; i++) {
+		const char *text = conf_strings_item(ls, i);
+		struct sockaddr_storage ss;
+		size_t sslen;
+		if (addr_parse_listen(text, &ss, &sslen) != 0)
+			return conf_fail(r, ls, NULL, "\"%s\" is not \"address:port\" "
+			                 "(\"[::1]:8080\" for IPv6)", text);
+		if (((*out)[i] = strdup(text)) == NULL)
+			return -ENOMEM;
+		(*n_out)++;
+	}
+	return 0;
+}
+
+/* A list of addresses or prefixes into *out. */
+static int read_cidrs(conf_reader_t *r, const config_setting_t *h, const char *name,
+                      addr_cidr_t **out, size_t *n_out)
+{
+	config_setting_t *tp;
+	int rc = conf_member_strings(r, h, name, &tp);
+	if (rc != 0)
+		return rc;
+	int n = conf_strings_count(tp);
+	if (n > 0 && (*out = calloc((size_t)n, sizeof(addr_cidr_t))) == NULL)
+		return -ENOMEM;
+	for (int i = 0; i < n; i++) {
+		const char *text = conf_strings_item(tp, i);
+		if (addr_cidr_parse(text, &(*out)[i]) != 0)
+			return conf_fail(r, tp, NULL, "\"%s\" is not an address or "
+			                 "prefix (\"10.0.0.0/8\", \"fd00::/8\")", text);
+		(*n_out)++;
+	}
+	return 0;
+}
+
 static int read_http(conf_reader_t *r, const config_setting_t *root)
 {
 	conf_t *c = r->conf;
@@ -63,27 +114,9 @@ static int read_http(conf_reader_t *r, const config_setting_t *root)
 	if (rc != 0)
 		return rc;
 
-	config_setting_t *ls;
-	if ((rc = conf_member_strings(r, h, "listen", &ls)) != 0)
+	if ((rc = read_listen(r, h, "listen", true, &c->http_listen, &c->n_http_listen)) != 0 ||
+	    (rc = read_listen(r, h, "ops_listen", false, &c->ops_listen, &c->n_ops_listen)) != 0)
 		return rc;
-	int n = conf_strings_count(ls);
-	if (n == 0)
-		return conf_fail(r, ls != NULL ? ls : h, ls != NULL ? NULL : "listen",
-		                 "needs at least one \"address:port\"");
-	c->http_listen = calloc((size_t)n, sizeof(*c->http_listen));
-	if (c->http_listen == NULL)
-		return -ENOMEM;
-	for (int i = 0; i < n; i++) {
-		const char *text = conf_strings_item(ls, i);
-		struct sockaddr_storage ss;
-		size_t sslen;
-		if (addr_parse_listen(text, &ss, &sslen) != 0)
-			return conf_fail(r, ls, NULL, "\"%s\" is not \"address:port\" "
-			                 "(\"[::1]:8080\" for IPv6)", text);
-		if ((c->http_listen[i] = strdup(text)) == NULL)
-			return -ENOMEM;
-		c->n_http_listen++;
-	}
 
 	if ((rc = conf_member_path(r, h, "tls_certificate", &c->tls_certificate)) != 0 ||
 	    (rc = conf_member_path(r, h, "tls_key", &c->tls_key)) != 0)
@@ -102,18 +135,21 @@ static int read_http(conf_reader_t *r, const config_setting_t *root)
 	if ((rc = read_tls_priorities(r, h)) != 0)
 		return rc;
 
-	config_setting_t *tp;
-	if ((rc = conf_member_strings(r, h, "trusted_proxies", &tp)) != 0)
+	if ((rc = read_cidrs(r, h, "trusted_proxies", &c->trusted_proxies,
+	                     &c->n_trusted_proxies)) != 0)
 		return rc;
-	n = conf_strings_count(tp);
-	if (n > 0 && (c->trusted_proxies = calloc((size_t)n, sizeof(addr_cidr_t))) == NULL)
-		return -ENOMEM;
-	for (int i = 0; i < n; i++) {
-		const char *text = conf_strings_item(tp, i);
-		if (addr_cidr_parse(text, &c->trusted_proxies[i]) != 0)
-			return conf_fail(r, tp, NULL, "\"%s\" is not an address or "
-			                 "prefix (\"10.0.0.0/8\", \"fd00::/8\")", text);
-		c->n_trusted_proxies++;
+	/* /metrics and /healthz: loopback only unless the file says otherwise
+	 * (an empty list: nobody). */
+	if (config_setting_get_member(h, "ops_allow") != NULL) {
+		if ((rc = read_cidrs(r, h, "ops_allow", &c->ops_allow, &c->n_ops_allow)) != 0)
+			return rc;
+	} else {
+		static const char *const loopback[] = { "127.0.0.0/8", "::1/128" };
+		if ((c->ops_allow = calloc(2, sizeof(addr_cidr_t))) == NULL)
+			return -ENOMEM;
+		for (size_t i = 0; i < 2; i++)
+			if (addr_cidr_parse(loopback[i], &c->ops_allow[c->n_ops_allow++]) != 0)
+				return -EINVAL;
 	}
 
 	uint32_t max_body = (uint32_t)c->max_body;
@@ -312,6 +348,10 @@ void conf_free(conf_t *c)
 	for (size_t i = 0; i < c->n_http_listen; i++)
 		free(c->http_listen[i]);
 	free(c->http_listen);
+	for (size_t i = 0; i < c->n_ops_listen; i++)
+		free(c->ops_listen[i]);
+	free(c->ops_listen);
+	free(c->ops_allow);
 	for (size_t i = 0; i < c->n_providers; i++) {
 		free(c->providers[i].name);
 		free(c->providers[i].plugin);

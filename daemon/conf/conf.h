@@ -83,6 +83,13 @@ typedef struct conf {
 	                            default, TLS 1.2 and 1.3 */
 	addr_cidr_t *trusted_proxies;
 	size_t n_trusted_proxies;
+	char **ops_listen;     /**< listeners of /metrics and /healthz alone;
+	                            none: they are served on http_listen */
+	size_t n_ops_listen;
+	addr_cidr_t *ops_allow; /**< who may GET /metrics and /healthz (the
+	                            client as trusted_proxies resolve it);
+	                            default 127.0.0.0/8 and ::1 */
+	size_t n_ops_allow;
 	size_t max_body;       /**< bytes, default 4096 */
 
 	char *database;        /**< sqlite path */

@@ -163,16 +163,23 @@ int httpd_start(uv_loop_t *loop, const httpd_config_t *cfg, httpd_t **out,
 			goto fail_quiet;
 	}
 	rc = httpd_set_trusted(h, cfg->trusted, cfg->n_trusted);
+	if (rc == 0)
+		rc = httpd_set_ops_allow(h, cfg->ops_allow, cfg->n_ops_allow);
 	if (rc != 0)
 		goto fail;
-	h->listeners = calloc(cfg->n_listen ? cfg->n_listen : 1, sizeof(*h->listeners));
+	size_t n_all = cfg->n_listen + cfg->n_ops_listen;
+	h->listeners = calloc(n_all ? n_all : 1, sizeof(*h->listeners));
 	if (h->listeners == NULL)
 		goto fail;
-	for (size_t i = 0; i < cfg->n_listen; i++) {
-		rc = listener_start(h, &h->listeners[i], cfg->listen[i], cfg, err, errlen);
+	for (size_t i = 0; i < n_all; i++) {
+		bool ops = i >= cfg->n_listen;
+		const char *text = ops ? cfg->ops_listen[i - cfg->n_listen] : cfg->listen[i];
+		h->listeners[i].ops = ops;
+		rc = listener_start(h, &h->listeners[i], text, cfg, err, errlen);
 		if (rc != 0)
 			goto fail;
 		h->n_listeners++;
+		h->n_ops_listeners += ops;
 	}
 	*out = h;
 	return 0;
@@ -185,7 +192,8 @@ fail_quiet:
 	return rc;
 }
 
-int httpd_route(httpd_t *h, const char *prefix, httpd_handler_fn fn, void *arg)
+static int route_add(httpd_t *h, const char *prefix, httpd_handler_fn fn, void *arg,
+                     bool ops)
 {
 	httpd_route_t *nr = realloc(h->routes, (h->n_routes + 1) * sizeof(*nr));
 	if (nr == NULL)
@@ -199,24 +207,45 @@ int httpd_route(httpd_t *h, const char *prefix, httpd_handler_fn fn, void *arg)
 		nr[i] = nr[i - 1];
 		i--;
 	}
-	nr[i] = (httpd_route_t){ .prefix = p, .len = len, .fn = fn, .arg = arg };
+	nr[i] = (httpd_route_t){ .prefix = p, .len = len, .fn = fn, .arg = arg, .ops = ops };
 	h->n_routes++;
 	return 0;
 }
 
-int httpd_set_trusted(httpd_t *h, const addr_cidr_t *trusted, size_t n)
+int httpd_route(httpd_t *h, const char *prefix, httpd_handler_fn fn, void *arg)
+{
+	return route_add(h, prefix, fn, arg, false);
+}
+
+int httpd_route_ops(httpd_t *h, const char *prefix, httpd_handler_fn fn, void *arg)
+{
+	return route_add(h, prefix, fn, arg, true);
+}
+
+/* Replace *list with a copy of @p src. */
+static int cidrs_copy(addr_cidr_t **list, size_t *n_list, const addr_cidr_t *src, size_t n)
 {
 	addr_cidr_t *t = NULL;
 	if (n > 0) {
 		t = malloc(n * sizeof(*t));
 		if (t == NULL)
 			return -ENOMEM;
-		memcpy(t, trusted, n * sizeof(*t));
+		memcpy(t, src, n * sizeof(*t));
 	}
-	free(h->trusted);
-	h->trusted = t;
-	h->n_trusted = n;
+	free(*list);
+	*list = t;
+	*n_list = n;
 	return 0;
+}
+
+int httpd_set_trusted(httpd_t *h, const addr_cidr_t *trusted, size_t n)
+{
+	return cidrs_copy(&h->trusted, &h->n_trusted, trusted, n);
+}
+
+int httpd_set_ops_allow(httpd_t *h, const addr_cidr_t *allow, size_t n)
+{
+	return cidrs_copy(&h->ops_allow, &h->n_ops_allow, allow, n);
 }
 
 void httpd_quiesce(httpd_t *h)
@@ -255,6 +284,7 @@ static void httpd_destroy(httpd_t *h)
 		free(h->routes[i].prefix);
 	free(h->routes);
 	free(h->trusted);
+	free(h->ops_allow);
 	free(h->listeners);
 	httpd_tls_unref(h->tls);
 	free(h);

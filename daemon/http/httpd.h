@@ -42,6 +42,14 @@ typedef void (*httpd_handler_fn)(httpd_req_t *req, void *arg);
 typedef struct httpd_config {
 	const char *const *listen;   /**< "addr:port" */
 	size_t n_listen;
+	const char *const *ops_listen; /**< "addr:port" of listeners that serve
+	                                    the httpd_route_ops() routes, and
+	                                    only them (none: every listener
+	                                    serves every route) */
+	size_t n_ops_listen;
+	const addr_cidr_t *ops_allow; /**< clients served httpd_route_ops()
+	                                   routes; none: nobody */
+	size_t n_ops_allow;
 	const addr_cidr_t *trusted;  /**< proxies allowed to set X-Forwarded-For */
 	size_t n_trusted;
 	size_t max_body;             /**< bytes; larger bodies get 413 */
@@ -94,15 +102,27 @@ int httpd_start(uv_loop_t *loop, const httpd_config_t *cfg, httpd_t **out,
                 char *err, size_t errlen);
 /** Route paths beginning with @p prefix to @p fn (longest prefix wins). */
 int httpd_route(httpd_t *h, const char *prefix, httpd_handler_fn fn, void *arg);
+/** httpd_route() for an operations path (/metrics, /healthz): served only
+ *  on the ops listeners when there are any, where no other route is; on
+ *  every listener otherwise; and only to clients in ops_allow, judged by
+ *  httpd_req_client() (a trusted proxy's X-Forwarded-For, never a header
+ *  from anyone else; a trusted proxy naming no client is refused, for its
+ *  own address must not stand in for an unknown client).  Elsewhere and
+ *  to anyone else the path is unknown: the same 404, answered before any
+ *  body is read, so nothing tells that it exists. */
+int httpd_route_ops(httpd_t *h, const char *prefix, httpd_handler_fn fn, void *arg);
 /** Replace the trusted-proxy list (reload).  Copied. */
 int httpd_set_trusted(httpd_t *h, const addr_cidr_t *trusted, size_t n);
+/** Replace the clients served the ops routes (reload).  Copied. */
+int httpd_set_ops_allow(httpd_t *h, const addr_cidr_t *allow, size_t n);
 /** Stop accepting new connections (shutdown's first step). */
 void httpd_quiesce(httpd_t *h);
 /** Requests handed to a handler and not yet replied to. */
 unsigned httpd_pending(const httpd_t *h);
 /** Stop MHD and close the uv handles (memory freed in close callbacks). */
 void httpd_free(httpd_t *h);
-/** Actual bound port of listener @p i (for tests using port 0). */
+/** Actual bound port of listener @p i (for tests using port 0): the
+ *  update listeners first, then the ops listeners. */
 int httpd_port(const httpd_t *h, size_t i);
 
 /* Request accessors: strings are borrowed until httpd_reply(). */

@@ -12,12 +12,19 @@
 
 /* ---- MHD callbacks ---- */
 
-static const httpd_route_t *route_find(const httpd_t *h, const char *path)
+/* The route for @p path on listener @p l.  With ops listeners configured,
+ * operations routes live only there and the others only on the rest: a
+ * path of the other kind is unknown here (the same 404). */
+static const httpd_route_t *route_find(const httpd_t *h, const httpd_listener_t *l,
+                                       const char *path)
 {
 	/* Routes are kept longest prefix first. */
-	for (size_t i = 0; i < h->n_routes; i++)
+	for (size_t i = 0; i < h->n_routes; i++) {
+		if (h->n_ops_listeners > 0 && h->routes[i].ops != l->ops)
+			continue;
 		if (strncmp(path, h->routes[i].prefix, h->routes[i].len) == 0)
 			return &h->routes[i];
+	}
 	return NULL;
 }
 
@@ -114,7 +121,9 @@ static enum MHD_Result req_begin(httpd_listener_t *l, struct MHD_Connection *c,
 	}
 	if (r->path_owned != NULL) /* absolute-form: route its path */
 		r->path = r->path_owned;
-	r->route = route_find(h, r->path);
+	r->route = route_find(h, l, r->path);
+	if (r->route != NULL && r->route->ops && !httpd_req_ops_allowed(r))
+		r->route = NULL; /* refused: the very answer of an unknown path */
 	if (r->route == NULL) {
 		httpd_reply_json_error(r, 404, "Not found");
 		return queue_now(c, r);

@@ -206,8 +206,7 @@ const addr_t *httpd_req_client_addr(const httpd_req_t *r)
 	return &r->client;
 }
 
-/* The direct peer is a trusted proxy. */
-static bool peer_trusted(const httpd_req_t *r)
+bool httpd_req_from_proxy(const httpd_req_t *r)
 {
 	const union MHD_ConnectionInfo *ci =
 		MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
@@ -216,11 +215,25 @@ static bool peer_trusted(const httpd_req_t *r)
 	       addr_from_sockaddr(ci->client_addr, &peer) == 0 && is_trusted(r->h, &peer);
 }
 
+bool httpd_req_ops_allowed(const httpd_req_t *r)
+{
+	if (r->h == NULL)
+		return false;
+	if (httpd_req_from_proxy(r) &&
+	    MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "X-Forwarded-For") == NULL)
+		return false;
+	const addr_t *c = httpd_req_client_addr(r);
+	for (size_t i = 0; i < r->h->n_ops_allow; i++)
+		if (addr_cidr_match(&r->h->ops_allow[i], c))
+			return true;
+	return false;
+}
+
 bool httpd_req_https(const httpd_req_t *r)
 {
 	if (r->h != NULL && r->h->tls != NULL)
 		return true;
-	if (!peer_trusted(r))
+	if (!httpd_req_from_proxy(r))
 		return false;
 	/* The proxy next to us speaks last: the last item of the last
 	 * X-Forwarded-Proto header (a client may have sent its own before). */

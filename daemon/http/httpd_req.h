@@ -20,6 +20,7 @@ typedef struct httpd_route {
 	size_t len;
 	httpd_handler_fn fn;
 	void *arg;
+	bool ops;         /**< httpd_route_ops(): on the ops listeners, if any */
 } httpd_route_t;
 
 typedef struct httpd_listener {
@@ -29,6 +30,7 @@ typedef struct httpd_listener {
 	uv_timer_t timer; /**< MHD_get_timeout() */
 	int port;
 	bool quiesced;
+	bool ops;         /**< an ops listener (httpd_config_t.ops_listen) */
 	unsigned n_conns;    /**< open connections (notify callback's count) */
 	unsigned conn_limit; /**< MHD_OPTION_CONNECTION_LIMIT, 0: MHD's default */
 	bool rerun;          /**< MHD must run again (see listener_run) */
@@ -47,12 +49,15 @@ typedef struct httpd_conn {
 
 struct httpd {
 	uv_loop_t *loop;
-	httpd_listener_t *listeners;
+	httpd_listener_t *listeners; /**< the update listeners, then the ops ones */
 	size_t n_listeners;
+	size_t n_ops_listeners;
 	httpd_route_t *routes; /**< longest prefix first */
 	size_t n_routes;
 	addr_cidr_t *trusted;
 	size_t n_trusted;
+	addr_cidr_t *ops_allow; /**< clients served the ops routes */
+	size_t n_ops_allow;
 	size_t max_body;
 	httpd_tls_t *tls;      /**< current credentials, NULL for plain HTTP */
 	uint64_t request_timeout_ms; /**< 0: no deadline */
@@ -88,6 +93,10 @@ struct httpd_req {
 	httpd_req_t *next_free;
 };
 
+/** The direct peer of @p r is a trusted proxy. */
+bool httpd_req_from_proxy(const httpd_req_t *r);
+/** The client of @p r may be served the ops routes (httpd_route_ops()). */
+bool httpd_req_ops_allowed(const httpd_req_t *r);
 /** Parse an urlencoded body into fields (MHD's post processor). */
 int httpd_req_parse_form(httpd_req_t *r);
 /** A request object for a new request on @p h, from the free list or

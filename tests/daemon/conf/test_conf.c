@@ -158,6 +158,10 @@ static void test_defaults(void **state)
 	assert_int_equal(c->update_timeout_ms, 30000);
 	assert_int_equal(c->auth_fail_delay_ms, 2000);
 	assert_int_equal(c->auth_throttle_delay_ms, 30000);
+	assert_int_equal(c->n_ops_listen, 0);
+	assert_int_equal(c->n_ops_allow, 2); /* loopback: 127.0.0.0/8, ::1 */
+	assert_int_equal(c->ops_allow[0].prefix, 8);
+	assert_int_equal(c->ops_allow[1].prefix, 128);
 	assert_int_equal(c->shutdown_timeout_ms, 10000);
 	assert_string_equal(c->log_level, "info");
 	assert_false(c->log_syslog);

@@ -1,7 +1,8 @@
 #!/bin/bash
 # A real dyndns2 client against ddnsd: Debian's ddclient (3.10), run once in
 # the foreground per step, with protocol=dyndns2 and the records' keys as
-# passwords.  Checks the record in ddnsd's store after each run.
+# passwords.  Checks the record in ddnsd's store after each run.  Last, over
+# native HTTPS (ssl=yes, which needs libio-socket-ssl-perl), with a test CA.
 . "$top_srcdir/tests/lib/e2e.sh"
 : "${DDNSCTL:?DDNSCTL must point at the ddnsctl binary}"
 
@@ -12,8 +13,8 @@ DB=$E2E_DIR/ddns.sqlite
 KA=KeyForAaaaaaaaaaaaaaaaaaaaaaaaa1
 KB=KeyForBbbbbbbbbbbbbbbbbbbbbbbbb2
 
-{
-	e2e_conf_base
+write_conf() {
+	e2e_conf_base "$@"
 	cat <<EOF
 auth_fail_delay_ms = 100;
 providers = { demo = { plugin = "dummy"; }; };
@@ -23,7 +24,8 @@ records = (
   { domain = "c.example.com"; provider = "demo"; key_hash = "$(e2e_key_hash $KB)"; }
 );
 EOF
-} >"$CONF"
+}
+write_conf >"$CONF"
 e2e_start_ddnsd "$CONF" || { e2e_finish; exit 1; }
 
 show() { "$DDNSCTL" -c "$CONF" show "$1" | sed -n "s/^$2: *//p"; }
@@ -34,8 +36,8 @@ show() { "$DDNSCTL" -c "$CONF" show "$1" | sed -n "s/^$2: *//p"; }
 ddc() {
 	local body=$1
 	shift
-	printf 'daemon=0\nssl=no\nprotocol=dyndns2\nserver=127.0.0.1:%s\n%s\n' \
-		"$PORT" "$body" >"$E2E_DIR/ddclient.conf"
+	printf 'daemon=0\nssl=%s\nprotocol=dyndns2\nserver=127.0.0.1:%s\n%s\n' \
+		"${DDC_SSL:-no}" "$PORT" "$body" >"$E2E_DIR/ddclient.conf"
 	chmod 600 "$E2E_DIR/ddclient.conf"
 	timeout 60 "$DDCLIENT" -daemon=0 -foreground -noquiet -verbose \
 		-file "$E2E_DIR/ddclient.conf" -cache "$E2E_DIR/ddclient.cache" "$@" \
@@ -115,5 +117,20 @@ check "IPv6 via ddclient: success" out_has 'SUCCESS: +updating a.example.com: go
 expect_eq "IPv6 via ddclient: AAAA set" "$(show a.example.com ipv6)" "2001:db8::88"
 expect_eq "IPv6 via ddclient: A survives" "$(show a.example.com ipv4)" "203.0.113.88"
 
+check "ddnsd stops cleanly" e2e_stop_ddnsd
+
+# 7. over native HTTPS: ssl=yes, the certificate checked against a test CA
+e2e_pki_ca "$E2E_DIR/pki" && e2e_pki_cert "$E2E_DIR/pki" server 0x77 ddnsd-test || exit 1
+write_conf "tls_certificate = \"$E2E_DIR/pki/server.pem\"; tls_key = \"$E2E_DIR/pki/server.key\";" >"$CONF"
+e2e_start_ddnsd "$CONF" || { e2e_finish; exit 1; }
+DDC_SSL=yes ddc "use=ip, ip=203.0.113.99
+ssl_ca_file=$E2E_DIR/pki/ca.pem
+login=c.example.com
+password='$KB'
+c.example.com" -force
+check "HTTPS: ddclient reports success" \
+	out_has 'SUCCESS: +updating c.example.com: good: IP address set to 203.0.113.99'
+expect_eq "HTTPS: the record changed in ddnsd" "$(show c.example.com ipv4)" "203.0.113.99"
+check "HTTPS: ddclient connected using SSL" out_has "CONNECTED: +using SSL"
 check "ddnsd stops cleanly" e2e_stop_ddnsd
 e2e_finish

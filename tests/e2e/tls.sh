@@ -26,36 +26,8 @@ KA=TlsKeyAaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1
 mkdir -p "$PKI"
 
 # ---- a CA and server certificates ----
-cat >"$PKI/ca.cnf" <<'EOF'
-[req]
-distinguished_name = dn
-prompt = no
-[dn]
-CN = ddnsd test CA
-[v3_ca]
-basicConstraints = critical,CA:TRUE
-keyUsage = critical,keyCertSign,cRLSign
-subjectKeyIdentifier = hash
-EOF
-cat >"$PKI/server.ext" <<'EOF'
-basicConstraints = CA:FALSE
-keyUsage = critical,digitalSignature,keyEncipherment
-extendedKeyUsage = serverAuth
-subjectAltName = IP:127.0.0.1,DNS:localhost
-EOF
-openssl req -x509 -config "$PKI/ca.cnf" -extensions v3_ca \
-	-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
-	-keyout "$PKI/ca.key" -out "$PKI/ca.pem" -days 2 2>/dev/null ||
-	{ echo "tls.sh: openssl cannot make a CA" >&2; exit 1; }
-
-# make_cert NAME SERIAL CN: $PKI/NAME.pem and $PKI/NAME.key, signed by the CA
-make_cert() {
-	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
-		-keyout "$PKI/$1.key" -out "$PKI/$1.csr" -subj "/CN=$3" 2>/dev/null &&
-	openssl x509 -req -in "$PKI/$1.csr" -CA "$PKI/ca.pem" -CAkey "$PKI/ca.key" \
-		-set_serial "$2" -days 2 -extfile "$PKI/server.ext" \
-		-out "$PKI/$1.pem" 2>/dev/null
-}
+e2e_pki_ca "$PKI" || exit 1
+make_cert() { e2e_pki_cert "$PKI" "$@"; }
 make_cert one 0x1001 ddnsd-one || exit 1
 make_cert two 0x2002 ddnsd-two || exit 1
 make_cert three 0x3003 ddnsd-three || exit 1
@@ -122,6 +94,11 @@ INODE=$(listen_inode)
 check "the listening socket is found" test -n "$INODE"
 
 expect_eq "update over https with --cacert" "$(update 198.51.100.1 --cacert "$PKI/ca.pem")" 200
+# dyndns2 credentials as URL parameters: taken over native HTTPS by default
+expect_eq "dyndns2 username/password parameters over native https: good" \
+	"$(curl -sS --cacert "$PKI/ca.pem" \
+		"$BASE/nic/update?hostname=a.example.com&myip=198.51.100.9&username=a.example.com&password=$KA")" \
+	"good 198.51.100.9"
 check "the answer is the seed's JSON" grep -q '"ip": *"198.51.100.1"\|"198.51.100.1"' "$E2E_DIR/body"
 rc=0
 curl -s -o /dev/null "$BASE/dynamicdns/update/a.example.com/" --data "key=$KA&ip=198.51.100.9" || rc=$?

@@ -21,6 +21,10 @@
 #                          in $E2E_DIR, plugin_dir
 # e2e_find_tool NAME PKG   print the path of program NAME (PATH or /usr/sbin),
 #                          or fail saying which Debian package has it
+# e2e_pki_ca DIR           make a test CA with openssl: DIR/ca.pem, DIR/ca.key
+# e2e_pki_cert DIR NAME SERIAL CN
+#                          DIR/NAME.pem and DIR/NAME.key, a server certificate
+#                          for 127.0.0.1 and localhost signed by that CA
 set -u
 
 : "${DDNSD:?DDNSD must point at the ddnsd binary}"
@@ -189,4 +193,27 @@ e2e_find_tool() {
 		return 1
 	fi
 	printf '%s\n' "$path"
+}
+
+e2e_pki_ca() {
+	mkdir -p "$1"
+	printf '%s\n' '[req]' 'distinguished_name = dn' 'prompt = no' '[dn]' \
+		'CN = ddnsd test CA' '[v3_ca]' 'basicConstraints = critical,CA:TRUE' \
+		'keyUsage = critical,keyCertSign,cRLSign' 'subjectKeyIdentifier = hash' >"$1/ca.cnf"
+	printf '%s\n' 'basicConstraints = CA:FALSE' \
+		'keyUsage = critical,digitalSignature,keyEncipherment' \
+		'extendedKeyUsage = serverAuth' 'subjectAltName = IP:127.0.0.1,DNS:localhost' \
+		>"$1/server.ext"
+	openssl req -x509 -config "$1/ca.cnf" -extensions v3_ca \
+		-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+		-keyout "$1/ca.key" -out "$1/ca.pem" -days 2 2>/dev/null ||
+		{ echo "$(basename "$0"): openssl cannot make a CA" >&2; return 1; }
+}
+
+e2e_pki_cert() {
+	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+		-keyout "$1/$2.key" -out "$1/$2.csr" -subj "/CN=$4" 2>/dev/null &&
+	openssl x509 -req -in "$1/$2.csr" -CA "$1/ca.pem" -CAkey "$1/ca.key" \
+		-set_serial "$3" -days 2 -extfile "$1/server.ext" \
+		-out "$1/$2.pem" 2>/dev/null
 }

@@ -114,6 +114,10 @@ int pipeline_submit(pipeline_t *p, const pipeline_request_t *req,
 				                      DDNS_OUTCOME_ABUSE, "source throttled after "
 				                      "failed authentications (wrong keys answered "
 				                      "late until the throttle ends)");
+			/* answered `abuse`, but still a failed key for the
+			 * auth-failure counter a brute-force alert watches */
+			if (p->metrics != NULL)
+				metrics_ddns_auth_failure(p->metrics);
 			auth_delay(p, j, p->opts.auth_throttle_delay_ms, PIPELINE_ABUSE);
 			return 0;
 		}

@@ -429,6 +429,11 @@ CODE=$(curl -sS -o /dev/null -w '%{http_code}' --data "key=WrongKeyWrongKeyWrong
 	"$BASE/dynamicdns/update/m2.example.com/")
 expect_eq "a wrong key there through the dynamicdns API: 429" "$CODE" 429
 wait "$GUESS"
+authfail() { curl -sS "$BASE/metrics" | sed -n 's/^ddns_auth_failures_total //p'; }
+BEFORE=$(authfail)
+nic "m1.example.com:WrongKeyWrongKeyWrongKey" "hostname=m1.example.com&myip=192.0.2.90"
+expect_eq "a throttled wrong key (abuse) still counts in ddns_auth_failures_total" \
+	"$BODY $(authfail)" "abuse $((BEFORE + 1))"
 expect_eq "m1 and m2 hold the owner's addresses" "$(show m1.example.com ipv4) $(show m2.example.com ipv4)" \
 	"192.0.2.91 192.0.2.92"
 

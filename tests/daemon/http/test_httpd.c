@@ -46,6 +46,7 @@ typedef struct call {
 	const char *method, *path, *body, *header;
 	long body_len;     /**< -1: strlen(body) */
 	bool chunked;
+	int port;          /**< 0: the fixture's port */
 	long status;       /**< out */
 	char text[1024];   /**< out: reply body */
 	char allow[64];    /**< out: Allow header */
@@ -139,7 +140,7 @@ static void *client_main(void *arg)
 	fx_t *f = arg;
 	CURL *e = curl_easy_init();
 	for (size_t i = 0; i < f->n_calls; i++)
-		do_call_tls(e, f->port, &f->calls[i], f->tls);
+		do_call_tls(e, f->calls[i].port ? f->calls[i].port : f->port, &f->calls[i], f->tls);
 	curl_easy_cleanup(e);
 	uv_async_send(&f->done);
 	return NULL;
@@ -607,6 +608,93 @@ static void test_bad_listen(void **state)
 	assert_int_equal(uv_loop_close(&loop), 0);
 }
 
+/* Operations routes: only to ops_allow clients (as trusted proxies resolve
+ * them), only on the ops listeners when there are any; refused or
+ * elsewhere, the very 404 of an unknown path, before any body is read. */
+static void ops_start(fx_t *f, const char *const *ops_listen, size_t n_ops,
+                      const char *allow, const char *trusted)
+{
+	const char *listen[] = { "127.0.0.1:0" };
+	addr_cidr_t a, t;
+	assert_int_equal(addr_cidr_parse(allow, &a), 0);
+	if (trusted != NULL)
+		assert_int_equal(addr_cidr_parse(trusted, &t), 0);
+	httpd_config_t cfg = { .listen = listen, .n_listen = 1, .max_body = 64,
+	                       .ops_listen = ops_listen, .n_ops_listen = n_ops,
+	                       .ops_allow = &a, .n_ops_allow = 1,
+	                       .trusted = trusted ? &t : NULL, .n_trusted = trusted ? 1 : 0 };
+	char err[256] = "";
+	assert_int_equal(uv_loop_init(&f->loop), 0);
+	assert_int_equal(httpd_start(&f->loop, &cfg, &f->h, err, sizeof(err)), 0);
+	f->port = httpd_port(f->h, 0);
+	assert_int_equal(uv_async_init(&f->loop, &f->done, done_cb), 0);
+	f->done.data = f;
+	assert_int_equal(httpd_route(f->h, "/a/", echo_handler, "A"), 0);
+	assert_int_equal(httpd_route_ops(f->h, "/metrics", echo_handler, "OPS"), 0);
+}
+
+static void test_ops_routes(void **state)
+{
+	(void)state;
+	char big[200];
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	const char *unknown = "{\"error\": \"Not found\"}";
+
+	/* shared listener, loopback not allowed */
+	fx_t f = { 0 };
+	call_t c[] = {
+		{ .method = "GET", .path = "/metrics" },
+		{ .method = "POST", .path = "/metrics", .body = big },
+		{ .method = "GET", .path = "/a/" },
+	};
+	ops_start(&f, NULL, 0, "10.0.0.0/8", NULL);
+	run_calls(&f, c, 3);
+	assert_int_equal(c[0].status, 404);
+	assert_string_equal(c[0].text, unknown);
+	assert_int_equal(c[1].status, 404); /* not 413: nothing tells it exists */
+	assert_string_equal(c[1].text, unknown);
+	assert_int_equal(c[2].status, 200);
+
+	/* an ops listener: the ops route there only, and nothing else there */
+	fx_t g = { 0 };
+	const char *ops[] = { "127.0.0.1:0" };
+	ops_start(&g, ops, 1, "127.0.0.0/8", NULL);
+	int ops_port = httpd_port(g.h, 1);
+	assert_true(ops_port > 0 && ops_port != g.port);
+	call_t d[] = {
+		{ .method = "GET", .path = "/metrics" },
+		{ .method = "GET", .path = "/metrics", .port = ops_port },
+		{ .method = "GET", .path = "/a/", .port = ops_port },
+		{ .method = "GET", .path = "/a/" },
+	};
+	run_calls(&g, d, 4);
+	assert_int_equal(d[0].status, 404);
+	assert_string_equal(d[0].text, unknown);
+	assert_int_equal(d[1].status, 200);
+	assert_string_equal(d[1].text,
+		"OPS GET /metrics q=- key=- ip=- client=127.0.0.1 body=0");
+	assert_int_equal(d[2].status, 404);
+	assert_int_equal(d[3].status, 200);
+
+	/* behind a trusted proxy (the test's own 127.0.0.1): the client it
+	 * names decides, and a proxy naming none is refused */
+	fx_t p = { 0 };
+	ops_start(&p, NULL, 0, "192.0.2.0/24", "127.0.0.1/32");
+	call_t e[] = {
+		{ .method = "GET", .path = "/metrics" },
+		{ .method = "GET", .path = "/metrics", .header = "X-Forwarded-For: 192.0.2.7" },
+		{ .method = "GET", .path = "/metrics", .header = "X-Forwarded-For: 198.51.100.7" },
+		{ .method = "GET", .path = "/metrics",
+		  .header = "X-Forwarded-For: 192.0.2.7, 198.51.100.7" },
+	};
+	run_calls(&p, e, 4);
+	assert_int_equal(e[0].status, 404);
+	assert_int_equal(e[1].status, 200);
+	assert_int_equal(e[2].status, 404);
+	assert_int_equal(e[3].status, 404); /* the right-most untrusted hop */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -619,6 +707,7 @@ int main(void)
 		cmocka_unit_test(test_request_deadline),
 		cmocka_unit_test(test_quiesce),
 		cmocka_unit_test(test_bad_listen),
+		cmocka_unit_test(test_ops_routes),
 	};
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);

@@ -229,13 +229,19 @@ size_t dns_answer(dns_answerer_t *a, const dns_db_t *db, const uint8_t *query,
 	if (edns && (knot_edns_init(&opt, DNS_EDNS_PAYLOAD, 0, 0, &a->mm) != KNOT_EOK ||
 	             knot_pkt_reserve(r, knot_edns_wire_size(&opt)) != KNOT_EOK))
 		return answer_header_only(query, out, KNOT_RCODE_SERVFAIL);
+	/* RFC 3225 §3: the DO bit of the query is copied to the response. */
+	if (edns && knot_edns_do(q->opt_rr))
+		knot_edns_set_do(&opt);
 
 	uint16_t rcode;
 	if (edns && knot_edns_get_version(q->opt_rr) != 0)
 		rcode = KNOT_RCODE_BADVERS;
 	else if (opcode != KNOT_OPCODE_QUERY)
 		rcode = KNOT_RCODE_NOTIMPL;
-	else if (knot_wire_get_ancount(query) != 0 || knot_wire_get_nscount(query) != 0)
+	else if (knot_wire_get_ancount(query) != 0 ||
+	         (knot_wire_get_nscount(query) != 0 && knot_pkt_qtype(q) != KNOT_RRTYPE_IXFR))
+		/* An IXFR carries the client's SOA in authority (RFC 1995 §3):
+		 * well-formed, and refused below like every transfer. */
 		rcode = KNOT_RCODE_FORMERR;
 	else if (knot_pkt_qclass(q) != KNOT_CLASS_IN)
 		rcode = KNOT_RCODE_REFUSED;

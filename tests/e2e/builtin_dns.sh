@@ -178,6 +178,18 @@ for proto in +notcp +tcp; do
 	OUT=$(q 127.0.0.1 AwAy.ExAmPlE.cOm A $proto +noall +answer)
 	check "query name case kept ($proto)" grep -q '^AwAy\.ExAmPlE\.cOm\.' <<<"$OUT"
 done
+# RFC 1995 §3: kdig puts its SOA in the authority section of an IXFR.
+OUT=$(kdig @127.0.0.1 -p "$DNS_PORT" +tcp IXFR=1 example.com 2>&1)
+check "IXFR with the client's SOA in authority: REFUSED, not FORMERR" grep -q "replied with error 'REFUSED'" <<<"$OUT"
+OUT=$(kdig @127.0.0.1 -p "$DNS_PORT" +notcp IXFR=1 example.com 2>&1)
+check "IXFR over UDP: REFUSED" grep -q "replied with error 'REFUSED'" <<<"$OUT"
+# RFC 3225 §3: the DO bit comes back in the response's OPT.
+for proto in +notcp +tcp; do
+	check "DO bit copied into the response OPT ($proto)" \
+		grep -q '; EDNS: version: 0, flags: do;' <<<"$(q 127.0.0.1 away.example.com A +dnssec $proto)"
+	check "no DO in the query: none in the response ($proto)" \
+		grep -q '; EDNS: version: 0, flags:;' <<<"$(q 127.0.0.1 away.example.com A $proto)"
+done
 OUT=$(kdig @127.0.0.1 -p "$DNS_PORT" +tcp example.com NS)
 check "NS at the apex over TCP: all 31 names" test "$(grep -Ec '[[:space:]]NS[[:space:]]+[a-z0-9-]+\.example\.(com|net)\.$' <<<"$OUT")" -eq 31
 check "NS at the apex: glue A and AAAA for ns1" \

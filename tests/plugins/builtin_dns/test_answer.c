@@ -314,6 +314,77 @@ static void test_edns(void **state)
 	knot_pkt_free(p);
 }
 
+/* RFC 1995 §3: an IXFR carries the client's SOA in authority.  Well formed,
+ * so REFUSED (no transfers), not FORMERR. */
+static void test_ixfr_with_soa(void **state)
+{
+	fixture_t *f = *state;
+	knot_dname_storage_t apex;
+	assert_non_null(knot_dname_from_str(apex, "example.com", sizeof(apex)));
+	knot_pkt_t *q = knot_pkt_new(f->query, sizeof(f->query), NULL);
+	assert_non_null(q);
+	knot_pkt_clear(q);
+	knot_wire_set_id(q->wire, 0x1234);
+	assert_int_equal(knot_pkt_put_question(q, apex, KNOT_CLASS_IN, KNOT_RRTYPE_IXFR),
+	                 KNOT_EOK);
+	/* serial and the four timers, 1 each */
+	static const uint8_t timers[20] = { 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1,
+	                                    0, 0, 0, 1, 0, 0, 0, 1 };
+	knot_rrset_t *soa = knot_rrset_new(apex, KNOT_RRTYPE_SOA, KNOT_CLASS_IN, 0, NULL);
+	assert_non_null(soa);
+	uint8_t plain[64]; /* mname, rname, timers */
+	size_t o = 0;
+	memcpy(plain + o, "\3ns1\7example\3com\0", 17); o += 17;
+	memcpy(plain + o, "\7example\3com\0", 13); o += 13;
+	memcpy(plain + o, timers, 20); o += 20;
+	assert_int_equal(knot_rrset_add_rdata(soa, plain, (uint16_t)o, NULL), KNOT_EOK);
+	assert_int_equal(knot_pkt_begin(q, KNOT_AUTHORITY), KNOT_EOK);
+	assert_int_equal(knot_pkt_put(q, KNOT_COMPR_HINT_NONE, soa, 0), KNOT_EOK);
+	size_t qlen = q->size;
+	assert_int_equal(knot_wire_get_nscount(f->query), 1);
+	knot_pkt_free(q);
+	knot_rrset_free(soa, NULL);
+	for (int tcp = 0; tcp <= 1; tcp++) {
+		struct sockaddr_storage ss = client_addr("127.0.0.1");
+		size_t len = dns_answer(f->ans, f->db, f->query, qlen, (struct sockaddr *)&ss,
+		                        tcp, f->resp, sizeof(f->resp));
+		knot_pkt_t *p = parse_response(f->resp, len);
+		assert_int_equal(knot_wire_get_rcode(p->wire), KNOT_RCODE_REFUSED);
+		assert_int_equal(knot_wire_get_ancount(p->wire), 0);
+		knot_pkt_free(p);
+	}
+	/* An A query with an authority section is still malformed. */
+	knot_wire_write_u16(f->query + KNOT_WIRE_HEADER_SIZE + 13, KNOT_RRTYPE_A);
+	struct sockaddr_storage ss = client_addr("127.0.0.1");
+	dns_answer(f->ans, f->db, f->query, qlen, (struct sockaddr *)&ss, false, f->resp,
+	           sizeof(f->resp));
+	assert_int_equal(knot_wire_get_rcode(f->resp), KNOT_RCODE_FORMERR);
+}
+
+/* RFC 3225 §3: the response's OPT carries the query's DO bit. */
+static void test_edns_do(void **state)
+{
+	fixture_t *f = *state;
+	size_t qlen = mkquery(f->query, "a.example.com", KNOT_RRTYPE_A, 1232);
+	/* The OPT is last: its TTL field's flags are 4 bytes from the rdlen. */
+	uint8_t *flags = f->query + qlen - 2 - 2;
+	assert_int_equal(knot_wire_read_u16(flags), 0);
+	knot_wire_write_u16(flags, (uint16_t)KNOT_EDNS_DO_MASK);
+	struct sockaddr_storage ss = client_addr("198.51.100.77");
+	size_t len = dns_answer(f->ans, f->db, f->query, qlen, (struct sockaddr *)&ss, false,
+	                        f->resp, sizeof(f->resp));
+	knot_pkt_t *p = parse_response(f->resp, len);
+	expect_addr(p, KNOT_RRTYPE_A, HOME4);
+	assert_non_null(p->opt_rr);
+	assert_true(knot_edns_do(p->opt_rr));
+	knot_pkt_free(p);
+	/* Without DO in the query, none in the response. */
+	p = ask_full(f, "a.example.com", KNOT_RRTYPE_A, 1232, "198.51.100.77", false, NULL);
+	assert_non_null(p->opt_rr);
+	assert_false(knot_edns_do(p->opt_rr));
+	knot_pkt_free(p);
+}
+
 static void test_badvers(void **state)
 {
 	fixture_t *f = *state;
@@ -475,6 +546,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_case_preserved, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_edns, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_badvers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ixfr_with_soa, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_edns_do, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_truncation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_formerr, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_notimp, setup, teardown),

@@ -4,13 +4,13 @@
  *                  the store's last write transaction failed or stayed
  *                  locked ("store failing: ..." / "store busy: ...")
  * Both are cheap and never touch a provider, so a monitoring system can poll
- * them often.
+ * them often.  The records gauge counts the records held in memory, which
+ * follow the store (ddnsctl's changes included).
  *
  * Who may ask, and on which listener, is the server's business: these are
  * httpd_route_ops() routes, which httpd serves only to http.ops_allow
  * (loopback by default) and, with http.ops_listen, only on those listeners;
- * anyone else gets the 404 of an unknown path (httpd.h).  The records gauge counts the records held in memory, which
- * follow the store (ddnsctl's changes included). */
+ * anyone else gets the 404 of an unknown path (httpd.h). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

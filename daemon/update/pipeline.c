@@ -6,7 +6,8 @@
  * blocked, store trouble) are queued on `ready` and completed from a
  * uv_check handle, so callbacks never run inside pipeline_submit() (unless
  * the request allows it: sync_ok).  Failed authentications wait on one timer
- * in deadline order (a throttled source's for longer, see pipeline.h).  Dispatch to providers is in pipeline_batch.c. */
+ * in deadline order (a throttled source's for longer, see pipeline.h).
+ * Dispatch to providers is in pipeline_batch.c. */
 #include "pipeline_priv.h"
 
 #include <errno.h>

@@ -48,6 +48,7 @@ key() { printf 'Key%047d' "$1"; }
 mock_api_e2e DO mock_digitalocean.py
 mock_api_e2e CF mock_cloudflare.py
 mock_api_e2e RS mock_rackspace.py
+mock_api_e2e HZ mock_hetzner.py
 
 # The bulk records exist at DigitalOcean already.
 python3 - "$BULK" >"$E2E_DIR/bulk.json" <<'PY'
@@ -75,13 +76,16 @@ providers = {
          api_url = "http://127.0.0.1:$CF_PORT/client/v4"; };
   rs = { plugin = "rackspace"; username = "rsuser"; api_key = "rs-good-key";
          identity_url = "http://127.0.0.1:$RS_PORT/v2.0"; };
+  hz = { plugin = "hetzner"; token = "hz-good-token"; create = true;
+         api_url = "http://127.0.0.1:$HZ_PORT"; };
 };
 records = (
   { domain = "a.example.com"; provider = "do"; key_hash = "$(e2e_key_hash "$(key 1)")"; },
   { domain = "www.example.com"; provider = "do_badkey"; key_hash = "$(e2e_key_hash "$(key 2)")"; },
   { domain = "c.example.com"; provider = "cf"; key_hash = "$(e2e_key_hash "$(key 3)")"; },
   { domain = "a.example.com.cf"; provider = "cf"; key_hash = "$(e2e_key_hash "$(key 4)")"; },
-  { domain = "r.example.com"; provider = "rs"; key_hash = "$(e2e_key_hash "$(key 5)")"; }
+  { domain = "r.example.com"; provider = "rs"; key_hash = "$(e2e_key_hash "$(key 5)")"; },
+  { domain = "h.example.com"; provider = "hz"; key_hash = "$(e2e_key_hash "$(key 6)")"; }
 EOF
 	for i in $(seq 1 "$BULK"); do
 		printf '  ,{ domain = "r%d.example.com"; provider = "do_bulk"; key_hash = "%s"; }\n' \
@@ -169,6 +173,28 @@ ctl "$RS_PORT" '{"expire_tokens":true}'
 update r.example.com "$(key 5)" 203.0.113.52
 expect_eq "rackspace, token revoked between updates: 200" "$CODE" 200
 expect_eq "rackspace: authenticated twice in all" "$(mock_count "$RS_PORT" POST /v2.0/tokens)" 2
+
+# --- Hetzner Cloud API: an RRset created, then set; each confirmed only
+# once its action succeeded ---
+update h.example.com "$(key 6)" 203.0.113.60
+expect_eq "hetzner (created): 200" "$CODE" 200
+expect_eq "hetzner: the mock holds the new A" "$(mock_data "$HZ_PORT" example.com h A value)" \
+	203.0.113.60
+expect_eq "hetzner: its action was polled" "$(mock_count "$HZ_PORT" GET /v1/actions/)" 1
+update h.example.com "$(key 6)" 203.0.113.61
+expect_eq "hetzner (set_records): 200" "$CODE" 200
+expect_eq "hetzner: set_records used" \
+	"$(mock_count "$HZ_PORT" POST /rrsets/h/A/actions/set_records)" 1
+expect_eq "hetzner: the mock holds the changed A" \
+	"$(mock_data "$HZ_PORT" example.com h A value)" 203.0.113.61
+check "hetzner: make the next action fail" ctl "$HZ_PORT" '{"action_fail":1}'
+update h.example.com "$(key 6)" 203.0.113.62
+expect_eq "hetzner, failed action: 502" "$CODE" 502
+check "hetzner, failed action: the API's words reach the client" \
+	grep -q "the DNS backend refused it" "$E2E_DIR/body"
+CODE=$(curl -s -o "$E2E_DIR/body" -w '%{http_code}' "$BASE/dynamicdns/read/h.example.com/")
+check "hetzner, failed action: the store keeps the confirmed address" \
+	grep -q 203.0.113.61 "$E2E_DIR/body"
 
 # --- 100 records at once, while ddnsd keeps answering ---
 # Each mock request takes 1.5 s now, so every update lasts >= 3 s.

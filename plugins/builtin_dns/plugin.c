@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <ddns/plugin.h>
@@ -110,6 +111,32 @@ static int read_options(builtin_dns_t *b)
 	return 0;
 }
 
+/* The `ns` item that gives @p name its glue ("ns1.example.com=192.0.2.1"),
+ * for messages; @p name itself should none match (it always does). */
+static const char *glue_item(const builtin_dns_t *b, const char *name)
+{
+	size_t len = strlen(name);
+	while (len > 0 && name[len - 1] == '.')
+		len--;
+	for (size_t i = 0; i < b->n_ns; i++) {
+		const char *eq = strchr(b->ns[i], '=');
+		size_t n = eq ? (size_t)(eq - b->ns[i]) : strlen(b->ns[i]);
+		while (n > 0 && b->ns[i][n - 1] == '.')
+			n--;
+		if (n == len && strncasecmp(b->ns[i], name, len) == 0)
+			return b->ns[i];
+	}
+	return name;
+}
+
+/* One log line for a record that an in-zone NS name shadows: glue wins. */
+static void log_glue_wins(const builtin_dns_t *b, const char *name)
+{
+	b->host->log(b->ctx, DDNS_LOG_WARNING, "%s: the record has the name of ns \"%s\", "
+	             "whose configured glue is served instead: the record is not served "
+	             "(rename the record or that NS)", name, glue_item(b, name));
+}
+
 static int load_record(const ddns_record_t *rec, void *arg)
 {
 	void **a = arg;
@@ -130,6 +157,8 @@ static int load_record(const ddns_record_t *rec, void *arg)
 	else if (ret == -EINVAL)
 		b->host->log(b->ctx, DDNS_LOG_WARNING, "%s: a stored address is not valid: "
 		             "not served", rec->name);
+	else if (ret == -EEXIST)
+		log_glue_wins(b, rec->name);
 	return ret == -ENOMEM ? ret : 0;
 }
 
@@ -223,6 +252,13 @@ static int bdns_update(void *instance, ddns_update_t *u)
 		             "not served", u->name);
 		return DDNS_ENOTFOUND;
 	}
+	if (ret == -EEXIST) {
+		log_glue_wins(b, u->name);
+		snprintf(msg, sizeof(msg), "refused by builtin_dns: the name of an NS whose "
+		         "configured glue is served");
+		b->host->update_done(u, DDNS_EPROVIDER, msg);
+		return 0;
+	}
 	if (ret < 0) {
 		b->host->log(b->ctx, DDNS_LOG_WARNING, "%s: update refused: %s", u->name,
 		             ret == -EINVAL ? "not a valid name or address" : strerror(-ret));
@@ -270,6 +306,8 @@ static void bdns_record_changed(void *instance, const char *name, const ddns_rec
 	else if (ret == -EINVAL)
 		b->host->log(b->ctx, DDNS_LOG_WARNING, "%s: a stored address is not valid: "
 		             "not served", name);
+	else if (ret == -EEXIST)
+		log_glue_wins(b, name);
 	else if (ret < 0)
 		b->host->log(b->ctx, DDNS_LOG_ERR, "%s: cannot serve the change: %s", name,
 		             strerror(-ret));

@@ -191,6 +191,8 @@ int dns_db_set_record(dns_db_t *db, const char *name, const char *ipv4,
 	dns_node_t *n = db_get_node(db, zone, buf);
 	if (n == NULL)
 		return -ENOMEM;
+	if (n->glue)
+		return -EEXIST;
 	if (!n->record)
 		db->n_records++;
 	n->record = true;
@@ -225,6 +227,8 @@ int dns_db_apply_record(dns_db_t *db, const char *name, const char *ipv4, const 
 		return -EINVAL;
 	dns_node_t *n = (dns_node_t *)dns_db_node(db, buf);
 	int ret;
+	if (n != NULL && n->glue)
+		return -EEXIST;
 	if (n != NULL && n->record && n->updated_at > stored_change) {
 		/* our own update, not yet in the store: keep its addresses */
 		char w4[INET_ADDRSTRLEN] = "", w6[INET6_ADDRSTRLEN] = "";
@@ -251,7 +255,7 @@ int dns_db_remove_record(dns_db_t *db, const char *name, uint32_t now)
 	if (name_parse(name, buf) == NULL)
 		return 0;
 	dns_node_t *n = (dns_node_t *)dns_db_node(db, buf);
-	if (n == NULL || !n->record)
+	if (n == NULL || !n->record || n->glue)
 		return 0;
 	dns_zone_t *zone = n->zone;
 	n->record = false;
@@ -306,6 +310,8 @@ int dns_db_update(dns_db_t *db, const char *name, const char *ipv4,
 	dns_node_t *n = db_get_node(db, zone, buf);
 	if (n == NULL)
 		return -ENOMEM;
+	if (n->glue)
+		return -EEXIST;
 	bool changed = !n->record;
 	if (!n->record)
 		db->n_records++;
@@ -339,7 +345,7 @@ int dns_db_carry_update(dns_db_t *db, const dns_db_t *old, const char *name,
 		return 0;
 	const dns_node_t *o = dns_db_node(old, buf);
 	dns_node_t *n = (dns_node_t *)dns_db_node(db, buf);
-	if (o == NULL || n == NULL || !o->record || o->updated_at <= stored_change)
+	if (o == NULL || n == NULL || !o->record || n->glue || o->updated_at <= stored_change)
 		return 0;
 	if (rr_set_one(&n->a, o->wan4, o->has_wan4 ? 4 : 0) != 0 ||
 	    rr_set_one(&n->aaaa, o->wan6, o->has_wan6 ? 16 : 0) != 0)

@@ -48,6 +48,8 @@ typedef struct dns_node {
 	dns_zone_t *zone;      /**< the zone the name falls in */
 	bool apex;             /**< the zone's apex */
 	bool record;           /**< a record of the host (else apex or empty non-terminal) */
+	bool glue;             /**< an in-zone NS name: its A/AAAA are the configured
+	                            glue, which a record of the same name never replaces */
 	uint32_t n_children;   /**< nodes one label below (an emptied leaf goes) */
 	bool has_wan4, has_wan6;
 	uint8_t wan4[4], wan6[16]; /**< the record's WAN addresses, for LAN answers */
@@ -90,7 +92,8 @@ void dns_db_free(dns_db_t *db);
 /**
  * Add a record or replace its addresses (NULL or "" = none).  Returns 0,
  * -ENOENT when @p name falls in no zone, -EINVAL for a bad name or address
- * (nothing changed), -ENOMEM.
+ * (nothing changed), -EEXIST when @p name is an in-zone NS name (its glue
+ * wins; nothing changed), -ENOMEM.
  */
 int dns_db_set_record(dns_db_t *db, const char *name, const char *ipv4,
                       const char *ipv6, const char *lan_ipv4, const char *lan_ipv6);

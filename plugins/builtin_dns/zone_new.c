@@ -4,7 +4,9 @@
  */
 #include "zone.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,25 +83,58 @@ static const char *ns_split(const char *item, char *name, size_t len)
 	return eq ? eq + 1 : NULL;
 }
 
-/* Give the NS name of @p item its glue addresses (a record of the db). */
+/* Most glue addresses of one NS name (per family, after the first). */
+#define GLUE_MAX 16
+
+/* Give the in-zone NS name @p name its glue: every address of @p addrs
+ * ("addr,addr,..."), one A or AAAA RRset of them all.  The node is marked
+ * glue, so a record of the same name never replaces it. */
 static int ns_add_glue(dns_db_t *db, dns_zone_t *z, const char *name,
                        const char *addrs, char *err, size_t err_len)
 {
-	char v4[64] = "", v6[64] = "";
-	char list[512];
+	uint8_t v4[GLUE_MAX][4], v6[GLUE_MAX][16];
+	size_t n4 = 0, n6 = 0;
+	char list[1024];
+	if (addrs != NULL && strlen(addrs) >= sizeof(list)) {
+		snprintf(err, err_len, "ns \"%s\": too many addresses", name);
+		return -EINVAL;
+	}
 	snprintf(list, sizeof(list), "%s", addrs ? addrs : "");
 	for (char *save = NULL, *a = strtok_r(list, ",", &save); a;
-	     a = strtok_r(NULL, ",", &save))
-		snprintf(strchr(a, ':') ? v6 : v4, sizeof(v4), "%s", a);
-	if (v4[0] == '\0' && v6[0] == '\0') {
+	     a = strtok_r(NULL, ",", &save)) {
+		bool six = strchr(a, ':') != NULL;
+		if ((six ? n6 : n4) == GLUE_MAX) {
+			snprintf(err, err_len, "ns \"%s\": more than %d addresses of one family",
+			         name, GLUE_MAX);
+			return -EINVAL;
+		}
+		if (inet_pton(six ? AF_INET6 : AF_INET, a, six ? v6[n6] : v4[n4]) != 1) {
+			snprintf(err, err_len, "ns \"%s\": bad address \"%s\" in \"%s\"",
+			         name, a, addrs);
+			return -EINVAL;
+		}
+		if (six)
+			n6++;
+		else
+			n4++;
+	}
+	if (n4 == 0 && n6 == 0) {
 		snprintf(err, err_len, "ns \"%s\" is inside zone and needs an address "
 		         "(write \"%s=192.0.2.53\")", name, name);
 		return -EINVAL;
 	}
-	if (dns_db_set_record(db, name, v4, v6, NULL, NULL) != 0) {
-		snprintf(err, err_len, "ns \"%s\": bad address in \"%s\"", name, addrs);
+	char t4[INET_ADDRSTRLEN] = "", t6[INET6_ADDRSTRLEN] = "";
+	if (n4 > 0)
+		inet_ntop(AF_INET, v4[0], t4, sizeof(t4));
+	if (n6 > 0)
+		inet_ntop(AF_INET6, v6[0], t6, sizeof(t6));
+	int ret = dns_db_set_record(db, name, t4, t6, NULL, NULL);
+	if (ret == -EEXIST) {
+		snprintf(err, err_len, "ns \"%s\" is listed twice", name);
 		return -EINVAL;
 	}
+	if (ret != 0)
+		return ret == -ENOMEM ? ret : -EINVAL;
 	knot_dname_storage_t buf;
 	struct dns_node **g = realloc(z->glue, (z->n_glue + 1) * sizeof(*g));
 	if (g == NULL)
@@ -107,7 +142,16 @@ static int ns_add_glue(dns_db_t *db, dns_zone_t *z, const char *name,
 	z->glue = g;
 	dns_node_t *n = (dns_node_t *)dns_db_node(db, text_to_name(name, buf));
 	g[z->n_glue++] = n;
+	/* The rest of the addresses join the RRsets (libknot keeps them in
+	 * canonical order and drops repeats). */
+	for (size_t i = 1; i < n4; i++)
+		if (knot_rrset_add_rdata(&n->a, v4[i], 4, NULL) != KNOT_EOK)
+			return -ENOMEM;
+	for (size_t i = 1; i < n6; i++)
+		if (knot_rrset_add_rdata(&n->aaaa, v6[i], 16, NULL) != KNOT_EOK)
+			return -ENOMEM;
 	/* Glue lives as long as the NS it serves, and is not a host record. */
+	n->glue = true;
 	n->a.ttl = n->aaaa.ttl = db->conf.soa_ttl;
 	db->n_records--;
 	return 0;

@@ -42,7 +42,7 @@ WILD="\"0.0.0.0:$WILD_PORT\""
 
 # Thirty long NS names outside the zone make the NS answer ~2 kB: more than
 # a UDP answer may carry, so it is truncated over UDP and whole over TCP.
-NS="\"ns1.example.com=127.0.0.1,::1\""
+NS="\"ns1.example.com=127.0.0.1,127.0.0.2,::1\""
 for i in $(seq -w 1 30); do
 	NS="$NS, \"ns-$i-with-a-long-label-that-will-not-compress.example.net\""
 done
@@ -69,6 +69,7 @@ records = (
     lan_ip = "192.168.1.20"; },
   { domain = "x.y.dyn.example.org"; provider = "home"; key_hash = "$(e2e_key_hash $KW)"; },
   { domain = "stray.example.net"; provider = "home"; key_hash = "$(e2e_key_hash $KW)"; },
+  { domain = "ns1.example.com"; provider = "home"; key_hash = "$(e2e_key_hash $KW)"; },
   { domain = "w.wild.test"; provider = "wild"; key_hash = "$(e2e_key_hash $KW)"; }
 );
 EOF
@@ -195,6 +196,20 @@ check "NS at the apex over TCP: all 31 names" test "$(grep -Ec '[[:space:]]NS[[:
 check "NS at the apex: glue A and AAAA for ns1" \
 	bash -c "grep -Eq '^ns1\.example\.com\..*A[[:space:]]+127\.0\.0\.1' <<<'$OUT' && grep -Eq '^ns1\.example\.com\..*AAAA[[:space:]]+::1' <<<'$OUT'"
 check "NS at the apex: AA" grep -q 'Flags: qr aa' <<<"$OUT"
+check "NS at the apex: both glue A of ns1 (several addresses per family)" \
+	test "$(grep -Ec '^ns1\.example\.com\..*[[:space:]]A[[:space:]]+127\.0\.0\.[12]$' <<<"$OUT")" -eq 2
+for proto in +notcp +tcp; do
+	expect_eq "A of an NS name: every glue address ($proto)" \
+		"$(q 127.0.0.1 ns1.example.com A $proto +short | sort | tr '\n' ' ')" "127.0.0.1 127.0.0.2 "
+done
+# A record named like an in-zone NS name: the glue wins, the record is
+# logged naming both, and an update to it is refused.
+check "a record shadowing glue is logged with its ns item" \
+	grep -q 'ns1.example.com: the record has the name of ns "ns1.example.com=127.0.0.1,127.0.0.2,::1"' "$E2E_DIR/ddnsd.log"
+check "an update of the glue's name is refused" \
+	test "$(update ns1.example.com $KW 198.51.100.53)" != 200
+expect_eq "...and the glue is still served" \
+	"$(q 127.0.0.1 ns1.example.com A +short | sort | tr '\n' ' ')" "127.0.0.1 127.0.0.2 "
 
 # --- EDNS sizes and truncation ------------------------------------------------
 OUT=$(q 127.0.0.1 example.com NS +ignore +noedns)

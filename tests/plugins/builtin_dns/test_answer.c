@@ -235,6 +235,28 @@ static void test_apex_soa_ns(void **state)
 	knot_pkt_free(p);
 }
 
+/* Several glue addresses of one family: all of them, in the answer to the
+ * name and in the additional section of the NS answer. */
+static void test_glue_several(void **state)
+{
+	static const char *const ns[] = {
+		"ns1.example.com=192.0.2.1,192.0.2.2,2001:db8::1,2001:db8::2" };
+	fixture_t *f = *state;
+	dns_db_free(f->db);
+	f->db = make_db(ns, 1);
+	knot_pkt_t *p = ask(f, "ns1.example.com", KNOT_RRTYPE_A, "198.51.100.77");
+	assert_int_equal(knot_wire_get_ancount(p->wire), 2);
+	knot_pkt_free(p);
+	p = ask(f, "ns1.example.com", KNOT_RRTYPE_AAAA, "198.51.100.77");
+	assert_int_equal(knot_wire_get_ancount(p->wire), 2);
+	knot_pkt_free(p);
+	p = ask(f, "example.com", KNOT_RRTYPE_NS, "198.51.100.77");
+	assert_int_equal(knot_wire_get_ancount(p->wire), 1);
+	assert_int_equal(knot_wire_get_arcount(p->wire), 4);
+	assert_false(knot_wire_get_tc(p->wire));
+	knot_pkt_free(p);
+}
+
 static void test_refused(void **state)
 {
 	knot_pkt_t *p = ask(*state, "example.net", KNOT_RRTYPE_A, "198.51.100.77");
@@ -540,6 +562,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_nxdomain, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nodata, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_apex_soa_ns, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_glue_several, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_class_chaos_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_any_rfc8482, setup, teardown),

@@ -232,6 +232,46 @@ static void test_many_records(void **state)
 	dns_db_free(db);
 }
 
+/* Every address of an in-zone NS name is glue, and a record never takes
+ * the name over: glue wins (doc/builtin-dns.md). */
+static void test_glue(void **state)
+{
+	(void)state;
+	static const char *const zones[] = { "example.com" };
+	static const char *const ns[] = {
+		"ns1.example.com=192.0.2.2,2001:db8::1,192.0.2.1,2001:db8::2,192.0.2.2",
+		"ns2.example.com=192.0.2.3" };
+	dns_db_t *db = db_make(zones, 1, ns, 2);
+	const dns_zone_t *z = dns_db_zone_by_name(db, "example.com");
+	assert_int_equal(z->n_glue, 2);
+	assert_int_equal(db->n_records, 0);
+	const dns_node_t *n = node(db, "ns1.example.com");
+	assert_non_null(n);
+	assert_true(n->glue);
+	assert_int_equal(n->a.rrs.count, 2); /* the repeat is dropped */
+	assert_int_equal(n->aaaa.rrs.count, 2);
+	assert_memory_equal(knot_rdataset_at(&n->a.rrs, 0)->data, "\xc0\x00\x02\x01", 4);
+	assert_memory_equal(knot_rdataset_at(&n->a.rrs, 1)->data, "\xc0\x00\x02\x02", 4);
+	assert_int_equal(n->a.ttl, 3600);
+	assert_int_equal(node(db, "ns2.example.com")->a.rrs.count, 1);
+	uint32_t serial = z->serial;
+	/* A record of the same name changes nothing. */
+	assert_int_equal(dns_db_set_record(db, "NS1.example.com", "198.51.100.1", NULL, NULL,
+	                                   NULL), -EEXIST);
+	assert_int_equal(dns_db_update(db, "ns1.example.com", "198.51.100.1", NULL, 5000),
+	                 -EEXIST);
+	assert_int_equal(dns_db_apply_record(db, "ns1.example.com", "198.51.100.1", NULL,
+	                                     NULL, NULL, 0, 5000), -EEXIST);
+	assert_int_equal(dns_db_remove_record(db, "ns1.example.com", 5000), 0);
+	n = node(db, "ns1.example.com");
+	assert_non_null(n);
+	assert_int_equal(n->a.rrs.count, 2);
+	assert_memory_equal(knot_rdataset_at(&n->a.rrs, 0)->data, "\xc0\x00\x02\x01", 4);
+	assert_int_equal(z->serial, serial);
+	assert_int_equal(db->n_records, 0);
+	dns_db_free(db);
+}
+
 static void expect_conf_error(const char *const *zones, size_t n, const char *const *ns,
                               size_t n_ns, const char *contact, const char *want,
                               const char *setting)
@@ -263,6 +303,9 @@ static void test_config_errors(void **state)
 	expect_conf_error(zones, 1, in_zone, 1, NULL, "needs an address", "ns");
 	expect_conf_error(zones, 1, outside, 1, NULL, "outside the zones", "ns");
 	expect_conf_error(zones, 1, bad_addr, 1, NULL, "bad address", "ns");
+	static const char *const ns_twice[] = { "ns1.example.com=192.0.2.1",
+	                                        "NS1.example.com=192.0.2.2" };
+	expect_conf_error(zones, 1, ns_twice, 2, NULL, "listed twice", "ns");
 	expect_conf_error(zones, 1, NULL, 0, "host..master", "soa_contact", "soa_contact");
 }
 
@@ -301,6 +344,7 @@ int main(void)
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_update_serial),
 		cmocka_unit_test(test_many_records),
+		cmocka_unit_test(test_glue),
 		cmocka_unit_test(test_config_errors),
 		cmocka_unit_test(test_soa_defaults),
 	};

@@ -15,6 +15,7 @@
 #include <ddns/rest/api.h>
 #include <ddns/rest/json.h>
 #include <ddns/rest/name.h>
+#include <ddns/rest/url.h>
 
 static const rest_policy_t do_policy = {
 	.max_attempts = 4,
@@ -160,8 +161,9 @@ static void on_records(rest_job_t *base, const ddns_http_response_t *res)
 	next = json_object_get(json_object_get(json_object_get(root, "links"), "pages"), "next");
 	next_url = json_is_string(next) ? json_string_value(next) : NULL;
 	if (next_url != NULL) {
-		/* The token goes only where it was configured to go. */
-		if (strncmp(next_url, job->inst->conf.api_url, strlen(job->inst->conf.api_url)) ||
+		/* The token goes only where it was configured to go: scheme, host and
+		 * port compared parsed, not as a text prefix. */
+		if (!rest_url_under(job->inst->conf.api_url, next_url) ||
 		    ++job->pages > 1000) {
 			json_decref(root);
 			rest_api_bad_reply(&job->base, "for",

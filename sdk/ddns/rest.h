@@ -8,7 +8,8 @@
  * host timer bounded by the update's deadline), its message, and its
  * completion exactly once.  Around it: JSON reading (rest_json_*), the zone
  * of a name and its cache (rest_zones_*), names relative to a zone and URL
- * escaping (rest_name_*), the options every REST provider shares (api_url,
+ * escaping (rest_name_*), whether a URL from a reply may get the credentials
+ * (rest_url_under), the options every REST provider shares (api_url,
    * zone, ttl, create: rest_conf_*), bearer-token providers (rest_bearer_*),
  * and the API conventions (JSON headers, HTTP errors mapped to results:
  * rest_api_*).
@@ -24,6 +25,7 @@
 #include <ddns/rest/job.h>
 #include <ddns/rest/json.h>
 #include <ddns/rest/name.h>
+#include <ddns/rest/url.h>
 #include <ddns/rest/zones.h>
 #include <ddns/rest/conf.h>
 #include <ddns/rest/bearer.h>

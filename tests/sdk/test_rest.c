@@ -13,6 +13,7 @@
 #include <ddns/rest/json.h>
 #include <ddns/rest/name.h>
 #include <ddns/rest/retry.h>
+#include <ddns/rest/url.h>
 
 static void test_zone_candidates(void **state)
 {
@@ -122,6 +123,30 @@ static void test_iso8601(void **state)
 	assert_int_equal(rest_parse_iso8601("yesterday", &t), -EINVAL);
 }
 
+/* A URL from a reply gets the token only when it really is under api_url:
+ * text prefixes, user-info tricks and look-alike hosts do not pass. */
+static void test_url_under(void **state)
+{
+	(void)state;
+	const char *base = "https://api.digitalocean.com";
+	assert_true(rest_url_under(base, "https://api.digitalocean.com/v2/domains?page=2"));
+	assert_true(rest_url_under(base, "HTTPS://API.DigitalOcean.com:443/v2/x"));
+	assert_true(rest_url_under("http://127.0.0.1:8080/v1", "http://127.0.0.1:8080/v1/x?a=b"));
+	assert_true(rest_url_under("http://127.0.0.1:8080/v1/", "http://127.0.0.1:8080/v1"));
+	assert_false(rest_url_under(base, "https://api.digitalocean.com.evil.example/v2/x"));
+	assert_false(rest_url_under(base, "https://api.digitalocean.com@evil.example/v2/x"));
+	assert_false(rest_url_under("http://127.0.0.1:8080", "http://127.0.0.1:8080@evil:8080/v2"));
+	assert_false(rest_url_under("http://127.0.0.1:8080", "http://u:p@127.0.0.1:8080/v2"));
+	assert_false(rest_url_under(base, "http://api.digitalocean.com/v2/x"));
+	assert_false(rest_url_under(base, "https://api.digitalocean.com:8443/v2/x"));
+	assert_false(rest_url_under("http://127.0.0.1:8080/v1", "http://127.0.0.1:8080/v1x/y"));
+	assert_false(rest_url_under("http://127.0.0.1:8080/v1", "http://127.0.0.1:8080/v2"));
+	assert_false(rest_url_under(base, "not a url"));
+	assert_false(rest_url_under(base, "/v2/relative"));
+	assert_false(rest_url_under(base, NULL));
+	assert_false(rest_url_under(NULL, base));
+}
+
 static void test_api_messages(void **state)
 {
 	char out[128];
@@ -151,6 +176,7 @@ int main(void)
 		cmocka_unit_test(test_retry_waits),
 		cmocka_unit_test(test_iso8601),
 		cmocka_unit_test(test_api_messages),
+		cmocka_unit_test(test_url_under),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -14,7 +14,9 @@ headers, 429 {"id":"too_many_requests"}.
 
 Control keys (besides mock_common's): tokens: [..] (valid tokens),
 page_size: N (cap per_page), ignore_filters: bool (list every record of the
-zone, as if the filters were not understood).  Initial token: "do-good-token".
+zone, as if the filters were not understood), next_base: URL (what the
+pagination links start with instead of this mock's own address: a hostile
+API's links).  Initial token: "do-good-token".
 """
 import sys
 import time
@@ -76,6 +78,8 @@ class DigitalOceanMock(MockHandler):
         db = self.state.db
         if "tokens" in ctl:
             db["tokens"] = set(ctl["tokens"])
+        if "next_base" in ctl:
+            db["next_base"] = ctl["next_base"]
         self.control_listing(ctl)
         for zone in ctl.get("zones", []):
             type(self).add_zone(zone)
@@ -160,7 +164,8 @@ class DigitalOceanMock(MockHandler):
         total = len(sel)
         last = max(1, (total + per_page - 1) // per_page)
         chunk = sel[(page - 1) * per_page: page * per_page]
-        base = "%s/v2/domains/%s/records?" % (self.base_url(), zone)
+        base = "%s/v2/domains/%s/records?" % (self.state.db.get("next_base") or
+                                              self.base_url(), zone)
         extra = "".join("&%s=%s" % (k, query[k][0]) for k in ("type", "name") if k in query)
 
         def link(p):

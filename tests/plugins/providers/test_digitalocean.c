@@ -85,6 +85,30 @@ static void test_record_on_page_2(void **state)
 	assert_true(mock_api_count(&pf_api, "GET", "/records") >= 2);
 }
 
+/* A pagination link that only looks like api_url as text (user-info, a
+ * look-alike host) is refused before the token goes anywhere. */
+static void test_next_link_elsewhere(void **state)
+{
+	fixture_t *f = *state;
+	char ctl[512];
+	const char *evil[] = { "@127.0.0.2:1", ".evil.example", ":1" };
+
+	for (size_t i = 0; i < sizeof(evil) / sizeof(evil[0]); i++) {
+		char base[256];
+		snprintf(base, sizeof(base), "%s%s", pf_api.url, evil[i]);
+		snprintf(ctl, sizeof(ctl), "{\"reset\":true,\"clear_requests\":true,\"page_size\":2,\"ignore_filters\":true,"
+		         "\"next_base\":\"%s\"}", base);
+		assert_int_equal(mock_api_control(&pf_api, ctl), 200);
+		if (i == 0)
+			pf_create_with(f, "{}", "example.com");
+		assert_int_equal(pf_update(f, "a.example.com", "203.0.113.9", NULL, 10000),
+		                 DDNS_EBADREPLY);
+		assert_non_null(strstr(f->msg, "links.pages.next under the configured api_url"));
+		assert_int_equal(mock_api_count(&pf_api, NULL, NULL), 1);
+		pf_assert_data("example.com", "a", "A", "192.0.2.10");
+	}
+}
+
 static void test_create_allowed(void **state)
 {
 	fixture_t *f = *state;
@@ -301,6 +325,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_concurrent_updates, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_v1_keys_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_token_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_next_link_elsewhere, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, pf_group_teardown);

@@ -133,16 +133,36 @@ static void put_negative(knot_pkt_t *r, const dns_zone_t *zone)
 	knot_pkt_put(r, KNOT_COMPR_HINT_NONE, &zone->soa, KNOT_PF_SOAMINTTL);
 }
 
-/* Addresses of in-zone NS names; optional, so they never set TC. */
-static void put_glue(knot_pkt_t *r, const dns_zone_t *zone)
+/* Addresses of in-zone NS names; optional, so they never set TC.  The NS
+ * RRset was written at @p ns_pos: each glue owner is a pointer to its name
+ * in that RRset's RDATA (libknot's owner hint), 2 bytes where the name
+ * would be ~7, so about twice as much glue fits in 1232 bytes.  z->glue is
+ * sorted by the index of its name in z->ns, the order libknot writes the
+ * RRs, so one walk over the NS RRs finds every offset. */
+static void put_glue(knot_pkt_t *r, const dns_zone_t *zone, size_t ns_pos)
 {
+	const uint8_t *p = r->wire + ns_pos, *end = r->wire + r->size;
+	uint16_t k = 0;
 	knot_pkt_begin(r, KNOT_ADDITIONAL);
 	for (size_t i = 0; i < zone->n_glue; i++) {
 		const dns_node_t *g = zone->glue[i];
+		uint16_t hint = KNOT_COMPR_HINT_NONE;
+		/* Find the RDATA of NS RR number glue_ns[i]: owner, 10 bytes of
+		 * type, class, TTL and RDLENGTH, then the name. */
+		while (p < end && k <= zone->glue_ns[i]) {
+			int owner = knot_dname_wire_check(p, end, r->wire);
+			if (owner <= 0 || end - (p + owner) < 10)
+				break;
+			const uint8_t *rdata = p + owner + 10;
+			if (k == zone->glue_ns[i] && rdata - r->wire <= KNOT_WIRE_PTR_MAX)
+				hint = (uint16_t)(rdata - r->wire);
+			p = rdata + knot_wire_read_u16(rdata - 2);
+			k++;
+		}
 		if ((!knot_rrset_empty(&g->a) &&
-		     knot_pkt_put(r, KNOT_COMPR_HINT_NONE, &g->a, KNOT_PF_NOTRUNC) != KNOT_EOK) ||
+		     knot_pkt_put(r, hint, &g->a, KNOT_PF_NOTRUNC) != KNOT_EOK) ||
 		    (!knot_rrset_empty(&g->aaaa) &&
-		     knot_pkt_put(r, KNOT_COMPR_HINT_NONE, &g->aaaa, KNOT_PF_NOTRUNC) != KNOT_EOK))
+		     knot_pkt_put(r, hint, &g->aaaa, KNOT_PF_NOTRUNC) != KNOT_EOK))
 			return;
 	}
 }
@@ -172,13 +192,14 @@ static uint16_t answer_in(const dns_db_t *db, const knot_pkt_t *q, knot_pkt_t *r
 		put_negative(r, zone);
 		return KNOT_RCODE_NOERROR;
 	}
+	size_t pos = r->size;
 	int ret = knot_pkt_put(r, KNOT_COMPR_HINT_QNAME, rr, 0);
 	if (ret == KNOT_ESPACE)
 		return KNOT_RCODE_NOERROR; /* TC is set: the client retries over TCP */
 	if (ret != KNOT_EOK)
 		return KNOT_RCODE_SERVFAIL;
 	if (rr == &zone->ns)
-		put_glue(r, zone);
+		put_glue(r, zone, pos);
 	return KNOT_RCODE_NOERROR;
 }
 

@@ -388,6 +388,7 @@ void dns_db_free(dns_db_t *db)
 		knot_rdataset_clear(&z->soa.rrs, NULL);
 		knot_rdataset_clear(&z->ns.rrs, NULL);
 		free(z->glue);
+		free(z->glue_ns);
 		free(z->apex);
 	}
 	free(db->zones);

@@ -35,6 +35,8 @@ typedef struct dns_zone {
 	knot_rrset_t ns;       /**< apex NS (empty when no `ns` is configured) */
 	struct dns_node **glue; /**< nodes of in-zone NS names (their A/AAAA
 	                             is glue); the array is owned, not the nodes */
+	uint16_t *glue_ns;     /**< owned; per glue, the index of its name in
+	                            ns.rrs (glue is sorted by it, for compression) */
 	size_t n_glue;
 	uint32_t serial;       /**< current SOA serial */
 } dns_zone_t;

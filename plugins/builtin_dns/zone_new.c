@@ -181,6 +181,38 @@ static int db_add_ns(dns_db_t *db, const char *item, char *err, size_t err_len)
 	return 0;
 }
 
+/* Sort the glue of @p z by the index of its name in the NS RRset (the
+ * order libknot writes the NS RRs), so an answer finds each glue's name in
+ * one walk over them.  0 or -ENOMEM. */
+static int zone_index_glue(dns_zone_t *z)
+{
+	if (z->n_glue == 0)
+		return 0;
+	z->glue_ns = calloc(z->n_glue, sizeof(*z->glue_ns));
+	if (z->glue_ns == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < z->n_glue; i++) {
+		knot_rdata_t *rd = z->ns.rrs.rdata;
+		uint16_t k = 0;
+		while (k < z->ns.rrs.count &&
+		       !knot_dname_is_equal(knot_ns_name(rd), z->glue[i]->owner)) {
+			rd = knot_rdataset_next(rd);
+			k++;
+		}
+		z->glue_ns[i] = k;
+		/* insertion sort: a handful of names, once per build */
+		for (size_t j = i; j > 0 && z->glue_ns[j - 1] > z->glue_ns[j]; j--) {
+			uint16_t t = z->glue_ns[j];
+			z->glue_ns[j] = z->glue_ns[j - 1];
+			z->glue_ns[j - 1] = t;
+			struct dns_node *g = z->glue[j];
+			z->glue[j] = z->glue[j - 1];
+			z->glue[j - 1] = g;
+		}
+	}
+	return 0;
+}
+
 int dns_db_new(const dns_db_conf_t *conf, const char *const *zones, size_t n_zones,
                const char *const *ns, size_t n_ns, uint32_t serial,
                dns_db_t **out, char *err, size_t err_len, const char **setting)
@@ -247,6 +279,9 @@ int dns_db_new(const dns_db_conf_t *conf, const char *const *zones, size_t n_zon
 		if (ret != 0)
 			goto fail;
 	}
+	for (size_t i = 0; i < db->n_zones; i++)
+		if ((ret = zone_index_glue(&db->zones[i])) != 0)
+			goto fail;
 	*out = db;
 	return 0;
 fail:

@@ -25,6 +25,8 @@ E2E_HTTP_PORT=$(e2e_free_port)
 DNS_PORT=$(dns_free_port)
 WILD_PORT=$(dns_free_port)
 while [ "$WILD_PORT" = "$DNS_PORT" ]; do WILD_PORT=$(dns_free_port); done
+GLUE_PORT=$(dns_free_port)
+while [ "$GLUE_PORT" = "$DNS_PORT" ] || [ "$GLUE_PORT" = "$WILD_PORT" ]; do GLUE_PORT=$(dns_free_port); done
 BASE=http://127.0.0.1:$E2E_HTTP_PORT
 CONF=$E2E_DIR/ddns.conf
 KA=KeyForAaaaaaaaaaaaaaaaaaaaaaaaaaa1
@@ -47,6 +49,13 @@ for i in $(seq -w 1 30); do
 	NS="$NS, \"ns-$i-with-a-long-label-that-will-not-compress.example.net\""
 done
 
+# Forty in-zone NS names, one glue address each: how much glue fits in a
+# 1232-byte answer depends on the glue owners being compressed.
+GLUE_NS="\"ns-01.glue.test=192.0.2.1\""
+for i in $(seq -w 2 40); do
+	GLUE_NS="$GLUE_NS, \"ns-$i.glue.test=192.0.2.$((10#$i))\""
+done
+
 cat >"$CONF" <<EOF
 http = { listen = [ "127.0.0.1:$E2E_HTTP_PORT" ]; };
 database = "$E2E_DIR/ddns.sqlite";
@@ -59,6 +68,8 @@ providers = {
            ns = [ $NS ]; soa_contact = "hostmaster@example.com"; };
   wild = { plugin = "builtin_dns"; listen = [ $WILD ]; zone = "wild.test";
            tcp_clients = 2; tcp_idle_timeout_ms = 2000; udp_threads = 0; };
+  glue = { plugin = "builtin_dns"; listen = [ "127.0.0.1:$GLUE_PORT" ]; zone = "glue.test";
+           ns = [ $GLUE_NS ]; };
 };
 records = (
   { domain = "a.example.com"; provider = "home"; key_hash = "$(e2e_key_hash $KA)";
@@ -179,6 +190,16 @@ for proto in +notcp +tcp; do
 	OUT=$(q 127.0.0.1 AwAy.ExAmPlE.cOm A $proto +noall +answer)
 	check "query name case kept ($proto)" grep -q '^AwAy\.ExAmPlE\.cOm\.' <<<"$OUT"
 done
+OUT=$(dig @127.0.0.1 -p "$GLUE_PORT" +norec +time=3 +tries=2 +ignore +bufsize=1232 glue.test NS)
+GLUE_N=$(grep -Ec '^ns-[0-9]+\.glue\.test\..*[[:space:]]A[[:space:]]+192\.0\.2\.[0-9]+$' <<<"$OUT")
+echo "# glue A records in a 1232-byte answer: $GLUE_N of 40"
+check "glue owners compressed: at least 19 of 40 glue A in 1232 bytes ($GLUE_N)" test "$GLUE_N" -ge 19
+check "...within 1232 bytes, not truncated (glue never sets TC)" \
+	bash -c "test \$(sed -n 's/.*MSG SIZE  rcvd: \([0-9]*\).*/\1/p' <<<'$OUT') -le 1232 && ! grep -Eq '^;; flags:.* tc' <<<'$OUT'"
+OUT=$(kdig @127.0.0.1 -p "$GLUE_PORT" +tcp glue.test NS)
+check "glue over TCP: all 40, each owner its NS name" \
+	test "$(grep -Ec '^ns-([0-9]+)\.glue\.test\..*[[:space:]]A[[:space:]]+192\.0\.2\.[0-9]+$' <<<"$OUT")" -eq 40
+check "glue over TCP: ns-07 has 192.0.2.7" grep -Eq '^ns-07\.glue\.test\..*[[:space:]]A[[:space:]]+192\.0\.2\.7$' <<<"$OUT"
 # RFC 1995 §3: kdig puts its SOA in the authority section of an IXFR.
 OUT=$(kdig @127.0.0.1 -p "$DNS_PORT" +tcp IXFR=1 example.com 2>&1)
 check "IXFR with the client's SOA in authority: REFUSED, not FORMERR" grep -q "replied with error 'REFUSED'" <<<"$OUT"

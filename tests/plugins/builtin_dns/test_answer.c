@@ -257,6 +257,53 @@ static void test_glue_several(void **state)
 	knot_pkt_free(p);
 }
 
+/* Forty in-zone NS names with dual glue: each glue owner is a pointer to
+ * its name in the NS RDATA, so at least 19 glue RRs fit in 1232 bytes
+ * (Knot 3.2 fits 19; uncompressed owners fit 12). */
+static void test_glue_compressed(void **state)
+{
+	const char *ns[40];
+	char names[40][64];
+	for (int i = 0; i < 40; i++) {
+		/* listed in reverse: the glue is still found for each name */
+		snprintf(names[i], sizeof(names[i]), "ns%02d.example.com=192.0.2.%d,2001:db8::%d",
+		         39 - i, 39 - i, 39 - i);
+		ns[i] = names[i];
+	}
+	fixture_t *f = *state;
+	dns_db_free(f->db);
+	f->db = make_db(ns, 40);
+	size_t len;
+	knot_pkt_t *p = ask_full(f, "example.com", KNOT_RRTYPE_NS, 1232, "198.51.100.77",
+	                         false, &len);
+	assert_false(knot_wire_get_tc(p->wire));
+	assert_true(len <= 1232);
+	assert_int_equal(knot_wire_get_ancount(p->wire), 40);
+	uint16_t glue = knot_wire_get_arcount(p->wire) - 1; /* less the OPT */
+	print_message("glue RRs in 1232 bytes: %u of 80\n", glue);
+	assert_true(glue >= 19);
+	/* Each glue owner is its NS name, written as a 2-byte pointer. */
+	const knot_pktsection_t *ar = knot_pkt_section(p, KNOT_ADDITIONAL);
+	char buf[KNOT_DNAME_TXT_MAXLEN], want[64];
+	for (uint16_t i = 0; i < ar->count; i++) {
+		const knot_rrset_t *rr = knot_pkt_rr(ar, i);
+		if (rr->type == KNOT_RRTYPE_OPT)
+			continue;
+		uint16_t pos = knot_pkt_rr_offset(ar, i);
+		assert_int_equal(f->resp[pos] & 0xc0, 0xc0);
+		char addr[INET6_ADDRSTRLEN];
+		rr_addr(rr, addr, sizeof(addr));
+		const char *num = strrchr(addr, rr->type == KNOT_RRTYPE_A ? '.' : ':') + 1;
+		snprintf(want, sizeof(want), "ns%02d.example.com.", atoi(num));
+		assert_string_equal(knot_dname_to_str(buf, rr->owner, sizeof(buf)), want);
+	}
+	knot_pkt_free(p);
+	/* Over TCP every glue RR is there, each owner still the right name. */
+	p = ask_full(f, "example.com", KNOT_RRTYPE_NS, NO_EDNS, "198.51.100.77", true, &len);
+	assert_int_equal(knot_wire_get_arcount(p->wire), 80);
+	knot_pkt_free(p);
+}
+
 static void test_refused(void **state)
 {
 	knot_pkt_t *p = ask(*state, "example.net", KNOT_RRTYPE_A, "198.51.100.77");
@@ -563,6 +610,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_nodata, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_apex_soa_ns, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_glue_several, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_glue_compressed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_class_chaos_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_any_rfc8482, setup, teardown),

@@ -358,16 +358,79 @@ int dns_db_carry_update(dns_db_t *db, const dns_db_t *old, const char *name,
 	return 1;
 }
 
+/* Whether @p n and @p o (the same name in two dbs) serve the same. */
+static bool node_same(const dns_node_t *n, const dns_node_t *o)
+{
+	return n->record == o->record && n->glue == o->glue && n->apex == o->apex &&
+	       n->a.ttl == o->a.ttl && n->aaaa.ttl == o->aaaa.ttl &&
+	       knot_rdataset_eq(&n->a.rrs, &o->a.rrs) &&
+	       knot_rdataset_eq(&n->aaaa.rrs, &o->aaaa.rrs) &&
+	       knot_rdataset_eq(&n->lan_a.rrs, &o->lan_a.rrs) &&
+	       knot_rdataset_eq(&n->lan_aaaa.rrs, &o->lan_aaaa.rrs);
+}
+
+/* Whether the apex data of @p z and @p o agree: NS, and the SOA but for
+ * its serial (the first 4 of the 20 bytes after the two names). */
+static bool apex_same(const dns_zone_t *z, const dns_zone_t *o)
+{
+	const knot_rdata_t *a = z->soa.rrs.rdata, *b = o->soa.rrs.rdata;
+	if (z->soa.ttl != o->soa.ttl || z->ns.ttl != o->ns.ttl ||
+	    !knot_rdataset_eq(&z->ns.rrs, &o->ns.rrs) || a->len != b->len || a->len < 20)
+		return false;
+	size_t names = a->len - 20u;
+	return memcmp(a->data, b->data, names) == 0 &&
+	       memcmp(a->data + names + 4, b->data + names + 4, 16) == 0;
+}
+
+/* The zone of @p db named as @p apex, or NULL. */
+static dns_zone_t *zone_named(const dns_db_t *db, const knot_dname_t *apex)
+{
+	for (size_t i = 0; i < db->n_zones; i++)
+		if (name_eq(db->zones[i].apex, apex))
+			return &db->zones[i];
+	return NULL;
+}
+
+/* Mark in @p changed (one flag per zone of @p db) each zone whose names
+ * differ between @p db and @p old: a name new, gone or serving otherwise.
+ * One pass over each table, on the reload path only. */
+static void zones_diff(const dns_db_t *db, const dns_db_t *old, bool *changed)
+{
+	for (size_t i = 0; i < db->n_buckets; i++)
+		for (const dns_node_t *n = db->buckets[i]; n; n = n->next) {
+			size_t z = (size_t)(n->zone - db->zones);
+			if (changed[z])
+				continue;
+			const dns_node_t *o = db_find(old, n->owner, n->owner_len, n->hash);
+			if (o == NULL || !name_eq(o->zone->apex, n->zone->apex) || !node_same(n, o))
+				changed[z] = true;
+		}
+	for (size_t i = 0; i < old->n_buckets; i++)
+		for (const dns_node_t *o = old->buckets[i]; o; o = o->next) {
+			if (db_find(db, o->owner, o->owner_len, o->hash) != NULL)
+				continue; /* compared above */
+			const dns_zone_t *z = zone_named(db, o->zone->apex);
+			if (z != NULL)
+				changed[z - db->zones] = true;
+		}
+}
+
 void dns_db_bump_serials(dns_db_t *db, const dns_db_t *old, uint32_t now)
 {
+	bool *changed = old ? calloc(db->n_zones ? db->n_zones : 1, sizeof(*changed)) : NULL;
+	if (changed != NULL)
+		zones_diff(db, old, changed);
 	for (size_t i = 0; i < db->n_zones; i++) {
 		dns_zone_t *z = &db->zones[i];
-		const dns_zone_t *o = old ? dns_db_zone(old, z->apex) : NULL;
-		if (o != NULL && name_eq(o->apex, z->apex))
-			zone_set_serial(z, serial_next(o->serial, now));
-		else
+		const dns_zone_t *o = old ? zone_named(old, z->apex) : NULL;
+		if (o == NULL)
 			zone_set_serial(z, serial_next(z->serial - 1, now));
+		else if (changed != NULL && !changed[i] && apex_same(z, o))
+			zone_set_serial(z, o->serial); /* nothing to tell secondaries */
+		else
+			zone_set_serial(z, serial_next(o->serial, now));
 	}
+	free(changed);
 }
 
 void dns_db_free(dns_db_t *db)

@@ -136,8 +136,10 @@ int dns_db_remove_record(dns_db_t *db, const char *name, uint32_t now);
 int dns_db_carry_update(dns_db_t *db, const dns_db_t *old, const char *name,
                         int64_t stored_change);
 
-/** Raise every zone's serial to max(its serial in @p old + 1, @p now)
- *  (the zones of a rebuilt db changed). */
+/** After a rebuild: a zone whose content (names, addresses, LAN answers,
+ *  glue, NS, SOA but its serial) is as in @p old keeps its serial there;
+ *  a changed one rises to max(its serial in @p old + 1, @p now); a zone
+ *  new in @p db, or every zone when @p old is NULL, gets max(serial, now). */
 void dns_db_bump_serials(dns_db_t *db, const dns_db_t *old, uint32_t now);
 
 /** The zone @p name (lower-case wire) falls in (longest match), or NULL. */

@@ -489,6 +489,33 @@ if [ "$HAVE_V6" = 1 ]; then
 	expect_eq "threads: IPv6 LAN AAAA" "$(short ::1 home.example.com AAAA)" fd00::10
 fi
 
+# --- a reload raises only the serial of a zone whose content changed --------
+# A record is added to dyn.example.org and wild's options change, so wild
+# is a new instance and home re-reads all its records (records_changed):
+# example.com is the same as before and keeps its serial.
+serial_of() { q 127.0.0.1 "$1" SOA +short | awk '{print $3}'; }
+SC0=$(serial)
+SD0=$(serial_of dyn.example.org)
+RELOADS_BEFORE=$(reloaded)
+python3 - "$CONF" "$(e2e_key_hash $KW)" <<'PYEOF'
+import sys
+path, key = sys.argv[1], sys.argv[2]
+s = open(path).read()
+s = s.replace("udp_threads = 0; ttl = 5;", "udp_threads = 0; ttl = 6;")
+s = s.replace('  { domain = "x.y.dyn.example.org";',
+              '  { domain = "new2.dyn.example.org"; provider = "home"; key_hash = "%s"; },\n'
+              '  { domain = "x.y.dyn.example.org";' % key)
+open(path, "w").write(s)
+PYEOF
+kill -HUP "$E2E_DDNSD_PID"
+wait_for "the reload with a new record is done" $((RELOADS_BEFORE + 1)) reloaded
+wait_for "the new record is served (NODATA, no address yet)" NOERROR \
+	status 127.0.0.1 new2.dyn.example.org A
+expect_eq "wild: new options (TTL 6)" "$(wild_ttl +notcp)" 6
+expect_eq "reload: example.com unchanged, its serial too" "$(serial)" "$SC0"
+check "reload: dyn.example.org changed, its serial rose ($SD0 -> $(serial_of dyn.example.org))" \
+	test "$(serial_of dyn.example.org)" -gt "$SD0"
+
 check "ddnsd stops cleanly" e2e_stop_ddnsd
 check "no sanitizer report" bash -c "! grep -q 'Sanitizer' '$E2E_DIR/ddnsd.log'"
 e2e_finish

@@ -211,6 +211,54 @@ static void test_update_serial(void **state)
 	dns_db_free(db);
 }
 
+/* A rebuild raises only the serial of a zone whose content changed. */
+static void test_bump_only_changed(void **state)
+{
+	(void)state;
+	static const char *const zones[] = { "example.com", "example.org", "example.net" };
+	static const char *const ns[] = { "ns1.example.com=192.0.2.53" };
+	dns_db_t *db = db_make(zones, 3, ns, 1);
+	assert_int_equal(dns_db_set_record(db, "a.example.com", "192.0.2.1", NULL,
+	                                   "10.0.0.1", NULL), 0);
+	assert_int_equal(dns_db_set_record(db, "b.example.org", "192.0.2.2", NULL, NULL,
+	                                   NULL), 0);
+	assert_int_equal(dns_db_set_record(db, "c.x.example.net", "192.0.2.3", NULL, NULL,
+	                                   NULL), 0);
+	assert_int_equal(dns_db_update(db, "b.example.org", "192.0.2.22", NULL, 700), 1);
+	/* The same content, re-read: a record in example.org is new. */
+	dns_db_t *db2 = db_make(zones, 3, ns, 1);
+	assert_int_equal(dns_db_set_record(db2, "a.example.com", "192.0.2.1", NULL,
+	                                   "10.0.0.1", NULL), 0);
+	assert_int_equal(dns_db_set_record(db2, "b.example.org", "192.0.2.22", NULL, NULL,
+	                                   NULL), 0);
+	assert_int_equal(dns_db_set_record(db2, "new.example.org", "192.0.2.9", NULL, NULL,
+	                                   NULL), 0);
+	assert_int_equal(dns_db_set_record(db2, "c.x.example.net", "192.0.2.3", NULL, NULL,
+	                                   NULL), 0);
+	dns_db_bump_serials(db2, db, 900);
+	assert_int_equal(dns_db_zone_by_name(db2, "example.com")->serial, 100);
+	assert_int_equal(dns_db_zone_by_name(db2, "example.org")->serial, 900);
+	assert_int_equal(dns_db_zone_by_name(db2, "example.net")->serial, 100);
+	assert_int_equal(knot_soa_serial(dns_db_zone_by_name(db2, "example.com")->soa.rrs.rdata),
+	                 100);
+	/* A LAN address changed (example.com), a record gone (example.net,
+	 * with its empty non-terminal): both rise; example.org does not. */
+	dns_db_t *db3 = db_make(zones, 3, ns, 1);
+	assert_int_equal(dns_db_set_record(db3, "a.example.com", "192.0.2.1", NULL,
+	                                   "10.0.0.2", NULL), 0);
+	assert_int_equal(dns_db_set_record(db3, "b.example.org", "192.0.2.22", NULL, NULL,
+	                                   NULL), 0);
+	assert_int_equal(dns_db_set_record(db3, "new.example.org", "192.0.2.9", NULL, NULL,
+	                                   NULL), 0);
+	dns_db_bump_serials(db3, db2, 950);
+	assert_int_equal(dns_db_zone_by_name(db3, "example.com")->serial, 950);
+	assert_int_equal(dns_db_zone_by_name(db3, "example.org")->serial, 900);
+	assert_int_equal(dns_db_zone_by_name(db3, "example.net")->serial, 950);
+	dns_db_free(db3);
+	dns_db_free(db2);
+	dns_db_free(db);
+}
+
 static void test_many_records(void **state)
 {
 	static const char *const zones[] = { "example.com" };
@@ -343,6 +391,7 @@ int main(void)
 		cmocka_unit_test(test_apply_record),
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_update_serial),
+		cmocka_unit_test(test_bump_only_changed),
 		cmocka_unit_test(test_many_records),
 		cmocka_unit_test(test_glue),
 		cmocka_unit_test(test_config_errors),

@@ -102,6 +102,11 @@ static void on_written(rest_job_t *base, const ddns_http_response_t *res)
 	json_decref(root);
 }
 
+static void relist(rest_job_t *base)
+{
+	list_records((cf_job_t *)base);
+}
+
 static void write_record(cf_job_t *job, const char *id)
 {
 	cf_instance_t *inst = job->inst;
@@ -127,6 +132,9 @@ static void write_record(cf_job_t *job, const char *id)
 	body = json_pack("{s:s, s:s, s:s, s:I, s:b}", "type", job->base.rtype,
 	                 "name", job->base.update->name, "content", job->base.addr,
 	                 "ttl", (json_int_t)(inst->conf.ttl ? inst->conf.ttl : 1), "proxied", 0);
+	/* A POST whose reply is lost may have created the record: list again
+	 * rather than fail on the duplicate (error 81058). */
+	rest_job_guard_create(&job->base, relist);
 	send(job, "POST", url, body, on_written);
 }
 

@@ -78,6 +78,11 @@ static void on_written(rest_job_t *base, const ddns_http_response_t *res)
 	next_family(base);
 }
 
+static void relist(rest_job_t *base)
+{
+	list_records((do_job_t *)base, NULL);
+}
+
 static void write_record(do_job_t *job, const char *id)
 {
 	do_instance_t *inst = job->inst;
@@ -104,6 +109,9 @@ static void write_record(do_job_t *job, const char *id)
 	body = json_pack("{s:s, s:s, s:s, s:I}", "type", job->base.rtype, "name", rel,
 	                 "data", job->base.addr,
 	                 "ttl", (json_int_t)(inst->conf.ttl ? inst->conf.ttl : 1800));
+	/* A POST whose reply is lost may have created the record: list again
+	 * rather than make a duplicate. */
+	rest_job_guard_create(&job->base, relist);
 	send(job, "POST", url, body, on_written);
 }
 

@@ -187,8 +187,9 @@ int rest_job_start(rest_job_t *job, rest_step_cb first)
 	return rc;
 }
 
-/* Retry the current call after a wait, if the deadline allows it. */
-static void retry_later(rest_job_t *job, uint64_t ms, int result, const char *why)
+/* Run @p next after a wait, if the deadline allows it. */
+static void after_failure(rest_job_t *job, uint64_t ms, int result, const char *why,
+                          const char *then, rest_step_cb next)
 {
 	int rc;
 
@@ -198,12 +199,26 @@ static void retry_later(rest_job_t *job, uint64_t ms, int result, const char *wh
 		                  (unsigned long long)rest_job_left_ms(job));
 		return;
 	}
-	job->host->log(job->ctx, DDNS_LOG_INFO, "%s: %s; retrying in %llu ms",
-	               job->update->name, why, (unsigned long long)ms);
-	job->after_wait = send_current;
+	job->host->log(job->ctx, DDNS_LOG_INFO, "%s: %s; %s in %llu ms",
+	               job->update->name, why, then, (unsigned long long)ms);
+	job->after_wait = next;
 	rc = job->host->timer_start(job->ctx, ms, wait_cb, job, &job->timer);
 	if (rc < 0)
 		rest_job_finish(job, rc, "%s; cannot start a timer (%d)", why, rc);
+}
+
+/* Retry the current call after a wait. */
+static void retry_later(rest_job_t *job, uint64_t ms, int result, const char *why)
+{
+	after_failure(job, ms, result, why, "retrying", send_current);
+}
+
+/* A guarded create failed ambiguously: run its relook step after a wait. */
+static void relook_later(rest_job_t *job, uint64_t ms, int result, const char *why)
+{
+	rest_step_cb relook = job->relook;
+	job->relook = NULL;
+	after_failure(job, ms, result, why, "looking whether it was created", relook);
 }
 
 static void on_http(const ddns_http_response_t *res, void *arg)
@@ -214,6 +229,7 @@ static void on_http(const ddns_http_response_t *res, void *arg)
 	job->http = NULL;
 	switch (rest_retry_classify(job->policy, res)) {
 	case REST_REPLY_FINAL:
+		job->relook = NULL;
 		job->on_reply(job, res);
 		return;
 	case REST_REPLY_RATELIMIT:
@@ -237,6 +253,17 @@ static void on_http(const ddns_http_response_t *res, void *arg)
 		rest_job_finish(job, DDNS_ETIMEOUT, "%s before the update's deadline", why);
 		return;
 	}
+	if (job->relook != NULL) {
+		/* The create may have happened: look before creating again. */
+		if (++job->relooks >= job->policy->max_attempts) {
+			rest_job_finish(job, res->error ? res->error : DDNS_EPROVIDER,
+			                "%s (gave up after %u attempts)", why, job->relooks);
+			return;
+		}
+		relook_later(job, rest_retry_backoff_ms(job->policy, job->relooks),
+		             res->error ? res->error : DDNS_EPROVIDER, why);
+		return;
+	}
 	if (job->failures >= job->policy->max_attempts) {
 		rest_job_finish(job, res->error ? res->error : DDNS_EPROVIDER,
 		                  "%s (gave up after %u attempts)", why, job->failures);
@@ -244,6 +271,11 @@ static void on_http(const ddns_http_response_t *res, void *arg)
 	}
 	retry_later(job, rest_retry_backoff_ms(job->policy, job->failures),
 	                res->error ? res->error : DDNS_EPROVIDER, why);
+}
+
+void rest_job_guard_create(rest_job_t *job, rest_step_cb relook)
+{
+	job->relook = relook;
 }
 
 static void send_current(rest_job_t *job)

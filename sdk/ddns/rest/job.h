@@ -53,6 +53,11 @@ struct rest_job {
 
 	char notes[REST_JOB_MSG_MAX]; /**< what has been done, "; "-separated */
 
+	/* A create in flight (rest_job_guard_create): what to run instead of
+	 * sending it again, and how often that happened in this update. */
+	rest_step_cb relook;
+	unsigned relooks;
+
 	/* The record being changed: A for update->ipv4, then AAAA for ipv6. */
 	int family_step;           /**< -1 before the first */
 	const char *rtype;         /**< "A" or "AAAA" */
@@ -80,6 +85,18 @@ int rest_job_start(rest_job_t *job, rest_step_cb first);
  */
 void rest_job_send(rest_job_t *job, const char *method, const char *url,
                     const char *const *headers, const char *body, rest_reply_cb on_reply);
+
+/**
+ * Guard the next rest_job_send() (call it just before): that call creates
+ * something, so sending it again after a failure that may have hidden a
+ * success (no reply, a 5xx) could create it twice.  Instead, after the
+ * backoff, @p relook runs: it reads the state back (lists the records) and
+ * carries on from what it finds (a PATCH, "already", or the create again).
+ * A rate limit, which the API did not act on, is still sent again.  The
+ * guard ends with the call's reply; relooks beyond the policy's
+ * max_attempts in one update finish the job.
+ */
+void rest_job_guard_create(rest_job_t *job, rest_step_cb relook);
 
 /** Run @p step after @p ms, or finish with DDNS_ETIMEOUT if that would pass
  *  the deadline (@p what says what was waited for). */

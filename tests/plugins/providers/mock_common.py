@@ -11,6 +11,8 @@ module adds what tests need around the API:
                              rate-limit reply (retry_after: seconds, default 1)
       error500: N            the next N API requests get a 500
       malformed: N           the next N API replies have a truncated JSON body
+      lose_reply: N          the next N API requests are carried out, then
+                             answered 502 (a reply lost on the way back)
       delay_ms: MS           sleep before answering (delay_count: N requests,
                              default every request until changed)
       match: "PATCH"         faults apply only to requests whose
@@ -204,6 +206,8 @@ class MockHandler(BaseHTTPRequestHandler):
                 body = ValueError("bad JSON")
             with st.lock:
                 reply = self.api(method, path, query, body)
+            if st.take_fault("lose_reply", subject):
+                reply = Reply(502, {"message": "Bad gateway (the reply was lost)"})
         entry["status"] = reply.status
         entry["handle_ms"] = None
         # Logged before the reply leaves, so a client that saw the reply
@@ -229,7 +233,7 @@ class MockHandler(BaseHTTPRequestHandler):
                 type(self).reset()
             if ctl.get("clear_requests"):
                 st.requests = []
-            for k in ("ratelimit", "retry_after", "error500", "malformed",
+            for k in ("ratelimit", "retry_after", "error500", "malformed", "lose_reply",
                       "delay_ms", "delay_count", "match"):
                 if k in ctl:
                     st.faults[k] = ctl[k]

@@ -92,6 +92,26 @@ static void test_create_allowed(void **state)
 	json_decref(reqs);
 }
 
+/* A create whose reply is lost (carried out, answered 502): the plugin
+ * lists again instead of creating twice, and finds the record there. */
+static void test_create_reply_lost(void **state)
+{
+	fixture_t *f = *state;
+
+	mock_host_set_bool(f->mh, "create", true);
+	pf_create_with(f, "{\"lose_reply\":1,\"match\":\"POST\"}", "example.com");
+	assert_int_equal(pf_update(f, "new.example.com", "203.0.113.20", NULL, 10000), DDNS_OK);
+	assert_non_null(strstr(f->msg, "already 203.0.113.20"));
+	assert_int_equal(mock_api_count(&pf_api, "POST", NULL), 1);
+	json_t *st = mock_api_get(&pf_api, "/_state"), *r;
+	size_t i, n = 0;
+	json_array_foreach(json_object_get(json_object_get(st, "zones"), "example.com"), i, r)
+		n += strcmp(json_string_value(json_object_get(r, "name")), "new.example.com") == 0 &&
+		     strcmp(json_string_value(json_object_get(r, "type")), "A") == 0;
+	json_decref(st);
+	assert_int_equal(n, 1);
+}
+
 static void test_missing_not_created(void **state)
 {
 	fixture_t *f = *state;
@@ -221,6 +241,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_update_existing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_record_on_page_2, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_create_allowed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_create_reply_lost, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_not_created, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_deeper_zone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_credentials, setup, teardown),

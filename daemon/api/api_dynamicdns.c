@@ -99,6 +99,20 @@ static void update_reply(const pipeline_result_t *res, httpd_req_t *r, bool v6)
 	case PIPELINE_TIMEOUT:
 		httpd_reply_json_error(r, 504, "The DNS provider did not answer in time");
 		return;
+	case PIPELINE_PARTIAL: {
+		/* This request's family failed in an update that also changed
+		 * the other one (requests of both families merged): the error
+		 * names the family; the other family's requests got their 200. */
+		char m[512];
+		if (res->failed_status == PIPELINE_TIMEOUT) {
+			snprintf(m, sizeof(m), "%s: The DNS provider did not answer in time",
+			         res->failed_ipv6 ? "AAAA" : "A");
+			httpd_reply_json_error(r, 504, m);
+		} else {
+			httpd_reply_json_error(r, 502, res->message);
+		}
+		return;
+	}
 	case PIPELINE_ABUSE:
 		httpd_reply_json_error(r, 429, "Too many requests; try again later");
 		return;

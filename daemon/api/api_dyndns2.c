@@ -7,11 +7,13 @@
  *
  * Reply lines: `good <ip>` / `nochg <ip>` give the addresses of the families
  * the request carried, `v4,v6` when it carried both (ddclient and inadyn
- * look only at the first word).  `nohost` is said only to a caller that has
- * proven it holds a valid key (the password opens one of its other names in
- * this request, or the user name is a record it opens): a stranger with a
- * wrong key gets `badauth` for unknown and existing names alike, after the
- * same delay.
+ * look only at the first word); `good` only when every family it carried
+ * was applied: one that changed A but failed AAAA says `dnserr` (A is
+ * stored all the same, with its history row).  `nohost` is said only to a
+ * caller that has proven it holds a valid key (the password opens one of
+ * its other names in this request, or the user name is a record it opens):
+ * a stranger with a wrong key gets `badauth` for unknown and existing names
+ * alike, after the same delay.
  *
  * Credentials: Basic authentication, or `username`/`password` parameters
  * as dyndns2_query_credentials allows (get_credentials()).  The password
@@ -148,6 +150,11 @@ static void host_done_cb(const pipeline_result_t *res, void *arg)
 		break;
 	case PIPELINE_PROVIDER_FAILED:
 	case PIPELINE_TIMEOUT:
+	case PIPELINE_PARTIAL:
+		/* Partial (A stored, AAAA failed, or the reverse) is not `good`:
+		 * dyndns2 has one word per host, and `good` would stop the
+		 * client from trying the failed family again.  Its retry finds
+		 * the stored family unchanged and sends only the other. */
 		snprintf(h->line, sizeof(h->line), "dnserr");
 		break;
 	case PIPELINE_UNAVAILABLE:

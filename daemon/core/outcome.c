@@ -17,6 +17,7 @@ static const char *const outcome_words[DDNS_OUTCOME_COUNT] = {
 	[DDNS_OUTCOME_UNAVAILABLE] = "unavailable",
 	[DDNS_OUTCOME_INTERNAL] = "internal",
 	[DDNS_OUTCOME_STORE_BUSY] = "store_busy",
+	[DDNS_OUTCOME_PARTIAL] = "partial",
 };
 
 const char *ddns_outcome_name(ddns_outcome_t o)

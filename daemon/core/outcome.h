@@ -33,6 +33,8 @@ typedef enum ddns_outcome {
 	DDNS_OUTCOME_INTERNAL,        /**< "internal": store failure */
 	DDNS_OUTCOME_STORE_BUSY,      /**< "store_busy": the store stayed locked
 	                                   (another process) past the deadline */
+	DDNS_OUTCOME_PARTIAL,         /**< "partial": one record type of the
+	                                   request changed, another failed */
 	DDNS_OUTCOME_COUNT
 } ddns_outcome_t;
 

@@ -29,6 +29,9 @@ typedef struct upd {
 	int result;
 	char *message;
 	char *strs[5];
+	bool rr_set[PROVIDER_RR_N]; /* host->update_result() reported the type */
+	int rr[PROVIDER_RR_N];
+	char *rr_msg[PROVIDER_RR_N];
 } upd_t;
 
 #define UPD_OF(l) ((upd_t *)(void *)((char *)(l) - offsetof(upd_t, link)))
@@ -39,6 +42,8 @@ static void upd_closed(uv_handle_t *h)
 	provider_t *p = u->p;
 	for (size_t i = 0; i < 5; i++)
 		free(u->strs[i]);
+	for (size_t i = 0; i < PROVIDER_RR_N; i++)
+		free(u->rr_msg[i]);
 	free(u->message);
 	free(u);
 	p->handles--;
@@ -54,12 +59,38 @@ static void upd_release(upd_t *u)
 	uv_close((uv_handle_t *)&u->timer, upd_closed);
 }
 
+/* Whether @p u asked for record type @p i. */
+static bool upd_asks(const upd_t *u, int i)
+{
+	switch (i) {
+	case PROVIDER_RR_A:
+		return u->pub.ipv4 != NULL;
+	case PROVIDER_RR_AAAA:
+		return u->pub.ipv6 != NULL;
+	default:
+		return false;
+	}
+}
+
+/* The caller's outcome: each type the plugin reported keeps its own result
+ * (a confirmation stays one even when the rest timed out), the others take
+ * @p result.  The whole is a failure when any type asked for failed. */
 static void upd_report(upd_t *u, int result, const char *message)
 {
+	provider_outcome_t o = { .result = result, .message = message };
+	for (int i = 0; i < PROVIDER_RR_N; i++) {
+		o.rr[i] = u->rr_set[i] ? u->rr[i] : result;
+		o.rr_message[i] = u->rr_set[i] ? u->rr_msg[i] : NULL;
+		if (o.result == DDNS_OK && upd_asks(u, i) && o.rr[i] != DDNS_OK) {
+			o.result = o.rr[i];
+			if (o.message == NULL)
+				o.message = o.rr_message[i];
+		}
+	}
 	u->reported = true;
 	u->p->inflight--;
 	uv_timer_stop(&u->timer);
-	u->cb(result, message, u->arg);
+	u->cb(&o, u->arg);
 	provider_t *p = u->p;
 	if (p->inflight == 0 && p->idle_cb != NULL)
 		p->idle_cb(p, p->idle_arg);
@@ -160,6 +191,31 @@ void provider_update_done(ddns_update_t *update, int result, const char *message
 	u->message = message != NULL ? strdup(message) : NULL;
 	u->deferred = true;
 	uv_timer_start(&u->timer, upd_timer_cb, 0, 0);
+}
+
+void provider_update_result(ddns_update_t *update, ddns_rrtype_t type, int result,
+                            const char *message)
+{
+	upd_t *u = (upd_t *)update;
+	int i = type == DDNS_RR_A ? PROVIDER_RR_A : type == DDNS_RR_AAAA ? PROVIDER_RR_AAAA
+	        : type == DDNS_RR_TXT ? PROVIDER_RR_TXT : -1;
+	if (i < 0 || !upd_asks(u, i)) {
+		log_warn(u->p->subject, "update of %s: a result for record type %d, which "
+		         "it did not ask for; ignored", u->pub.name, (int)type);
+		return;
+	}
+	if (u->plugin_done || u->rr_set[i]) {
+		log_warn(u->p->subject, "update of %s: record type %d reported %s; ignored",
+		         u->pub.name, (int)type, u->plugin_done ? "after update_done" : "twice");
+		return;
+	}
+	/* Past the deadline it is as late as an update_done would be: the
+	 * caller has (or will have) a timeout for it. */
+	if (u->reported || provider_now_ms() > u->pub.deadline_ms)
+		return;
+	u->rr_set[i] = true;
+	u->rr[i] = result > 0 ? DDNS_EPROVIDER : result;
+	u->rr_msg[i] = message != NULL ? strdup(message) : NULL;
 }
 
 static int upd_copy(upd_t *u, size_t i, const char *s, const char **out)

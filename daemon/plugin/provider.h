@@ -6,7 +6,9 @@
  * ddns_ctx_t handed to the plugin, the timers/watches/HTTP requests the
  * plugin starts (so destroy can reclaim what a buggy plugin leaks), and the
  * updates in flight.  provider_update()'s callback fires exactly once:
- * success, failure, the host's deadline, or cancellation at shutdown.
+ * success, failure, the host's deadline, or cancellation at shutdown, with a
+ * result per record type (a type the plugin confirmed before the deadline
+ * stays confirmed when another fails or times out).
  *
  * Instances are reference-counted: a reload drops the old generation's
  * reference, and an instance with updates in flight lives until they end.
@@ -30,8 +32,21 @@ typedef struct provider_env {
 	struct metrics *metrics; /**< counts host->dns_answered() (may be NULL) */
 } provider_env_t;
 
-/** One update's outcome. @p message is borrowed for the call. */
-typedef void (*provider_done_cb)(int result, const char *message, void *arg);
+/** Record types of an update, the index of provider_outcome_t.rr. */
+enum { PROVIDER_RR_A, PROVIDER_RR_AAAA, PROVIDER_RR_TXT, PROVIDER_RR_N };
+
+/** One update's outcome, per record type; strings borrowed for the call. */
+typedef struct provider_outcome {
+	int result;            /**< DDNS_OK when every type asked for succeeded,
+	                            else a failure's code */
+	const char *message;   /**< the plugin's words for the update, or NULL */
+	int rr[PROVIDER_RR_N]; /**< per type asked for: DDNS_OK (the provider
+	                            confirmed it) or the code it failed with */
+	const char *rr_message[PROVIDER_RR_N]; /**< per type, or NULL: message */
+} provider_outcome_t;
+
+/** One update's outcome. */
+typedef void (*provider_done_cb)(const provider_outcome_t *o, void *arg);
 
 /** What to change. */
 typedef struct provider_change {

@@ -202,4 +202,5 @@ const ddns_host_t provider_host_table = {
 	.update_done = provider_update_done,
 	.dns_answered = host_dns_answered,
 	.strerror = ddns_strerror,
+	.update_result = provider_update_result,
 };

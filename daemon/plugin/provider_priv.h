@@ -82,6 +82,9 @@ void provider_reclaim(provider_t *p, bool warn);
 
 /** host->update_done: record the plugin's result for delivery from the loop. */
 void provider_update_done(ddns_update_t *update, int result, const char *message);
+/** host->update_result: one record type's result, before update_done. */
+void provider_update_result(ddns_update_t *update, ddns_rrtype_t type, int result,
+                            const char *message);
 /* ---- provider_handles.c again: the asynchronous services ---- */
 
 /** host->http_request: a request tracked on the instance. */

@@ -46,6 +46,10 @@ typedef enum {
 	PIPELINE_INTERNAL,        /**< store failure */
 	PIPELINE_STORE_BUSY,      /**< the store stayed locked (another process)
 	                               until the deadline: try again later */
+	PIPELINE_PARTIAL,         /**< the provider confirmed one family the
+	                               request asked for and failed the other:
+	                               the confirmed one is stored (changed_*),
+	                               failed_* says which failed, message why */
 } pipeline_status_t;
 
 /** Outcome handed to the callback; strings borrowed for the call. */
@@ -57,7 +61,12 @@ typedef struct pipeline_result {
 	bool changed_ipv4;   /**< this request changed A */
 	bool changed_ipv6;
 	int64_t last_change; /**< Unix seconds */
-	const char *message; /**< provider's message, or "" */
+	const char *message; /**< provider's message, or ""; for PIPELINE_PARTIAL
+	                          the failed family's, naming it ("AAAA: ...") */
+	bool failed_ipv4;    /**< PIPELINE_PARTIAL: A failed ... */
+	bool failed_ipv6;    /**< ... or AAAA did */
+	pipeline_status_t failed_status; /**< PIPELINE_PARTIAL: how it failed
+	                          (PIPELINE_PROVIDER_FAILED or PIPELINE_TIMEOUT) */
 } pipeline_result_t;
 
 typedef void (*pipeline_cb)(const pipeline_result_t *res, void *arg);

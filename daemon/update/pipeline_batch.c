@@ -4,7 +4,10 @@
  * collect in `waiting`, their addresses merged per family (latest wins), to
  * be dispatched next.  The store is written only after the provider
  * confirmed (one transaction with the history row, on the store writer's
- * thread); failures leave a history row and nothing applied.  When the
+ * thread); failures leave a history row and nothing applied.  The provider
+ * answers per family: when it confirmed A and failed AAAA, the A change is
+ * committed with its row, the AAAA failure gets its own, and the requests
+ * that asked for AAAA hear which family failed (PIPELINE_PARTIAL).  When the
  * store cannot commit a confirmed change, the old addresses are sent to the
  * provider again before the record takes its next update, so what the DNS
  * serves never differs from what the store holds for long. */
@@ -123,7 +126,7 @@ void pipeline_list_defer(pipeline_t *p, job_t *list, pipeline_status_t st,
 	}
 }
 
-static void update_done_cb(int result, const char *message, void *arg);
+static void update_done_cb(const provider_outcome_t *o, void *arg);
 
 /* How long a confirmed change may still wait for a busy store, at least. */
 #define COMMIT_MIN_WAIT_MS 250
@@ -263,8 +266,25 @@ static void rec_state_finish(pipeline_t *p, rec_state_t *rs)
 	const char *msg = rs->message != NULL ? rs->message : "";
 	for (job_t *j = rs->batch; j != NULL;) {
 		job_t *next = j->next;
-		pipeline_job_finish(p, j, rs->status, rec.ipv4, rec.ipv6, rs->applied && rs->new4[0],
-		                    rs->applied && rs->new6[0], rec.last_change, msg);
+		pipeline_result_t res = {
+			.status = rs->status, .ipv4 = rec.ipv4, .ipv6 = rec.ipv6,
+			.changed_ipv4 = rs->applied && rs->new4[0],
+			.changed_ipv6 = rs->applied && rs->new6[0],
+			.last_change = rec.last_change, .message = msg,
+		};
+		if (rs->status == PIPELINE_PARTIAL) {
+			/* partial only for a request that asked for the family
+			 * that failed; the others got all they asked for */
+			res.failed_ipv4 = rs->failed4 && j->ipv4[0];
+			res.failed_ipv6 = rs->failed6 && j->ipv6[0];
+			if (res.failed_ipv4 || res.failed_ipv6) {
+				res.failed_status = rs->failed_status;
+			} else {
+				res.status = PIPELINE_CHANGED;
+				res.message = "";
+			}
+		}
+		pipeline_job_finish_res(p, j, &res);
 		j = next;
 	}
 	if (again) {
@@ -281,9 +301,11 @@ static void rec_state_finish(pipeline_t *p, rec_state_t *rs)
 		pipeline_try_destroy(p);
 }
 
-static void rollback_done_cb(int result, const char *message, void *arg)
+static void rollback_done_cb(const provider_outcome_t *o, void *arg)
 {
 	rec_state_t *rs = arg;
+	int result = o->result;
+	const char *message = o->message;
 	if (result == DDNS_OK)
 		log_notice(rs->name, "provider %s: change taken back (the store holds the "
 		           "old address)", provider_name(rs->prov));
@@ -317,7 +339,7 @@ static void rollback_start(pipeline_t *p, rec_state_t *rs)
 	};
 	int rc = provider_update(rs->prov, &ch, rollback_done_cb, rs);
 	if (rc != 0)
-		rollback_done_cb(rc, NULL, rs);
+		rollback_done_cb(&(provider_outcome_t){ .result = rc }, rs);
 }
 
 static void commit_done_cb(int err, void *arg)
@@ -331,7 +353,7 @@ static void commit_done_cb(int err, void *arg)
 		rollback_start(p, rs);
 		return;
 	}
-	rs->status = PIPELINE_CHANGED;
+	rs->status = rs->failed4 || rs->failed6 ? PIPELINE_PARTIAL : PIPELINE_CHANGED;
 	rs->applied = true;
 	rs->last_change = rs->committing_at;
 	if (!p->closing)
@@ -353,10 +375,76 @@ static void history_done_cb(int err, void *arg)
 	rec_state_finish(rs->p, rs);
 }
 
-static void update_done_cb(int result, const char *message, void *arg)
+static ddns_outcome_t outcome_of(int result)
+{
+	return result == DDNS_ETIMEOUT ? DDNS_OUTCOME_TIMEOUT
+	       : result == DDNS_ECANCELED ? DDNS_OUTCOME_CANCELED
+	       : DDNS_OUTCOME_FAILED;
+}
+
+static pipeline_status_t status_of(int result)
+{
+	return result == DDNS_ETIMEOUT ? PIPELINE_TIMEOUT
+	       : result == DDNS_ECANCELED ? PIPELINE_UNAVAILABLE
+	       : PIPELINE_PROVIDER_FAILED;
+}
+
+/* Ask the store writer to commit the families left in new4/new6. */
+static void commit_start(pipeline_t *p, rec_state_t *rs, const char *message)
+{
+	/* The commit may wait for a busy store as long as the update could
+	 * have waited for its provider (at least a moment). */
+	uint64_t now = uv_now(p->loop);
+	uint64_t deadline = rs->started + p->opts.update_timeout_ms;
+	if (deadline < now + COMMIT_MIN_WAIT_MS)
+		deadline = now + COMMIT_MIN_WAIT_MS;
+	rs->committing_at = time(NULL);
+	char vbuf[700];
+	int rc = store_writer_commit_update(p->writer, rs->name,
+	                                    rs->new4[0] ? rs->new4 : NULL,
+	                                    rs->new6[0] ? rs->new6 : NULL,
+	                                    rs->committing_at, rs->client,
+	                                    via_message(rs, message ? message : "",
+	                                                vbuf, sizeof(vbuf)),
+	                                    deadline, commit_done_cb, rs);
+	if (rc != 0)
+		commit_done_cb(rc, rs);
+}
+
+/* The provider confirmed one family and failed the other (@p failed, an
+ * index of provider_outcome_t.rr): the failure gets its history row, the
+ * confirmed change is committed as any other. */
+static void partial_start(pipeline_t *p, rec_state_t *rs, const provider_outcome_t *o,
+                          int failed, const char *msg)
+{
+	bool v4 = failed == PROVIDER_RR_A;
+	int code = o->rr[failed];
+	const char *why = o->rr_message[failed] != NULL && o->rr_message[failed][0]
+	                  ? o->rr_message[failed] : msg;
+	const char *rr = v4 ? "A" : "AAAA";
+	log_warn(rs->name, "provider %s: %s %s: %s (%s applied)", provider_name(rs->prov),
+	         rr, ddns_outcome_name(outcome_of(code)), why, v4 ? "AAAA" : "A");
+	char vbuf[700];
+	history_add(p, rs->name, v4 ? "ipv4" : "ipv6", v4 ? rs->old4 : rs->old6,
+	            v4 ? rs->new4 : rs->new6, rs->client, outcome_of(code),
+	            via_message(rs, why, vbuf, sizeof(vbuf)));
+	(v4 ? rs->new4 : rs->new6)[0] = '\0';
+	rs->failed4 = v4;
+	rs->failed6 = !v4;
+	rs->failed_status = status_of(code);
+	if (asprintf(&rs->message, "%s: %s", rr, why) < 0)
+		rs->message = NULL;
+	int ok = v4 ? PROVIDER_RR_AAAA : PROVIDER_RR_A;
+	/* queued after the failure's row: the writer keeps the order */
+	commit_start(p, rs, o->rr_message[ok] != NULL ? o->rr_message[ok] : o->message);
+}
+
+static void update_done_cb(const provider_outcome_t *o, void *arg)
 {
 	rec_state_t *rs = arg;
 	pipeline_t *p = rs->p;
+	int result = o->result;
+	const char *message = o->message;
 	const char *msg = message != NULL && message[0] != '\0' ? message
 	                                                       : ddns_strerror(result);
 
@@ -371,36 +459,29 @@ static void update_done_cb(int result, const char *message, void *arg)
 	uint64_t now = uv_now(p->loop);
 	metrics_ddns_provider_latency(p->metrics, provider_name(rs->prov),
 	                              (double)(now - rs->started) / 1000.0);
-	if (result == DDNS_OK) {
-		/* The commit may wait for a busy store as long as the update
-		 * could have waited for its provider (at least a moment). */
-		uint64_t deadline = rs->started + p->opts.update_timeout_ms;
-		if (deadline < now + COMMIT_MIN_WAIT_MS)
-			deadline = now + COMMIT_MIN_WAIT_MS;
-		rs->committing_at = time(NULL);
-		char vbuf[700];
-		int rc = store_writer_commit_update(p->writer, rs->name,
-		                                    rs->new4[0] ? rs->new4 : NULL,
-		                                    rs->new6[0] ? rs->new6 : NULL,
-		                                    rs->committing_at, rs->client,
-		                                    via_message(rs, message ? message : "",
-		                                                vbuf, sizeof(vbuf)),
-		                                    deadline, commit_done_cb, rs);
-		if (rc != 0)
-			commit_done_cb(rc, rs);
+	bool ok4 = rs->new4[0] && o->rr[PROVIDER_RR_A] == DDNS_OK;
+	bool ok6 = rs->new6[0] && o->rr[PROVIDER_RR_AAAA] == DDNS_OK;
+	/* every family asked for confirmed (even if the whole then timed
+	 * out): what the provider confirmed is what the store gets */
+	if (result == DDNS_OK || ((ok4 || !rs->new4[0]) && (ok6 || !rs->new6[0]))) {
+		commit_start(p, rs, message);
 		return;
 	}
-	ddns_outcome_t what = result == DDNS_ETIMEOUT ? DDNS_OUTCOME_TIMEOUT
-	                      : result == DDNS_ECANCELED ? DDNS_OUTCOME_CANCELED
-	                      : DDNS_OUTCOME_FAILED;
-	rs->status = result == DDNS_ETIMEOUT ? PIPELINE_TIMEOUT
-	             : result == DDNS_ECANCELED ? PIPELINE_UNAVAILABLE
-	             : PIPELINE_PROVIDER_FAILED;
+	if (ok4 || ok6) { /* both asked for, one confirmed */
+		partial_start(p, rs, o, ok4 ? PROVIDER_RR_AAAA : PROVIDER_RR_A, msg);
+		return;
+	}
+	ddns_outcome_t what = outcome_of(result);
+	rs->status = status_of(result);
 	log_warn(rs->name, "provider %s: %s: %s", provider_name(rs->prov),
 	         ddns_outcome_name(what), msg);
+	/* a family the plugin failed in its own words gets those in its row */
+	const char *m4 = o->rr_message[PROVIDER_RR_A], *m6 = o->rr_message[PROVIDER_RR_AAAA];
 	char vbuf[700];
-	pipeline_history_pair(p, rs->name, rs->old4, rs->new4, rs->old6, rs->new6,
-	                      rs->client, what, via_message(rs, msg, vbuf, sizeof(vbuf)));
+	pipeline_history_pair(p, rs->name, rs->old4, rs->new4, rs->old6, "", rs->client, what,
+	                      via_message(rs, m4 != NULL && m4[0] ? m4 : msg, vbuf, sizeof(vbuf)));
+	pipeline_history_pair(p, rs->name, rs->old4, "", rs->old6, rs->new6, rs->client, what,
+	                      via_message(rs, m6 != NULL && m6[0] ? m6 : msg, vbuf, sizeof(vbuf)));
 	rs->message = strdup(msg);
 	/* the client hears of the failure once its history row is written */
 	if (store_writer_barrier(p->writer, history_done_cb, rs) != 0)

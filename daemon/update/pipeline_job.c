@@ -39,10 +39,17 @@ void pipeline_job_finish(pipeline_t *p, job_t *j, pipeline_status_t st,
                          int64_t last_change, const char *msg)
 {
 	pipeline_result_t res = {
-		.status = st, .name = j->name, .ipv4 = ip4, .ipv6 = ip6,
+		.status = st, .ipv4 = ip4, .ipv6 = ip6,
 		.changed_ipv4 = c4, .changed_ipv6 = c6,
 		.last_change = last_change, .message = msg != NULL ? msg : "",
 	};
+	pipeline_job_finish_res(p, j, &res);
+}
+
+void pipeline_job_finish_res(pipeline_t *p, job_t *j, pipeline_result_t *res)
+{
+	pipeline_status_t st = res->status;
+	res->name = j->name;
 	/* The request's outcome, as /metrics counts it. */
 	static const ddns_outcome_t outcomes[] = {
 		[PIPELINE_CHANGED] = DDNS_OUTCOME_CHANGED,
@@ -54,6 +61,7 @@ void pipeline_job_finish(pipeline_t *p, job_t *j, pipeline_status_t st,
 		[PIPELINE_UNAVAILABLE] = DDNS_OUTCOME_UNAVAILABLE,
 		[PIPELINE_INTERNAL] = DDNS_OUTCOME_INTERNAL,
 		[PIPELINE_STORE_BUSY] = DDNS_OUTCOME_STORE_BUSY,
+		[PIPELINE_PARTIAL] = DDNS_OUTCOME_PARTIAL,
 	};
 	pipeline_cb cb = j->cb;
 	void *arg = j->arg;
@@ -63,7 +71,7 @@ void pipeline_job_finish(pipeline_t *p, job_t *j, pipeline_status_t st,
 			metrics_ddns_auth_failure(p->metrics);
 	}
 	p->pending--;
-	cb(&res, arg);
+	cb(res, arg);
 	pipeline_job_put(p, j);
 }
 

@@ -56,6 +56,8 @@ typedef struct rec_state {
 	int64_t committing_at;    /* the time given to the store's commit */
 	pipeline_status_t status; /* the outcome, once known */
 	bool applied;      /* the provider confirmed and the store committed */
+	bool failed4, failed6;  /* partial: this family failed (its new* is "") */
+	pipeline_status_t failed_status; /* partial: how it failed */
 	char *message;     /* the provider's words for the outcome, or NULL */
 	/* A follower's update: the router whose prefix it carries ("" for a
 	 * request of its own), for the history row's message.  `wvia` and
@@ -113,6 +115,8 @@ job_t *pipeline_job_get(pipeline_t *p);
 void pipeline_job_finish(pipeline_t *p, job_t *j, pipeline_status_t st,
                          const char *ip4, const char *ip6, bool c4, bool c6,
                          int64_t last_change, const char *msg);
+/** Complete @p j now with @p res (its name is set here). */
+void pipeline_job_finish_res(pipeline_t *p, job_t *j, pipeline_result_t *res);
 /** Complete @p j from the loop, never inside the caller's stack. */
 void pipeline_job_defer(pipeline_t *p, job_t *j, pipeline_status_t st,
                         const char *ip4, const char *ip6, int64_t last_change);

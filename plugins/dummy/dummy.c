@@ -29,6 +29,8 @@ static const ddns_option_t dummy_options[] = {
 	{ .name = "delay_ms", .type = DDNS_OPT_INT, .help = "take this many milliseconds per update",
 	  .min = 0, .max = 3600 * 1000, .def = "0" },
 	{ .name = "fail_names", .type = DDNS_OPT_LIST, .help = "fail only updates of these names" },
+	{ .name = "fail_family", .type = DDNS_OPT_STRING,
+	  .help = "\"A\" or \"AAAA\": apply the other record type, fail this one" },
 	{ .name = NULL },
 };
 
@@ -59,8 +61,31 @@ static bool fails_name(dummy_t *d, const char *name)
 	return false;
 }
 
+/* With fail_family: the other family is applied (and said so per record
+ * type, so the host stores it), this one fails. */
+static bool fails_family(dummy_t *d, ddns_update_t *u)
+{
+	const char *fam;
+	if (d->host->conf_string(d->ctx, "fail_family", &fam) != 0)
+		return false;
+	bool v4 = strcmp(fam, "A") == 0;
+	if (!v4 && strcmp(fam, "AAAA") != 0)
+		return false;
+	const char *mine = v4 ? u->ipv4 : u->ipv6, *other = v4 ? u->ipv6 : u->ipv4;
+	if (mine == NULL)
+		return false;
+	if (other != NULL && DDNS_HOST_HAS(d->host, update_result))
+		d->host->update_result(u, v4 ? DDNS_RR_AAAA : DDNS_RR_A, DDNS_OK,
+		                       v4 ? "dummy: AAAA applied" : "dummy: A applied");
+	d->host->update_done(u, DDNS_EPROVIDER, v4 ? "dummy: A fails as configured"
+	                                           : "dummy: AAAA fails as configured");
+	return true;
+}
+
 static void complete(dummy_t *d, ddns_update_t *u)
 {
+	if (fails_family(d, u))
+		return;
 	if (d->fail != NULL)
 		d->host->update_done(u, DDNS_EPROVIDER, d->fail);
 	else if (fails_name(d, u->name))

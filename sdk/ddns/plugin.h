@@ -67,6 +67,13 @@ enum {
 	DDNS_EAUTH = -5008,     /**< credentials refused */
 };
 
+/** Record types an update may carry, for host->update_result(). */
+typedef enum {
+	DDNS_RR_A = 1,    /**< the update's ipv4 */
+	DDNS_RR_AAAA = 2, /**< the update's ipv6 */
+	DDNS_RR_TXT = 3,  /**< the update's TXT record set (DDNS_CAP_TXT) */
+} ddns_rrtype_t;
+
 /** Log levels, most severe first (syslog's order). */
 typedef enum {
 	DDNS_LOG_ERR = 3,
@@ -252,7 +259,8 @@ typedef struct ddns_host {
 
 	/** Complete an update: exactly once per update().  @p result is DDNS_OK
 	 *  or a negative code; @p message (copied, may be NULL) says what the
-	 *  provider said, for the client's reply and the history. */
+	 *  provider said, for the client's reply and the history.  It is the
+	 *  result of every record type not reported with update_result(). */
 	void (*update_done)(ddns_update_t *update, int result, const char *message);
 
 	/** Count @p n DNS responses sent with response code @p rcode (0-4095),
@@ -267,6 +275,18 @@ typedef struct ddns_host {
 	 *  negated errno value): for the module's own log lines and messages.
 	 *  Never NULL; thread-safe. */
 	const char *(*strerror)(int code);
+
+	/** The outcome of one record type of @p update, before its
+	 *  update_done(): DDNS_OK when the provider confirmed that type's
+	 *  change, else a negative code; @p message (copied, may be NULL) says
+	 *  what the provider said about it.  At most once per type.
+	 *  update_done()'s result then counts for the types not reported.
+	 *  When A changed and AAAA then failed, report A as DDNS_OK and end
+	 *  with the failure: the host stores the A change, records the AAAA
+	 *  failure and tells the client which family failed.  A module that
+	 *  never calls it gets one result for every type, as before. */
+	void (*update_result)(ddns_update_t *update, ddns_rrtype_t type, int result,
+	                      const char *message);
 } ddns_host_t;
 
 /**

@@ -27,11 +27,18 @@ void rest_job_init(rest_job_t *job, const ddns_host_t *host, ddns_ctx_t *ctx,
 	job->policy = policy;
 	job->release = release;
 	job->family_step = -1;
+	job->rtype = NULL;
 	update->module_data = job;
 }
 
 bool rest_job_next_family(rest_job_t *job)
 {
+	/* The type done so far is confirmed: said now, so a failure of the
+	 * next one does not hide it (the host stores the one that changed). */
+	if (job->rtype != NULL && DDNS_HOST_HAS(job->host, update_result))
+		job->host->update_result(job->update, job->family_step == 0 ? DDNS_RR_A
+		                                                            : DDNS_RR_AAAA,
+		                         DDNS_OK, NULL);
 	while (++job->family_step < 2) {
 		const char *addr = job->family_step == 0 ? job->update->ipv4 : job->update->ipv6;
 		if (addr != NULL && addr[0] != '\0') {

@@ -44,6 +44,7 @@ abuse = {
 providers = {
   demo = { plugin = "dummy"; fail_names = [ "fail.example.com" ]; };
   slow = { plugin = "dummy"; delay_ms = 5000; };
+  half = { plugin = "dummy"; fail_family = "AAAA"; };
 };
 records = (
   { domain = "a.example.com"; provider = "demo"; key_hash = "$(e2e_key_hash $KA)"; },
@@ -53,7 +54,8 @@ records = (
   { domain = "fail.example.com"; provider = "demo"; key_hash = "$(e2e_key_hash $KM)"; },
   { domain = "slow.example.com"; provider = "slow"; key_hash = "$(e2e_key_hash $KM)"; },
   { domain = "s.example.com"; provider = "demo"; key_hash = "$(e2e_key_hash $KS)"; },
-  { domain = "d.example.com"; provider = "demo"; key_hash = "$(e2e_key_hash $KS)"; }
+  { domain = "d.example.com"; provider = "demo"; key_hash = "$(e2e_key_hash $KS)"; },
+  { domain = "half.example.com"; provider = "half"; key_hash = "$(e2e_key_hash $KM)"; }
 );
 EOF
 }
@@ -113,6 +115,19 @@ expect_eq "history: one applied row per family changed" \
 	"$(sql "SELECT family || ' ' || old_ip || '>' || new_ip FROM history WHERE name = 'a.example.com' AND result = 'applied' ORDER BY id")" \
 	"$(printf '%s\n' 'ipv4 >203.0.113.7' 'ipv6 >2001:db8::7' 'ipv4 203.0.113.7>203.0.113.8' \
 		'ipv4 203.0.113.8>203.0.113.9' 'ipv6 2001:db8::7>2001:db8::9' 'ipv6 2001:db8::9>2001:db8::10')"
+
+# --- A applied, AAAA failed: not `good`, but A is stored with its row ----------------
+nic "half.example.com:$KM" "hostname=half.example.com&myip=203.0.113.30,2001:db8::30"
+expect_eq "partial dual-stack: dnserr (the client tries again)" "$BODY" "dnserr"
+expect_eq "partial dual-stack: A stored" "$(show half.example.com ipv4)" "203.0.113.30"
+expect_eq "partial dual-stack: AAAA not" "$(show half.example.com ipv6)" "-"
+expect_eq "partial dual-stack: one row per family, each its own outcome" \
+	"$(sql "SELECT family || ' ' || new_ip || ' ' || result FROM history WHERE name = 'half.example.com' ORDER BY family")" \
+	"$(printf '%s\n' 'ipv4 203.0.113.30 applied' 'ipv6 2001:db8::30 failed')"
+nic "half.example.com:$KM" "hostname=half.example.com&myip=203.0.113.30,2001:db8::30"
+expect_eq "the retry: AAAA alone fails again" "$BODY" "dnserr"
+expect_eq "the retry sent no A: still one applied row" \
+	"$(sql "SELECT count(*) FROM history WHERE name = 'half.example.com' AND result = 'applied'")" 1
 
 # --- myipv6 alone leaves A alone (DS-Lite: the v4 source is the carrier's) -----
 nic "a.example.com:$KA" "hostname=a.example.com&myipv6=2001:db8::11"

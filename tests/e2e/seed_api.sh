@@ -32,18 +32,21 @@ database = "$DB";
 plugin_dir = "$DDNS_TEST_PLUGIN_DIR";
 auth_fail_delay_ms = $DELAY_MS;
 update_timeout_ms = 1000;
+log_level = "debug";
 abuse = { max_changes = 0; max_auth_failures = 0; };
 providers = {
   demo = { plugin = "dummy"; };
   broken = { plugin = "dummy"; fail = "zone example.net is locked"; };
   stuck = { plugin = "dummy"; delay_ms = 10000; };
+  half = { plugin = "dummy"; fail_family = "AAAA"; delay_ms = 300; };
 };
 records = (
   { domain = "a.example.com"; provider = "demo"; key_hash = "$(e2e_key_hash $KEY)";
     lan_ip = "192.168.1.100"; },
   { domain = "b.example.com"; provider = "demo"; key_hash = "$(e2e_key_hash $K2)"; },
   { domain = "fail.example.net"; provider = "broken"; key_hash = "$(e2e_key_hash $K2)"; },
-  { domain = "slow.example.net"; provider = "stuck"; key_hash = "$(e2e_key_hash $K2)"; }
+  { domain = "slow.example.net"; provider = "stuck"; key_hash = "$(e2e_key_hash $K2)"; },
+  { domain = "half.example.net"; provider = "half"; key_hash = "$(e2e_key_hash $K2)"; }
 );
 EOF
 
@@ -204,6 +207,37 @@ expect_eq "provider timeout: 504" "$CODE" 504
 check "provider timeout: JSON error" grep -q '"error": ' "$E2E_DIR/body"
 req GET /dynamicdns/read/slow.example.net/
 expect_eq "provider timeout: nothing recorded as applied" "$(json ip)" "null"
+
+# --- one family of a merged update fails: A stored, the AAAA client told ---
+# An A update in flight (300 ms); an A and an AAAA request arrive meanwhile
+# and go to the provider together, which applies A and fails AAAA.
+upd() { curl -s -o "$E2E_DIR/$1.body" -w '%{http_code}' --data "key=$K2&ip=$2" \
+	"$BASE/dynamicdns/update/half.example.net/" >"$E2E_DIR/$1.code"; }
+upd h1 192.0.2.70 &
+H1=$!
+check "partial: the first update is with the provider" \
+	e2e_wait_log "half.example.net: answering in 300 ms" 1
+upd h2 192.0.2.71 &
+H2=$!
+upd h3 2001:db8::71 &
+H3=$!
+wait $H1 $H2 $H3
+expect_eq "partial: the first A request: 200" "$(cat "$E2E_DIR/h1.code")" 200
+expect_eq "partial: the merged A request: 200" "$(cat "$E2E_DIR/h2.code")" 200
+BODY=$(cat "$E2E_DIR/h2.body")
+expect_eq "partial: ... updated" "$(json updated)" "true"
+expect_eq "partial: the AAAA request: 502" "$(cat "$E2E_DIR/h3.code")" 502
+BODY=$(cat "$E2E_DIR/h3.body")
+expect_eq "partial: its error names the family" "$(json error)" \
+	"AAAA: dummy: AAAA fails as configured"
+req GET /dynamicdns/read/half.example.net/
+expect_eq "partial: A stored" "$(json ip)" "192.0.2.71"
+expect_eq "partial: AAAA not" "$(json ipv6)" "<absent>"
+expect_eq "partial: history rows, A applied and AAAA failed" \
+	"$(sqlite3 -batch "$DB" "SELECT family || ' ' || new_ip || ' ' || result || ' ' || message FROM history WHERE name = 'half.example.net' ORDER BY id")" \
+	"$(printf '%s\n' 'ipv4 192.0.2.70 applied dummy: applied' \
+		'ipv6 2001:db8::71 failed dummy: AAAA fails as configured' \
+		'ipv4 192.0.2.71 applied dummy: A applied')"
 
 # --- 404, 405, 413 ---
 req GET /dynamicdns/read/nosuch.example.com/

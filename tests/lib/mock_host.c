@@ -39,6 +39,8 @@ struct mock_host {
 	mh_option_t options[MH_MAX_OPTIONS];
 	size_t n_options;
 	char error[1024];
+	bool rr_set[4];   /* the last update's host->update_result() calls */
+	int rr[4];
 	char *logs;
 	size_t logs_len;
 };
@@ -268,6 +270,8 @@ typedef struct mh_update {
 	unsigned done_calls;
 	int result;
 	char message[2048];
+	bool rr_set[4]; /* by ddns_rrtype_t */
+	int rr[4];
 } mh_update_t;
 
 static void mh_update_done(ddns_update_t *update, int result, const char *message)
@@ -277,6 +281,19 @@ static void mh_update_done(ddns_update_t *update, int result, const char *messag
 	up->done_calls++;
 	up->result = result;
 	snprintf(up->message, sizeof(up->message), "%s", message ? message : "");
+}
+
+static void mh_update_result(ddns_update_t *update, ddns_rrtype_t type, int result,
+                             const char *message)
+{
+	mh_update_t *up = (mh_update_t *)update;
+
+	(void)message;
+	assert_true(type >= DDNS_RR_A && type <= DDNS_RR_TXT);
+	assert_int_equal(up->done_calls, 0); /* before update_done */
+	assert_false(up->rr_set[type]);      /* once per type */
+	up->rr_set[type] = true;
+	up->rr[type] = result;
 }
 
 int mock_host_new(mock_host_t **out)
@@ -305,6 +322,7 @@ int mock_host_new(mock_host_t **out)
 		.timer_stop = mh_timer_stop,
 		.records_foreach = mh_records_foreach,
 		.update_done = mh_update_done,
+		.update_result = mh_update_result,
 	};
 	rc = uv_loop_init(&mh->loop);
 	if (rc == 0)
@@ -523,6 +541,8 @@ void mock_host_update_many(mock_host_t *mh, void *instance, mock_update_t *list,
 		if (up->done_calls > 1 || (up->done_calls == 0 && up->result == 0))
 			fail_msg("update_done called %u times for %s", up->done_calls, up->u.name);
 		list[i].result = up->gave_up ? DDNS_ETIMEOUT : up->result;
+		memcpy(mh->rr_set, up->rr_set, sizeof(mh->rr_set));
+		memcpy(mh->rr, up->rr, sizeof(mh->rr));
 		snprintf(list[i].msg, sizeof(list[i].msg), "%s", up->message);
 		fprintf(stderr, "[update %s] %d: %s\n", up->u.name, up->result, up->message);
 	}
@@ -537,4 +557,12 @@ int mock_host_update(mock_host_t *mh, void *instance, const char *name, const ch
 	mock_host_update_many(mh, instance, &one, 1, timeout_ms);
 	snprintf(msg, msglen, "%s", one.msg);
 	return one.result;
+}
+
+bool mock_host_rr(const mock_host_t *mh, ddns_rrtype_t type, int *result)
+{
+	if (type < DDNS_RR_A || type > DDNS_RR_TXT || !mh->rr_set[type])
+		return false;
+	*result = mh->rr[type];
+	return true;
 }

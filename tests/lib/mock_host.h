@@ -68,6 +68,13 @@ int mock_host_update(mock_host_t *mh, void *instance, const char *name,
                      const char *ipv4, const char *ipv6, uint32_t timeout_ms,
                      char *msg, size_t msglen);
 
+/**
+ * What the last completed update reported for record type @p type through
+ * host->update_result(): true with *result set, or false when it reported
+ * nothing for that type (update_done's result then counts for it).
+ */
+bool mock_host_rr(const mock_host_t *mh, ddns_rrtype_t type, int *result);
+
 /** One of several concurrent updates (mock_host_update_many). */
 typedef struct mock_update {
 	const char *name, *ipv4, *ipv6; /**< in */

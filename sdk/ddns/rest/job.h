@@ -104,7 +104,9 @@ void rest_job_wait(rest_job_t *job, uint64_t ms, const char *what, rest_step_cb 
 
 /**
  * Move to the next record type the update asks for (A, then AAAA), setting
- * rtype and addr.  @return false when none is left.
+ * rtype and addr.  Call it once the current type is done: that type is then
+ * reported confirmed (host->update_result), so when A changed and AAAA then
+ * fails, ddnsd stores the A change.  @return false when none is left.
  */
 bool rest_job_next_family(rest_job_t *job);
 

@@ -238,7 +238,7 @@ static void test_options(void **state)
 	expect_options("dummy", "fail_names = \"a.b\";", 0, NULL);
 	expect_options("dummy", "delay = 5;", DDNS_ECONFIG,
 	               "3: providers.p.delay: plugin dummy has no option \"delay\" "
-	               "(it takes: fail, delay_ms, fail_names)");
+	               "(it takes: fail, delay_ms, fail_names, fail_family)");
 	expect_options("dummy", "delay_ms = \"5\";", DDNS_ECONFIG,
 	               "3: providers.p.delay_ms: must be an integer");
 	expect_options("dummy", "fail_names = [ 1 ];", DDNS_ECONFIG,

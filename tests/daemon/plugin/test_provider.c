@@ -27,17 +27,24 @@ typedef struct outcome {
 	int calls;
 	int result;
 	char message[256];
+	int rr[PROVIDER_RR_N];
+	char rr_message[PROVIDER_RR_N][256];
 	bool in_update; /* set around provider_update() to catch early calls */
 	provider_t *unref_on_done;
 } outcome_t;
 
-static void done_cb(int result, const char *message, void *arg)
+static void done_cb(const provider_outcome_t *out, void *arg)
 {
 	outcome_t *o = arg;
 	assert_false(o->in_update);
 	o->calls++;
-	o->result = result;
-	snprintf(o->message, sizeof(o->message), "%s", message != NULL ? message : "");
+	o->result = out->result;
+	snprintf(o->message, sizeof(o->message), "%s", out->message != NULL ? out->message : "");
+	for (int i = 0; i < PROVIDER_RR_N; i++) {
+		o->rr[i] = out->rr[i];
+		snprintf(o->rr_message[i], sizeof(o->rr_message[i]), "%s",
+		         out->rr_message[i] != NULL ? out->rr_message[i] : "(none)");
+	}
 	if (o->unref_on_done != NULL)
 		provider_unref(o->unref_on_done);
 }
@@ -61,6 +68,7 @@ static int group_setup(void **state)
 	        "  badttl = { plugin = \"%s/strict.so\"; token = \"t\";\n    ttl = 0; };\n"
 	        "  abi = { plugin = \"%s/broken_abi.so\"; };\n"
 	        "  late = { plugin = \"%s/misbehaving.so\"; answer_after_ms = 150; };\n"
+	        "  half = { plugin = \"dummy\"; fail_family = \"AAAA\"; };\n"
 	        "};\n", pd, TEST_MODULE_DIR, TEST_MODULE_DIR, TEST_MODULE_DIR, TEST_MODULE_DIR);
 	return 0;
 }
@@ -125,6 +133,41 @@ static void test_success_is_deferred(void **state)
 	assert_int_equal(o.result, 0);
 	assert_string_equal(o.message, "dummy: applied");
 	assert_int_equal(provider_inflight(p), 0);
+	provider_unref(p);
+}
+
+/* A result per record type: the dummy with fail_family = "AAAA" confirms A
+ * (host->update_result) and fails the update; the caller sees A confirmed,
+ * AAAA failed, and the whole a failure.  Asked for AAAA alone, it fails
+ * with no confirmation. */
+static void test_per_family(void **state)
+{
+	(void)state;
+	provider_t *p = make("half");
+	outcome_t o = { 0 };
+	provider_change_t c = { .name = "a.example.com", .ipv4 = "203.0.113.7",
+	                        .ipv6 = "2001:db8::7", .timeout_ms = 5000 };
+	assert_int_equal(provider_update(p, &c, done_cb, &o), 0);
+	wait_for(&o);
+	assert_int_equal(o.result, DDNS_EPROVIDER);
+	assert_string_equal(o.message, "dummy: AAAA fails as configured");
+	assert_int_equal(o.rr[PROVIDER_RR_A], DDNS_OK);
+	assert_string_equal(o.rr_message[PROVIDER_RR_A], "dummy: A applied");
+	assert_int_equal(o.rr[PROVIDER_RR_AAAA], DDNS_EPROVIDER);
+	assert_string_equal(o.rr_message[PROVIDER_RR_AAAA], "(none)"); /* the message */
+
+	outcome_t six = { 0 };
+	c.ipv4 = NULL;
+	assert_int_equal(provider_update(p, &c, done_cb, &six), 0);
+	wait_for(&six);
+	assert_int_equal(six.result, DDNS_EPROVIDER);
+	assert_int_equal(six.rr[PROVIDER_RR_AAAA], DDNS_EPROVIDER);
+
+	outcome_t four = { 0 }; /* A alone: nothing fails */
+	start(p, "a.example.com", 5000, &four);
+	wait_for(&four);
+	assert_int_equal(four.result, DDNS_OK);
+	assert_int_equal(four.rr[PROVIDER_RR_A], DDNS_OK);
 	provider_unref(p);
 }
 
@@ -278,6 +321,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_success_is_deferred, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failure_message, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_per_family, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_deadline_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cancel_all, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_destroy_while_plugin_holds, setup, teardown),

@@ -126,12 +126,12 @@ typedef struct outcome {
 	char message[512];
 } outcome_t;
 
-static void done_cb(int result, const char *message, void *arg)
+static void done_cb(const provider_outcome_t *out, void *arg)
 {
 	outcome_t *o = arg;
 	o->calls++;
-	o->result = result;
-	snprintf(o->message, sizeof(o->message), "%s", message != NULL ? message : "");
+	o->result = out->result;
+	snprintf(o->message, sizeof(o->message), "%s", out->message != NULL ? out->message : "");
 }
 
 static provider_t *make(const char *name)

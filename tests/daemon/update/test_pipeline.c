@@ -1,7 +1,8 @@
 /* pipeline: the real dummy plugin through provider.c, a temporary store.
  *
  * Providers: ok (succeeds), slow (150 ms), stuck (10 s, past the 1 s
- * deadline), bad (fails with a message). */
+ * deadline), bad (fails with a message), half (100 ms, applies A and
+ * fails AAAA). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -26,6 +27,8 @@ typedef struct res {
 	pipeline_status_t status;
 	char ipv4[ADDR_TEXT_MAX], ipv6[ADDR_TEXT_MAX], message[128];
 	bool c4, c6;
+	bool f4, f6; /* failed_ipv4/6 */
+	pipeline_status_t fst;
 	int64_t last_change;
 	uint64_t at; /* uv_now() when it completed */
 	int order;
@@ -38,7 +41,7 @@ typedef struct fx {
 	store_t *store;
 	store_writer_t *writer;
 	http_client_t *http;
-	provider_t *prov[4];
+	provider_t *prov[8];
 	size_t n_prov;
 	pipeline_t *p;
 	res_t res[MAX_RES];
@@ -84,6 +87,7 @@ static int setup(void **state)
 	           "  slow = { plugin = \"dummy\"; delay_ms = 150; };\n"
 	           "  stuck = { plugin = \"dummy\"; delay_ms = 10000; };\n"
 	           "  bad = { plugin = \"dummy\"; fail = \"zone is locked\"; };\n"
+	           "  half = { plugin = \"dummy\"; fail_family = \"AAAA\"; delay_ms = 100; };\n"
 	           "};\n", f->db_path, plugins);
 	fclose(c);
 	assert_int_equal(conf_load(f->conf_path, plugins, &f->conf, err, sizeof(err)), 0);
@@ -103,6 +107,7 @@ static int setup(void **state)
 	add_record(f, "s.example.com", "slow");
 	add_record(f, "t.example.com", "stuck");
 	add_record(f, "b.example.com", "bad");
+	add_record(f, "h.example.com", "half");
 	pipeline_opts_t o = { .update_timeout_ms = 1000, .auth_fail_delay_ms = 200 };
 	assert_int_equal(pipeline_new(&f->loop, f->store, f->writer, lookup, f, &o, &f->p), 0);
 	*state = cur = f;
@@ -141,6 +146,9 @@ static void done_cb(const pipeline_result_t *r, void *arg)
 	snprintf(out->message, sizeof(out->message), "%s", r->message);
 	out->c4 = r->changed_ipv4;
 	out->c6 = r->changed_ipv6;
+	out->f4 = r->failed_ipv4;
+	out->f6 = r->failed_ipv6;
+	out->fst = r->failed_status;
 	out->last_change = r->last_change;
 	out->at = uv_now(&f->loop);
 	out->order = f->done++;
@@ -651,6 +659,56 @@ static void test_proven_failures_do_not_count(void **state)
 	abuse_free(a);
 }
 
+/* The provider applies A and fails AAAA: A is stored with its history row,
+ * the AAAA failure gets its own, and a request that asked for AAAA hears
+ * which family failed; merged requests that asked for A alone got all
+ * they asked for. */
+static void test_partial(void **state)
+{
+	fx_t *f = *state;
+	store_record_t rec;
+	submit(f, 0, "h.example.com", KEY, "192.0.2.61", "2001:db8::61");
+	wait_done(f, 1);
+	assert_int_equal(f->res[0].status, PIPELINE_PARTIAL);
+	assert_true(f->res[0].c4);
+	assert_false(f->res[0].c6);
+	assert_false(f->res[0].f4);
+	assert_true(f->res[0].f6);
+	assert_int_equal(f->res[0].fst, PIPELINE_PROVIDER_FAILED);
+	assert_string_equal(f->res[0].message, "AAAA: dummy: AAAA fails as configured");
+	assert_string_equal(f->res[0].ipv4, "192.0.2.61");
+	assert_string_equal(f->res[0].ipv6, "");
+	assert_int_equal(store_record_get(f->store, "h.example.com", &rec), 0);
+	assert_string_equal(rec.ipv4, "192.0.2.61");
+	assert_string_equal(rec.ipv6, "");
+	assert_true(rec.last_change > 0);
+	hcount_t h = history(f, "h.example.com");
+	assert_int_equal(h.applied, 1);
+	assert_string_equal(h.last_new, "192.0.2.61");
+	assert_int_equal(h.failed, 1);
+	assert_string_equal(h.last_msg, "dummy: AAAA fails as configured");
+
+	/* one request in flight; an A-only and an AAAA-only one merge behind it */
+	submit(f, 1, "h.example.com", KEY, "192.0.2.62", NULL);
+	submit(f, 2, "h.example.com", KEY, "192.0.2.63", NULL);
+	submit(f, 3, "h.example.com", KEY, NULL, "2001:db8::63");
+	wait_done(f, 4);
+	assert_int_equal(f->res[1].status, PIPELINE_CHANGED);
+	assert_int_equal(f->res[2].status, PIPELINE_CHANGED);
+	assert_string_equal(f->res[2].ipv4, "192.0.2.63");
+	assert_string_equal(f->res[2].message, "");
+	assert_int_equal(f->res[3].status, PIPELINE_PARTIAL);
+	assert_true(f->res[3].f6);
+	assert_false(f->res[3].c6);
+	assert_non_null(strstr(f->res[3].message, "AAAA: "));
+	assert_int_equal(pipeline_record_get(f->p, "h.example.com", &rec), 0);
+	assert_string_equal(rec.ipv4, "192.0.2.63");
+	assert_string_equal(rec.ipv6, "");
+	h = history(f, "h.example.com");
+	assert_int_equal(h.applied, 3);
+	assert_int_equal(h.failed, 2);
+}
+
 int main(void)
 {
 #define T(t) cmocka_unit_test_setup_teardown(t, setup, teardown)
@@ -668,6 +726,7 @@ int main(void)
 		T(test_followers),
 		T(test_throttle_never_denies_a_right_key),
 		T(test_proven_failures_do_not_count),
+		T(test_partial),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -158,6 +158,29 @@ static void test_missing_not_created(void **state)
 	assert_int_equal(mock_api_count(&pf_api, "POST", NULL), 0);
 }
 
+/* www has an A record and no AAAA: A is changed and said so per type
+ * (ddnsd stores it), then AAAA fails the update. */
+static void test_a_changed_aaaa_missing(void **state)
+{
+	fixture_t *f = *state;
+	int rr = 1;
+
+	pf_create(f);
+	assert_int_equal(pf_update(f, "www.example.com", "203.0.113.40", "2001:db8::40", 10000),
+	                 DDNS_ENOTFOUND);
+	assert_non_null(strstr(f->msg, "A www.example.com -> 203.0.113.40"));
+	assert_non_null(strstr(f->msg, "no AAAA record www.example.com"));
+	assert_true(mock_host_rr(f->mh, DDNS_RR_A, &rr));
+	assert_int_equal(rr, DDNS_OK);
+	assert_false(mock_host_rr(f->mh, DDNS_RR_AAAA, &rr)); /* update_done's result */
+	pf_assert_data("example.com", "www", "A", "203.0.113.40");
+	pf_assert_data("example.com", "www", "AAAA", NULL);
+	/* A alone: said confirmed as well, the whole a success */
+	assert_int_equal(pf_update(f, "www.example.com", "203.0.113.41", NULL, 10000), DDNS_OK);
+	assert_true(mock_host_rr(f->mh, DDNS_RR_A, &rr));
+	assert_int_equal(rr, DDNS_OK);
+}
+
 static void test_no_zone(void **state)
 {
 	fixture_t *f = *state;
@@ -334,6 +357,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_create_allowed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_create_reply_lost, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_not_created, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_a_changed_aaaa_missing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_zone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_credentials, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rate_limit_then_success, setup, teardown),

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "addr.h"
 #include "error.h"
 #include "log.h"
 
@@ -28,7 +29,9 @@ typedef struct upd {
 	bool closing;
 	int result;
 	char *message;
-	char *strs[5];
+	char *strs[6];
+	char **txt;        /* the TXT strings' copies (txt_values) */
+	size_t n_txt;
 	bool rr_set[PROVIDER_RR_N]; /* host->update_result() reported the type */
 	int rr[PROVIDER_RR_N];
 	char *rr_msg[PROVIDER_RR_N];
@@ -36,12 +39,20 @@ typedef struct upd {
 
 #define UPD_OF(l) ((upd_t *)(void *)((char *)(l) - offsetof(upd_t, link)))
 
+static void upd_free_strs(upd_t *u)
+{
+	for (size_t i = 0; i < sizeof(u->strs) / sizeof(u->strs[0]); i++)
+		free(u->strs[i]);
+	for (size_t i = 0; i < u->n_txt; i++)
+		free(u->txt[i]);
+	free(u->txt);
+}
+
 static void upd_closed(uv_handle_t *h)
 {
 	upd_t *u = h->data;
 	provider_t *p = u->p;
-	for (size_t i = 0; i < 5; i++)
-		free(u->strs[i]);
+	upd_free_strs(u);
 	for (size_t i = 0; i < PROVIDER_RR_N; i++)
 		free(u->rr_msg[i]);
 	free(u->message);
@@ -67,6 +78,8 @@ static bool upd_asks(const upd_t *u, int i)
 		return u->pub.ipv4 != NULL;
 	case PROVIDER_RR_AAAA:
 		return u->pub.ipv6 != NULL;
+	case PROVIDER_RR_TXT:
+		return u->pub.txt_name != NULL;
 	default:
 		return false;
 	}
@@ -229,6 +242,39 @@ static int upd_copy(upd_t *u, size_t i, const char *s, const char **out)
 	return 0;
 }
 
+/* A TXT change: only to a plugin that can, and well-formed. */
+static int txt_check(const provider_t *p, const provider_change_t *c, char *name)
+{
+	if (!(p->desc->caps & DDNS_CAP_TXT)) {
+		log_warn(p->subject, "TXT %s: plugin %s cannot set TXT records (no "
+		         "DDNS_CAP_TXT)", c->txt_name, p->desc->name);
+		return DDNS_EPROVIDER;
+	}
+	if (c->ipv4 != NULL || c->ipv6 != NULL || addr_name_normalize(c->txt_name, name) != 0 ||
+	    (c->n_txt_values > 0 && c->txt_values == NULL))
+		return -EINVAL;
+	for (size_t i = 0; i < c->n_txt_values; i++)
+		if (c->txt_values[i] == NULL || strlen(c->txt_values[i]) > 255)
+			return -EINVAL;
+	return 0;
+}
+
+static int txt_copy(upd_t *u, const provider_change_t *c, const char *name)
+{
+	if (upd_copy(u, 5, name, &u->pub.txt_name) != 0)
+		return -ENOMEM;
+	u->txt = calloc(c->n_txt_values + 1, sizeof(*u->txt));
+	if (u->txt == NULL)
+		return -ENOMEM;
+	for (; u->n_txt < c->n_txt_values; u->n_txt++)
+		if ((u->txt[u->n_txt] = strdup(c->txt_values[u->n_txt])) == NULL)
+			return -ENOMEM;
+	u->pub.txt_values = (const char *const *)u->txt;
+	u->pub.n_txt_values = u->n_txt;
+	u->pub.txt_ttl = c->txt_ttl;
+	return 0;
+}
+
 int provider_update(provider_t *p, const provider_change_t *c,
                     provider_done_cb cb, void *arg)
 {
@@ -236,6 +282,10 @@ int provider_update(provider_t *p, const provider_change_t *c,
 		return DDNS_ECANCELED;
 	if (cb == NULL || c->name == NULL)
 		return -EINVAL;
+	char txt_name[NAME_TEXT_MAX];
+	int rc;
+	if (c->txt_name != NULL && (rc = txt_check(p, c, txt_name)) != 0)
+		return rc;
 	upd_t *u = calloc(1, sizeof(*u));
 	if (u == NULL)
 		return -ENOMEM;
@@ -246,9 +296,9 @@ int provider_update(provider_t *p, const provider_change_t *c,
 	    upd_copy(u, 1, c->ipv4, &u->pub.ipv4) != 0 ||
 	    upd_copy(u, 2, c->ipv6, &u->pub.ipv6) != 0 ||
 	    upd_copy(u, 3, c->old_ipv4, &u->pub.old_ipv4) != 0 ||
-	    upd_copy(u, 4, c->old_ipv6, &u->pub.old_ipv6) != 0) {
-		for (size_t i = 0; i < 5; i++)
-			free(u->strs[i]);
+	    upd_copy(u, 4, c->old_ipv6, &u->pub.old_ipv6) != 0 ||
+	    (c->txt_name != NULL && txt_copy(u, c, txt_name) != 0)) {
+		upd_free_strs(u);
 		free(u);
 		return -ENOMEM;
 	}
@@ -263,7 +313,6 @@ int provider_update(provider_t *p, const provider_change_t *c,
 	u->seq = ++p->seq;
 	p->inflight++;
 
-	int rc;
 	PROVIDER_CALL(p, "update", rc = p->desc->update(p->inst, &u->pub));
 	if (rc != 0) {
 		if (u->plugin_done)

@@ -56,6 +56,11 @@ typedef struct provider_change {
 	const char *old_ipv4; /**< or NULL */
 	const char *old_ipv6; /**< or NULL */
 	uint32_t timeout_ms;  /**< the host's deadline */
+	/* or, instead of addresses, a TXT record set (for ACME DNS-01): */
+	const char *txt_name;          /**< its owner name, or NULL */
+	const char *const *txt_values; /**< the strings (none: delete the set) */
+	size_t n_txt_values;
+	uint32_t txt_ttl;              /**< 0: the provider's default */
 } provider_change_t;
 
 /**
@@ -75,7 +80,11 @@ const char *provider_fingerprint(const provider_t *p);
 
 /**
  * Start an update.  Returns 0 and later calls @p cb exactly once (never from
- * inside this call), or returns a negative code and never calls it.
+ * inside this call), or returns a negative code and never calls it.  A TXT
+ * change (txt_name set) goes only to a plugin with DDNS_CAP_TXT: to another
+ * it is refused with DDNS_EPROVIDER and one log line naming the provider
+ * and its plugin; a bad name, an address beside it or a string over 255
+ * bytes is -EINVAL.
  */
 int provider_update(provider_t *p, const provider_change_t *change,
                     provider_done_cb cb, void *arg);

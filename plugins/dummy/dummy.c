@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,7 +31,7 @@ static const ddns_option_t dummy_options[] = {
 	  .min = 0, .max = 3600 * 1000, .def = "0" },
 	{ .name = "fail_names", .type = DDNS_OPT_LIST, .help = "fail only updates of these names" },
 	{ .name = "fail_family", .type = DDNS_OPT_STRING,
-	  .help = "\"A\" or \"AAAA\": apply the other record type, fail this one" },
+	  .help = "\"A\", \"AAAA\" or \"TXT\": fail this record type (and apply the other family)" },
 	{ .name = NULL },
 };
 
@@ -82,8 +83,31 @@ static bool fails_family(dummy_t *d, ddns_update_t *u)
 	return true;
 }
 
+/* A TXT record set (DDNS_CAP_TXT): nothing is set anywhere, as for A and
+ * AAAA, but the answer repeats what the host handed over. */
+static void complete_txt(dummy_t *d, ddns_update_t *u)
+{
+	const char *fam;
+	if (d->host->conf_string(d->ctx, "fail_family", &fam) == 0 && strcmp(fam, "TXT") == 0) {
+		d->host->update_done(u, DDNS_EPROVIDER, "dummy: TXT fails as configured");
+		return;
+	}
+	char msg[1024];
+	size_t off = (size_t)snprintf(msg, sizeof(msg), "dummy: TXT %s =", u->txt_name);
+	for (size_t i = 0; i < u->n_txt_values && off < sizeof(msg); i++)
+		off += (size_t)snprintf(msg + off, sizeof(msg) - off, " \"%s\"", u->txt_values[i]);
+	if (off < sizeof(msg))
+		snprintf(msg + off, sizeof(msg) - off, "%s (ttl %u)",
+		         u->n_txt_values == 0 ? " (deleted)" : "", (unsigned)u->txt_ttl);
+	d->host->update_done(u, DDNS_OK, msg);
+}
+
 static void complete(dummy_t *d, ddns_update_t *u)
 {
+	if (u->txt_name != NULL) {
+		complete_txt(d, u);
+		return;
+	}
 	if (fails_family(d, u))
 		return;
 	if (d->fail != NULL)
@@ -172,6 +196,7 @@ DDNS_PLUGIN_EXPORT = {
 	.version = "1.0",
 	.description = "changes nothing; succeeds, or fails or waits on request (tests)",
 	DDNS_PLUGIN_OPTIONS(dummy_options),
+	.caps = DDNS_CAP_TXT,
 	.create = dummy_create,
 	.destroy = dummy_destroy,
 	.update = dummy_update,

@@ -156,7 +156,23 @@ typedef struct ddns_update {
 	const char *old_ipv6;  /**< the address the store holds, or NULL */
 	uint64_t deadline_ms;  /**< host->now_ms() value past which the host gives up */
 	void *module_data;     /**< free for the module's use */
+
+	/* ---- added later: only a module with DDNS_CAP_TXT is given these ---- */
+
+	/** A TXT record set to replace (e.g. "_acme-challenge.<name>"; lower
+	 *  case, no trailing dot), or NULL.  An update carries either A/AAAA
+	 *  or one TXT set, never both. */
+	const char *txt_name;
+	const char *const *txt_values; /**< the set's strings (each at most 255
+	                                    bytes); none: delete the set */
+	size_t n_txt_values;           /**< how many */
+	uint32_t txt_ttl;              /**< TTL in seconds; 0: the provider's */
 } ddns_update_t;
+
+/** Capabilities (ddns_plugin_t.caps). */
+/** The module can set TXT record sets (ddns_update_t.txt_*); the host
+ *  never sends a TXT update to a module without it. */
+#define DDNS_CAP_TXT 0x1u
 
 /** HTTP request for host->http_request().  All strings are copied. */
 typedef struct ddns_http_request {

@@ -69,6 +69,7 @@ static int group_setup(void **state)
 	        "  abi = { plugin = \"%s/broken_abi.so\"; };\n"
 	        "  late = { plugin = \"%s/misbehaving.so\"; answer_after_ms = 150; };\n"
 	        "  half = { plugin = \"dummy\"; fail_family = \"AAAA\"; };\n"
+	        "  notxt = { plugin = \"dummy\"; fail_family = \"TXT\"; delay_ms = 20; };\n"
 	        "};\n", pd, TEST_MODULE_DIR, TEST_MODULE_DIR, TEST_MODULE_DIR, TEST_MODULE_DIR);
 	return 0;
 }
@@ -168,6 +169,81 @@ static void test_per_family(void **state)
 	wait_for(&four);
 	assert_int_equal(four.result, DDNS_OK);
 	assert_int_equal(four.rr[PROVIDER_RR_A], DDNS_OK);
+	provider_unref(p);
+}
+
+/* TXT record sets (the ACME DNS-01 entry point): the dummy (DDNS_CAP_TXT)
+ * gets the set as copies and says what it got, per type too; a failure is
+ * a TXT failure; a plugin without the capability is refused at once; a
+ * malformed set never reaches a plugin. */
+static void test_txt(void **state)
+{
+	(void)state;
+	provider_t *p = make("ok");
+	const char *vals[] = { "gfj9Xq-Rk1", "second value" };
+	char name[] = "_acme-challenge.A.example.com.";
+	provider_change_t c = { .name = "a.example.com", .txt_name = name, .txt_values = vals,
+	                        .n_txt_values = 2, .txt_ttl = 60, .timeout_ms = 5000 };
+	outcome_t o = { 0 };
+	assert_int_equal(provider_update(p, &c, done_cb, &o), 0);
+	name[0] = 'X'; /* the plugin has its own copy */
+	vals[0] = "changed";
+	wait_for(&o);
+	assert_int_equal(o.result, DDNS_OK);
+	assert_string_equal(o.message, "dummy: TXT _acme-challenge.a.example.com = "
+	                    "\"gfj9Xq-Rk1\" \"second value\" (ttl 60)");
+	assert_int_equal(o.rr[PROVIDER_RR_TXT], DDNS_OK);
+
+	outcome_t del = { 0 }; /* no values: the set goes */
+	c.txt_name = "_acme-challenge.a.example.com";
+	c.n_txt_values = 0;
+	assert_int_equal(provider_update(p, &c, done_cb, &del), 0);
+	wait_for(&del);
+	assert_string_equal(del.message, "dummy: TXT _acme-challenge.a.example.com = "
+	                    "(deleted) (ttl 60)");
+
+	/* malformed: never sent */
+	char big[300];
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	const char *bad[] = { big };
+	outcome_t none = { 0 };
+	c.txt_values = bad;
+	c.n_txt_values = 1;
+	assert_int_equal(provider_update(p, &c, done_cb, &none), -EINVAL);
+	c.txt_values = vals;
+	c.txt_name = "not a name";
+	assert_int_equal(provider_update(p, &c, done_cb, &none), -EINVAL);
+	c.txt_name = "_acme-challenge.a.example.com";
+	c.ipv4 = "192.0.2.1"; /* one TXT set or addresses, not both */
+	assert_int_equal(provider_update(p, &c, done_cb, &none), -EINVAL);
+	c.ipv4 = NULL;
+	assert_int_equal(none.calls, 0);
+	assert_int_equal(provider_inflight(p), 0);
+	provider_unref(p);
+
+	/* the provider fails the TXT set: a TXT failure */
+	p = make("notxt");
+	outcome_t f = { 0 };
+	assert_int_equal(provider_update(p, &c, done_cb, &f), 0);
+	wait_for(&f);
+	assert_int_equal(f.result, DDNS_EPROVIDER);
+	assert_int_equal(f.rr[PROVIDER_RR_TXT], DDNS_EPROVIDER);
+	assert_string_equal(f.message, "dummy: TXT fails as configured");
+	provider_unref(p);
+
+	/* a plugin without DDNS_CAP_TXT is never asked, and the log says which */
+	pfx_capture_t cap;
+	pfx_capture_start(&cap, dir);
+	p = make("strict");
+	outcome_t s = { 0 };
+	assert_int_equal(provider_update(p, &c, done_cb, &s), DDNS_EPROVIDER);
+	pfx_capture_stop(&cap);
+	assert_int_equal(s.calls, 0);
+	char buf[4096] = "";
+	pfx_capture_read(&cap, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "provider strict: TXT _acme-challenge.a.example.com: "
+	                            "plugin strict cannot set TXT records"));
 	provider_unref(p);
 }
 
@@ -322,6 +398,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_success_is_deferred, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failure_message, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_per_family, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_txt, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_deadline_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cancel_all, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_destroy_while_plugin_holds, setup, teardown),

@@ -130,6 +130,18 @@ if [ -f "$BROKEN/broken_abi.so" ]; then
 	"$INSTALLED_DDNSD" -t -c "$CONF" >"$E2E_DIR/t.out" 2>&1
 	check "the refusal of a non-plugin .so says so" \
 		grep -q "plugin $PLUGINS/broken_nosym.so: no ddns_plugin symbol (not a ddnsd plugin?)" "$E2E_DIR/t.out"
+
+	# An ABI 1 module (the first ABI 1 header's descriptor and option
+	# table) still loads, its options checked in ABI 1's layout.
+	cp "$BROKEN/sized_oldest.so" "$PLUGINS/"
+	write_conf 'zone = "example.com"; ttl = 5;'
+	sed -i 's/plugin = "example";/plugin = "sized_oldest";/' "$CONF"
+	check "ddnsd -t accepts an ABI 1 module" "$INSTALLED_DDNSD" -t -c "$CONF"
+	write_conf 'zone = "example.com"; ttl = "5";'
+	sed -i 's/plugin = "example";/plugin = "sized_oldest";/' "$CONF"
+	"$INSTALLED_DDNSD" -t -c "$CONF" >"$E2E_DIR/t.out" 2>&1
+	check "... and refuses a mistyped option of it, with file:line" \
+		grep -q "ddns.conf:7: providers.ex.ttl: must be an integer" "$E2E_DIR/t.out"
 fi
 
 write_conf "$GOOD"

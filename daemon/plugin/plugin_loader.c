@@ -395,6 +395,24 @@ static void list_options(const ddns_plugin_t *desc, char *buf, size_t len)
 		snprintf(buf, len, "none");
 }
 
+/* A secret (an API token) in a file every local user can read is a secret
+ * no longer: refused, so the mistake is found at `ddnsd -t` or the start,
+ * not after a leak.  Group read is allowed: the documented setup is
+ * root:ddns 0640, so that ddnsd re-reads the file on SIGHUP after it left
+ * root.  The file is the one the setting is in (an @include may differ). */
+static int check_secret_file(const conf_provider_t *cp, const char *name,
+                             const char *file, int line, char *err, size_t errlen)
+{
+	struct stat st;
+	if (stat(file, &st) != 0 || (st.st_mode & (S_IROTH | S_IWOTH)) == 0)
+		return 0;
+	snprintf(err, errlen, "%s:%d: providers.%s.%s: a secret in a file other "
+	         "users can %s (mode %04o): run chmod o-rw %s", file, line, cp->name,
+	         name, (st.st_mode & S_IROTH) ? "read" : "write",
+	         (unsigned)(st.st_mode & 07777), file);
+	return DDNS_ECONFIG;
+}
+
 int plugin_check_options(const ddns_plugin_t *desc, const conf_provider_t *cp,
                          char *err, size_t errlen)
 {
@@ -436,6 +454,9 @@ int plugin_check_options(const ddns_plugin_t *desc, const conf_provider_t *cp,
 			         v, desc->name, (long long)o->min, (long long)o->max);
 			return DDNS_ECONFIG;
 		}
+		if ((o->flags & DDNS_OPT_SECRET) &&
+		    check_secret_file(cp, name, file, line, err, errlen) != 0)
+			return DDNS_ECONFIG;
 	}
 	for (const ddns_option_t *o = desc->options; o != NULL && o->name != NULL; o++) {
 		if ((o->flags & DDNS_OPT_REQUIRED) && !(o->flags & DDNS_OPT_REJECTED) &&

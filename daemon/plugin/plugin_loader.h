@@ -45,7 +45,9 @@ void plugin_module_unref(plugin_module_t *m);
 /**
  * Check a `providers` entry against the options @p desc declares: no
  * undeclared option, every required one present, types right, integers in
- * their declared range, rejected ones refused with their help text.  @p err gets file:line: setting: problem.
+ * their declared range, rejected ones refused with their help text, and
+ * no option marked DDNS_OPT_SECRET set in a file others can read or write.
+ * @p err gets file:line: setting: problem.
  */
 int plugin_check_options(const ddns_plugin_t *desc, const conf_provider_t *cp,
                          char *err, size_t errlen);

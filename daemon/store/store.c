@@ -259,7 +259,9 @@ int store_open_version(const char *path, int version, store_t **out)
 		free(st);
 		return -ENOMEM;
 	}
-	int err;
+	int err = store_files_private(path);
+	if (err)
+		goto fail;
 	int rc = sqlite3_open_v2(path, &st->db,
 	                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
 	                         NULL);

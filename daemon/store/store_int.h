@@ -53,5 +53,10 @@ int store_end(store_t *st, int err);
 void store_column_text(sqlite3_stmt *stmt, int col, char *buf, size_t size);
 /** Insert one history row with the cached statement (no transaction). */
 int store_history_insert(store_t *st, const store_history_t *h);
+/** Create the database file @p path 0600 if it is missing, and take group
+ *  and others' access away from it and its -wal and -shm files when they
+ *  have any (one log line per file) (store_mode.c).
+ *  @return 0, or -errno when @p path cannot be opened or created (logged). */
+int store_files_private(const char *path);
 
 #endif

@@ -26,6 +26,10 @@
 #                          DIR/NAME.pem and DIR/NAME.key, a server certificate
 #                          for 127.0.0.1 and localhost signed by that CA
 set -u
+# What a test writes is its own: configurations hold provider tokens, and
+# ddnsd refuses a secret in a file others can read.  A test that needs
+# another user to read a file says so with chmod.
+umask 077
 
 : "${DDNSD:?DDNSD must point at the ddnsd binary}"
 : "${DDNS_TEST_PLUGIN_DIR:?}"

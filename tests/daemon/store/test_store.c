@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -144,6 +145,54 @@ static void test_open_refuses(void **state)
 	assert_int_equal(store_open(p, &st), -EIO);
 	assert_null(st);
 	unlink(p);
+}
+
+static unsigned file_mode(const char *path, const char *suffix)
+{
+	char p[160];
+	struct stat st;
+	snprintf(p, sizeof(p), "%s%s", path, suffix);
+	if (stat(p, &st) != 0)
+		return 01000; /* missing */
+	return st.st_mode & 07777;
+}
+
+/* The database and its -wal and -shm are 0600 whatever the umask, and
+ * looser ones left from before are tightened at open. */
+static void test_file_modes(void **state)
+{
+	fixture_t *f = *state;
+	store_close(f->st);
+	f->st = NULL;
+	const char *suffix[] = { "", "-wal", "-shm" };
+	for (size_t i = 0; i < 3; i++) {
+		char p[160];
+		snprintf(p, sizeof(p), "%s%s", f->path, suffix[i]);
+		unlink(p);
+	}
+	mode_t old = umask(0);  /* the loosest umask there is */
+	assert_int_equal(store_open(f->path, &f->st), 0);
+	store_record_t r = make_rec("a.example.com", "dummy", HASH_A, STORE_SRC_CTL);
+	assert_int_equal(store_record_add(f->st, &r), 0);
+	for (size_t i = 0; i < 3; i++)
+		assert_int_equal(file_mode(f->path, suffix[i]), 0600);
+	store_close(f->st);
+	f->st = NULL;
+	umask(old);
+
+	/* a store some other program left readable: tightened at open */
+	for (size_t i = 0; i < 3; i++) {
+		char p[160];
+		snprintf(p, sizeof(p), "%s%s", f->path, suffix[i]);
+		if (file_mode(f->path, suffix[i]) != 01000)
+			assert_int_equal(chmod(p, 0664), 0);
+	}
+	assert_int_equal(file_mode(f->path, ""), 0664);
+	assert_int_equal(store_open(f->path, &f->st), 0);
+	for (size_t i = 0; i < 3; i++)
+		if (file_mode(f->path, suffix[i]) != 01000)
+			assert_int_equal(file_mode(f->path, suffix[i]), 0600);
+	assert_int_equal(store_record_count(f->st), 1);
 }
 
 static void test_add_get_delete(void **state)
@@ -661,6 +710,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_open_migrate, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_refuses, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_file_modes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_add_get_delete, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_foreach, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reconcile, setup, teardown),

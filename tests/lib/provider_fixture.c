@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "provider_fixture.h"
@@ -27,6 +28,8 @@ conf_t *pfx_conf_load(char *tmpl, char *path, size_t pathlen, const char *fmt, .
 	vfprintf(f, fmt, ap);
 	va_end(ap);
 	assert_int_equal(fclose(f), 0);
+	/* provider tokens: ddnsd refuses a secret others can read */
+	assert_int_equal(chmod(path, 0600), 0);
 	rc = conf_load(path, NULL, &conf, err, sizeof(err));
 	if (rc != 0)
 		print_error("%s\n", err);

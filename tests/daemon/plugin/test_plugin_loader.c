@@ -209,6 +209,8 @@ static conf_t *load(const char *plugin, const char *body)
 	fprintf(f, "http = { listen = \"127.0.0.1:1\"; }; database = \"d\";\n"
 	        "providers = { p = { plugin = \"%s\";\n%s }; };\n", plugin, body);
 	fclose(f);
+	/* it may hold a secret: others must not read it (see test_secret_mode) */
+	assert_int_equal(chmod(conf_path, 0640), 0);
 	conf_t *c = NULL;
 	char err[512] = "";
 	assert_int_equal(conf_load(conf_path, TEST_MODULE_DIR, &c, err, sizeof(err)), 0);
@@ -229,6 +231,35 @@ static void expect_options(const char *plugin, const char *body, int code, const
 	}
 	plugin_module_unref(m);
 	conf_free(c);
+}
+
+/* A secret option in a file others can read or write: refused, naming the
+ * file, line, mode and the chmod; group read (root:ddns 0640) is fine. */
+static void test_secret_mode(void **state)
+{
+	(void)state;
+	static const char body[] = "token = \"t\"; ttl = 5;";
+	char err[512] = "", want[1024];
+	for (int round = 0; round < 3; round++) {
+		mode_t mode = round == 0 ? 0644 : round == 1 ? 0602 : 0640;
+		conf_t *c = load("strict", body);
+		assert_int_equal(chmod(conf_path, mode), 0);
+		plugin_module_t *m = NULL;
+		assert_int_equal(plugin_module_load("strict", TEST_MODULE_DIR, &m, err,
+		                                    sizeof(err)), 0);
+		int rc = plugin_check_options(m->desc, &c->providers[0], err, sizeof(err));
+		if (mode == 0640) {
+			assert_int_equal(rc, 0);
+		} else {
+			assert_int_equal(rc, DDNS_ECONFIG);
+			snprintf(want, sizeof(want), "%s:3: providers.p.token: a secret in a file "
+			         "other users can %s (mode %04o): run chmod o-rw %s", conf_path,
+			         mode == 0644 ? "read" : "write", (unsigned)mode, conf_path);
+			assert_string_equal(err, want);
+		}
+		plugin_module_unref(m);
+		conf_free(c);
+	}
 }
 
 static void test_options(void **state)
@@ -275,6 +306,7 @@ int main(void)
 		cmocka_unit_test(test_untrusted_modules),
 		cmocka_unit_test(test_not_a_module),
 		cmocka_unit_test(test_options),
+		cmocka_unit_test(test_secret_mode),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

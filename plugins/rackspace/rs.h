@@ -18,6 +18,8 @@
 #define RS_DEFAULT_IDENTITY "https://identity.api.rackspacecloud.com/v2.0"
 /** A cached token is renewed this long before its "expires". */
 #define RS_TOKEN_MARGIN_S 300
+/** A call is not sent with a token this close to its expiry (seconds). */
+#define RS_TOKEN_SLACK_S 2
 
 typedef struct rs_job rs_job_t;
 
@@ -46,7 +48,7 @@ struct rs_job {
 	rest_step_cb after_auth;   /**< what to do once a token is there */
 	rest_step_cb after_job;    /**< what follows a COMPLETED async job */
 	rs_job_t *next_waiter;
-	bool reauthed;           /**< already authenticated again after a 401 */
+	bool reauthed;           /**< the call in flight was already sent again after a 401 */
 	unsigned sent_gen;       /**< token generation of the call in flight */
 	char *retry_method, *retry_url, *retry_body; /**< call to repeat after 401 */
 	rest_reply_cb retry_cb;

@@ -1,37 +1,42 @@
 /*
- * A Cloud DNS call with the instance's token: sent through rest_api, kept so
- * that a 401 (token expired or revoked early) re-authenticates once
- * (rs_auth.c) and sends it again; and the failures every step reports the
- * same way.
+ * A Cloud DNS call with the instance's token: sent through rest_api with a
+ * token that is not about to expire (renewed first if it is), kept so that
+ * a 401 (token revoked early) re-authenticates once per call (rs_auth.c)
+ * and sends it again; and the failures every step reports the same way.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <ddns/rest/api.h>
+#include <ddns/rest/url.h>
 #include "rs.h"
 
-static void resend(rest_job_t *base);
+static void send_now(rest_job_t *base);
 
 static void on_reply(rest_job_t *base, const ddns_http_response_t *res)
 {
 	rs_job_t *job = (rs_job_t *)base;
 
 	if (res->status == 401 && !job->reauthed) {
-		/* The token expired or was revoked early: one fresh one, same call. */
+		/* The token was revoked early: one fresh one, same call. */
 		job->reauthed = true;
 		rs_auth_invalidate(job->inst, job->sent_gen);
-		rs_auth_ensure(job, resend);
+		rs_auth_ensure(job, send_now);
 		return;
 	}
 	job->retry_cb(base, res);
 }
 
-static void resend(rest_job_t *base)
+/* The kept call with the current token (rs_send_call made sure it is not
+ * past its known expiry). */
+static void send_now(rest_job_t *base)
 {
 	rs_job_t *job = (rs_job_t *)base;
 
-	rs_send_call(job, job->retry_method, job->retry_url, job->retry_body, job->retry_cb);
+	job->sent_gen = job->inst->token_gen;
+	rest_api_send_text(&job->base, job->inst->token_header, job->retry_method,
+	                   job->retry_url, job->retry_body, on_reply);
 }
 
 void rs_send_call(rs_job_t *job, const char *method, const char *url, const char *body,
@@ -50,8 +55,15 @@ void rs_send_call(rs_job_t *job, const char *method, const char *url, const char
 		rest_job_finish(&job->base, -ENOMEM, "out of memory");
 		return;
 	}
-	job->sent_gen = job->inst->token_gen;
-	rest_api_send_text(&job->base, job->inst->token_header, m, u, b, on_reply);
+	job->reauthed = false; /* each call may renew a revoked token once */
+	rs_instance_t *inst = job->inst;
+	if (inst->token_header != NULL && time(NULL) + RS_TOKEN_SLACK_S < inst->token_expires) {
+		send_now(&job->base);
+		return;
+	}
+	/* Past its known expiry (a long update outlived it): a new one first. */
+	rs_auth_invalidate(inst, inst->token_gen);
+	rs_auth_ensure(job, send_now);
 }
 
 void rs_send_json(rs_job_t *job, const char *method, const char *url, json_t *body,
@@ -80,5 +92,5 @@ void rs_bad_reply(rs_job_t *job, const char *doing, const char *expected, const 
 
 bool rs_under_endpoint(const rs_job_t *job, const char *url)
 {
-	return strncmp(url, job->inst->endpoint, strlen(job->inst->endpoint)) == 0;
+	return rest_url_under(job->inst->endpoint, url);
 }

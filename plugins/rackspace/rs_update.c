@@ -166,7 +166,25 @@ static void on_domains(rest_job_t *base, const ddns_http_response_t *res)
 			break;
 		}
 	}
+	/* The search includes subdomains, 100 to a page: the zone may be on a
+	 * later one. */
+	char next[1200] = "";
+	json_t *link;
+	json_array_foreach(json_object_get(root, "links"), i, link) {
+		const char *rel = rest_json_str(link, "rel"), *href = rest_json_str(link, "href");
+		if (rel && href && !strcmp(rel, "next"))
+			snprintf(next, sizeof(next), "%s", href);
+	}
 	json_decref(root);
+	if (!found && next[0] != '\0') {
+		if (!rs_under_endpoint(job, next) || ++job->pages > 1000) {
+			rs_bad_reply(job, "finding the domain of", "a next link under the Cloud DNS "
+			             "endpoint", NULL);
+			return;
+		}
+		rs_send_call(job, "GET", next, NULL, on_domains);
+		return;
+	}
 	if (!found) {
 		if (job->inst->conf.zone) {
 			rest_job_finish(base, DDNS_ENOTFOUND, "the configured domain %s is not in this "
@@ -195,6 +213,7 @@ static void find_zone(rest_job_t *base)
 	}
 	rest_url_escape(cand, name, sizeof(name));
 	snprintf(url, sizeof(url), "%s/domains?name=%s", job->inst->endpoint, name);
+	job->pages = 0;
 	rs_send_call(job, "GET", url, NULL, on_domains);
 }
 

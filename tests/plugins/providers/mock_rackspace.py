@@ -6,7 +6,10 @@ developer guide v1.0, and the Identity v2.0 API):
   POST /v2.0/tokens  {"auth":{"RAX-KSKEY:apiKeyCredentials":{"username","apiKey"}}}
        -> 200 {"access":{"token":{"id","expires","tenant"},"serviceCatalog":[...]}}
           401 {"unauthorized":{"code":401,"message":"Username or api key is invalid."}}
-  GET  /v1.0/{tenant}/domains?name=<zone>
+  GET  /v1.0/{tenant}/domains?name=<zone>&limit=&offset=  (the search
+       includes subdomains, as the real one does: the mock lists the longest
+       names first, so with many subdomains the zone itself is on a later
+       page, reached through links rel "next")
   GET  /v1.0/{tenant}/domains/{id}/records?type=&name=<fqdn>&limit=&offset=
        (records named in full, ids like "A-6817754", links rel "next")
   PUT  /v1.0/{tenant}/domains/{id}/records/{recordId}  -> 202 async job
@@ -20,7 +23,10 @@ ttl >= 300.  Rate limit: 413 {"overLimit":{...,"retryAfter"}} + Retry-After.
 Control keys (besides mock_common's): token_ttl: seconds (expires of new
 tokens), expire_tokens: true (every token issued so far is now invalid),
 job_polls: N (polls answered RUNNING before the end), job_error: "message"
-(the next job ends in ERROR), page_size: N, ignore_filters: bool.
+(the next job ends in ERROR), page_size: N, ignore_filters: bool,
+revoke_on: ["text", ...] (the first DNS request whose "METHOD path?query"
+contains each text revokes every token and is answered 401; each text once),
+domains: ["sub.example.com", ...] (more domains).
 Credentials: username "rsuser", apiKey "rs-good-key"; tenant 110011.
 """
 import datetime
@@ -86,6 +92,10 @@ class RackspaceMock(MockHandler):
         self.control_listing(ctl)
         if ctl.get("expire_tokens"):
             db["tokens"] = {}
+        if "revoke_on" in ctl:
+            db["revoke_on"] = list(ctl["revoke_on"])
+        for name in ctl.get("domains", []):
+            type(self).add_domain(name)
         for r in ctl.get("add", []):
             type(self).add_record(r["zone"], r["type"], r["name"], r["data"], r.get("ttl", 300))
         return None
@@ -148,6 +158,12 @@ class RackspaceMock(MockHandler):
     # ---- DNS ------------------------------------------------------------
     def dns(self, method, path, query, body):
         db = self.state.db
+        target = "%s %s" % (method, self.path)
+        for text in db.get("revoke_on", []):
+            if text in target:
+                db["revoke_on"].remove(text)
+                db["tokens"] = {}
+                break
         token = self.headers.get("X-Auth-Token")
         exp = db["tokens"].get(token)
         parts = path.strip("/").split("/")
@@ -159,10 +175,7 @@ class RackspaceMock(MockHandler):
             return fault(406, "Not Acceptable", "Accept must be application/json or application/xml")
         rest = parts[2:]
         if rest == ["domains"] and method == "GET":
-            name = query.get("name", [None])[0]
-            sel = [{k: v for k, v in d.items() if k != "records"}
-                   for d in db["domains"].values() if name is None or d["name"] == name]
-            return Reply(200, {"domains": sel, "totalEntries": len(sel)})
+            return self.search_domains(query, path)
         if len(rest) == 2 and rest[0] == "status" and method == "GET":
             return self.job_status(rest[1], query)
         if len(rest) >= 3 and rest[0] == "domains" and rest[2] == "records":
@@ -181,6 +194,24 @@ class RackspaceMock(MockHandler):
                                                         "message": "Object not Found."}})
                 return self.modify(dom, rec, body)
         return fault(404, "Resource not found")
+
+    def search_domains(self, query, path):
+        name = query.get("name", [None])[0]
+        try:
+            limit = max(1, min(int(query.get("limit", ["100"])[0]), 100))
+            offset = int(query.get("offset", ["0"])[0])
+        except ValueError:
+            return fault(400, "limit and offset must be integers")
+        sel = [{k: v for k, v in d.items() if k != "records"}
+               for d in self.state.db["domains"].values()
+               if name is None or d["name"] == name or d["name"].endswith("." + name)]
+        sel.sort(key=lambda d: (-len(d["name"]), d["name"]))
+        body = {"domains": sel[offset: offset + limit], "totalEntries": len(sel)}
+        extra = "&name=%s" % name if name is not None else ""
+        if offset + limit < len(sel):
+            body["links"] = [{"href": "%s%s?limit=%d&offset=%d%s" % (
+                self.base_url(), path, limit, offset + limit, extra), "rel": "next"}]
+        return Reply(200, body)
 
     def list_records(self, dom, query, path):
         rtype = query.get("type", [None])[0]

@@ -222,6 +222,52 @@ static void test_token_renewed_before_expires(void **state)
 	assert_int_equal(count_status(401), 0);
 }
 
+/* A token revoked during each family of a dual-stack update: each call may
+ * renew it once, so both families go through (it used to be once per update). */
+static void test_token_revoked_in_each_family(void **state)
+{
+	fixture_t *f = *state;
+
+	pf_create_with(f, "{\"revoke_on\":[\"type=A&\",\"type=AAAA&\"]}", "example.com");
+	assert_int_equal(pf_update(f, "a.example.com", "203.0.113.71", "2001:db8::71", 20000),
+	                 DDNS_OK);
+	pf_assert_data("example.com", "a.example.com", "A", "203.0.113.71");
+	pf_assert_data("example.com", "a.example.com", "AAAA", "2001:db8::71");
+	assert_int_equal(count_status(401), 2);
+	assert_int_equal(mock_api_count(&pf_api, "POST", "/v2.0/tokens"), 3);
+}
+
+/* A token that expires while the update's job is polled is renewed before
+ * the next call, not sent and refused. */
+static void test_token_renewed_mid_update(void **state)
+{
+	fixture_t *f = *state;
+
+	/* a 4 s token; polls at 0.5, 1.5 ... 5.5 s */
+	pf_create_with(f, "{\"token_ttl\":4,\"job_polls\":6}", "example.com");
+	assert_int_equal(pf_update(f, "a.example.com", "203.0.113.72", NULL, 20000), DDNS_OK);
+	pf_assert_data("example.com", "a.example.com", "A", "203.0.113.72");
+	assert_int_equal(count_status(401), 0);
+	assert_true(mock_api_count(&pf_api, "POST", "/v2.0/tokens") >= 2);
+}
+
+/* The domain search includes subdomains, 100 to a page: with 150 of them
+ * the zone itself is on page 2, reached through rel "next". */
+static void test_domain_on_page_2(void **state)
+{
+	fixture_t *f = *state;
+	char ctl[8192] = "{\"domains\":[";
+
+	for (int i = 0; i < 150; i++)
+		snprintf(ctl + strlen(ctl), sizeof(ctl) - strlen(ctl), "%s\"s%03d.example.com\"",
+		         i ? "," : "", i);
+	strcat(ctl, "]}");
+	pf_create_with(f, ctl, NULL);
+	assert_int_equal(pf_update(f, "a.example.com", "203.0.113.73", NULL, 15000), DDNS_OK);
+	pf_assert_data("example.com", "a.example.com", "A", "203.0.113.73");
+	assert_int_equal(mock_api_count(&pf_api, "GET", "/domains"), 4);
+}
+
 static void test_ipv6_and_both(void **state)
 {
 	fixture_t *f = *state;
@@ -305,6 +351,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_token_expiry_between_updates, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_token_renewed_before_expires, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ipv6_and_both, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_token_revoked_in_each_family, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_token_renewed_mid_update, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_domain_on_page_2, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_share_one_token, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_bad_credentials, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ttl_minimum, setup, teardown),

@@ -287,16 +287,10 @@ static void next_family(rest_job_t *base)
 int cf_update_start(void *instance, ddns_update_t *update)
 {
 	cf_instance_t *inst = instance;
-	cf_job_t *job = calloc(1, sizeof(*job));
-	int rc;
-
+	cf_job_t *job = (cf_job_t *)rest_job_new(sizeof(*job), inst->host, inst->ctx,
+	                                         update, "cloudflare", &cf_policy);
 	if (job == NULL)
 		return -ENOMEM;
-	rest_job_init(&job->base, inst->host, inst->ctx, update, "cloudflare", &cf_policy,
-	                rest_job_free);
 	job->inst = inst;
-	rc = rest_job_start(&job->base, next_family);
-	if (rc < 0)
-		free(job);
-	return rc;
+	return rest_job_launch(&job->base, next_family);
 }

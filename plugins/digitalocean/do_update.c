@@ -275,16 +275,10 @@ static void next_family(rest_job_t *base)
 int do_update_start(void *instance, ddns_update_t *update)
 {
 	do_instance_t *inst = instance;
-	do_job_t *job = calloc(1, sizeof(*job));
-	int rc;
-
+	do_job_t *job = (do_job_t *)rest_job_new(sizeof(*job), inst->host, inst->ctx,
+	                                         update, "digitalocean", &do_policy);
 	if (job == NULL)
 		return -ENOMEM;
-	rest_job_init(&job->base, inst->host, inst->ctx, update, "digitalocean", &do_policy,
-	              rest_job_free);
 	job->inst = inst;
-	rc = rest_job_start(&job->base, next_family);
-	if (rc < 0)
-		free(job);
-	return rc;
+	return rest_job_launch(&job->base, next_family);
 }

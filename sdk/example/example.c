@@ -110,18 +110,12 @@ static void next_family(rest_job_t *base)
 static int ex_update(void *instance, ddns_update_t *update)
 {
 	rest_bearer_t *inst = instance;
-	ex_job_t *job = calloc(1, sizeof(*job));
-	int rc;
-
+	ex_job_t *job = (ex_job_t *)rest_job_new(sizeof(*job), inst->host, inst->ctx,
+	                                         update, "example", &ex_policy);
 	if (job == NULL)
 		return -ENOMEM;
-	rest_job_init(&job->base, inst->host, inst->ctx, update, "example", &ex_policy,
-	              rest_job_free);
 	job->inst = inst;
-	rc = rest_job_start(&job->base, next_family);
-	if (rc < 0)
-		free(job);
-	return rc;
+	return rest_job_launch(&job->base, next_family);
 }
 
 static int ex_create(ddns_ctx_t *ctx, const ddns_host_t *host, void **instance)

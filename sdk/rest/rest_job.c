@@ -194,6 +194,26 @@ int rest_job_start(rest_job_t *job, rest_step_cb first)
 	return rc;
 }
 
+rest_job_t *rest_job_new(size_t size, const ddns_host_t *host, ddns_ctx_t *ctx,
+                         ddns_update_t *update, const char *provider,
+                         const rest_policy_t *policy)
+{
+	rest_job_t *job = size >= sizeof(*job) ? calloc(1, size) : NULL;
+
+	if (job != NULL)
+		rest_job_init(job, host, ctx, update, provider, policy, rest_job_free);
+	return job;
+}
+
+int rest_job_launch(rest_job_t *job, rest_step_cb first)
+{
+	int rc = rest_job_start(job, first);
+
+	if (rc < 0)
+		free(job);
+	return rc;
+}
+
 /* Run @p next after a wait, if the deadline allows it. */
 static void after_failure(rest_job_t *job, uint64_t ms, int result, const char *why,
                           const char *then, rest_step_cb next)

@@ -77,6 +77,19 @@ void rest_job_init(rest_job_t *job, const ddns_host_t *host, ddns_ctx_t *ctx,
 int rest_job_start(rest_job_t *job, rest_step_cb first);
 
 /**
+ * The usual update() in two calls: rest_job_new() allocates @p size bytes
+ * (the plugin's job struct, which starts with its rest_job_t) zeroed and
+ * initialised as rest_job_init() with rest_job_free as the release; the
+ * plugin fills in its own members; rest_job_launch() starts it as
+ * rest_job_start() and frees it if that fails.
+ * @return the job, or NULL (out of memory) / rest_job_start's result.
+ */
+rest_job_t *rest_job_new(size_t size, const ddns_host_t *host, ddns_ctx_t *ctx,
+                         ddns_update_t *update, const char *provider,
+                         const rest_policy_t *policy);
+int rest_job_launch(rest_job_t *job, rest_step_cb first);
+
+/**
  * Send a request (everything is copied); @p on_reply gets the reply once
  * it is not a rate limit or a transient failure that can still be retried
  * in time.  On failure to start, the job is finished (with the error) and

@@ -94,3 +94,15 @@ void pf_assert_data(const char *zone, const char *name, const char *type, const 
 		assert_string_equal(got ? got : "(none)", want);
 	json_decref(st);
 }
+
+size_t pf_count_records(const char *zone, const char *name, const char *type)
+{
+	json_t *st = mock_api_get(&pf_api, "/_state"), *r;
+	size_t i, n = 0;
+
+	json_array_foreach(json_object_get(json_object_get(st, "zones"), zone), i, r)
+		n += strcmp(json_string_value(json_object_get(r, "name")), name) == 0 &&
+		     strcmp(json_string_value(json_object_get(r, "type")), type) == 0;
+	json_decref(st);
+	return n;
+}

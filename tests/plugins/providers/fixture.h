@@ -63,6 +63,8 @@ int pf_update(fixture_t *f, const char *name, const char *v4, const char *v6,
  * @p st (from GET /_state), or NULL.  Borrowed from @p st.
  */
 const char *pf_mock_data(json_t *st, const char *zone, const char *name, const char *type);
+/** How many records @p name / @p type the mock's zone @p zone holds now. */
+size_t pf_count_records(const char *zone, const char *name, const char *type);
 /** Assert that record's address is @p want (NULL: no such record). */
 void pf_assert_data(const char *zone, const char *name, const char *type, const char *want);
 

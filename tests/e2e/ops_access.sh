@@ -44,7 +44,8 @@ same_as_unknown() {
 	get "$BASE/no/such/path" "$@"
 	cp "$E2E_DIR/resp" "$E2E_DIR/resp.unknown"
 	get "$BASE$path" "$@"
-	[ "$CODE" = 404 ] && cmp -s "$E2E_DIR/resp" "$E2E_DIR/resp.unknown"
+	[ "$CODE" = 404 ] && cmp -s "$E2E_DIR/resp" "$E2E_DIR/resp.unknown" ||
+		{ echo "# $path: $CODE"; diff "$E2E_DIR/resp.unknown" "$E2E_DIR/resp" | sed "s/^/# /"; false; }
 }
 VIA_PROXY=(--interface 127.0.0.2 -H 'X-Forwarded-For: 198.51.100.5')
 

@@ -50,6 +50,12 @@ static const ddns_option_t options[] = {
 	  .min = 1, .max = 100000, .def = "128" },
 	{ .name = "tcp_idle_timeout_ms", .type = DDNS_OPT_INT, .help = "close a silent TCP connection after this",
 	  .min = 100, .max = 3600000, .def = "10000" },
+	{ .name = "tcp_max_per_source", .type = DDNS_OPT_INT,
+	  .help = "most TCP connections from one IPv4 address or IPv6 /64",
+	  .min = 1, .max = 100000, .def = "16" },
+	{ .name = "tcp_query_timeout_ms", .type = DDNS_OPT_INT,
+	  .help = "close a TCP connection whose query does not arrive whole (or whose answer is not read) within this",
+	  .min = 100, .max = 3600000, .def = "5000" },
 	{ .name = "udp_threads", .type = DDNS_OPT_INT,
 	  .help = "UDP worker threads per address (0: UDP on the main loop)",
 	  .min = 0, .max = 64, .def = "1" },
@@ -215,6 +221,8 @@ static int bdns_create(ddns_ctx_t *ctx, const ddns_host_t *host, void **instance
 		                         .n_listen = b->n_listen,
 		                         .tcp_clients = conf_num(b, "tcp_clients"),
 		                         .tcp_idle_ms = conf_num(b, "tcp_idle_timeout_ms"),
+		                         .tcp_max_per_source = conf_num(b, "tcp_max_per_source"),
+		                         .tcp_query_ms = conf_num(b, "tcp_query_timeout_ms"),
 		                         .udp_threads = conf_num(b, "udp_threads") };
 		ret = dns_server_start(&sc, &b->ref, &b->server);
 	}

@@ -34,6 +34,8 @@ typedef struct dns_server_conf {
 	size_t n_listen;
 	unsigned tcp_clients;      /**< most TCP connections at once */
 	unsigned tcp_idle_ms;      /**< close a silent TCP connection after this */
+	unsigned tcp_max_per_source; /**< most TCP connections of one IPv4 /32 or IPv6 /64 */
+	unsigned tcp_query_ms;     /**< a query must arrive, its answer be read, within this */
 	unsigned udp_threads;      /**< 0: UDP on the loop */
 } dns_server_conf_t;
 

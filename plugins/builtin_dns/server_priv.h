@@ -42,6 +42,9 @@ struct dns_server {
 	dns_answerer_t *tcp_ans; /**< the loop's TCP scratch */
 	dns_tcp_conn_t *conns;  /**< open TCP connections (a list) */
 	unsigned n_conns;
+	uint64_t tcp_refused_per_source; /**< refused past tcp_max_per_source */
+	uint64_t tcp_query_timeouts;     /**< closed past tcp_query_ms */
+	uint64_t limit_log_ms;  /**< when those were last logged (0: never) */
 	dns_worker_t *workers;
 	size_t n_workers;
 	atomic_bool stop;       /**< set, then shutdown(): the workers exit */

@@ -7,19 +7,33 @@
  * response is not fully written it stops reading.  A connection silent for
  * tcp_idle_ms, or one past tcp_clients, is closed.
  *
+ * Fairness: one source may hold at most tcp_max_per_source connections
+ * (a source is an IPv4 /32 or an IPv6 /64: one host, where a /24 would let
+ * one attacker lock out its neighbours and a NAT's users share a /32
+ * anyway), so it cannot take every slot.  And each exchange has a
+ * deadline, tcp_query_ms: a query must arrive whole, and its response be
+ * read, within it; trickling a byte now and then keeps a connection from
+ * being idle but not from that deadline.  Both are counted and logged at
+ * most once per DNS_TCP_LOG_MS, since the plugin API has no metric hook
+ * but dns_answered().
+ *
  * When the server stops because a reload replaced it, its connections move
  * to the new server on the same address, so a query the client had sent
  * (or was about to send) is still answered.
  */
 #include "server_priv.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #define TCP_MSG_MAX 65535
+/* At most one log line about the limits this often. */
+#define DNS_TCP_LOG_MS 10000
 
 struct dns_tcp_conn {
 	dns_server_t *srv;
@@ -30,6 +44,8 @@ struct dns_tcp_conn {
 	unsigned watching;      /* DDNS_FD_READ or DDNS_FD_WRITE */
 	ddns_timer_t *timer;
 	uint64_t last_ms;       /* last activity, for the idle timeout */
+	uint64_t query_ms;      /* the exchange under way began: its deadline */
+	bool fresh;             /* answered (or new) since: the next byte restarts it */
 	struct sockaddr_storage peer;
 	size_t in_len, out_len, out_off;
 	uint8_t in[2 + TCP_MSG_MAX];
@@ -97,14 +113,64 @@ static int conn_arm_timer(dns_tcp_conn_t *c, uint64_t ms)
 	return c->srv->conf.host->timer_start(c->srv->conf.ctx, ms, conn_idle, c, &c->timer);
 }
 
+/* One warning per DNS_TCP_LOG_MS for what the limits turned away, with
+ * the counts since the last one: a flood is not a flood of log lines. */
+static void note_limited(dns_server_t *s, const struct sockaddr_storage *peer,
+                         const char *what)
+{
+	uint64_t now = s->conf.host->now_ms();
+	if (s->limit_log_ms != 0 && now - s->limit_log_ms < DNS_TCP_LOG_MS)
+		return;
+	char addr[INET6_ADDRSTRLEN] = "?";
+	const void *a = peer->ss_family == AF_INET6
+	              ? (const void *)&((const struct sockaddr_in6 *)peer)->sin6_addr
+	              : (const void *)&((const struct sockaddr_in *)peer)->sin_addr;
+	inet_ntop(peer->ss_family, a, addr, sizeof(addr));
+	SRV_LOG(s, DDNS_LOG_WARNING, "tcp: %s: %s; so far %llu connection(s) refused past "
+	        "tcp_max_per_source, %llu closed past tcp_query_timeout_ms", addr, what,
+	        (unsigned long long)s->tcp_refused_per_source,
+	        (unsigned long long)s->tcp_query_timeouts);
+	s->limit_log_ms = now;
+}
+
 static void conn_idle(void *arg)
 {
 	dns_tcp_conn_t *c = arg;
 	dns_server_t *s = c->srv;
-	uint64_t idle = s->conf.host->now_ms() - c->last_ms;
+	uint64_t now = s->conf.host->now_ms();
+	uint64_t idle = now - c->last_ms;
 	c->timer = NULL; /* fired: freed by the host */
-	if (idle >= s->conf.tcp_idle_ms || conn_arm_timer(c, s->conf.tcp_idle_ms - idle) != 0)
-		conn_close(c);
+	if (idle >= s->conf.tcp_idle_ms)
+		goto close;
+	uint64_t wait = s->conf.tcp_idle_ms - idle;
+	/* Waiting for a client idle since its last answer, the timer still
+	 * comes every tcp_query_ms: an exchange may begin meanwhile, and
+	 * re-arming the timer on every first byte would cost a timer per
+	 * query.  So a slow query is closed between one and two deadlines. */
+	if (wait > s->conf.tcp_query_ms)
+		wait = s->conf.tcp_query_ms;
+	if (c->in_len > 0 || c->out_len > 0 || !c->fresh) {
+		uint64_t busy = now - c->query_ms;
+		if (busy >= s->conf.tcp_query_ms) {
+			s->tcp_query_timeouts++;
+			note_limited(s, &c->peer, "a query not sent or an answer not read "
+			             "within tcp_query_timeout_ms: closed");
+			goto close;
+		}
+		if (s->conf.tcp_query_ms - busy < wait)
+			wait = s->conf.tcp_query_ms - busy;
+	}
+	if (conn_arm_timer(c, wait) == 0)
+		return;
+close:
+	conn_close(c);
+}
+
+/* The first timer: whichever of the two bounds comes first. */
+static uint64_t conn_first_wait(const dns_server_t *s)
+{
+	return s->conf.tcp_query_ms < s->conf.tcp_idle_ms ? s->conf.tcp_query_ms
+	                                                  : s->conf.tcp_idle_ms;
 }
 
 /* Write what is pending.  1: all written, 0: would block, <0: error. */
@@ -140,7 +206,9 @@ static int conn_process(dns_tcp_conn_t *c)
 		memmove(c->in, c->in + 2 + msg, c->in_len - 2 - msg);
 		c->in_len -= 2 + msg;
 		if (len == 0)
-			continue; /* not a query: nothing to say */
+			continue; /* not a query: nothing to say, and the clock runs on */
+		c->query_ms = s->conf.host->now_ms(); /* the next exchange's clock */
+		c->fresh = true;
 		knot_wire_write_u16(c->out, (uint16_t)len);
 		c->out_len = 2 + len;
 		const ddns_host_t *h = s->conf.host;
@@ -159,6 +227,12 @@ static void conn_io(int fd, unsigned events, void *arg)
 {
 	dns_tcp_conn_t *c = arg;
 	c->last_ms = c->srv->conf.host->now_ms();
+	if (c->in_len == 0 && c->out_len == 0 && c->fresh) {
+		/* Idle since an answer: a new exchange begins.  Only an answer
+		 * earns that, so empty frames do not keep resetting the clock. */
+		c->query_ms = c->last_ms;
+		c->fresh = false;
+	}
 	if (c->out_len > 0) {
 		int ret = conn_flush(c);
 		if (ret < 0)
@@ -196,12 +270,38 @@ static void conn_open(dns_server_t *s, const dns_listener_t *l, int fd,
 	c->from = l;
 	c->fd = fd;
 	c->peer = *peer;
-	c->last_ms = s->conf.host->now_ms();
+	c->last_ms = c->query_ms = s->conf.host->now_ms();
+	c->fresh = true;
 	conn_link(s, c);
-	if (conn_watch(c, DDNS_FD_READ) != 0 || conn_arm_timer(c, s->conf.tcp_idle_ms) != 0) {
+	if (conn_watch(c, DDNS_FD_READ) != 0 || conn_arm_timer(c, conn_first_wait(s)) != 0) {
 		SRV_LOG(s, DDNS_LOG_ERR, "tcp: cannot watch a new connection");
 		conn_close(c);
 	}
+}
+
+/* Same source: the same IPv4 address, or the same IPv6 /64. */
+static bool same_source(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET)
+		return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
+		       ((const struct sockaddr_in *)b)->sin_addr.s_addr;
+	if (a->ss_family == AF_INET6)
+		return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
+		              &((const struct sockaddr_in6 *)b)->sin6_addr, 8) == 0;
+	return false;
+}
+
+/* Has @p peer its share of connections already?  A walk of at most
+ * tcp_clients connections, once per accept: nothing per query. */
+static bool source_full(const dns_server_t *s, const struct sockaddr_storage *peer)
+{
+	unsigned n = 0;
+	for (const dns_tcp_conn_t *c = s->conns; c != NULL; c = c->next)
+		if (same_source(&c->peer, peer) && ++n >= s->conf.tcp_max_per_source)
+			return true;
+	return false;
 }
 
 void dns_tcp_accept(int fd, unsigned events, void *arg)
@@ -227,6 +327,12 @@ void dns_tcp_accept(int fd, unsigned events, void *arg)
 			close(cfd);
 			continue;
 		}
+		if (source_full(s, &peer)) {
+			s->tcp_refused_per_source++;
+			note_limited(s, &peer, "at tcp_max_per_source connections: refusing more");
+			close(cfd);
+			continue;
+		}
 		conn_open(s, l, cfd, &peer);
 	}
 }
@@ -238,9 +344,9 @@ static void conn_move(dns_tcp_conn_t *c, const dns_listener_t *heir)
 	conn_unlink(c);
 	c->from = heir;
 	conn_link(heir->srv, c);
-	c->last_ms = heir->srv->conf.host->now_ms();
+	c->last_ms = c->query_ms = heir->srv->conf.host->now_ms();
 	int ret = c->out_len > 0 ? conn_watch(c, DDNS_FD_WRITE) : conn_process(c);
-	if (ret != 0 || conn_arm_timer(c, heir->srv->conf.tcp_idle_ms) != 0)
+	if (ret != 0 || conn_arm_timer(c, conn_first_wait(heir->srv)) != 0)
 		conn_close(c);
 }
 

@@ -27,6 +27,9 @@ WILD_PORT=$(dns_free_port)
 while [ "$WILD_PORT" = "$DNS_PORT" ]; do WILD_PORT=$(dns_free_port); done
 GLUE_PORT=$(dns_free_port)
 while [ "$GLUE_PORT" = "$DNS_PORT" ] || [ "$GLUE_PORT" = "$WILD_PORT" ]; do GLUE_PORT=$(dns_free_port); done
+FAIR_PORT=$(dns_free_port)
+while [ "$FAIR_PORT" = "$DNS_PORT" ] || [ "$FAIR_PORT" = "$WILD_PORT" ] ||
+      [ "$FAIR_PORT" = "$GLUE_PORT" ]; do FAIR_PORT=$(dns_free_port); done
 BASE=http://127.0.0.1:$E2E_HTTP_PORT
 CONF=$E2E_DIR/ddns.conf
 KA=KeyForAaaaaaaaaaaaaaaaaaaaaaaaaaa1
@@ -70,6 +73,8 @@ providers = {
            tcp_clients = 2; tcp_idle_timeout_ms = 2000; udp_threads = 0; };
   glue = { plugin = "builtin_dns"; listen = [ "127.0.0.1:$GLUE_PORT" ]; zone = "glue.test";
            ns = [ $GLUE_NS ]; };
+  fair = { plugin = "builtin_dns"; listen = [ "127.0.0.1:$FAIR_PORT" ]; zone = "fair.test";
+           tcp_max_per_source = 16; tcp_query_timeout_ms = 1500; udp_threads = 0; };
 };
 records = (
   { domain = "a.example.com"; provider = "home"; key_hash = "$(e2e_key_hash $KA)";
@@ -81,7 +86,8 @@ records = (
   { domain = "x.y.dyn.example.org"; provider = "home"; key_hash = "$(e2e_key_hash $KW)"; },
   { domain = "stray.example.net"; provider = "home"; key_hash = "$(e2e_key_hash $KW)"; },
   { domain = "ns1.example.com"; provider = "home"; key_hash = "$(e2e_key_hash $KW)"; },
-  { domain = "w.wild.test"; provider = "wild"; key_hash = "$(e2e_key_hash $KW)"; }
+  { domain = "w.wild.test"; provider = "wild"; key_hash = "$(e2e_key_hash $KW)"; },
+  { domain = "f.fair.test"; provider = "fair"; key_hash = "$(e2e_key_hash $KW)"; }
 );
 EOF
 
@@ -144,6 +150,7 @@ fi
 
 # --- wildcard addresses: the reply leaves from the address asked -----------
 expect_eq "update w.wild.test" "$(update w.wild.test $KW 198.51.100.7)" 200
+expect_eq "update f.fair.test" "$(update f.fair.test $KW 198.51.100.9)" 200
 for server in 127.0.0.1 127.0.0.2; do
 	expect_eq "0.0.0.0 listener asked at $server (UDP)" \
 		"$(dig @$server -p "$WILD_PORT" +norec +time=3 +tries=2 +short w.wild.test A)" 198.51.100.7
@@ -322,6 +329,42 @@ elif mode == "tcpidle":   # silent: closed after tcp_idle_timeout_ms
     except ConnectionResetError:
         gone = True
     print("closed" if r is not None and gone and time.time() - t0 < 8 else "open")
+elif mode == "slowloris":  # 128 trickling connections, then a query from 127.0.0.2
+    import subprocess
+    conns, refused = [], 0
+    for i in range(128):
+        t = socket.create_connection((host, port))
+        conns.append(t)
+    time.sleep(0.3)
+    def gone(t):              # closed by the server: EOF or reset, now
+        t.setblocking(False)
+        try:
+            return t.recv(1) == b""
+        except BlockingIOError:
+            return False
+        except ConnectionResetError:
+            return True
+    # Each sends a byte every 0.4 s: never idle, never a whole query (half
+    # trickle a 257-byte frame, half empty frames, which answer nothing).
+    t0 = time.time()
+    live = list(conns)
+    open_early = None
+    while time.time() - t0 < 3.5:
+        for i, t in enumerate(live):
+            try:
+                t.send(b"\x01" if i % 2 else b"\x00")
+            except OSError:
+                pass
+        time.sleep(0.4)
+        if open_early is None:
+            open_early = sum(1 for t in live if not gone(t))
+            # Meanwhile another source is served over TCP.
+            out = subprocess.run(["dig", "-b", "127.0.0.2", "@127.0.0.1", "-p", str(port),
+                                  "+tcp", "+norec", "+time=2", "+tries=1", "+short",
+                                  "f.fair.test", "A"], capture_output=True, text=True)
+            answer = out.stdout.strip() or "none"
+    still = sum(1 for t in live if not gone(t))
+    print(open_early, answer, still)
 elif mode == "qr":          # a response: dropped
     print("none" if udp(query("away.example.com", flags=0x8100)) is None else "answered")
 elif mode == "qd2":       # two questions: FORMERR
@@ -373,6 +416,14 @@ expect_eq "TCP: a silent connection is closed after its idle timeout" \
 	"$(WILD_RAW 4 127.0.0.1 tcpidle)" closed
 expect_eq "TCP: served again once connections are gone" \
 	"$(dig @127.0.0.1 -p "$WILD_PORT" +norec +tcp +time=3 +short w.wild.test A)" 198.51.100.7
+# TCP fairness: 128 connections from 127.0.0.1 trickling a byte each 0.4 s
+# (never idle).  Only 16 stay open (tcp_max_per_source); a TCP query from
+# 127.0.0.2 meanwhile is answered; after tcp_query_timeout_ms (1.5 s)
+# without a whole query, the 16 are closed too.
+expect_eq "TCP fairness: 16 held, another source answered, tricklers closed" \
+	"$(python3 "$E2E_DIR/raw.py" "$FAIR_PORT" 4 127.0.0.1 slowloris)" "16 198.51.100.9 0"
+check "TCP fairness: the limits are logged" \
+	grep -q "tcp_max_per_source connections: refusing more" "$E2E_DIR/ddnsd.log"
 expect_eq "QDCOUNT 2: FORMERR" "$(raw 4 127.0.0.1 qd2)" 1
 expect_eq "truncated question: FORMERR" "$(raw 4 127.0.0.1 trunc)" 1
 expect_eq "garbage burst over IPv4 sent" "$(raw 4 127.0.0.1 burst)" sent

@@ -23,6 +23,8 @@ typedef struct builtin_dns {
 	size_t n_zones, n_ns, n_listen;
 	dns_dbref_t ref;
 	dns_server_t *server;
+	dns_cidr_t *exempt;     /* rrl_exempt, parsed */
+	size_t n_exempt;
 } builtin_dns_t;
 
 static const ddns_option_t options[] = {
@@ -56,6 +58,14 @@ static const ddns_option_t options[] = {
 	{ .name = "tcp_query_timeout_ms", .type = DDNS_OPT_INT,
 	  .help = "close a TCP connection whose query does not arrive whole (or whose answer is not read) within this",
 	  .min = 100, .max = 3600000, .def = "5000" },
+	{ .name = "rrl_rate", .type = DDNS_OPT_INT,
+	  .help = "UDP responses per second to one IPv4 /24 or IPv6 /56 (0: no rate limit)",
+	  .min = 0, .max = 1000000, .def = "0" },
+	{ .name = "rrl_slip", .type = DDNS_OPT_INT,
+	  .help = "past rrl_rate, every Nth response is sent truncated (TC=1), the others dropped (0: all dropped)",
+	  .min = 0, .max = 100, .def = "2" },
+	{ .name = "rrl_exempt", .type = DDNS_OPT_LIST,
+	  .help = "sources never rate-limited: \"192.0.2.0/24\", \"2001:db8::/48\"" },
 	{ .name = "udp_threads", .type = DDNS_OPT_INT,
 	  .help = "UDP worker threads per address (0: UDP on the main loop)",
 	  .min = 0, .max = 64, .def = "1" },
@@ -106,6 +116,25 @@ static int read_options(builtin_dns_t *b)
 	    (ret = conf_list(b, "ns", &b->ns, &b->n_ns)) ||
 	    (ret = conf_list(b, "listen", &b->listen, &b->n_listen)))
 		return ret;
+	const char **exempt = NULL;
+	size_t n_exempt = 0;
+	if ((ret = conf_list(b, "rrl_exempt", &exempt, &n_exempt)))
+		return ret;
+	b->exempt = calloc(n_exempt + 1, sizeof(*b->exempt));
+	if (b->exempt == NULL) {
+		free(exempt);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n_exempt; i++) {
+		if (dns_cidr_parse(exempt[i], &b->exempt[i]) != 0) {
+			b->host->conf_error(b->ctx, "rrl_exempt", "\"%s\" is not an address or "
+			                    "address/bits", exempt[i]);
+			free(exempt);
+			return DDNS_ECONFIG;
+		}
+	}
+	b->n_exempt = n_exempt;
+	free(exempt);
 	if (b->n_zones == 0) {
 		b->host->conf_error(b->ctx, "zone", "needs at least one zone");
 		return DDNS_ECONFIG;
@@ -202,6 +231,7 @@ static void instance_free(builtin_dns_t *b)
 	free(b->zones);
 	free(b->ns);
 	free(b->listen);
+	free(b->exempt);
 	free(b);
 }
 
@@ -223,7 +253,11 @@ static int bdns_create(ddns_ctx_t *ctx, const ddns_host_t *host, void **instance
 		                         .tcp_idle_ms = conf_num(b, "tcp_idle_timeout_ms"),
 		                         .tcp_max_per_source = conf_num(b, "tcp_max_per_source"),
 		                         .tcp_query_ms = conf_num(b, "tcp_query_timeout_ms"),
-		                         .udp_threads = conf_num(b, "udp_threads") };
+		                         .udp_threads = conf_num(b, "udp_threads"),
+		                         .rrl = { .rate = conf_num(b, "rrl_rate"),
+		                                  .slip = conf_num(b, "rrl_slip"),
+		                                  .exempt = b->exempt,
+		                                  .n_exempt = b->n_exempt } };
 		ret = dns_server_start(&sc, &b->ref, &b->server);
 	}
 	if (ret != 0) {

@@ -129,7 +129,7 @@ static int workers_start(dns_server_t *s, const struct sockaddr_storage *addrs,
 			SRV_LOG(s, DDNS_LOG_ERR, "udp %s: %s", s->conf.listen[i], strerror(-w->fd));
 			return w->fd;
 		}
-		if (dns_udp_new(&w->udp) != 0)
+		if (dns_udp_new(&w->udp) != 0 || dns_udp_set_rrl(w->udp, &s->conf.rrl) != 0)
 			return -ENOMEM;
 		dns_udp_count_to(w->udp, s->conf.host, s->conf.ctx);
 	}
@@ -235,7 +235,8 @@ int dns_server_start(const dns_server_conf_t *conf, dns_dbref_t *ref, dns_server
 	s->ref = ref;
 	atomic_init(&s->stop, false);
 	s->ls = calloc(2 * conf->n_listen + 1, sizeof(*s->ls));
-	if (s->ls == NULL || dns_udp_new(&s->udp) != 0 || dns_answerer_new(&s->tcp_ans) != 0)
+	if (s->ls == NULL || dns_udp_new(&s->udp) != 0 ||
+	    dns_udp_set_rrl(s->udp, &conf->rrl) != 0 || dns_answerer_new(&s->tcp_ans) != 0)
 		goto fail;
 	dns_udp_count_to(s->udp, conf->host, conf->ctx);
 	for (size_t i = 0; i < conf->n_listen; i++) {
@@ -313,6 +314,19 @@ void dns_server_stop(dns_server_t *s)
 		        "connection(s) handed over to the new instance, %u closed",
 		        (unsigned long long)queued, queued == 1 ? "y" : "ies", moved,
 		        open - moved);
+	if (s->started && s->conf.rrl.rate != 0) {
+		uint64_t drop = 0, slip = 0, d, sl;
+		dns_udp_rrl_counts(s->udp, &drop, &slip);
+		for (size_t t = 0; t < s->n_workers; t++) {
+			if (s->workers[t].udp == NULL)
+				continue;
+			dns_udp_rrl_counts(s->workers[t].udp, &d, &sl);
+			drop += d;
+			slip += sl;
+		}
+		SRV_LOG(s, DDNS_LOG_INFO, "rrl: %llu response(s) dropped, %llu slipped (TC=1)",
+		        (unsigned long long)drop, (unsigned long long)slip);
+	}
 	for (size_t i = 0; i < s->n_ls; i++)
 		if (s->ls[i].fd >= 0)
 			close(s->ls[i].fd);

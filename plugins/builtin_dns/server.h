@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <sys/socket.h>
 #include <ddns/plugin.h>
+#include "rrl.h"
 #include "zone.h"
 
 /** The db shared by the loop and the UDP workers. */
@@ -37,6 +38,7 @@ typedef struct dns_server_conf {
 	unsigned tcp_max_per_source; /**< most TCP connections of one IPv4 /32 or IPv6 /64 */
 	unsigned tcp_query_ms;     /**< a query must arrive, its answer be read, within this */
 	unsigned udp_threads;      /**< 0: UDP on the loop */
+	dns_rrl_conf_t rrl;        /**< UDP response rate limiting (rate 0: off) */
 } dns_server_conf_t;
 
 typedef struct dns_server dns_server_t;
@@ -80,6 +82,10 @@ void dns_udp_free(dns_udp_t *u);
 /** Report the responses sent through @p host->dns_answered() for @p ctx
  *  (when the host has it), once per batch by response code. */
 void dns_udp_count_to(dns_udp_t *u, const ddns_host_t *host, ddns_ctx_t *ctx);
+/** Rate-limit @p u's responses (a table of its own): 0 or -ENOMEM. */
+int dns_udp_set_rrl(dns_udp_t *u, const dns_rrl_conf_t *conf);
+/** How many responses @p u's rate limit dropped and slipped. */
+void dns_udp_rrl_counts(const dns_udp_t *u, uint64_t *dropped, uint64_t *slipped);
 /** How many responses @p u has sent. */
 uint64_t dns_udp_answered(const dns_udp_t *u);
 /**

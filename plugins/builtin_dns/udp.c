@@ -8,6 +8,7 @@
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "answer.h"
 
@@ -29,6 +30,7 @@ struct dns_udp {
 	const ddns_host_t *host; /* dns_answered(), or NULL */
 	ddns_ctx_t *ctx;
 	uint64_t answered;
+	dns_rrl_t *rrl;          /* response rate limiting, or NULL */
 };
 
 int dns_udp_new(dns_udp_t **out)
@@ -72,6 +74,41 @@ static void count_batch(dns_udp_t *u, int m)
 	}
 }
 
+int dns_udp_set_rrl(dns_udp_t *u, const dns_rrl_conf_t *conf)
+{
+	return dns_rrl_new(conf, &u->rrl);
+}
+
+void dns_udp_rrl_counts(const dns_udp_t *u, uint64_t *dropped, uint64_t *slipped)
+{
+	dns_rrl_counts(u->rrl, dropped, slipped);
+}
+
+/* A slipped response: header and question only, TC=1, so a real client
+ * asks again over TCP.  Returns the new length. */
+static size_t slip_truncate(uint8_t *wire, size_t len)
+{
+	size_t keep = KNOT_WIRE_HEADER_SIZE;
+	if (knot_wire_get_qdcount(wire) >= 1) {
+		keep += (size_t)knot_dname_size(wire + KNOT_WIRE_HEADER_SIZE) + 4;
+		knot_wire_set_qdcount(wire, 1);
+	}
+	if (keep > len)
+		keep = len;
+	knot_wire_set_ancount(wire, 0);
+	knot_wire_set_nscount(wire, 0);
+	knot_wire_set_arcount(wire, 0);
+	knot_wire_set_tc(wire);
+	return keep;
+}
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
 uint64_t dns_udp_answered(const dns_udp_t *u)
 {
 	return u->answered;
@@ -82,6 +119,7 @@ void dns_udp_free(dns_udp_t *u)
 	if (u == NULL)
 		return;
 	dns_answerer_free(u->ans);
+	dns_rrl_free(u->rrl);
 	free(u);
 }
 
@@ -146,6 +184,7 @@ static int udp_batch(dns_udp_t *u, int fd, dns_dbref_t *ref, int flags)
 	if (n < 0)
 		return -errno;
 	int m = 0;
+	uint64_t now = u->rrl != NULL ? mono_ms() : 0; /* once a batch */
 	pthread_rwlock_rdlock(&ref->lock);
 	for (int i = 0; i < n; i++) {
 		struct msghdr *h = &u->rx[i].msg_hdr;
@@ -156,6 +195,11 @@ static int udp_batch(dns_udp_t *u, int fd, dns_dbref_t *ref, int flags)
 		                        u->tbuf[m], DNS_EDNS_PAYLOAD);
 		if (len == 0)
 			continue;
+		int verdict = dns_rrl_check(u->rrl, (struct sockaddr *)&u->peer[i], now);
+		if (verdict == DNS_RRL_DROP)
+			continue;
+		if (verdict == DNS_RRL_SLIP)
+			len = slip_truncate(u->tbuf[m], len);
 		struct msghdr *t = &u->tx[m].msg_hdr;
 		u->tiov[m] = (struct iovec){ u->tbuf[m], len };
 		t->msg_name = &u->peer[i];

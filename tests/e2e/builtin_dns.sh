@@ -74,7 +74,8 @@ providers = {
   glue = { plugin = "builtin_dns"; listen = [ "127.0.0.1:$GLUE_PORT" ]; zone = "glue.test";
            ns = [ $GLUE_NS ]; };
   fair = { plugin = "builtin_dns"; listen = [ "127.0.0.1:$FAIR_PORT" ]; zone = "fair.test";
-           tcp_max_per_source = 16; tcp_query_timeout_ms = 1500; udp_threads = 0; };
+           tcp_max_per_source = 16; tcp_query_timeout_ms = 1500; udp_threads = 0;
+           rrl_rate = 20; rrl_slip = 2; rrl_exempt = [ "127.0.0.3/32" ]; };
 };
 records = (
   { domain = "a.example.com"; provider = "home"; key_hash = "$(e2e_key_hash $KA)";
@@ -365,6 +366,34 @@ elif mode == "slowloris":  # 128 trickling connections, then a query from 127.0.
             answer = out.stdout.strip() or "none"
     still = sum(1 for t in live if not gone(t))
     print(open_early, answer, still)
+elif mode == "rrl":        # a UDP flood from sys.argv[5]: counts of full and TC replies
+    src = sys.argv[5]
+    n = int(sys.argv[6])
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    u.bind((src, 0))
+    u.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+    q = query("f.fair.test")
+    full = tc = bad = 0
+    def collect(wait):
+        global full, tc, bad
+        u.settimeout(wait)
+        while True:
+            try:
+                r = u.recv(4096)
+            except socket.timeout:
+                return
+            if r[2] & 0x02:                     # TC: header and question only
+                tc += 1
+                if struct.unpack(">HHH", r[6:12]) != (0, 0, 0):
+                    bad += 1
+            else:
+                full += 1
+    for i in range(n):
+        u.sendto(q, (host, port))
+        if i % 50 == 49:
+            collect(0.005)                     # pace a little: the server's buffer
+    collect(1.0)
+    print(full, tc, bad)
 elif mode == "qr":          # a response: dropped
     print("none" if udp(query("away.example.com", flags=0x8100)) is None else "answered")
 elif mode == "qd2":       # two questions: FORMERR
@@ -424,6 +453,17 @@ expect_eq "TCP fairness: 16 held, another source answered, tricklers closed" \
 	"$(python3 "$E2E_DIR/raw.py" "$FAIR_PORT" 4 127.0.0.1 slowloris)" "16 198.51.100.9 0"
 check "TCP fairness: the limits are logged" \
 	grep -q "tcp_max_per_source connections: refusing more" "$E2E_DIR/ddnsd.log"
+# Response rate limiting (rrl_rate 20, rrl_slip 2): a flood of 2000 from
+# 127.0.0.1 gets about 20 full answers (plus what a second refills), and
+# half the rest truncated (TC=1, no records), the others dropped.
+read -r RRL_FULL RRL_TC RRL_BAD <<<"$(python3 "$E2E_DIR/raw.py" "$FAIR_PORT" 4 127.0.0.1 rrl 127.0.0.1 2000)"
+check "RRL: few full answers to a flood ($RRL_FULL of 2000)" test "$RRL_FULL" -ge 15 -a "$RRL_FULL" -le 100
+check "RRL: slipped ones carry TC=1 ($RRL_TC), about half the rest" test "$RRL_TC" -ge 300 -a "$RRL_TC" -le 1100
+expect_eq "RRL: a slipped response has no records" "$RRL_BAD" 0
+expect_eq "RRL: another source is answered meanwhile" \
+	"$(dig -b 127.0.0.2 @127.0.0.1 -p "$FAIR_PORT" +norec +time=2 +tries=1 +short f.fair.test A)" 198.51.100.9
+expect_eq "RRL: rrl_exempt is never limited (200 of 200 answered whole)" \
+	"$(python3 "$E2E_DIR/raw.py" "$FAIR_PORT" 4 127.0.0.1 rrl 127.0.0.3 200)" "200 0 0"
 expect_eq "QDCOUNT 2: FORMERR" "$(raw 4 127.0.0.1 qd2)" 1
 expect_eq "truncated question: FORMERR" "$(raw 4 127.0.0.1 trunc)" 1
 expect_eq "garbage burst over IPv4 sent" "$(raw 4 127.0.0.1 burst)" sent

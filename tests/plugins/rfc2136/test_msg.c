@@ -1,0 +1,158 @@
+/* rfc2136 msg.c: the UPDATE as libknot parses it, and the answer check
+ * against answers signed (or refused) the way a server does it. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "rfc2136.h"
+
+#define SECRET "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LTMyYg=="
+
+static knot_tsig_key_t key, other;
+
+static int setup(void **state)
+{
+	(void)state;
+	assert_int_equal(knot_tsig_key_init(&key, "hmac-sha256", "ddnsd-key", SECRET), KNOT_EOK);
+	assert_int_equal(knot_tsig_key_init(&other, "hmac-sha256", "ddnsd-key",
+	                                     "b3RoZXItb3RoZXItb3RoZXItb3RoZXItb3RoZXI="), KNOT_EOK);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	knot_tsig_key_deinit(&key);
+	knot_tsig_key_deinit(&other);
+	return 0;
+}
+
+/* The server side: parse the query, check its TSIG, answer with @p rcode
+ * signed (tsig_err 0) or with a TSIG error, as Knot does. */
+static size_t answer(const r2_msg_t *m, uint8_t *out, uint16_t rcode, uint16_t tsig_err,
+                     const knot_tsig_key_t *k)
+{
+	uint8_t q[R2_MSG_MAX], digest[64];
+	size_t dlen = sizeof(digest), len;
+	knot_pkt_t *p;
+
+	memcpy(q, m->wire, m->len);
+	p = knot_pkt_new(q, (uint16_t)m->len, NULL);
+	assert_int_equal(knot_pkt_parse(p, 0), KNOT_EOK);
+	assert_non_null(p->tsig_rr);
+	assert_int_equal(knot_tsig_server_check(p->tsig_rr, p->wire, p->size, &key), KNOT_EOK);
+	len = KNOT_WIRE_HEADER_SIZE;
+	memcpy(out, m->wire, len);
+	knot_wire_set_qr(out);
+	knot_wire_set_rcode(out, rcode);
+	knot_wire_set_qdcount(out, 0);
+	knot_wire_set_ancount(out, 0);
+	knot_wire_set_nscount(out, 0);
+	knot_wire_set_arcount(out, 0);
+	if (tsig_err == 0)
+		assert_int_equal(knot_tsig_sign(out, &len, R2_MSG_MAX, knot_tsig_rdata_mac(p->tsig_rr),
+		                                knot_tsig_rdata_mac_length(p->tsig_rr), digest, &dlen,
+		                                k, 0, 0), KNOT_EOK);
+	else
+		assert_int_equal(knot_tsig_add(out, &len, R2_MSG_MAX, tsig_err, p->tsig_rr), KNOT_EOK);
+	knot_pkt_free(p);
+	return len;
+}
+
+static void test_build_layout(void **state)
+{
+	r2_msg_t m;
+	char err[256];
+	knot_pkt_t *p;
+	const knot_pktsection_t *up;
+
+	(void)state;
+	assert_int_equal(r2_msg_build(&m, 0x1234, "example.test", "home.example.test", "192.0.2.7",
+	                              "2001:db8::7", 60, &key, err, sizeof(err)), 0);
+	p = knot_pkt_new(m.wire, (uint16_t)m.len, NULL);
+	assert_int_equal(knot_pkt_parse(p, 0), KNOT_EOK);
+	assert_int_equal(knot_wire_get_opcode(p->wire), KNOT_OPCODE_UPDATE);
+	assert_int_equal(knot_wire_get_id(p->wire), 0x1234);
+	assert_int_equal(knot_pkt_qtype(p), KNOT_RRTYPE_SOA);
+	assert_true(knot_dname_is_equal(knot_pkt_qname(p), (const uint8_t *)"\7example\4test"));
+	assert_int_equal(knot_wire_get_ancount(p->wire), 0);
+	up = knot_pkt_section(p, KNOT_AUTHORITY);
+	assert_int_equal(up->count, 4);
+	assert_int_equal(knot_pkt_rr(up, 0)->rclass, KNOT_CLASS_ANY);
+	assert_int_equal(knot_pkt_rr(up, 0)->type, KNOT_RRTYPE_A);
+	assert_int_equal(knot_pkt_rr(up, 0)->rrs.rdata->len, 0);
+	assert_int_equal(knot_pkt_rr(up, 1)->rclass, KNOT_CLASS_IN);
+	assert_int_equal(knot_pkt_rr(up, 1)->ttl, 60);
+	assert_memory_equal(knot_pkt_rr(up, 1)->rrs.rdata->data, "\xc0\x00\x02\x07", 4);
+	assert_int_equal(knot_pkt_rr(up, 2)->rclass, KNOT_CLASS_ANY);
+	assert_int_equal(knot_pkt_rr(up, 3)->type, KNOT_RRTYPE_AAAA);
+	assert_non_null(p->tsig_rr);
+	assert_int_equal(knot_tsig_server_check(p->tsig_rr, p->wire, p->size, &key), KNOT_EOK);
+	knot_pkt_free(p);
+}
+
+static void test_build_refuses(void **state)
+{
+	r2_msg_t m;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(r2_msg_build(&m, 1, "example.test", "home.other.test", "192.0.2.7", NULL,
+	                              60, &key, err, sizeof(err)), DDNS_ENOTFOUND);
+	assert_non_null(strstr(err, "not in zone"));
+	assert_int_equal(r2_msg_build(&m, 1, "example.test", "xexample.test", "192.0.2.7", NULL,
+	                              60, &key, err, sizeof(err)), DDNS_ENOTFOUND);
+	assert_int_equal(r2_msg_build(&m, 1, "example.test", "a.example.test", "192.0.2.300", NULL,
+	                              60, &key, err, sizeof(err)), -EINVAL);
+}
+
+static void test_check(void **state)
+{
+	r2_msg_t m;
+	uint8_t out[R2_MSG_MAX];
+	char err[256];
+	size_t len;
+
+	(void)state;
+	assert_int_equal(r2_msg_build(&m, 77, "example.test", "a.example.test", "192.0.2.7", NULL,
+	                              60, &key, err, sizeof(err)), 0);
+	len = answer(&m, out, KNOT_RCODE_NOERROR, 0, &key);
+	assert_int_equal(r2_msg_check(&m, out, len, &key, err, sizeof(err)), 0);
+	/* Signed with another key: the answer's TSIG does not verify. */
+	len = answer(&m, out, KNOT_RCODE_NOERROR, 0, &other);
+	assert_int_equal(r2_msg_check(&m, out, len, &key, err, sizeof(err)), DDNS_EBADREPLY);
+	assert_non_null(strstr(err, "TSIG does not verify"));
+	len = answer(&m, out, KNOT_RCODE_REFUSED, 0, &key);
+	assert_int_equal(r2_msg_check(&m, out, len, &key, err, sizeof(err)), DDNS_EAUTH);
+	assert_non_null(strstr(err, "REFUSED"));
+	len = answer(&m, out, KNOT_RCODE_NOTZONE, 0, &key);
+	assert_int_equal(r2_msg_check(&m, out, len, &key, err, sizeof(err)), DDNS_ENOTFOUND);
+	len = answer(&m, out, KNOT_RCODE_NOTAUTH, KNOT_RCODE_BADKEY, &key);
+	assert_int_equal(r2_msg_check(&m, out, len, &key, err, sizeof(err)), DDNS_EAUTH);
+	assert_non_null(strstr(err, "BADKEY"));
+	assert_non_null(strstr(err, "not permitted"));
+	len = answer(&m, out, KNOT_RCODE_NOTAUTH, KNOT_RCODE_BADSIG, &key);
+	assert_int_equal(r2_msg_check(&m, out, len, &key, err, sizeof(err)), DDNS_EAUTH);
+	assert_non_null(strstr(err, "BADSIG"));
+	/* Truncated: retry over TCP. */
+	len = answer(&m, out, KNOT_RCODE_NOERROR, 0, &key);
+	knot_wire_set_tc(out);
+	assert_int_equal(r2_msg_check(&m, out, len, &key, err, sizeof(err)), 1);
+	/* Another ID is not the answer. */
+	len = answer(&m, out, KNOT_RCODE_NOERROR, 0, &key);
+	knot_wire_set_id(out, 78);
+	assert_int_equal(r2_msg_check(&m, out, len, &key, err, sizeof(err)), DDNS_EBADREPLY);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_build_layout),
+		cmocka_unit_test(test_build_refuses),
+		cmocka_unit_test(test_check),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

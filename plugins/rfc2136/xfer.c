@@ -193,25 +193,33 @@ static void on_tcp(r2_xfer_t *x, unsigned events)
 		int err = 0;
 		socklen_t el = sizeof(err);
 
-		if (getsockopt(x->fd, SOL_SOCKET, SO_ERROR, &err, &el) == 0 && err != 0)
-			return x_fail(x, -err, "cannot connect over TCP to");
+		if (getsockopt(x->fd, SOL_SOCKET, SO_ERROR, &err, &el) == 0 && err != 0) {
+			x_fail(x, -err, "cannot connect over TCP to");
+			return;
+		}
 		out[0] = (uint8_t)(x->msg->len >> 8);
 		out[1] = (uint8_t)x->msg->len;
 		memcpy(out + 2, x->msg->wire, x->msg->len);
 		n = send(x->fd, out + x->out_pos, x->msg->len + 2 - x->out_pos, MSG_NOSIGNAL);
-		if (n < 0 && errno != EAGAIN)
-			return x_fail(x, -errno, "cannot send over TCP to");
+		if (n < 0 && errno != EAGAIN) {
+			x_fail(x, -errno, "cannot send over TCP to");
+			return;
+		}
 		if (n > 0)
 			x->out_pos += (size_t)n;
-		if (x->out_pos == x->msg->len + 2 && (rc = x_arm(x, DDNS_FD_READ, 0)) < 0)
-			return x_fail(x, rc, "cannot wait for");
+		if (x->out_pos == x->msg->len + 2 && (rc = x_arm(x, DDNS_FD_READ, 0)) < 0) {
+			x_fail(x, rc, "cannot wait for");
+			return;
+		}
 		return;
 	}
 	n = recv(x->fd, x->in + x->in_len, sizeof(x->in) - x->in_len, 0);
 	if (n < 0 && errno == EAGAIN)
 		return;
-	if (n <= 0)
-		return x_fail(x, n == 0 ? -ECONNRESET : -errno, "TCP connection lost with");
+	if (n <= 0) {
+		x_fail(x, n == 0 ? -ECONNRESET : -errno, "TCP connection lost with");
+		return;
+	}
 	x->in_len += (size_t)n;
 	if (x->in_len >= 2) {
 		size_t want = ((size_t)x->in[0] << 8) | x->in[1];
@@ -228,13 +236,17 @@ static void on_io(int fd, unsigned events, void *arg)
 	ssize_t n;
 
 	(void)fd;
-	if (x->tcp)
-		return on_tcp(x, events);
+	if (x->tcp) {
+		on_tcp(x, events);
+		return;
+	}
 	n = recv(x->fd, x->in, sizeof(x->in), 0);
 	if (n < 0 && errno == EAGAIN)
 		return;
-	if (n < 0)  /* ECONNREFUSED from an ICMP port unreachable: nothing listens */
-		return x_fail(x, -errno, "no DNS server at");
+	if (n < 0) { /* ECONNREFUSED from an ICMP port unreachable: nothing listens */
+		x_fail(x, -errno, "no DNS server at");
+		return;
+	}
 	x_answer(x, x->in, (size_t)n);
 }
 
@@ -244,8 +256,10 @@ static void on_timer(void *arg)
 	int rc;
 
 	x->timer = NULL; /* fired: the host freed it */
-	if (x->tcp || x->host->now_ms() >= x->deadline_ms)
-		return x_fail(x, DDNS_ETIMEOUT, "no answer to the UPDATE from");
+	if (x->tcp || x->host->now_ms() >= x->deadline_ms) {
+		x_fail(x, DDNS_ETIMEOUT, "no answer to the UPDATE from");
+		return;
+	}
 	x->wait_ms *= 2;
 	x->host->log(x->ctx, DDNS_LOG_INFO, "no answer from %s yet: UPDATE sent again", x->target->text);
 	if ((rc = x_udp_send(x)) < 0)

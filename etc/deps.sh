@@ -32,7 +32,7 @@ test  python3                   the mock provider APIs
 test  python3-prometheus-client parsing /metrics
 test  sqlite3                   inspecting the store
 test  ddclient                  a real dyndns2 client under test
-test  libio-socket-ssl-perl     ddclient's ssl=yes (ddclient.sh's HTTPS step)
+test  libio-socket-ssl-perl     HTTPS for ddclient (ssl=yes in ddclient.sh)
 test  inadyn                    a real dyndns2 client under test
 test  binutils                  nm: what a plugin exports
 test  openssl                   the HTTPS test makes its own CA

@@ -23,6 +23,7 @@ build libsqlite3-dev            the store
 build libjansson-dev            JSON (API replies, provider APIs)
 build libgnutls28-dev           key hashing, constant-time compare, TLS
 build libknot-dev               DNS wire format for builtin_dns
+build libargon2-dev             Argon2id password hashes of the web admin
 build libcmocka-dev             unit tests (make check builds them)
 test  curl                      end-to-end tests drive ddnsd over HTTP
 test  knot-dnsutils             kdig: DNS queries in end-to-end tests
@@ -41,6 +42,9 @@ test  mount                     store_faults.sh mounts a small tmpfs to fill it 
 test  clang                     the libFuzzer harnesses
 test  libclang-rt-14-dev        the libFuzzer and sanitizer runtimes
 test  llvm                      llvm-symbolizer: names in sanitizer reports, as leak suppressions need
+test  chromium                  a real browser drives the web admin (tests/e2e/admin.sh)
+test  chromium-driver           chromedriver: Selenium talks to chromium through it
+test  python3-selenium          the web admin test drives chromium with Selenium
 '
 
 want=build

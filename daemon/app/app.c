@@ -2,6 +2,7 @@
  * in app_reload.c. */
 #include <config.h>
 #include "app_priv.h"
+#include "admin.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -86,6 +87,8 @@ static void app_teardown(app_t *a)
 	if (a->httpd != NULL)
 		httpd_free(a->httpd);
 	a->httpd = NULL;
+	admin_free(a->admin); /* before the writer: its last look is answered */
+	a->admin = NULL;
 	app_providers_release(a);
 	if (a->http != NULL)
 		http_client_free(a->http);
@@ -126,7 +129,7 @@ static void drain_cb(uv_timer_t *t)
 {
 	app_t *a = t->data;
 	/* Every pipeline request came through the server: count it once. */
-	unsigned waiting = httpd_pending(a->httpd);
+	unsigned waiting = httpd_pending(a->httpd) + admin_pending(a->admin);
 	if (waiting == 0)
 		waiting = pipeline_pending(a->pipeline);
 	uint64_t spent = uv_now(a->loop) - a->stop_started;
@@ -168,6 +171,7 @@ void app_stop(app_t *a)
 	log_notice("ddnsd", "stopping: no new connections, finishing %u request(s)",
 	           httpd_pending(a->httpd));
 	httpd_quiesce(a->httpd);
+	admin_quiesce(a->admin);
 	/* SIGHUP stays caught (stopping its watcher would restore the default
 	 * action, which kills): app_reload() refuses while stopping. */
 	uv_timer_start(&a->drain, drain_cb, 0, DRAIN_TICK_MS);
@@ -284,6 +288,9 @@ static int app_bring_up(app_t *a, char *err, size_t errlen)
 		snprintf(err, errlen, "routes: %s", ddns_strerror(rc));
 		return rc;
 	}
+	rc = app_admin_start(a, err, errlen);
+	if (rc != 0)
+		return rc;
 	rc = app_drop_privileges(a, err, errlen);
 	if (rc != 0)
 		return rc;

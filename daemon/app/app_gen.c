@@ -348,6 +348,8 @@ void app_providers_release(app_t *a)
 typedef struct store_look {
 	app_t *a;
 	store_notice_t *nt;
+	void (*done)(void *arg); /* app_store_look_then() */
+	void *done_arg;
 	store_names_t changed; /* filled by the store writer */
 } store_look_t;
 
@@ -355,7 +357,7 @@ static void store_look_done(int n_changed, void *arg)
 {
 	store_look_t *l = arg;
 	app_t *a = l->a;
-	if (l->nt == NULL)
+	if (l->nt == NULL && l->done == NULL)
 		a->look_pending = false;
 	if (n_changed > 0 && !a->stopping && a->pipeline != NULL) {
 		log_debug("store", "%d record(s) changed by another process", n_changed);
@@ -363,6 +365,8 @@ static void store_look_done(int n_changed, void *arg)
 	}
 	if (l->nt != NULL)
 		store_notify_answer(l->nt);
+	if (l->done != NULL)
+		l->done(l->done_arg);
 	store_names_clear(&l->changed);
 	free(l);
 	app_release(a);
@@ -390,6 +394,25 @@ void app_store_look(app_t *a, store_notice_t *nt)
 	}
 	if (nt == NULL)
 		a->look_pending = true;
+}
+
+void app_store_look_then(app_t *a, void (*done)(void *arg), void *arg)
+{
+	store_look_t *l = calloc(1, sizeof(*l));
+	int rc = -ENOMEM;
+	if (l != NULL && a->writer != NULL) {
+		*l = (store_look_t){ .a = a, .done = done, .done_arg = arg };
+		a->n_handles++;
+		rc = store_writer_probe(a->writer, &l->changed, store_look_done, l);
+		if (rc != 0)
+			a->n_handles--;
+	}
+	if (rc != 0) {
+		log_err("store", "cannot look for the web admin's change: %s",
+		        ddns_strerror(rc));
+		free(l);
+		done(arg); /* the watch sees it within a second */
+	}
 }
 
 void app_store_notice(void *arg, store_notice_t *nt)

@@ -62,6 +62,7 @@ struct app {
 	unsigned n_handles;
 	struct reload *reload;   /**< the reload under way (app_reload.c) */
 	bool reload_again;       /**< a SIGHUP came during it */
+	struct admin *admin;     /**< the web admin, NULL unless configured */
 };
 
 /** New generation owning @p conf, one reference. NULL on ENOMEM. */
@@ -107,6 +108,13 @@ void app_store_notice(void *arg, store_notice_t *nt);
  *  forget what is kept in memory and tell the providers; then answer @p nt
  *  (may be NULL). */
 void app_store_look(app_t *a, store_notice_t *nt);
+/** app_store_look(), then @p done(@p arg) on the loop once what another
+ *  connection changed is in memory (the web admin's changes). */
+void app_store_look_then(app_t *a, void (*done)(void *arg), void *arg);
+/** Start the web admin when ddns.conf has an `admin` group (app_admin.c). */
+int app_admin_start(app_t *a, char *err, size_t errlen);
+/** Hand the admin the current configuration and re-read its certificate. */
+void app_admin_reload(app_t *a);
 /** Drop one hold on @p a (a handle closed, a look answered); the last
  *  frees it. */
 void app_release(app_t *a);

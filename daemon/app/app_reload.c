@@ -193,6 +193,7 @@ static void reload_done(reload_t *r, size_t created)
 	a->gen = r->g;
 	r->g = NULL;
 	r->nc = NULL;
+	app_admin_reload(a);
 	if (created > 0) {
 		/* new instances: every digest from a full read */
 		pipeline_records_changed(a->pipeline);

@@ -16,7 +16,7 @@
 static const char *const top_settings[] = {
 	"http", "database", "database_sync", "user", "plugin_dir", "log_level", "log_syslog",
 	"update_timeout_ms", "auth_fail_delay_ms", "auth_throttle_delay_ms", "shutdown_timeout_ms",
-	"providers", "records", "abuse", "dyndns2_query_credentials", NULL,
+	"providers", "records", "abuse", "dyndns2_query_credentials", "admin", NULL,
 };
 static const char *const http_settings[] = {
 	"listen", "tls_certificate", "tls_key", "tls_priorities", "trusted_proxies",
@@ -51,8 +51,7 @@ static int read_tls_priorities(conf_reader_t *r, const config_setting_t *h)
 	return r->conf->tls_priorities != NULL ? 0 : -ENOMEM;
 }
 
-/* A list of "address:port" into *out (strdup'ed); at least one if @p required. */
-static int read_listen(conf_reader_t *r, const config_setting_t *h, const char *name,
+int conf_read_listen(conf_reader_t *r, const config_setting_t *h, const char *name,
                        bool required, char ***out, size_t *n_out)
 {
 	config_setting_t *ls;
@@ -114,8 +113,8 @@ static int read_http(conf_reader_t *r, const config_setting_t *root)
 	if (rc != 0)
 		return rc;
 
-	if ((rc = read_listen(r, h, "listen", true, &c->http_listen, &c->n_http_listen)) != 0 ||
-	    (rc = read_listen(r, h, "ops_listen", false, &c->ops_listen, &c->n_ops_listen)) != 0)
+	if ((rc = conf_read_listen(r, h, "listen", true, &c->http_listen, &c->n_http_listen)) != 0 ||
+	    (rc = conf_read_listen(r, h, "ops_listen", false, &c->ops_listen, &c->n_ops_listen)) != 0)
 		return rc;
 
 	if ((rc = conf_member_path(r, h, "tls_certificate", &c->tls_certificate)) != 0 ||
@@ -328,7 +327,8 @@ int conf_load(const char *path, const char *plugin_dir_default, conf_t **out,
 	if ((rc = read_general(&r, root)) != 0 || (rc = read_http(&r, root)) != 0 ||
 	    (rc = read_abuse(&r, root)) != 0 ||
 	    (rc = conf_read_providers(&r, config_setting_get_member(root, "providers"))) != 0 ||
-	    (rc = conf_read_records(&r, config_setting_get_member(root, "records"))) != 0)
+	    (rc = conf_read_records(&r, config_setting_get_member(root, "records"))) != 0 ||
+	    (rc = conf_read_admin(&r, config_setting_get_member(root, "admin"))) != 0)
 		goto fail;
 	free(r.dir);
 	*out = c;
@@ -360,6 +360,7 @@ void conf_free(conf_t *c)
 	free(c->providers);
 	free(c->records);
 	free(c->trusted_proxies);
+	conf_admin_free(c);
 	free(c->tls_certificate);
 	free(c->tls_key);
 	free(c->tls_priorities);

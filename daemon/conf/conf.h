@@ -70,6 +70,19 @@ typedef enum conf_qcred {
 } conf_qcred_t;
 
 /** The whole configuration. */
+/** The web admin (daemon/admin): off unless the `admin` group is given. */
+typedef struct conf_admin {
+	bool enabled;          /**< the `admin` group is present */
+	char **listen;         /**< "addr:port"; default "127.0.0.1:8081" */
+	size_t n_listen;
+	char *tls_certificate; /**< its own certificate, or NULL: http's */
+	char *tls_key;
+	char *public_url;      /**< the update URL's base shown in the client
+	                            lines, NULL: "https://<your-server>" */
+	uint32_t session_idle_s;  /**< a session unused this long ends, default 1800 */
+	uint32_t session_max_s;   /**< and any session after this long, default 43200 */
+} conf_admin_t;
+
 typedef struct conf {
 	config_t cfg;          /**< the parsed tree (owned) */
 	char *path;            /**< file given with -c */
@@ -123,6 +136,7 @@ typedef struct conf {
 	 *  commit, so an acknowledged update survives a power cut; false
 	 *  ("normal") survives a crash of ddnsd, not of the machine. */
 	bool database_sync_full;
+	conf_admin_t admin;    /**< the web admin (`admin` group) */
 } conf_t;
 
 /**

@@ -69,6 +69,14 @@ int conf_follow_read(conf_reader_t *r, const config_setting_t *g, conf_record_t 
  *  index, refusing unknown names, a record naming itself and chains.
  *  @return 0, -EINVAL or -ENOMEM. */
 int conf_follow_resolve(conf_reader_t *r, const config_setting_t *s);
+/** A list of "address:port" member @p name of @p h into *out (strdup'ed,
+ *  counted in *n_out); at least one if @p required.  @return 0 or -EINVAL. */
+int conf_read_listen(conf_reader_t *r, const config_setting_t *h, const char *name,
+                     bool required, char ***out, size_t *n_out);
+/** Read the `admin` group @p s (NULL: no web admin) (conf_admin.c). */
+int conf_read_admin(conf_reader_t *r, const config_setting_t *s);
+/** Free what conf_read_admin() put into @p c. */
+void conf_admin_free(conf_t *c);
 /** Read the `records` list into r->conf (providers must be read first). */
 int conf_read_records(conf_reader_t *r, const config_setting_t *s);
 

@@ -68,6 +68,14 @@ static const char *const store_migrations[] = {
 	" END;"
 	"CREATE TRIGGER record_changes_delete AFTER DELETE ON records"
 	" BEGIN INSERT INTO record_changes (name) VALUES (old.name); END;",
+	/* 4: the web admin: its accounts (Argon2id hashes, written by ddnsctl
+	 * admin), and the indexes its pages walk so they hold at a million
+	 * records: records by last change (keyset paging), history by time
+	 * (the updates-per-hour chart). */
+	"CREATE TABLE admin_users (name TEXT PRIMARY KEY NOT NULL,"
+	" hash TEXT NOT NULL, created INTEGER NOT NULL) WITHOUT ROWID;"
+	"CREATE INDEX records_last_change ON records (last_change DESC, name);"
+	"CREATE INDEX history_time ON history (time);",
 };
 #define STORE_N_MIGRATIONS ((int)(sizeof(store_migrations) / sizeof(store_migrations[0])))
 

@@ -43,7 +43,8 @@ typedef struct store_history {
 	int64_t id;
 	int64_t time;                 /**< Unix seconds */
 	char name[NAME_TEXT_MAX];
-	char family[5];               /**< "ipv4" or "ipv6" */
+	char family[8];               /**< "ipv4" or "ipv6"; "admin" for the web
+	                                   admin's own actions (store_admin.h) */
 	char old_ip[ADDR_TEXT_MAX];
 	char new_ip[ADDR_TEXT_MAX];
 	char client[ADDR_TEXT_MAX];

@@ -51,6 +51,11 @@ int store_begin(store_t *st);
 int store_end(store_t *st, int err);
 /** Copy column @p col of @p stmt into @p buf (truncated to @p size). */
 void store_column_text(sqlite3_stmt *stmt, int col, char *buf, size_t size);
+/** The columns store_record_read() takes, in its order. */
+#define STORE_RECORD_COLUMNS \
+	"name, provider, key_hash, ipv4, ipv6, lan_ipv4, lan_ipv6, last_change, last_seen, source"
+/** A row of STORE_RECORD_COLUMNS into @p r (store_records.c). */
+void store_record_read(sqlite3_stmt *s, store_record_t *r);
 /** Insert one history row with the cached statement (no transaction). */
 int store_history_insert(store_t *st, const store_history_t *h);
 /** Create the database file @p path 0600 if it is missing, and take group

@@ -10,15 +10,12 @@
 
 #include "log.h"
 
-#define STORE_RECORD_COLUMNS \
-	"name, provider, key_hash, ipv4, ipv6, lan_ipv4, lan_ipv6, last_change, last_seen, source"
-
 static const char *store_source_text(store_source_t src)
 {
 	return src == STORE_SRC_CONFIG ? "config" : "ddnsctl";
 }
 
-static void store_record_read(sqlite3_stmt *s, store_record_t *r)
+void store_record_read(sqlite3_stmt *s, store_record_t *r)
 {
 	memset(r, 0, sizeof(*r));
 	store_column_text(s, 0, r->name, sizeof(r->name));

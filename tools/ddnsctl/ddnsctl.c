@@ -26,7 +26,7 @@ static const ctl_command_t ctl_commands[] = {
 	{ "add", ctl_cmd_add, true }, { "list", ctl_cmd_list, false },
 	{ "show", ctl_cmd_show, false }, { "rm", ctl_cmd_rm, true },
 	{ "rotate-key", ctl_cmd_rotate, true }, { "history", ctl_cmd_history, false },
-	{ "status", ctl_cmd_status, false },
+	{ "status", ctl_cmd_status, false }, { "admin", ctl_cmd_admin, false },
 };
 
 /* How long ddnsctl waits for a running ddnsd to take its change in. */

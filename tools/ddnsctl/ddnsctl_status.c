@@ -7,6 +7,7 @@
  * attempt and the last changes are known (bounded by STATUS_SCAN_MAX rows),
  * so a long history costs nothing when providers are busy. */
 #include "ddnsctl.h"
+#include "store_admin.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -76,6 +77,8 @@ static int status_row(const store_history_t *h, void *arg)
 	ctl_status_t *s = arg;
 	bool applied = h->result == DDNS_OUTCOME_APPLIED;
 	s->rows++;
+	if (strcmp(h->family, STORE_FAMILY_ADMIN) == 0)
+		return 0; /* the web admin's own action, not a provider's attempt */
 	if (applied && s->n_changes < STATUS_LAST_CHANGES)
 		s->changes[s->n_changes++] = *h;
 	if (status_is_attempt(h->result) && s->n_decided < s->n_provs) {

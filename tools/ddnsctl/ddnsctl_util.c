@@ -33,6 +33,10 @@ int ctl_usage(void)
 	      "  status                  is ddnsd answering, records, the last changes,\n"
 	      "                          providers whose latest attempt failed\n"
 	      "  genkey                  print a key and its key_hash line for ddns.conf\n"
+	      "  admin add USER          add a web admin account (or change its password;\n"
+	      "                          the password is read from the terminal or stdin)\n"
+	      "  admin del USER          delete a web admin account\n"
+	      "  admin list              the web admin accounts\n"
 	      "The database is -d, else `database` in the config (-c, default "
 	      DDNS_CONF_FILE ").\n", stderr);
 	return CTL_USAGE;

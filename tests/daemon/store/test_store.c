@@ -94,7 +94,7 @@ static char *raw_text(const fixture_t *f, const char *sql)
 static void test_open_migrate(void **state)
 {
 	fixture_t *f = *state;
-	assert_int_equal(store_schema_version(f->st), 3);
+	assert_int_equal(store_schema_version(f->st), 4);
 	char *mode = raw_text(f, "PRAGMA journal_mode");
 	assert_string_equal(mode, "wal");
 	free(mode);
@@ -115,7 +115,7 @@ static void test_open_migrate(void **state)
 
 	/* re-open: no migration re-run, data kept */
 	assert_int_equal(store_open(f->path, &f->st), 0);
-	assert_int_equal(store_schema_version(f->st), 3);
+	assert_int_equal(store_schema_version(f->st), 4);
 	assert_int_equal(store_record_count(f->st), 1);
 }
 
@@ -671,7 +671,7 @@ static void test_migrate_history_outcomes(void **state)
 	            " (30, 'a.example.com', 'ipv4', '192.0.2.3', 'weird', 'odd')");
 
 	assert_int_equal(store_open(f->path, &f->st), 0);
-	assert_int_equal(store_schema_version(f->st), 3);
+	assert_int_equal(store_schema_version(f->st), 4);
 	hist_list_t l = { 0 };
 	assert_int_equal(store_history_foreach(f->st, NULL, -1, hist_cb, &l), 0);
 	assert_int_equal(l.n, 3);

@@ -265,7 +265,7 @@ static void changed_done(void *arg)
 	maybe_free(ad);
 }
 
-void admin_job_done(admin_job_t *j, int status)
+static void job_done(admin_job_t *j, int status)
 {
 	admin_t *ad = j->ad;
 	ad->n_jobs--;
@@ -307,7 +307,7 @@ static admin_job_t *job_for(admin_t *ad, httpd_req_t *req, admin_job_kind_t kind
 
 static void job_start(httpd_req_t *req, admin_job_t *j, const admin_session_t *s)
 {
-	if (j == NULL || admin_job_queue(j) != 0) {
+	if (j == NULL || admin_job_queue(j, job_done) != 0) {
 		admin_job_free(j);
 		error_page(req, 503, s, "Busy.");
 	}

@@ -3,7 +3,7 @@
  * borrows a store connection from the admin's pool (opened on first need,
  * on the worker, so never by the loop and always as the daemon's final
  * user), runs, gives the connection back, and returns to the loop with its
- * page in admin_job_done(). */
+ * page in the done callback. */
 #include "admin_priv.h"
 
 #include <errno.h>
@@ -131,11 +131,13 @@ static void job_work(uv_work_t *w)
 
 static void job_after(uv_work_t *w, int status)
 {
-	admin_job_done(w->data, status);
+	admin_job_t *j = w->data;
+	j->done(j, status);
 }
 
-int admin_job_queue(admin_job_t *j)
+int admin_job_queue(admin_job_t *j, void (*done)(admin_job_t *j, int status))
 {
+	j->done = done;
 	int rc = uv_queue_work(j->ad->loop, &j->work, job_work, job_after);
 	if (rc == 0)
 		j->ad->n_jobs++;

@@ -122,6 +122,7 @@ typedef enum admin_job_kind {
  *  touches nothing the loop owns); outputs are read back on the loop. */
 typedef struct admin_job {
 	uv_work_t work;
+	void (*done)(struct admin_job *j, int status);
 	admin_t *ad;
 	httpd_req_t *req;
 	admin_job_kind_t kind;
@@ -152,15 +153,13 @@ typedef struct admin_job {
  *  on ENOMEM. */
 admin_job_t *admin_job_new(admin_t *ad, httpd_req_t *req, admin_job_kind_t kind,
                            const admin_session_t *s);
-/** Run @p j on the thread pool; admin_job_done() gets it back on the loop. */
-int admin_job_queue(admin_job_t *j);
+/** Run @p j on the thread pool; @p done gets it back on the loop (with
+ *  uv_queue_work's status). */
+int admin_job_queue(admin_job_t *j, void (*done)(admin_job_t *j, int status));
 /** Free a job (its password is wiped). */
 void admin_job_free(admin_job_t *j);
 /** Close the pool's store connections (the last job is done). */
 void admin_pool_close(admin_t *ad);
-
-/** Back on the loop (admin.c): answer the request of @p j. */
-void admin_job_done(admin_job_t *j, int status);
 
 /* ---- what the worker runs (any thread but the loop) ---- */
 

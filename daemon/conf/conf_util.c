@@ -180,3 +180,32 @@ bool conf_plugin_name_valid(const char *s)
 	}
 	return true;
 }
+
+int conf_read_listen(conf_reader_t *r, const config_setting_t *h, const char *name,
+                       bool required, char ***out, size_t *n_out)
+{
+	config_setting_t *ls;
+	int rc = conf_member_strings(r, h, name, &ls);
+	if (rc != 0)
+		return rc;
+	int n = conf_strings_count(ls);
+	if (n == 0 && required)
+		return conf_fail(r, ls != NULL ? ls : h, ls != NULL ? NULL : name,
+		                 "needs at least one \"address:port\"");
+	if (n == 0)
+		return 0;
+	if ((*out = calloc((size_t)n, sizeof(**out))) == NULL)
+		return -ENOMEM;
+	for (int i = 0; i < n; i++) {
+		const char *text = conf_strings_item(ls, i);
+		struct sockaddr_storage ss;
+		size_t sslen;
+		if (addr_parse_listen(text, &ss, &sslen) != 0)
+			return conf_fail(r, ls, NULL, "\"%s\" is not \"address:port\" "
+			                 "(\"[::1]:8080\" for IPv6)", text);
+		if (((*out)[i] = strdup(text)) == NULL)
+			return -ENOMEM;
+		(*n_out)++;
+	}
+	return 0;
+}

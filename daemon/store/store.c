@@ -71,11 +71,11 @@ static const char *const store_migrations[] = {
 	/* 4: the web admin: its accounts (Argon2id hashes, written by ddnsctl
 	 * admin), and the indexes its pages walk so they hold at a million
 	 * records: records by last change (keyset paging), history by time
-	 * (the updates-per-hour chart). */
+	 * (the updates-per-hour chart, covering its count). */
 	"CREATE TABLE admin_users (name TEXT PRIMARY KEY NOT NULL,"
 	" hash TEXT NOT NULL, created INTEGER NOT NULL) WITHOUT ROWID;"
 	"CREATE INDEX records_last_change ON records (last_change DESC, name);"
-	"CREATE INDEX history_time ON history (time);",
+	"CREATE INDEX history_time ON history (time, family, result);",
 };
 #define STORE_N_MIGRATIONS ((int)(sizeof(store_migrations) / sizeof(store_migrations[0])))
 

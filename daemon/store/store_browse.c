@@ -38,7 +38,17 @@ static int page_run(store_t *st, const char *sql, const store_cursor_t *from,
 	return err;
 }
 
-#define PAGE_SEARCH " AND (?3 IS NULL OR instr(name, ?3) > 0)"
+/* A page's statement: the rows of records_last_change matching @p where
+ * (with the search, ?3), in order, at most ?4.  A search is judged on the
+ * index alone (it covers name and last_change), and only the rows of the
+ * page are read from the table: a rare substring walks the index, not
+ * every record. */
+#define PAGE_SQL(where) \
+	"SELECT " STORE_RECORD_COLUMNS " FROM records WHERE name IN" \
+	" (SELECT name FROM records INDEXED BY records_last_change WHERE " where \
+	"  AND (?3 IS NULL OR instr(name, ?3) > 0)" \
+	"  ORDER BY last_change DESC, name LIMIT ?4)" \
+	" ORDER BY last_change DESC, name"
 
 int store_record_page(store_t *st, const store_cursor_t *from, const char *search,
                       int limit, int (*cb)(const store_record_t *rec, void *arg),
@@ -52,18 +62,12 @@ int store_record_page(store_t *st, const store_cursor_t *from, const char *searc
 	if (from == NULL || from->first) {
 		from = &top;
 	} else {
-		err = page_run(st, "SELECT " STORE_RECORD_COLUMNS " FROM records"
-		               " INDEXED BY records_last_change"
-		               " WHERE last_change = ?1 AND name > ?2" PAGE_SEARCH
-		               " ORDER BY last_change DESC, name LIMIT ?4",
+		err = page_run(st, PAGE_SQL("last_change = ?1 AND name > ?2"),
 		               from, search, limit, cb, arg, &n);
 	}
 	if (err == 0 && n < limit)
-		err = page_run(st, "SELECT " STORE_RECORD_COLUMNS " FROM records"
-		               " INDEXED BY records_last_change"
-		               " WHERE last_change < ?1" PAGE_SEARCH
-		               " ORDER BY last_change DESC, name LIMIT ?4",
-		               from, search, limit - n, cb, arg, &n);
+		err = page_run(st, PAGE_SQL("last_change < ?1"), from, search, limit - n, cb,
+		               arg, &n);
 	return err != 0 ? err : n;
 }
 

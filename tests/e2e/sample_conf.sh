@@ -40,6 +40,14 @@ check "the IPv6 prefix example is uncommented" \
 out=$("$DDNSD" -c "$E2E_DIR/prefix.conf" -t 2>&1)
 check "the sample with its IPv6 prefix example is valid: $out" test $? -eq 0
 
+# The web admin example, uncommented, is valid and starts the admin.
+sed -e "s|^# admin = {|admin = {|" -e "s|^#   listen = \[ \"127.0.0.1:8081\" \];|  listen = [ \"127.0.0.1:$(e2e_free_port)\" ];|" \
+    -e "s|^#   public_url|  public_url|" -e "s|^# };|};|" "$conf" > "$E2E_DIR/admin.conf"
+check "the admin example is uncommented" \
+	test "$(grep -c '^admin = {\|^  listen = \[ "127\|^  public_url\|^};' "$E2E_DIR/admin.conf")" -ge 4
+out=$("$DDNSD" -c "$E2E_DIR/admin.conf" -t 2>&1)
+check "the sample with its admin example is valid: $out" test $? -eq 0
+
 # And a broken one is refused with the file and line.
 printf 'database = ;\n' >> "$E2E_DIR/rec.conf"
 out=$("$DDNSD" -c "$E2E_DIR/rec.conf" -t 2>&1)

@@ -265,6 +265,63 @@ static void test_tls_files(void **state)
 	             2, "http.tls_priorities: must be a string");
 }
 
+/* The web admin's group: absent means off; defaults; a listener off
+ * loopback needs TLS (its own or http's); errors name file:line. */
+static void test_admin(void **state)
+{
+	(void)state;
+	conf_t *c = NULL;
+	char err[512] = "";
+	write_file("ddns.conf", HEAD);
+	assert_int_equal(conf_load(path, NULL, &c, err, sizeof(err)), 0);
+	assert_false(c->admin.enabled);
+	assert_int_equal(c->admin.n_listen, 0);
+	conf_free(c);
+
+	write_file("ddns.conf", HEAD "admin = { };\n");
+	assert_int_equal(conf_load(path, NULL, &c, err, sizeof(err)), 0);
+	assert_true(c->admin.enabled);
+	assert_int_equal(c->admin.n_listen, 1);
+	assert_string_equal(c->admin.listen[0], "127.0.0.1:8081");
+	assert_null(c->admin.public_url);
+	assert_int_equal(c->admin.session_idle_s, 1800);
+	assert_int_equal(c->admin.session_max_s, 43200);
+	conf_free(c);
+
+	write_file("ddns.conf", HEAD "admin = { listen = [ \"[::1]:9\", \"127.0.0.2:9\" ];\n"
+	           "  public_url = \"https://ddns.example.com/\"; session_idle_s = 60; };\n");
+	assert_int_equal(conf_load(path, NULL, &c, err, sizeof(err)), 0);
+	assert_int_equal(c->admin.n_listen, 2);
+	assert_string_equal(c->admin.public_url, "https://ddns.example.com");
+	assert_int_equal(c->admin.session_idle_s, 60);
+	conf_free(c);
+
+	/* off loopback: only with a certificate (http's here) */
+	write_file("c.pem", "x");
+	write_file("k.pem", "x");
+	write_file("ddns.conf", "http = { listen = \"127.0.0.1:1\";\n"
+	           "  tls_certificate = \"c.pem\"; tls_key = \"k.pem\"; };\n"
+	           "database = \"x\";\nadmin = { listen = \"0.0.0.0:8081\"; };\n");
+	assert_int_equal(conf_load(path, NULL, &c, err, sizeof(err)), 0);
+	assert_null(c->admin.tls_certificate);
+	conf_free(c);
+	expect_error(HEAD "admin = {\n  listen = [ \"192.0.2.1:8081\" ]; };\n", 6,
+	             "admin.listen: \"192.0.2.1:8081\" is not a loopback address: passwords "
+	             "would cross the network in clear; give tls_certificate and tls_key "
+	             "(here or in http)");
+	expect_error(HEAD "admin = { listen = [ \"nope\" ]; };\n", 5,
+	             "admin.listen: \"nope\" is not \"address:port\" (\"[::1]:8080\" for IPv6)");
+	expect_error(HEAD "admin = { tls_certificate = \"c.pem\"; };\n", 5,
+	             "admin.tls_key: missing (tls_certificate and tls_key go together)");
+	expect_error(HEAD "admin = { public_url = \"ftp://x\"; };\n", 5,
+	             "admin.public_url: \"ftp://x\" is not an http:// or https:// URL");
+	expect_error(HEAD "admin = { session_max_s = 5; };\n", 5,
+	             "admin.session_max_s: must be between 60 and 2592000");
+	expect_error(HEAD "admin = { lissten = \"127.0.0.1:1\"; };\n", 5,
+	             "admin.lissten: unknown setting");
+	expect_error(HEAD "admin = 1;\n", 5, "admin: must be a group { ... }");
+}
+
 /* A relative -c path still gives absolute paths, against the file's folder. */
 static void test_relative_config_path(void **state)
 {
@@ -415,6 +472,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_defaults, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_http_limits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tls_files, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_admin, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_relative_config_path, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_include, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fingerprint, setup, teardown),

@@ -1,0 +1,97 @@
+#!/bin/bash
+# The web admin end to end: tests/e2e/admin.py drives headless Chromium
+# through it (log in, add a record, copy its key, update with curl, rotate,
+# delete, log out; CSRF, sessions, slowed failed logins, headers).  Here:
+# the admin listener is absent unless ddns.conf has an `admin` group, a
+# non-loopback admin without TLS is refused with file:line, and ddnsctl
+# admin add/list/del.  Screenshots go to tests/e2e/admin-shots/ in the
+# build folder.  Skips (77) only when chromium, chromium-driver or
+# python3-selenium are missing.
+. "$top_srcdir/tests/lib/e2e.sh"
+: "${DDNSCTL:?DDNSCTL must point at the ddnsctl binary}"
+
+if [ ! -x /usr/lib/chromium/chromium ] || [ ! -x /usr/bin/chromedriver ] ||
+   ! /usr/bin/python3 -c 'import selenium' 2>/dev/null; then
+	echo "SKIP: needs chromium, chromium-driver and python3-selenium (etc/deps.sh --test)"
+	exit 77
+fi
+
+e2e_init_http
+ADMIN_PORT=$(e2e_free_port)
+KEY=ConfigKeyConfigKeyConfigKeyConfigKeyConfigKey12345
+FAIL_DELAY_MS=1200
+conf() {
+	e2e_conf_base "${1:-}"
+	cat <<CONFEOF
+auth_fail_delay_ms = $FAIL_DELAY_MS;
+abuse = { max_changes = 0; };
+providers = { demo = { plugin = "dummy"; }; };
+records = ( { domain = "conf.example.com"; provider = "demo"; key_hash = "$(e2e_key_hash $KEY)"; } );
+CONFEOF
+}
+
+# --- without an admin group there is no admin anywhere ---
+conf >"$CONF"
+e2e_start_ddnsd "$CONF" || exit 1
+expect_eq "no admin group: nothing listens on the admin port" \
+	"$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$ADMIN_PORT/login")" 000
+expect_eq "no admin group: the update listener has no /login" \
+	"$(curl -s -o /dev/null -w '%{http_code}' "$BASE/login")" 404
+expect_eq "no admin group: the update listener has no /records" \
+	"$(curl -s -o /dev/null -w '%{http_code}' "$BASE/records")" 404
+check "no admin line in the log" bash -c "! grep -q 'web admin on' '$E2E_DIR/ddnsd.log'"
+check "ddnsd stops cleanly" e2e_stop_ddnsd
+
+# --- a listener off loopback without TLS is refused, with file:line ---
+{ conf; echo 'admin = { listen = [ "0.0.0.0:1" ]; };'; } >"$CONF.open"
+"$DDNSD" -c "$CONF.open" >"$E2E_DIR/open.log" 2>&1
+expect_eq "admin on 0.0.0.0 without TLS: ddnsd refuses to start" "$?" 1
+check "it says file:line and why" grep -q "ddns.conf.open:[0-9]*: admin.listen: \"0.0.0.0:1\" is not a loopback" "$E2E_DIR/open.log"
+
+# --- accounts ---
+PASSWORD=correct-horse-battery
+{ conf; echo "admin = { listen = [ \"127.0.0.1:$ADMIN_PORT\" ]; public_url = \"https://ddns.example.net\"; };"; } >"$CONF"
+check "ddnsctl admin add (password on stdin)" \
+	bash -c "echo '$PASSWORD' | '$DDNSCTL' -c '$CONF' admin add alice >/dev/null"
+check "ddnsctl admin add bob" bash -c "echo other-password-1 | '$DDNSCTL' -c '$CONF' admin add bob >/dev/null"
+check "a short password is refused" bash -c "! echo short | '$DDNSCTL' -c '$CONF' admin add carol 2>/dev/null"
+check "ddnsctl admin list" bash -c "'$DDNSCTL' -c '$CONF' admin list | grep -q '^alice '"
+check "the store holds an Argon2id hash, not the password" \
+	bash -c "sqlite3 '$E2E_DIR/ddns.sqlite' \"SELECT hash FROM admin_users WHERE name = 'alice'\" | grep -q '^\\\$argon2id\\\$v=19\\\$m=19456,t=2,p=1\\\$'"
+check "ddnsctl admin del bob" "$DDNSCTL" -c "$CONF" admin del bob
+check "bob is gone" bash -c "! '$DDNSCTL' -c '$CONF' admin list | grep -q '^bob '"
+
+# --- the browser ---
+e2e_start_ddnsd "$CONF" || exit 1
+e2e_wait_port "$ADMIN_PORT"
+check "the admin listener is announced" grep -q "web admin on http://127.0.0.1:$ADMIN_PORT" "$E2E_DIR/ddnsd.log"
+expect_eq "the update listener still has no admin pages" \
+	"$(curl -s -o /dev/null -w '%{http_code}' "$BASE/login")" 404
+SHOTS=${ADMIN_SHOTS:-$PWD/tests/e2e/admin-shots}
+ADMIN=http://127.0.0.1:$ADMIN_PORT UPDATE=$BASE ADMIN_USER=alice ADMIN_PASSWORD=$PASSWORD \
+E2E_DIR=$E2E_DIR SHOTS=$SHOTS FAIL_DELAY_MS=$FAIL_DELAY_MS CONF_RECORD=conf.example.com \
+	timeout 300 /usr/bin/python3 "$top_srcdir/tests/e2e/admin.py" >"$E2E_DIR/admin.out" 2>&1
+rc=$?
+cat "$E2E_DIR/admin.out"
+expect_eq "admin.py passed" "$rc" 0
+check "the admin's actions are logged with its name" \
+	grep -q "home.example.com: deleted by admin alice" "$E2E_DIR/ddnsd.log"
+check "screenshots saved" test -s "$SHOTS/record.png" -a -s "$SHOTS/activity.png"
+check "ddnsd stops cleanly" e2e_stop_ddnsd
+
+# --- with http's certificate the admin is HTTPS, its cookie Secure ---
+PKI=$E2E_DIR/pki
+mkdir -p "$PKI"
+e2e_pki_ca "$PKI" >/dev/null 2>&1 && e2e_pki_cert "$PKI" server 2 127.0.0.1 >/dev/null 2>&1
+{ conf "tls_certificate = \"$PKI/server.pem\"; tls_key = \"$PKI/server.key\";"
+  echo "admin = { listen = [ \"127.0.0.1:$ADMIN_PORT\" ]; };"; } >"$CONF"
+e2e_start_ddnsd "$CONF" || exit 1
+e2e_wait_port "$ADMIN_PORT"
+check "the admin is announced as https" grep -q "web admin on https://127.0.0.1:$ADMIN_PORT" "$E2E_DIR/ddnsd.log"
+curl -s --cacert "$PKI/ca.pem" -D "$E2E_DIR/tls.hdr" -o /dev/null "https://127.0.0.1:$ADMIN_PORT/login"
+check "over HTTPS the session cookie is Secure" \
+	grep -qi '^Set-Cookie: ddns_admin=[0-9a-f]*; Path=/; HttpOnly; SameSite=Strict; Secure' "$E2E_DIR/tls.hdr"
+expect_eq "plain HTTP is not served on the admin port" \
+	"$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$ADMIN_PORT/login")" 000
+check "ddnsd stops cleanly" e2e_stop_ddnsd
+e2e_finish

@@ -185,9 +185,11 @@ static void login_failed(admin_job_t *j)
 	uint64_t now = uv_now(ad->loop);
 	bool throttled = false;
 	if (ad->env.abuse != NULL && client != NULL) {
+		/* as the pipeline does: the failure that reaches the limit still
+		 * waits the usual delay, the ones after it the longer one */
 		throttled = abuse_source_throttled(ad->env.abuse, client, now);
 		if (!throttled)
-			throttled = abuse_auth_failed(ad->env.abuse, client, now);
+			abuse_auth_failed(ad->env.abuse, client, now);
 	}
 	uint64_t delay = throttled ? ad->conf->auth_throttle_delay_ms
 	                           : ad->conf->auth_fail_delay_ms;
@@ -269,6 +271,8 @@ static void job_done(admin_job_t *j, int status)
 {
 	admin_t *ad = j->ad;
 	ad->n_jobs--;
+	if (j->kind == ADMIN_JOB_LOGIN)
+		ad->n_checks--;
 	if (status != 0) {
 		error_page(j->req, 503, NULL, "Stopping.");
 		admin_job_free(j);
@@ -308,6 +312,8 @@ static admin_job_t *job_for(admin_t *ad, httpd_req_t *req, admin_job_kind_t kind
 static void job_start(httpd_req_t *req, admin_job_t *j, const admin_session_t *s)
 {
 	if (j == NULL || admin_job_queue(j, job_done) != 0) {
+		if (j != NULL && j->kind == ADMIN_JOB_LOGIN)
+			j->ad->n_checks--;
 		admin_job_free(j);
 		error_page(req, 503, s, "Busy.");
 	}
@@ -361,8 +367,16 @@ static void handle_login(admin_t *ad, httpd_req_t *req, admin_session_t *s, bool
 		login_form(ad, req, s, 403, "The form expired: please log in again.");
 		return;
 	}
+	if (ad->n_checks >= ADMIN_MAX_CHECKS) {
+		log_warn("admin", "login from %s refused: %u password checks running",
+		         httpd_req_client(req), ad->n_checks);
+		httpd_req_add_header(req, "Retry-After", "1");
+		login_form(ad, req, s, 503, "Busy: please try again in a moment.");
+		return;
+	}
 	admin_job_t *j = job_for(ad, req, ADMIN_JOB_LOGIN, s);
 	if (j != NULL) {
+		ad->n_checks++;
 		form_copy(req, "user", j->name, sizeof(j->name));
 		const char *pw = httpd_req_form(req, "password");
 		if (pw == NULL || strlen(pw) > ADMIN_PASSWORD_MAX)

@@ -25,6 +25,9 @@
 #define ADMIN_MAX_SESSIONS 512
 /** Records per page of the records list. */
 #define ADMIN_PAGE_SIZE 50
+/** Password checks at once: each holds a thread of the pool and 19 MiB
+ *  for a moment, so a flood of logins must not take them all. */
+#define ADMIN_MAX_CHECKS 2
 /** Longest password taken from the login form. */
 #define ADMIN_PASSWORD_MAX 256
 
@@ -57,6 +60,7 @@ struct admin {
 	store_t **pool;
 	size_t n_pool, cap_pool;
 	unsigned n_jobs;                /**< jobs and held answers alive */
+	unsigned n_checks;              /**< password checks running */
 	admin_delay_t *delays;
 	bool closing;
 };

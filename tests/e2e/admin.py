@@ -6,6 +6,7 @@ account, and passes where things are in the environment:
   ADMIN     the admin's base URL        UPDATE   the update API's base URL
   ADMIN_USER, ADMIN_PASSWORD            E2E_DIR  the scratch folder
   SHOTS     where the screenshots go    FAIL_DELAY_MS  auth_fail_delay_ms
+  THROTTLE_DELAY_MS, MAX_AUTH_FAILURES  the abuse settings of ddns.conf
   CONF_RECORD  a record of ddns.conf (read-only in the admin)
 
 The browser logs in, adds a record, copies its key from the page, and
@@ -13,13 +14,15 @@ updates the record with curl using that key; sees the new address and the
 history rows; rotates the key (curl's old key refused); deletes the record;
 logs out.  Without the browser (urllib, redirects not followed): a form
 without its CSRF token is refused, a page without a session redirects to
-the login, a wrong password is answered late, and the headers (CSP, frame
-denial, no-store, the cookie's flags) are checked.
+the login, a wrong password is answered late (and from a source that
+failed too often, later still, while the right one is served), and the
+headers (CSP, frame denial, no-store, the cookie's flags) are checked.
 
 Chromium is started the way /work/shared/BROWSER-TESTS.md found works on
 Debian 12: the real binary, our own chromedriver (ended by pid), no
 retries, loopback only.  Prints TAP-like lines; exits 1 on a failure.
 """
+import http.client
 import http.cookiejar
 import os
 import re
@@ -46,6 +49,8 @@ PASSWORD = os.environ["ADMIN_PASSWORD"]
 SCRATCH = os.path.join(os.environ["E2E_DIR"], "browser")
 SHOTS = os.environ["SHOTS"]
 FAIL_DELAY = int(os.environ["FAIL_DELAY_MS"]) / 1000.0
+THROTTLE_DELAY = int(os.environ["THROTTLE_DELAY_MS"]) / 1000.0
+MAX_FAILURES = int(os.environ["MAX_AUTH_FAILURES"])
 CONF_RECORD = os.environ["CONF_RECORD"]
 NAME = "home.example.com"
 
@@ -165,6 +170,50 @@ def csrf_checks(op):
     check("a delete with an empty CSRF token is refused (403)", st == 403, str(st))
     st, _, html = fetch(op, ADMIN + "/records?q=csrf.example")
     check("nothing was added by those forms", st == 200 and "csrf.example.com" not in html)
+
+
+def throttle_checks():
+    """From another source address (127.0.0.2, counted apart from the rest
+    of the test): failed logins count like wrong update keys; once
+    max_auth_failures is reached a wrong password waits
+    auth_throttle_delay_ms, and the right one is still served at once."""
+    host, port = urllib.parse.urlsplit(ADMIN).netloc.split(":")
+
+    def request(method, path, cookie=None, form=None):
+        c = http.client.HTTPConnection(host, int(port), timeout=60,
+                                       source_address=("127.0.0.2", 0))
+        headers = {"Cookie": cookie} if cookie else {}
+        body = None
+        if form is not None:
+            body = urllib.parse.urlencode(form)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        t0 = time.monotonic()
+        c.request(method, path, body, headers)
+        r = c.getresponse()
+        out = (r.status, r.getheader("Set-Cookie", ""), r.read().decode(),
+               time.monotonic() - t0)
+        c.close()
+        return out
+
+    st, cookie, html, _ = request("GET", "/login")
+    cookie = cookie.split(";")[0]
+    token = csrf_of(html)
+    took = []
+    for _ in range(MAX_FAILURES):
+        st, _, _, t = request("POST", "/login", cookie,
+                              {"csrf": token, "user": USER, "password": "guess"})
+        took.append(t)
+    check("%d wrong passwords from 127.0.0.2 each wait auth_fail_delay_ms" % MAX_FAILURES,
+          all(FAIL_DELAY * 0.95 <= t < THROTTLE_DELAY for t in took),
+          " ".join("%.2f" % t for t in took))
+    st, _, _, t = request("POST", "/login", cookie,
+                          {"csrf": token, "user": USER, "password": "guess"})
+    check("then the source is throttled: a wrong password waits "
+          "auth_throttle_delay_ms (%.2f s)" % t, st == 403 and t >= THROTTLE_DELAY * 0.95)
+    st, _, _, t = request("POST", "/login", cookie,
+                          {"csrf": token, "user": USER, "password": PASSWORD})
+    check("the right password from the throttled source is served at once (%.2f s)" % t,
+          st == 303 and t < FAIL_DELAY)
 
 
 # ---- the browser ----
@@ -392,6 +441,7 @@ def main():
         if b is not None:
             b.close()
     csrf_checks(op)
+    throttle_checks()
     print("%d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
 

@@ -20,11 +20,14 @@ e2e_init_http
 ADMIN_PORT=$(e2e_free_port)
 KEY=ConfigKeyConfigKeyConfigKeyConfigKeyConfigKey12345
 FAIL_DELAY_MS=1200
+THROTTLE_DELAY_MS=3000
+MAX_AUTH_FAILURES=5
 conf() {
 	e2e_conf_base "${1:-}"
 	cat <<CONFEOF
 auth_fail_delay_ms = $FAIL_DELAY_MS;
-abuse = { max_changes = 0; };
+auth_throttle_delay_ms = $THROTTLE_DELAY_MS;
+abuse = { max_changes = 0; max_auth_failures = $MAX_AUTH_FAILURES; };
 providers = { demo = { plugin = "dummy"; }; };
 records = ( { domain = "conf.example.com"; provider = "demo"; key_hash = "$(e2e_key_hash $KEY)"; } );
 CONFEOF
@@ -70,6 +73,7 @@ expect_eq "the update listener still has no admin pages" \
 SHOTS=${ADMIN_SHOTS:-$PWD/tests/e2e/admin-shots}
 ADMIN=http://127.0.0.1:$ADMIN_PORT UPDATE=$BASE ADMIN_USER=alice ADMIN_PASSWORD=$PASSWORD \
 E2E_DIR=$E2E_DIR SHOTS=$SHOTS FAIL_DELAY_MS=$FAIL_DELAY_MS CONF_RECORD=conf.example.com \
+THROTTLE_DELAY_MS=$THROTTLE_DELAY_MS MAX_AUTH_FAILURES=$MAX_AUTH_FAILURES \
 	timeout 300 /usr/bin/python3 "$top_srcdir/tests/e2e/admin.py" >"$E2E_DIR/admin.out" 2>&1
 rc=$?
 cat "$E2E_DIR/admin.out"

@@ -80,7 +80,7 @@ static void security_headers(httpd_req_t *req, bool page)
 	httpd_req_add_header(req, "Content-Security-Policy", ADMIN_CSP);
 	httpd_req_add_header(req, "X-Frame-Options", "DENY");
 	httpd_req_add_header(req, "X-Content-Type-Options", "nosniff");
-	httpd_req_add_header(req, "Referrer-Policy", "no-referrer");
+	httpd_req_add_header(req, "Referrer-Policy", "same-origin");
 	httpd_req_add_header(req, "Cache-Control", page ? "no-store" : "max-age=3600");
 }
 
@@ -440,6 +440,20 @@ static void handle_static(httpd_req_t *req, const char *path)
 		httpd_reply(req, 204, NULL, "", 0); /* /favicon.ico: none */
 }
 
+/* A POST from another origin (a page elsewhere, a DNS-rebinding name
+ * pointing at loopback) is refused before its token is even looked at.
+ * Browsers send Origin with every POST; a client without one (curl) is
+ * judged by its CSRF token alone. */
+static bool origin_ok(httpd_req_t *req)
+{
+	const char *origin = httpd_req_header(req, "Origin");
+	const char *host = httpd_req_header(req, "Host");
+	if (origin == NULL)
+		return true;
+	const char *sep = strstr(origin, "://");
+	return host != NULL && sep != NULL && strcmp(sep + 3, host) == 0;
+}
+
 static void admin_handle(httpd_req_t *req, void *arg)
 {
 	admin_t *ad = arg;
@@ -452,6 +466,12 @@ static void admin_handle(httpd_req_t *req, void *arg)
 	}
 	if (!post && (strncmp(path, "/static/", 8) == 0 || strcmp(path, "/favicon.ico") == 0)) {
 		handle_static(req, path);
+		return;
+	}
+	if (post && !origin_ok(req)) {
+		log_warn("admin", "a form from %s posted from origin %s refused",
+		         httpd_req_client(req), httpd_req_header(req, "Origin"));
+		error_page(req, 403, NULL, "This form comes from another site.");
 		return;
 	}
 	admin_session_t *s = admin_session_find(ad, req);

@@ -168,6 +168,16 @@ def csrf_checks(op):
     check("a key rotation without a CSRF token is refused (403)", st == 403, str(st))
     st, _, _ = fetch(op, ADMIN + "/record/" + NAME + "/delete", {"csrf": ""})
     check("a delete with an empty CSRF token is refused (403)", st == 403, str(st))
+    # the right token, but from a page of another origin (or a DNS-rebinding name)
+    req = urllib.request.Request(
+        ADMIN + "/records/new", urllib.parse.urlencode(
+            {"csrf": token, "name": "csrf.example.com", "provider": "demo"}).encode(),
+        headers={"Origin": "http://evil.example"})
+    try:
+        st = op.open(req, timeout=30).status
+    except urllib.error.HTTPError as e:
+        st = e.code
+    check("a form posted from another origin is refused (403)", st == 403, str(st))
     st, _, html = fetch(op, ADMIN + "/records?q=csrf.example")
     check("nothing was added by those forms", st == 200 and "csrf.example.com" not in html)
 

@@ -168,6 +168,11 @@ def csrf_checks(op):
     check("a key rotation without a CSRF token is refused (403)", st == 403, str(st))
     st, _, _ = fetch(op, ADMIN + "/record/" + NAME + "/delete", {"csrf": ""})
     check("a delete with an empty CSRF token is refused (403)", st == 403, str(st))
+    st, _, html = fetch(op, ADMIN + "/record/" + CONF_RECORD + "/rotate", {"csrf": token})
+    check("a ddns.conf record's key cannot be rotated here (409)",
+          st == 409 and "change it there" in html, str(st))
+    st, _, _ = fetch(op, ADMIN + "/record/" + CONF_RECORD + "/delete", {"csrf": token})
+    check("nor the record deleted (409)", st == 409, str(st))
     # the right token, but from a page of another origin (or a DNS-rebinding name)
     req = urllib.request.Request(
         ADMIN + "/records/new", urllib.parse.urlencode(

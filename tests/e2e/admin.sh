@@ -81,6 +81,35 @@ expect_eq "admin.py passed" "$rc" 0
 check "the admin's actions are logged with its name" \
 	grep -q "home.example.com: deleted by admin alice" "$E2E_DIR/ddnsd.log"
 check "screenshots saved" test -s "$SHOTS/record.png" -a -s "$SHOTS/activity.png"
+
+# --- curl as a browser: log in as USER with PASSWORD into cookie jar JAR ---
+login() {
+	local jar=$E2E_DIR/$1.jar csrf
+	csrf=$(curl -s -c "$jar" -b "$jar" "http://127.0.0.1:$ADMIN_PORT/login" |
+		sed -n 's/.*name="csrf" value="\([0-9a-f]*\)".*/\1/p')
+	curl -s -c "$jar" -b "$jar" -o /dev/null -w '%{http_code}' \
+		-d "csrf=$csrf&user=$1&password=$2" "http://127.0.0.1:$ADMIN_PORT/login"
+}
+page() { curl -s -b "$E2E_DIR/$1.jar" -o "$E2E_DIR/page" -w '%{http_code}' "http://127.0.0.1:$ADMIN_PORT$2"; }
+
+# --- a deleted account's sessions end at their next request ---
+check "ddnsctl admin add carol" bash -c "echo carols-password | '$DDNSCTL' -c '$CONF' admin add carol >/dev/null"
+expect_eq "carol logs in" "$(login carol carols-password)" 303
+expect_eq "carol sees the records" "$(page carol /records)" 200
+check "ddnsctl admin del carol" "$DDNSCTL" -c "$CONF" admin del carol
+expect_eq "carol's session ends: to the login" "$(page carol /records)" 303
+expect_eq "and stays ended" "$(page carol /providers)" 303
+
+# --- SIGHUP: the admin serves the new configuration's providers ---
+expect_eq "alice logs in" "$(login alice "$PASSWORD")" 303
+sed -i 's|^providers = { demo = { plugin = "dummy"; }; };|providers = { demo = { plugin = "dummy"; }; second = { plugin = "dummy"; }; };|' "$CONF"
+kill -HUP "$E2E_DDNSD_PID"
+check "reloaded" e2e_wait_log "reloaded:"
+expect_eq "the add form after the reload" "$(page alice /records/new)" 200
+check "it offers the new provider" grep -q '<option>second</option>' "$E2E_DIR/page"
+expect_eq "the providers page after the reload" "$(page alice /providers)" 200
+check "it lists the new provider" grep -q '<td>second</td>' "$E2E_DIR/page"
+expect_eq "alice's session survived the reload" "$(page alice /records)" 200
 check "ddnsd stops cleanly" e2e_stop_ddnsd
 
 # --- with http's certificate the admin is HTTPS, its cookie Secure ---

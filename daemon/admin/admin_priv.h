@@ -54,7 +54,7 @@ struct admin {
 	admin_env_t env;
 	const conf_t *conf;
 	char *db_path;
-	bool tls;                       /**< cookies are Secure */
+	bool tls;                       /**< native HTTPS: cookies are Secure */
 	admin_session_t sessions[ADMIN_MAX_SESSIONS];
 	uv_mutex_t pool_lock;           /**< the store connections of the pool */
 	store_t **pool;

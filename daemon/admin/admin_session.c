@@ -3,7 +3,8 @@
  * kept only as its SHA-256; each session has its own CSRF token, checked in
  * constant time on every form.  A session ends after session_idle_s unused,
  * after session_max_s in any case, at logout, and when its account is
- * deleted. */
+ * deleted.  The cookie is Secure over HTTPS: native, or a trusted proxy's
+ * (http.trusted_proxies saying X-Forwarded-Proto: https). */
 #include "admin_priv.h"
 
 #include <stdio.h>
@@ -154,7 +155,7 @@ void admin_session_cookie(admin_t *ad, httpd_req_t *req, const char *id)
 	char v[256];
 	/* no Max-Age: a browser session; the server ends it anyway */
 	snprintf(v, sizeof(v), "%s=%s; Path=/; HttpOnly; SameSite=Strict%s%s", ADMIN_COOKIE,
-	         id != NULL ? id : "", ad->tls ? "; Secure" : "",
+	         id != NULL ? id : "", ad->tls || httpd_req_https(req) ? "; Secure" : "",
 	         id != NULL ? "" : "; Max-Age=0");
 	httpd_req_add_header(req, "Set-Cookie", v);
 }

@@ -53,7 +53,7 @@ check "it says file:line and why" grep -q "ddns.conf.open:[0-9]*: admin.listen: 
 
 # --- accounts ---
 PASSWORD=correct-horse-battery
-{ conf; echo "admin = { listen = [ \"127.0.0.1:$ADMIN_PORT\" ]; public_url = \"https://ddns.example.net\"; };"; } >"$CONF"
+{ conf 'trusted_proxies = [ "127.0.0.3" ];'; echo "admin = { listen = [ \"127.0.0.1:$ADMIN_PORT\" ]; public_url = \"https://ddns.example.net\"; };"; } >"$CONF"
 check "ddnsctl admin add (password on stdin)" \
 	bash -c "echo '$PASSWORD' | '$DDNSCTL' -c '$CONF' admin add alice >/dev/null"
 check "ddnsctl admin add bob" bash -c "echo other-password-1 | '$DDNSCTL' -c '$CONF' admin add bob >/dev/null"
@@ -110,6 +110,13 @@ check "it offers the new provider" grep -q '<option>second</option>' "$E2E_DIR/p
 expect_eq "the providers page after the reload" "$(page alice /providers)" 200
 check "it lists the new provider" grep -q '<td>second</td>' "$E2E_DIR/page"
 expect_eq "alice's session survived the reload" "$(page alice /records)" 200
+# behind a TLS proxy (trusted_proxies) the cookie is Secure; from anyone else the header means nothing
+curl -s -D "$E2E_DIR/proxy.hdr" -o /dev/null -H 'X-Forwarded-Proto: https' "http://127.0.0.1:$ADMIN_PORT/login"
+check "X-Forwarded-Proto from an untrusted peer: no Secure" bash -c "grep -i '^Set-Cookie: ddns_admin' '$E2E_DIR/proxy.hdr' | grep -vq Secure"
+curl -s -D "$E2E_DIR/proxy.hdr" -o /dev/null --interface 127.0.0.3 -H 'X-Forwarded-Proto: https' \
+	-H 'X-Forwarded-For: 192.0.2.50' "http://127.0.0.1:$ADMIN_PORT/login"
+check "X-Forwarded-Proto: https from the trusted proxy: Secure" \
+	grep -qi '^Set-Cookie: ddns_admin=.*; Secure' "$E2E_DIR/proxy.hdr"
 check "ddnsd stops cleanly" e2e_stop_ddnsd
 
 # --- with http's certificate the admin is HTTPS, its cookie Secure ---

@@ -235,6 +235,13 @@ void http_client_free(http_client_t *c)
 int http_client_request(http_client_t *c, const ddns_http_request_t *req,
                         ddns_http_cb cb, void *arg, http_req_t **out)
 {
+	return http_client_request_signed(c, req, NULL, cb, arg, out);
+}
+
+int http_client_request_signed(http_client_t *c, const ddns_http_request_t *req,
+                               const ddns_http_sigv4_t *sig, ddns_http_cb cb, void *arg,
+                               http_req_t **out)
+{
 	if (c->closing || req == NULL || cb == NULL)
 		return -EINVAL;
 	http_req_t *h = calloc(1, sizeof(*h));
@@ -244,7 +251,7 @@ int http_client_request(http_client_t *c, const ddns_http_request_t *req,
 	h->cb = cb;
 	h->arg = arg;
 	int rc = -ENOMEM;
-	if ((h->easy = curl_easy_init()) == NULL || (rc = http_easy_setup(h, req)) != 0)
+	if ((h->easy = curl_easy_init()) == NULL || (rc = http_easy_setup(h, req, sig)) != 0)
 		goto fail;
 	if (curl_multi_add_handle(c->multi, h->easy) != CURLM_OK) {
 		rc = -ENOMEM;

@@ -32,6 +32,12 @@ void http_client_free(http_client_t *c);
  */
 int http_client_request(http_client_t *c, const ddns_http_request_t *req,
                         ddns_http_cb cb, void *arg, http_req_t **out);
+/** http_client_request(), signed with AWS SigV4 as @p sig says (NULL: not
+ *  signed).  @return as http_client_request(), -EINVAL for an incomplete
+ *  @p sig. */
+int http_client_request_signed(http_client_t *c, const ddns_http_request_t *req,
+                               const ddns_http_sigv4_t *sig, ddns_http_cb cb, void *arg,
+                               http_req_t **out);
 /** Cancel a request; its callback will not run. */
 void http_client_cancel(http_req_t *h);
 /** Requests in progress. */

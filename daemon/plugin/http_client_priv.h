@@ -51,9 +51,11 @@ struct http_req {
 	http_req_t *prev, *next;
 };
 
-/** Configure @p h->easy for @p req (copies what it needs).
- *  @return 0, -EINVAL (method, URL) or -ENOMEM. */
-int http_easy_setup(http_req_t *h, const ddns_http_request_t *req);
+/** Configure @p h->easy for @p req, signed as @p sig says when not NULL
+ *  (copies what it needs).  @return 0, -EINVAL (method, URL, @p sig
+ *  incomplete) or -ENOMEM. */
+int http_easy_setup(http_req_t *h, const ddns_http_request_t *req,
+                    const ddns_http_sigv4_t *sig);
 /** Free the response headers collected so far. */
 void http_easy_clear_headers(http_req_t *h);
 

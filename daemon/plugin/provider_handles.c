@@ -106,6 +106,13 @@ static void http_done(const ddns_http_response_t *res, void *arg)
 int provider_http_request(ddns_ctx_t *ctx, const ddns_http_request_t *req,
                              ddns_http_cb cb, void *arg, ddns_http_t **out)
 {
+	return provider_http_request_sigv4(ctx, req, NULL, cb, arg, out);
+}
+
+int provider_http_request_sigv4(ddns_ctx_t *ctx, const ddns_http_request_t *req,
+                                const ddns_http_sigv4_t *sig, ddns_http_cb cb, void *arg,
+                                ddns_http_t **out)
+{
 	provider_t *p = ctx->p;
 	if (p->env.http == NULL)
 		return -ENOTSUP;
@@ -115,7 +122,7 @@ int provider_http_request(ddns_ctx_t *ctx, const ddns_http_request_t *req,
 	if (w == NULL)
 		return -ENOMEM;
 	*w = (phttp_t){ .p = p, .cb = cb, .arg = arg };
-	int rc = http_client_request(p->env.http, req, http_done, w, &w->h);
+	int rc = http_client_request_signed(p->env.http, req, sig, http_done, w, &w->h);
 	if (rc != 0) {
 		free(w);
 		return rc;

@@ -203,4 +203,5 @@ const ddns_host_t provider_host_table = {
 	.dns_answered = host_dns_answered,
 	.strerror = ddns_strerror,
 	.update_result = provider_update_result,
+	.http_request_sigv4 = provider_http_request_sigv4,
 };

@@ -90,6 +90,10 @@ void provider_update_result(ddns_update_t *update, ddns_rrtype_t type, int resul
 /** host->http_request: a request tracked on the instance. */
 int provider_http_request(ddns_ctx_t *ctx, const ddns_http_request_t *req,
                           ddns_http_cb cb, void *arg, ddns_http_t **out);
+/** host->http_request_sigv4: the same, signed by libcurl. */
+int provider_http_request_sigv4(ddns_ctx_t *ctx, const ddns_http_request_t *req,
+                                const ddns_http_sigv4_t *sig, ddns_http_cb cb, void *arg,
+                                ddns_http_t **out);
 /** host->http_cancel. */
 void provider_http_cancel(ddns_http_t *h);
 /** host->timer_start: a one-shot uv_timer tracked on the instance. */

@@ -184,6 +184,19 @@ typedef struct ddns_http_request {
 	uint32_t timeout_ms;        /**< whole-transfer timeout; 0 = 30 s */
 } ddns_http_request_t;
 
+/**
+ * AWS Signature Version 4 for host->http_request_sigv4(), done by libcurl
+ * (CURLOPT_AWS_SIGV4).  All strings are copied.  libcurl 7.88 signs the
+ * query string as given: send it sorted and percent-encoded.  The payload
+ * hash covers ddns_http_request_t.body.  Every header given is signed;
+ * a session token goes in as "X-Amz-Security-Token: ..." by the caller.
+ */
+typedef struct ddns_http_sigv4 {
+	const char *provider;   /**< "aws:amz:REGION:SERVICE", all four parts */
+	const char *access_key; /**< the access key id */
+	const char *secret_key; /**< the secret access key; never logged */
+} ddns_http_sigv4_t;
+
 /** HTTP response handed to a ::ddns_http_cb.  Borrowed for the callback. */
 typedef struct ddns_http_response {
 	int error;              /**< 0, or a negative code when no response came
@@ -303,6 +316,12 @@ typedef struct ddns_host {
 	 *  never calls it gets one result for every type, as before. */
 	void (*update_result)(ddns_update_t *update, ddns_rrtype_t type, int result,
 	                      const char *message);
+
+	/** http_request(), signed with AWS Signature Version 4 as @p sig says
+	 *  (Route 53 and other AWS APIs).  Same callback and handle rules. */
+	int (*http_request_sigv4)(ddns_ctx_t *ctx, const ddns_http_request_t *req,
+	                          const ddns_http_sigv4_t *sig, ddns_http_cb cb, void *arg,
+	                          ddns_http_t **out);
 } ddns_host_t;
 
 /**

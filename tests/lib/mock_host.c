@@ -194,14 +194,15 @@ static void mh_http_done(const ddns_http_response_t *res, void *arg)
 	cb(res, cb_arg);
 }
 
-static int mh_http_request(ddns_ctx_t *ctx, const ddns_http_request_t *req, ddns_http_cb cb,
-                           void *arg, ddns_http_t **out)
+static int mh_http_request_sigv4(ddns_ctx_t *ctx, const ddns_http_request_t *req,
+                                 const ddns_http_sigv4_t *sig, ddns_http_cb cb, void *arg,
+                                 ddns_http_t **out)
 {
 	ddns_http_t *w = calloc(1, sizeof(*w));
 	if (w == NULL)
 		return -ENOMEM;
 	*w = (ddns_http_t){ .cb = cb, .arg = arg };
-	int rc = http_client_request(ctx->mh->http, req, mh_http_done, w, &w->req);
+	int rc = http_client_request_signed(ctx->mh->http, req, sig, mh_http_done, w, &w->req);
 	if (rc != 0) {
 		free(w);
 		return rc;
@@ -209,6 +210,12 @@ static int mh_http_request(ddns_ctx_t *ctx, const ddns_http_request_t *req, ddns
 	if (out != NULL)
 		*out = w;
 	return 0;
+}
+
+static int mh_http_request(ddns_ctx_t *ctx, const ddns_http_request_t *req, ddns_http_cb cb,
+                           void *arg, ddns_http_t **out)
+{
+	return mh_http_request_sigv4(ctx, req, NULL, cb, arg, out);
 }
 
 static void mh_http_cancel(ddns_http_t *w)
@@ -323,6 +330,7 @@ int mock_host_new(mock_host_t **out)
 		.records_foreach = mh_records_foreach,
 		.update_done = mh_update_done,
 		.update_result = mh_update_result,
+		.http_request_sigv4 = mh_http_request_sigv4,
 	};
 	rc = uv_loop_init(&mh->loop);
 	if (rc == 0)

@@ -248,6 +248,14 @@ static void relook_later(rest_job_t *job, uint64_t ms, int result, const char *w
 	after_failure(job, ms, result, why, "looking whether it was created", relook);
 }
 
+static const char *reply_message(const rest_job_t *job, const ddns_http_response_t *res,
+                                 char *out, size_t len)
+{
+	if (job->policy->message != NULL)
+		return job->policy->message(res, out, len);
+	return rest_api_message(res, out, len);
+}
+
 static void on_http(const ddns_http_response_t *res, void *arg)
 {
 	rest_job_t *job = arg;
@@ -262,7 +270,7 @@ static void on_http(const ddns_http_response_t *res, void *arg)
 	case REST_REPLY_RATELIMIT:
 		job->rate_waits++;
 		snprintf(why, sizeof(why), "rate-limited on %s %s (HTTP %ld: %s)", job->method,
-		         job->url, res->status, rest_api_message(res, api, sizeof(api)));
+		         job->url, res->status, reply_message(job, res, api, sizeof(api)));
 		retry_later(job, rest_retry_wait_ms(job->policy, res, time(NULL)),
 		                DDNS_ERATELIMIT, why);
 		return;
@@ -275,7 +283,7 @@ static void on_http(const ddns_http_response_t *res, void *arg)
 		         res->error_text ? res->error_text : "network error");
 	else
 		snprintf(why, sizeof(why), "HTTP %ld from %s %s: %s", res->status, job->method,
-		         job->url, rest_api_message(res, api, sizeof(api)));
+		         job->url, reply_message(job, res, api, sizeof(api)));
 	if (res->error == DDNS_ETIMEOUT && rest_job_left_ms(job) == 0) {
 		rest_job_finish(job, DDNS_ETIMEOUT, "%s before the update's deadline", why);
 		return;
@@ -323,7 +331,13 @@ static void send_current(rest_job_t *job)
 		                  job->method, job->url);
 		return;
 	}
-	rc = job->host->http_request(job->ctx, &req, on_http, job, &job->http);
+	if (job->sigv4 == NULL)
+		rc = job->host->http_request(job->ctx, &req, on_http, job, &job->http);
+	else if (DDNS_HOST_HAS(job->host, http_request_sigv4))
+		rc = job->host->http_request_sigv4(job->ctx, &req, job->sigv4, on_http, job,
+		                                   &job->http);
+	else
+		rc = -ENOTSUP; /* a host older than the SigV4 member */
 	if (rc < 0)
 		rest_job_finish(job, rc, "cannot start %s %s (%d)", job->method, job->url, rc);
 }

@@ -11,6 +11,11 @@ rest_reply_kind_t rest_retry_classify(const rest_policy_t *policy, const ddns_ht
 {
 	if (res->error)
 		return REST_REPLY_TRANSIENT;
+	if (policy->classify != NULL) {
+		int kind = policy->classify(res);
+		if (kind == REST_REPLY_RATELIMIT || kind == REST_REPLY_TRANSIENT)
+			return (rest_reply_kind_t)kind;
+	}
 	if (res->status == 429 || (policy->rate_limit_413 && res->status == 413))
 		return REST_REPLY_RATELIMIT;
 	if (res->status >= 500 && res->status <= 599)

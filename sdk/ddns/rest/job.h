@@ -62,6 +62,10 @@ struct rest_job {
 	int family_step;           /**< -1 before the first */
 	const char *rtype;         /**< "A" or "AAAA" */
 	const char *addr;          /**< the address to set */
+
+	/** Sign every call with AWS SigV4 (host->http_request_sigv4): set by
+	 *  the plugin after rest_job_new, borrowed for the job's life. */
+	const ddns_http_sigv4_t *sigv4;
 };
 
 /** Set up @p job for @p update (no I/O). */

@@ -10,6 +10,7 @@
 #define DDNS_REST_RETRY_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -21,6 +22,13 @@ typedef struct rest_policy {
 	uint32_t backoff_ms;    /**< first backoff; doubles each time */
 	uint32_t default_wait_ms; /**< rate-limit wait when the reply names none */
 	bool rate_limit_413;    /**< 413 means "over limit" (Rackspace) */
+	/** The API's own way of saying "later" (Route 53 answers 400 with
+	 *  <Code>Throttling</Code>): REST_REPLY_RATELIMIT or _TRANSIENT for such
+	 *  a reply, REST_REPLY_FINAL to leave it to the usual rules.  NULL: none. */
+	int (*classify)(const ddns_http_response_t *res);
+	/** What an error reply says, for log lines and messages, when the API
+	 *  does not speak JSON (Route 53 answers XML).  NULL: rest_api_message. */
+	const char *(*message)(const ddns_http_response_t *res, char *out, size_t len);
 } rest_policy_t;
 
 /** What a reply calls for. */

@@ -24,6 +24,7 @@ build libjansson-dev            JSON (API replies, provider APIs)
 build libgnutls28-dev           key hashing, constant-time compare, TLS
 build libknot-dev               DNS wire format for builtin_dns
 build libargon2-dev             Argon2id password hashes of the web admin
+build libxml2-dev               Route 53 replies and change batches (XML)
 build libcmocka-dev             unit tests (make check builds them)
 test  curl                      end-to-end tests drive ddnsd over HTTP
 test  knot-dnsutils             kdig: DNS queries in end-to-end tests
@@ -45,6 +46,7 @@ test  llvm                      llvm-symbolizer: names in sanitizer reports, as 
 test  chromium                  a real browser drives the web admin (tests/e2e/admin.sh)
 test  chromium-driver           chromedriver: Selenium talks to chromium through it
 test  python3-selenium          the web admin test drives chromium with Selenium
+test  python3-botocore          the Route 53 mock checks every SigV4 signature with botocore
 '
 
 want=build

@@ -49,6 +49,7 @@ mock_api_e2e DO mock_digitalocean.py
 mock_api_e2e CF mock_cloudflare.py
 mock_api_e2e RS mock_rackspace.py
 mock_api_e2e HZ mock_hetzner.py
+mock_api_e2e R53 mock_route53.py
 
 # The bulk records exist at DigitalOcean already.
 python3 - "$BULK" >"$E2E_DIR/bulk.json" <<'PY'
@@ -78,6 +79,9 @@ providers = {
          identity_url = "http://127.0.0.1:$RS_PORT/v2.0"; };
   hz = { plugin = "hetzner"; token = "hz-good-token"; create = true;
          api_url = "http://127.0.0.1:$HZ_PORT"; };
+  r53 = { plugin = "route53"; access_key_id = "AKIDTEST7EXAMPLE";
+          secret_access_key = "r53/test+Secret/Key0123456789abcdefghijkl";
+          api_url = "http://127.0.0.1:$R53_PORT"; };
 };
 records = (
   { domain = "a.example.com"; provider = "do"; key_hash = "$(e2e_key_hash "$(key 1)")"; },
@@ -85,7 +89,8 @@ records = (
   { domain = "c.example.com"; provider = "cf"; key_hash = "$(e2e_key_hash "$(key 3)")"; },
   { domain = "a.example.com.cf"; provider = "cf"; key_hash = "$(e2e_key_hash "$(key 4)")"; },
   { domain = "r.example.com"; provider = "rs"; key_hash = "$(e2e_key_hash "$(key 5)")"; },
-  { domain = "h.example.com"; provider = "hz"; key_hash = "$(e2e_key_hash "$(key 6)")"; }
+  { domain = "h.example.com"; provider = "hz"; key_hash = "$(e2e_key_hash "$(key 6)")"; },
+  { domain = "n.home.example.com"; provider = "r53"; key_hash = "$(e2e_key_hash "$(key 7)")"; }
 EOF
 	for i in $(seq 1 "$BULK"); do
 		printf '  ,{ domain = "r%d.example.com"; provider = "do_bulk"; key_hash = "%s"; }\n' \
@@ -195,6 +200,27 @@ check "hetzner, failed action: the API's words reach the client" \
 CODE=$(curl -s -o "$E2E_DIR/body" -w '%{http_code}' "$BASE/dynamicdns/read/h.example.com/")
 check "hetzner, failed action: the store keeps the confirmed address" \
 	grep -q 203.0.113.61 "$E2E_DIR/body"
+
+# --- Route 53: the longest public zone found, one signed UPSERT, the change
+# polled until INSYNC; the mock checks every signature with botocore ---
+ctl "$R53_PORT" '{"change_polls":0}'
+update n.home.example.com "$(key 7)" 203.0.113.70
+expect_eq "route53: 200" "$CODE" 200
+expect_eq "route53: the zone home.example.com holds the new A" \
+	"$(mock_data "$R53_PORT" home.example.com n.home.example.com A value)" 203.0.113.70
+expect_eq "route53: the change was polled" "$(mock_count "$R53_PORT" GET /2013-04-01/change/)" 1
+check "route53: throttle the next change" ctl "$R53_PORT" '{"ratelimit":1,"match":"/rrset/"}'
+update n.home.example.com "$(key 7)" 203.0.113.71
+expect_eq "route53, throttled once: 200" "$CODE" 200
+expect_eq "route53: the UPSERT was sent again" "$(mock_count "$R53_PORT" POST /rrset/)" 3
+check "route53: the key is revoked" ctl "$R53_PORT" '{"keys":{}}'
+update n.home.example.com "$(key 7)" 203.0.113.72
+expect_eq "route53, revoked key: 502" "$CODE" 502
+check "route53, revoked key: AWS's words reach the client" \
+	grep -q "InvalidClientTokenId" "$E2E_DIR/body"
+CODE=$(curl -s -o "$E2E_DIR/body" -w '%{http_code}' "$BASE/dynamicdns/read/n.home.example.com/")
+check "route53, revoked key: the store keeps the confirmed address" \
+	grep -q 203.0.113.71 "$E2E_DIR/body"
 
 # --- 100 records at once, while ddnsd keeps answering ---
 # Each mock request takes 1.5 s now, so every update lasts >= 3 s.

@@ -144,7 +144,7 @@ class MockHandler(BaseHTTPRequestHandler):
         if malformed and data:
             data = data[: max(1, len(data) // 2)]
         self.send_response(reply.status)
-        if data:
+        if data and "Content-Type" not in reply.headers:
             self.send_header("Content-Type", "application/json; charset=utf-8")
         for k, v in reply.headers.items():
             self.send_header(k, v)
@@ -164,6 +164,7 @@ class MockHandler(BaseHTTPRequestHandler):
         t0 = self.t_start
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
+        self.raw_body = raw  # for mocks of APIs that are not JSON
         url = urllib.parse.urlsplit(self.path)
         path = url.path
         query = urllib.parse.parse_qs(url.query, keep_blank_values=True)

@@ -54,6 +54,7 @@ int r2_msg_build(r2_msg_t *m, uint16_t id, const char *zone, const char *name,
 
 	memset(m, 0, sizeof(*m));
 	m->id = id;
+	m->opcode = KNOT_OPCODE_UPDATE;
 	if (ipv4 != NULL && inet_pton(AF_INET, ipv4, a) != 1) {
 		snprintf(err, errlen, "not an IPv4 address: %s", ipv4);
 		return -EINVAL;
@@ -108,6 +109,85 @@ out:
 	return rc;
 }
 
+int r2_msg_build_soa(r2_msg_t *m, uint16_t id, const char *name, const knot_tsig_key_t *key,
+                     char *err, size_t errlen)
+{
+	knot_dname_t *nd;
+	knot_pkt_t *q = NULL;
+	int rc = -ENOMEM;
+
+	memset(m, 0, sizeof(*m));
+	m->id = id;
+	m->opcode = KNOT_OPCODE_QUERY;
+	if ((nd = knot_dname_from_str_alloc(name)) == NULL) {
+		snprintf(err, errlen, "%s is not a domain name", name);
+		return -EINVAL;
+	}
+	knot_dname_to_lower(nd);
+	if ((q = knot_pkt_new(m->wire, R2_MSG_MAX, NULL)) == NULL)
+		goto out;
+	knot_wire_set_id(q->wire, id);
+	knot_wire_clear_rd(q->wire); /* ask the server itself, not through it */
+	if (knot_pkt_put_question(q, nd, KNOT_CLASS_IN, KNOT_RRTYPE_SOA) != KNOT_EOK)
+		goto out;
+	m->len = q->size;
+	m->digest_len = sizeof(m->digest);
+	/* Signed like the UPDATE: a server may answer only keyed clients, and
+	 * the answer's TSIG then vouches for the zone it names. */
+	if (knot_tsig_sign(m->wire, &m->len, R2_MSG_MAX, NULL, 0, m->digest, &m->digest_len, key,
+	                   0, 0) != KNOT_EOK) {
+		rc = DDNS_ECONFIG;
+		goto out;
+	}
+	rc = 0;
+out:
+	if (rc < 0)
+		snprintf(err, errlen, "cannot build the SOA query for %s", name);
+	knot_pkt_free(q);
+	knot_dname_free(nd, NULL);
+	return rc;
+}
+
+/* The owner of the first SOA in section @p sec of @p r, as text without
+ * the trailing dot, into @p out.  Returns 0, or -ENOENT. */
+static int soa_owner(const knot_pkt_t *r, knot_section_t sec, char *out, size_t len)
+{
+	const knot_pktsection_t *s = knot_pkt_section(r, sec);
+
+	for (uint16_t i = 0; i < s->count; i++) {
+		const knot_rrset_t *rr = knot_pkt_rr(s, i);
+		if (rr->type != KNOT_RRTYPE_SOA)
+			continue;
+		if (knot_dname_to_str(out, rr->owner, len) == NULL)
+			return -ENOENT;
+		size_t n = strlen(out);
+		if (n > 1 && out[n - 1] == '.')
+			out[n - 1] = '\0';
+		for (char *c = out; *c != '\0'; c++)
+			if (*c >= 'A' && *c <= 'Z')
+				*c = (char)(*c - 'A' + 'a');
+		return 0;
+	}
+	return -ENOENT;
+}
+
+/* What a zone lookup's verified answer says. */
+static int soa_result(r2_msg_t *m, const knot_pkt_t *r, uint16_t rcode, char *err, size_t errlen)
+{
+	if (rcode != KNOT_RCODE_NOERROR && rcode != KNOT_RCODE_NXDOMAIN) {
+		snprintf(err, errlen, "server answered the SOA query with %s: it serves no zone holding "
+		         "the name (set zone = \"...\" if it should)",
+		         rcode == KNOT_RCODE_REFUSED ? "REFUSED" : "an error");
+		return DDNS_ENOTFOUND;
+	}
+	if (soa_owner(r, KNOT_ANSWER, m->zone, sizeof(m->zone)) == 0 ||
+	    soa_owner(r, KNOT_AUTHORITY, m->zone, sizeof(m->zone)) == 0)
+		return 0;
+	snprintf(err, errlen, "the server's answer to the SOA query names no zone (is it an "
+	         "authoritative server?)");
+	return DDNS_ENOTFOUND;
+}
+
 static const char *tsig_err_name(uint16_t e)
 {
 	switch (e) {
@@ -118,7 +198,7 @@ static const char *tsig_err_name(uint16_t e)
 	}
 }
 
-int r2_msg_check(const r2_msg_t *m, uint8_t *wire, size_t len,
+int r2_msg_check(r2_msg_t *m, uint8_t *wire, size_t len,
                  const knot_tsig_key_t *key, char *err, size_t errlen)
 {
 	knot_pkt_t *r;
@@ -126,8 +206,9 @@ int r2_msg_check(const r2_msg_t *m, uint8_t *wire, size_t len,
 	int rc, trc;
 
 	if (len < KNOT_WIRE_HEADER_SIZE || knot_wire_get_id(wire) != m->id ||
-	    !knot_wire_get_qr(wire) || knot_wire_get_opcode(wire) != KNOT_OPCODE_UPDATE) {
-		snprintf(err, errlen, "the server's answer does not match the UPDATE (id, QR or opcode)");
+	    !knot_wire_get_qr(wire) || knot_wire_get_opcode(wire) != m->opcode) {
+		snprintf(err, errlen, "the server's answer does not match the %s (id, QR or opcode)",
+		         m->opcode == KNOT_OPCODE_UPDATE ? "UPDATE" : "SOA query");
 		return DDNS_EBADREPLY;
 	}
 	if (knot_wire_get_tc(wire))
@@ -176,6 +257,10 @@ int r2_msg_check(const r2_msg_t *m, uint8_t *wire, size_t len,
 	}
 rcode:
 	rcode = knot_pkt_ext_rcode(r);
+	if (m->opcode == KNOT_OPCODE_QUERY) {
+		rc = soa_result(m, r, rcode, err, errlen);
+		goto out;
+	}
 	switch (rcode) {
 	case KNOT_RCODE_NOERROR: rc = 0; break;
 	case KNOT_RCODE_REFUSED:

@@ -2,6 +2,8 @@
  * rfc2136.so: options, instances and the update() glue.  One UPDATE per
  * ddns update: for each family it carries, delete the RRset (class ANY) and
  * add the new address (class IN), so the server applies both or neither.
+ * Without a configured zone, the zone of a name is asked first (an SOA
+ * query to the same server, TSIG-signed) and remembered for that name.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -12,11 +14,18 @@
 
 #include "xfer.h"
 
+/* A zone learnt by an SOA query, for one record name. */
+typedef struct r2_known {
+	char *name, *zone;
+	struct r2_known *next;
+} r2_known_t;
+
 typedef struct r2_inst {
 	ddns_ctx_t *ctx;
 	const ddns_host_t *host;
 	r2_target_t target;
-	char *zone;
+	char *zone;          /* configured, or NULL: asked per name */
+	r2_known_t *known;   /* name -> zone, learnt (owned) */
 	uint32_t ttl;
 	knot_tsig_key_t key;
 } r2_inst_t;
@@ -26,14 +35,16 @@ typedef struct r2_job {
 	ddns_update_t *upd;
 	r2_xfer_t *xfer;
 	r2_msg_t msg;
+	char zone[256];      /* the zone the UPDATE goes to */
 } r2_job_t;
 
 static const ddns_option_t r2_options[] = {
 	{ .name = "server", .type = DDNS_OPT_STRING, .flags = DDNS_OPT_REQUIRED,
 	  .help = "the primary server taking the UPDATEs: IP address with optional :port "
 	          "(IPv6 in brackets: \"[::1]:53\")" },
-	{ .name = "zone", .type = DDNS_OPT_STRING, .flags = DDNS_OPT_REQUIRED,
-	  .help = "the zone the records are in, e.g. \"example.com\"" },
+	{ .name = "zone", .type = DDNS_OPT_STRING,
+	  .help = "the zone the records are in, e.g. \"example.com\" (default: asked from the "
+	          "server with an SOA query, once per name)" },
 	{ .name = "tsig_key_name", .type = DDNS_OPT_STRING, .flags = DDNS_OPT_REQUIRED,
 	  .help = "name of the TSIG key the server knows (BIND: key \"...\"; Knot: key id)" },
 	{ .name = "tsig_secret", .type = DDNS_OPT_STRING, .flags = DDNS_OPT_REQUIRED | DDNS_OPT_SECRET,
@@ -53,7 +64,49 @@ static void r2_destroy(void *instance)
 		return;
 	knot_tsig_key_deinit(&inst->key);
 	free(inst->zone);
+	while (inst->known != NULL) {
+		r2_known_t *k = inst->known;
+		inst->known = k->next;
+		free(k->name);
+		free(k->zone);
+		free(k);
+	}
 	free(inst);
+}
+
+static r2_known_t **known_find(r2_inst_t *inst, const char *name)
+{
+	r2_known_t **k = &inst->known;
+	while (*k != NULL && strcmp((*k)->name, name) != 0)
+		k = &(*k)->next;
+	return k;
+}
+
+static void known_forget(r2_inst_t *inst, const char *name)
+{
+	r2_known_t **k = known_find(inst, name), *gone = *k;
+	if (gone == NULL)
+		return;
+	*k = gone->next;
+	free(gone->name);
+	free(gone->zone);
+	free(gone);
+}
+
+/* Remember @p zone for @p name; out of memory only costs a lookup later. */
+static void known_put(r2_inst_t *inst, const char *name, const char *zone)
+{
+	r2_known_t *k;
+	known_forget(inst, name);
+	if ((k = calloc(1, sizeof(*k))) == NULL || (k->name = strdup(name)) == NULL ||
+	    (k->zone = strdup(zone)) == NULL) {
+		if (k != NULL)
+			free(k->name);
+		free(k);
+		return;
+	}
+	k->next = inst->known;
+	inst->known = k;
 }
 
 static int r2_create(ddns_ctx_t *ctx, const ddns_host_t *host, void **instance)
@@ -63,11 +116,13 @@ static int r2_create(ddns_ctx_t *ctx, const ddns_host_t *host, void **instance)
 	r2_inst_t *inst;
 	size_t zl;
 
-	if (host->conf_string(ctx, "server", &server) < 0 || host->conf_string(ctx, "zone", &zone) < 0 ||
+	if (host->conf_string(ctx, "zone", &zone) < 0)
+		zone = NULL;
+	if (host->conf_string(ctx, "server", &server) < 0 ||
 	    host->conf_string(ctx, "tsig_key_name", &kname) < 0 ||
 	    host->conf_string(ctx, "tsig_secret", &secret) < 0 ||
 	    host->conf_string(ctx, "tsig_algorithm", &alg) < 0 || host->conf_int(ctx, "ttl", &ttl) < 0) {
-		host->conf_error(ctx, NULL, "server, zone, tsig_key_name and tsig_secret are required");
+		host->conf_error(ctx, NULL, "server, tsig_key_name and tsig_secret are required");
 		return DDNS_ECONFIG;
 	}
 	inst = calloc(1, sizeof(*inst));
@@ -91,14 +146,16 @@ static int r2_create(ddns_ctx_t *ctx, const ddns_host_t *host, void **instance)
 		                 "base64 and tsig_key_name a domain name", kname);
 		goto bad;
 	}
-	inst->zone = strdup(zone);
-	if (inst->zone == NULL) {
-		r2_destroy(inst);
-		return -ENOMEM;
+	if (zone != NULL) {
+		inst->zone = strdup(zone);
+		if (inst->zone == NULL) {
+			r2_destroy(inst);
+			return -ENOMEM;
+		}
+		zl = strlen(inst->zone);
+		if (zl > 1 && inst->zone[zl - 1] == '.')
+			inst->zone[zl - 1] = '\0';
 	}
-	zl = strlen(inst->zone);
-	if (zl > 1 && inst->zone[zl - 1] == '.')
-		inst->zone[zl - 1] = '\0';
 	*instance = inst;
 	return 0;
 bad:
@@ -106,9 +163,8 @@ bad:
 	return DDNS_ECONFIG;
 }
 
-static void r2_done(int result, const char *message, void *arg)
+static void r2_finish(r2_job_t *job, int result, const char *message)
 {
-	r2_job_t *job = arg;
 	r2_inst_t *inst = job->inst;
 
 	if (result == 0)
@@ -120,9 +176,73 @@ static void r2_done(int result, const char *message, void *arg)
 	free(job);
 }
 
+static void r2_done(int result, const char *message, void *arg)
+{
+	r2_job_t *job = arg;
+
+	job->xfer = NULL;
+	/* A learnt zone the server no longer holds the name in: ask again
+	 * next time (the zone may have been split or moved). */
+	if (result == DDNS_ENOTFOUND && job->inst->zone == NULL)
+		known_forget(job->inst, job->upd->name);
+	r2_finish(job, result, message);
+}
+
+/* Build and send the UPDATE to job->zone.  Returns 0 or a negative code
+ * (the job is then not running; @p err says why). */
+static int send_update(r2_job_t *job, char *err, size_t errlen)
+{
+	r2_inst_t *inst = job->inst;
+	ddns_update_t *upd = job->upd;
+	uint16_t id;
+	int rc;
+
+	/* An unpredictable ID makes a spoofed answer harder (the TSIG check is
+	 * what really guards it). */
+	gnutls_rnd(GNUTLS_RND_NONCE, &id, sizeof(id));
+	rc = r2_msg_build(&job->msg, id, job->zone, upd->name, upd->ipv4, upd->ipv6, inst->ttl,
+	                  &inst->key, err, errlen);
+	if (rc < 0)
+		return rc;
+	rc = r2_xfer_start(inst->ctx, inst->host, &inst->target, &job->msg, &inst->key,
+	                   upd->deadline_ms, r2_done, job, &job->xfer);
+	if (rc < 0)
+		snprintf(err, errlen, "cannot send the UPDATE to %s: %s", inst->target.text,
+		         inst->host->strerror(rc));
+	return rc;
+}
+
+/* The SOA query's outcome: the zone, then the UPDATE. */
+static void zone_found(int result, const char *message, void *arg)
+{
+	r2_job_t *job = arg;
+	char err[512];
+	int rc;
+
+	job->xfer = NULL;
+	if (result != 0) {
+		snprintf(err, sizeof(err), "finding the zone of %s: %s", job->upd->name, message);
+		r2_finish(job, result, err);
+		return;
+	}
+	if (!r2_name_in_zone(job->upd->name, job->msg.zone)) {
+		snprintf(err, sizeof(err), "the server named zone %s for %s, which does not hold it",
+		         job->msg.zone, job->upd->name);
+		r2_finish(job, DDNS_EBADREPLY, err);
+		return;
+	}
+	snprintf(job->zone, sizeof(job->zone), "%s", job->msg.zone);
+	job->inst->host->log(job->inst->ctx, DDNS_LOG_INFO, "%s: in zone %s (asked %s)",
+	                     job->upd->name, job->zone, job->inst->target.text);
+	known_put(job->inst, job->upd->name, job->zone);
+	if ((rc = send_update(job, err, sizeof(err))) < 0)
+		r2_finish(job, rc, err);
+}
+
 static int r2_update(void *instance, ddns_update_t *upd)
 {
 	r2_inst_t *inst = instance;
+	r2_known_t *known;
 	r2_job_t *job;
 	char err[256];
 	uint16_t id;
@@ -135,21 +255,21 @@ static int r2_update(void *instance, ddns_update_t *upd)
 		return -ENOMEM;
 	job->inst = inst;
 	job->upd = upd;
-	/* An unpredictable ID makes a spoofed answer harder (the TSIG check is
-	 * what really guards it). */
-	gnutls_rnd(GNUTLS_RND_NONCE, &id, sizeof(id));
-	rc = r2_msg_build(&job->msg, id, inst->zone, upd->name, upd->ipv4, upd->ipv6, inst->ttl,
-	                  &inst->key, err, sizeof(err));
+	known = inst->zone == NULL ? *known_find(inst, upd->name) : NULL;
+	if (inst->zone != NULL || known != NULL) {
+		snprintf(job->zone, sizeof(job->zone), "%s", known ? known->zone : inst->zone);
+		rc = send_update(job, err, sizeof(err));
+	} else {
+		gnutls_rnd(GNUTLS_RND_NONCE, &id, sizeof(id));
+		rc = r2_msg_build_soa(&job->msg, id, upd->name, &inst->key, err, sizeof(err));
+		if (rc == 0 && (rc = r2_xfer_start(inst->ctx, inst->host, &inst->target, &job->msg,
+		                                   &inst->key, upd->deadline_ms, zone_found, job,
+		                                   &job->xfer)) < 0)
+			snprintf(err, sizeof(err), "cannot send the SOA query to %s: %s",
+			         inst->target.text, inst->host->strerror(rc));
+	}
 	if (rc < 0) {
 		inst->host->log(inst->ctx, DDNS_LOG_WARNING, "%s: %s", upd->name, err);
-		free(job);
-		return rc;
-	}
-	rc = r2_xfer_start(inst->ctx, inst->host, &inst->target, &job->msg, &inst->key,
-	                   upd->deadline_ms, r2_done, job, &job->xfer);
-	if (rc < 0) {
-		inst->host->log(inst->ctx, DDNS_LOG_WARNING, "%s: cannot send the UPDATE to %s: %s",
-		                upd->name, inst->target.text, inst->host->strerror(rc));
 		free(job);
 		return rc;
 	}

@@ -27,6 +27,8 @@ typedef struct r2_msg {
 	uint8_t wire[R2_MSG_MAX];
 	size_t len;
 	uint16_t id;
+	uint8_t opcode;     /* KNOT_OPCODE_UPDATE, or _QUERY for a zone lookup */
+	char zone[256];     /* a zone lookup's result: the zone's name, lower case */
 	uint8_t digest[64]; /* MAC of the signed query: the answer's TSIG covers it */
 	size_t digest_len;
 } r2_msg_t;
@@ -38,11 +40,20 @@ int r2_msg_build(r2_msg_t *m, uint16_t id, const char *zone, const char *name,
                  const char *ipv4, const char *ipv6, uint32_t ttl,
                  const knot_tsig_key_t *key, char *err, size_t errlen);
 
+/* Build a query, signed with @p key, for the SOA of @p name (RD clear):
+ * the answer tells which zone of the server holds @p name (RFC 2136
+ * §4.3's zone discovery).  Returns 0, or a negative code with @p err. */
+int r2_msg_build_soa(r2_msg_t *m, uint16_t id, const char *name, const knot_tsig_key_t *key,
+                     char *err, size_t errlen);
+
 /* Check an answer to @p m: matching ID and opcode, TSIG verified, RCODE
  * NOERROR.  Returns 0, 1 when the answer was truncated (retry over TCP), or
  * a DDNS_E* code with a message (parsing strips the TSIG RR from @p wire)
- * in @p err; naming what the server said. */
-int r2_msg_check(const r2_msg_t *m, uint8_t *wire, size_t len,
+ * in @p err; naming what the server said.  For a zone lookup (opcode
+ * QUERY) 0 means m->zone is set: the owner of the SOA in the answer (the
+ * name is an apex) or in the authority section (its zone); DDNS_ENOTFOUND
+ * when the server holds no zone above the name. */
+int r2_msg_check(r2_msg_t *m, uint8_t *wire, size_t len,
                  const knot_tsig_key_t *key, char *err, size_t errlen);
 
 /* True when @p zone is @p name or one of its parents. */

@@ -36,6 +36,12 @@ struct r2_xfer {
 	uint8_t in[R2_TCP_MAX + 2];
 };
 
+/* What is exchanged, for log lines and messages. */
+static const char *x_what(const r2_xfer_t *x)
+{
+	return x->msg->opcode == KNOT_OPCODE_UPDATE ? "UPDATE" : "SOA query";
+}
+
 int r2_target_parse(const char *s, r2_target_t *t)
 {
 	char host[64];
@@ -167,8 +173,8 @@ static int x_answer(r2_xfer_t *x, uint8_t *wire, size_t len)
 		return 1; /* not ours: wait on */
 	rc = r2_msg_check(x->msg, wire, len, x->key, err, sizeof(err));
 	if (rc == 1 && !x->tcp) {
-		x->host->log(x->ctx, DDNS_LOG_INFO, "UPDATE answer from %s truncated: again over TCP",
-		             x->target->text);
+		x->host->log(x->ctx, DDNS_LOG_INFO, "%s answer from %s truncated: again over TCP",
+		             x_what(x), x->target->text);
 		if ((rc = x_tcp_start(x)) < 0)
 			x_fail(x, rc, "cannot reach over TCP");
 		return 0;
@@ -257,13 +263,16 @@ static void on_timer(void *arg)
 
 	x->timer = NULL; /* fired: the host freed it */
 	if (x->tcp || x->host->now_ms() >= x->deadline_ms) {
-		x_fail(x, DDNS_ETIMEOUT, "no answer to the UPDATE from");
+		x_fail(x, DDNS_ETIMEOUT, x->msg->opcode == KNOT_OPCODE_UPDATE
+		                             ? "no answer to the UPDATE from"
+		                             : "no answer to the SOA query (zone lookup) from");
 		return;
 	}
 	x->wait_ms *= 2;
-	x->host->log(x->ctx, DDNS_LOG_INFO, "no answer from %s yet: UPDATE sent again", x->target->text);
+	x->host->log(x->ctx, DDNS_LOG_INFO, "no answer from %s yet: %s sent again", x->target->text,
+	             x_what(x));
 	if ((rc = x_udp_send(x)) < 0)
-		x_fail(x, rc, "cannot send the UPDATE to");
+		x_fail(x, rc, "cannot send to");
 }
 
 int r2_xfer_start(ddns_ctx_t *ctx, const ddns_host_t *host, const r2_target_t *t,

@@ -69,6 +69,14 @@ update() {
 }
 key() { printf 'Key%047d' "$1"; }
 DOWN_PORT=$(e2e_free_port)
+# A server that takes the datagrams and never answers.
+SILENT_PORT=$(e2e_free_port)
+python3 -c 'import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+time.sleep(120)' "$SILENT_PORT" &
+SILENT_PID=$!
+trap 'kill $KNOT_PID $SILENT_PID 2>/dev/null; wait $KNOT_PID 2>/dev/null; e2e_cleanup' EXIT
 
 {
 	e2e_conf_base
@@ -85,13 +93,20 @@ providers = {
            tsig_key_name = "ddnsd-key"; tsig_secret = "$SECRET"; };
   down = { plugin = "rfc2136"; server = "127.0.0.1:$DOWN_PORT"; zone = "example.test";
            tsig_key_name = "ddnsd-key"; tsig_secret = "$SECRET"; };
+  silent = { plugin = "rfc2136"; server = "127.0.0.1:$SILENT_PORT";
+           tsig_key_name = "ddnsd-key"; tsig_secret = "$SECRET"; };
+  knot_auto = { plugin = "rfc2136"; server = "127.0.0.1:$DNS_PORT";
+           tsig_key_name = "ddnsd-key"; tsig_secret = "$SECRET"; };
 };
 records = (
   { domain = "home.example.test"; provider = "knot"; key_hash = "$(e2e_key_hash "$(key 1)")"; },
   { domain = "bad.example.test"; provider = "knot_wrongkey"; key_hash = "$(e2e_key_hash "$(key 2)")"; },
   { domain = "home.other.test"; provider = "knot_wrongzone"; key_hash = "$(e2e_key_hash "$(key 3)")"; },
   { domain = "noaaaa.example.test"; provider = "knot"; key_hash = "$(e2e_key_hash "$(key 4)")"; },
-  { domain = "gone.example.test"; provider = "down"; key_hash = "$(e2e_key_hash "$(key 5)")"; }
+  { domain = "gone.example.test"; provider = "down"; key_hash = "$(e2e_key_hash "$(key 5)")"; },
+  { domain = "quiet.example.test"; provider = "silent"; key_hash = "$(e2e_key_hash "$(key 6)")"; },
+  { domain = "auto.example.test"; provider = "knot_auto"; key_hash = "$(e2e_key_hash "$(key 7)")"; },
+  { domain = "auto.nowhere.test"; provider = "knot_auto"; key_hash = "$(e2e_key_hash "$(key 8)")"; }
 );
 EOF
 } >"$CONF"
@@ -128,6 +143,27 @@ check "ddnsd still keeps the old address in its store" sh -c "'$DDNSCTL' -c '$CO
 update gone.example.test "$(key 5)" 203.0.113.11
 check "server down: 502 or 504 ($CODE)" sh -c "[ $CODE = 502 ] || [ $CODE = 504 ]"
 check "... with the server named" grep -q "127.0.0.1:$DOWN_PORT" "$E2E_DIR/body"
+
+# A server that never answers: the SOA query (no zone configured) is sent
+# again until the update's deadline (4 s), then the client hears 504.
+update quiet.example.test "$(key 6)" 203.0.113.13
+expect_eq "silent server: 504" "$CODE" 504
+check "... the query was sent again by timer meanwhile" \
+	grep -q "no answer from 127.0.0.1:$SILENT_PORT yet: SOA query sent again" "$E2E_DIR/ddnsd.log"
+
+# No zone configured: the zone is asked with a signed SOA query (auto is a
+# new name: NXDOMAIN with the zone's SOA in the authority section).
+update auto.example.test "$(key 7)" 203.0.113.14
+expect_eq "zone discovered: 200" "$CODE" 200
+expect_eq "... and knot serves the A" "$(ask auto.example.test A)" 203.0.113.14
+check "... ddnsd logged the zone it found" grep -q "auto.example.test: in zone example.test" "$E2E_DIR/ddnsd.log"
+update auto.example.test "$(key 7)" 203.0.113.15
+expect_eq "zone remembered: 200" "$CODE" 200
+expect_eq "... and knot serves the change" "$(ask auto.example.test A)" 203.0.113.15
+expect_eq "... after a single zone lookup" "$(grep -c 'auto.example.test: in zone' "$E2E_DIR/ddnsd.log")" 1
+update auto.nowhere.test "$(key 8)" 203.0.113.16
+expect_eq "a name in no zone of the server: 502" "$CODE" 502
+check "... saying the zone could not be found" grep -q "finding the zone of auto.nowhere.test" "$E2E_DIR/body"
 
 update home.example.test "$(key 1)" 203.0.113.12
 expect_eq "after the failures, ddnsd and knot still take a change" "$CODE" 200

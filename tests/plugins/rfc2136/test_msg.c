@@ -147,12 +147,95 @@ static void test_check(void **state)
 	assert_int_equal(r2_msg_check(&m, out, len, &key, err, sizeof(err)), DDNS_EBADREPLY);
 }
 
+/* A signed answer to an SOA query @p m with an SOA of @p owner in section
+ * @p sec (KNOT_ANSWER: the name is an apex; KNOT_AUTHORITY: its zone). */
+static size_t soa_answer(const r2_msg_t *m, uint8_t *out, knot_section_t sec,
+                         const char *owner, uint16_t rcode)
+{
+	uint8_t q[R2_MSG_MAX], digest[64], rdata[22] = { 0 };
+	size_t dlen = sizeof(digest), len;
+	knot_pkt_t *p, *a;
+	knot_dname_t *o = knot_dname_from_str_alloc(owner);
+	knot_rrset_t *soa = knot_rrset_new(o, KNOT_RRTYPE_SOA, KNOT_CLASS_IN, 60, NULL);
+
+	memcpy(q, m->wire, m->len);
+	p = knot_pkt_new(q, (uint16_t)m->len, NULL);
+	assert_int_equal(knot_pkt_parse(p, 0), KNOT_EOK);
+	assert_int_equal(knot_tsig_server_check(p->tsig_rr, p->wire, p->size, &key), KNOT_EOK);
+	a = knot_pkt_new(out, R2_MSG_MAX, NULL);
+	assert_int_equal(knot_pkt_init_response(a, p), KNOT_EOK);
+	knot_wire_set_rcode(a->wire, rcode);
+	knot_wire_set_aa(a->wire);
+	/* MNAME and RNAME the root, serial/refresh/retry/expire/minimum 0 */
+	assert_int_equal(knot_rrset_add_rdata(soa, rdata, sizeof(rdata), NULL), KNOT_EOK);
+	if (sec == KNOT_AUTHORITY)
+		assert_int_equal(knot_pkt_begin(a, KNOT_AUTHORITY), KNOT_EOK);
+	assert_int_equal(knot_pkt_put(a, KNOT_COMPR_HINT_NONE, soa, 0), KNOT_EOK);
+	len = a->size;
+	assert_int_equal(knot_tsig_sign(out, &len, R2_MSG_MAX, knot_tsig_rdata_mac(p->tsig_rr),
+	                                knot_tsig_rdata_mac_length(p->tsig_rr), digest, &dlen,
+	                                &key, 0, 0), KNOT_EOK);
+	knot_pkt_free(a);
+	knot_pkt_free(p);
+	knot_rrset_free(soa, NULL);
+	knot_dname_free(o, NULL);
+	return len;
+}
+
+/* Zone discovery: a signed SOA query with RD clear; the zone read from the
+ * answer (an apex) or the authority section (NXDOMAIN for a new name);
+ * REFUSED and a foreign key's MAC are errors. */
+static void test_soa_lookup(void **state)
+{
+	r2_msg_t m;
+	char err[256];
+	uint8_t out[R2_MSG_MAX];
+	size_t len;
+	knot_pkt_t *p;
+	uint8_t copy[R2_MSG_MAX];
+
+	(void)state;
+	assert_int_equal(r2_msg_build_soa(&m, 0x4321, "Home.Example.Test", &key, err, sizeof(err)),
+	                 0);
+	/* Parsing takes the TSIG off the wire: parse a copy. */
+	memcpy(copy, m.wire, m.len);
+	p = knot_pkt_new(copy, (uint16_t)m.len, NULL);
+	assert_int_equal(knot_pkt_parse(p, 0), KNOT_EOK);
+	assert_int_equal(knot_wire_get_opcode(p->wire), KNOT_OPCODE_QUERY);
+	assert_false(knot_wire_get_rd(p->wire));
+	assert_int_equal(knot_pkt_qtype(p), KNOT_RRTYPE_SOA);
+	assert_true(knot_dname_is_equal(knot_pkt_qname(p),
+	                                (const uint8_t *)"\4home\7example\4test"));
+	assert_int_equal(knot_tsig_server_check(p->tsig_rr, p->wire, p->size, &key), KNOT_EOK);
+	knot_pkt_free(p);
+
+	len = soa_answer(&m, out, KNOT_AUTHORITY, "Example.TEST.", KNOT_RCODE_NXDOMAIN);
+	assert_int_equal(r2_msg_check(&m, out, len, &key, err, sizeof(err)), 0);
+	assert_string_equal(m.zone, "example.test");
+
+	assert_int_equal(r2_msg_build_soa(&m, 7, "sub.example.test", &key, err, sizeof(err)), 0);
+	len = soa_answer(&m, out, KNOT_ANSWER, "sub.example.test.", KNOT_RCODE_NOERROR);
+	assert_int_equal(r2_msg_check(&m, out, len, &key, err, sizeof(err)), 0);
+	assert_string_equal(m.zone, "sub.example.test");
+
+	len = answer(&m, out, KNOT_RCODE_REFUSED, 0, &key);
+	assert_int_equal(r2_msg_check(&m, out, len, &key, err, sizeof(err)), DDNS_ENOTFOUND);
+	assert_non_null(strstr(err, "REFUSED"));
+	len = answer(&m, out, KNOT_RCODE_NOERROR, 0, &key); /* no SOA anywhere */
+	assert_int_equal(r2_msg_check(&m, out, len, &key, err, sizeof(err)), DDNS_ENOTFOUND);
+	assert_non_null(strstr(err, "names no zone"));
+	len = soa_answer(&m, out, KNOT_AUTHORITY, "example.test.", KNOT_RCODE_NOERROR);
+	out[len - 30] ^= 0xff; /* inside the MAC */
+	assert_int_not_equal(r2_msg_check(&m, out, len, &key, err, sizeof(err)), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_build_layout),
 		cmocka_unit_test(test_build_refuses),
 		cmocka_unit_test(test_check),
+		cmocka_unit_test(test_soa_lookup),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

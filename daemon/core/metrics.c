@@ -236,6 +236,8 @@ void metrics_free(metrics_t *m)
 	for (size_t i = 0; i < m->n_families; i++)
 		family_free(m->families[i]);
 	free(m->families);
+	while (m->ext != NULL)
+		metrics_ext_free(m->ext);
 	free(m);
 }
 

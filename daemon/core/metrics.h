@@ -108,4 +108,26 @@ void metrics_ddns_reload(metrics_t *m, const char *result);
  */
 void metrics_dns_query(metrics_t *m, unsigned rcode, uint64_t n);
 
+/* Counters a plugin publishes (host->metric_counter). */
+
+/** Reads a published counter's value; called on the loop thread while
+ *  /metrics is rendered. */
+typedef uint64_t (*metrics_read_cb)(void *arg);
+typedef struct metrics_ext metrics_ext_t;
+
+/**
+ * Publish counter `ddns_<name>{provider="<provider>"}`, read through
+ * @p read(@p arg) at each render.  @p name: [a-z][a-z0-9_]* ending in
+ * "_total", not a daemon family's; the newest counter of a name gives
+ * its help line.  Two counters of one name and provider (an instance and its
+ * successor during a reload) are summed into one sample.  Strings are
+ * copied.  Loop thread only.
+ * @return 0 and *out (metrics_ext_free unpublishes it), -EINVAL (a bad
+ * name) or -ENOMEM.
+ */
+int metrics_ext_new(metrics_t *m, const char *name, const char *help, const char *provider,
+                    metrics_read_cb read, void *arg, metrics_ext_t **out);
+/** Unpublish and free (NULL is fine).  Loop thread only. */
+void metrics_ext_free(metrics_ext_t *e);
+
 #endif

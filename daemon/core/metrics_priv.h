@@ -8,6 +8,7 @@
 
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include "metrics.h"
 
 /* Response codes 0-22 get a slot each; the last slot counts all others. */
@@ -43,7 +44,22 @@ struct metrics {
 	metrics_family_t *loop_stalls;
 	uint64_t loop_stalls_seen;
 	_Atomic uint_least64_t dns[DNS_RCODE_SLOTS];
+	metrics_ext_t *ext;  /* counters of plugins, newest first */
 };
+
+struct metrics_ext {
+	metrics_t *m;
+	char *name, *help, *provider;
+	metrics_read_cb read;
+	void *arg;
+	metrics_ext_t *prev, *next;
+};
+
+/** Render the plugins' counters (metrics_ext.c). */
+void metrics_ext_render(FILE *f, const metrics_t *m);
+/** Write @p text escaped for HELP (@p quoted false) or a label value
+ *  (metrics_ext.c, which the renderer calls). */
+void metrics_put_escaped(FILE *f, const char *text, bool quoted);
 
 
 #endif

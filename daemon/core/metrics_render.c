@@ -16,19 +16,6 @@ static const char *const rcode_names[] = {
 };
 #define N_RCODE_NAMES (sizeof(rcode_names) / sizeof(rcode_names[0]))
 
-static void put_escaped(FILE *f, const char *s, bool quote)
-{
-	for (; *s != '\0'; s++) {
-		if (*s == '\\')
-			fputs("\\\\", f);
-		else if (*s == '\n')
-			fputs("\\n", f);
-		else if (quote && *s == '"')
-			fputs("\\\"", f);
-		else
-			fputc(*s, f);
-	}
-}
 
 /* Shortest text that reads back as the same double. */
 static void put_number(FILE *f, double v)
@@ -55,7 +42,7 @@ static void put_number(FILE *f, double v)
 static void put_header(FILE *f, const char *name, const char *help, const char *type)
 {
 	fprintf(f, "# HELP %s ", name);
-	put_escaped(f, help, false);
+	metrics_put_escaped(f, help, false);
 	fprintf(f, "\n# TYPE %s %s\n", name, type);
 }
 
@@ -68,7 +55,7 @@ static void put_labels(FILE *f, const metrics_family_t *fam, const series_t *s, 
 	fputc('{', f);
 	for (size_t k = 0; k < fam->n_labels; k++) {
 		fprintf(f, "%s%s=\"", k > 0 ? "," : "", fam->labels[k]);
-		put_escaped(f, s->values[k], true);
+		metrics_put_escaped(f, s->values[k], true);
 		fputc('"', f);
 	}
 	if (fam->n_labels > 0 && more)
@@ -146,6 +133,7 @@ int metrics_render(const metrics_t *m, char **out, size_t *len)
 	for (size_t i = 0; i < m->n_families; i++)
 		put_family(f, m->families[i]);
 	put_dns(f, m);
+	metrics_ext_render(f, m);
 	if (fclose(f) != 0) {
 		free(buf);
 		return -ENOMEM;

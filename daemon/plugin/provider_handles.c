@@ -8,8 +8,11 @@
 #include "provider_priv.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include "log.h"
+#include "metrics.h"
 
 #define PCONTAINER(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
 
@@ -260,8 +263,51 @@ void provider_fd_unwatch(ddns_fd_watch_t *w)
 	uv_close((uv_handle_t *)&w->h, watch_closed);
 }
 
+/* A published counter, on the instance's list. */
+typedef struct pcounter {
+	plink_t link;
+	metrics_ext_t *ext;
+	char name[104];
+} pcounter_t;
+
+int provider_metric_counter(ddns_ctx_t *ctx, const char *name, const char *help,
+                            ddns_metric_read_cb read, void *arg)
+{
+	provider_t *p = ctx->p;
+	pcounter_t *c;
+	int rc;
+
+	if (name == NULL || strlen(name) >= sizeof(c->name) || read == NULL)
+		return -EINVAL;
+	for (plink_t *l = p->counters.next; l != &p->counters; l = l->next)
+		if (strcmp(PCONTAINER(l, pcounter_t, link)->name, name) == 0)
+			return -EEXIST;
+	if (p->env.metrics == NULL)
+		return 0;
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return -ENOMEM;
+	rc = metrics_ext_new(p->env.metrics, name, help, p->name, read, arg, &c->ext);
+	if (rc < 0) {
+		log_warn(p->subject, "plugin %s: counter \"%s\" not published: %s", p->desc->name,
+		         name, rc == -EINVAL ? "a name must be [a-z][a-z0-9_]* ending in _total, "
+		                               "and not one of ddnsd's own" : strerror(-rc));
+		free(c);
+		return rc;
+	}
+	snprintf(c->name, sizeof(c->name), "%s", name);
+	plink_add(&p->counters, &c->link);
+	return 0;
+}
+
 void provider_reclaim(provider_t *p, bool warn)
 {
+	/* Counters are published until the instance goes: not a leak. */
+	while (p->counters.next != &p->counters) {
+		pcounter_t *c = PCONTAINER(p->counters.next, pcounter_t, link);
+		plink_del(&c->link);
+		metrics_ext_free(c->ext);
+		free(c);
+	}
 	while (p->timers.next != &p->timers) {
 		if (warn)
 			log_warn(p->subject, "plugin %s left a timer running; stopped",

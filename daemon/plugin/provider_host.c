@@ -204,4 +204,5 @@ const ddns_host_t provider_host_table = {
 	.strerror = ddns_strerror,
 	.update_result = provider_update_result,
 	.http_request_sigv4 = provider_http_request_sigv4,
+	.metric_counter = provider_metric_counter,
 };

@@ -50,7 +50,7 @@ struct provider {
 	bool creating;         /**< inside create(): conf_error fills create_err */
 	bool destroying;
 	char create_err[512];
-	plink_t updates, timers, watches, https;
+	plink_t updates, timers, watches, https, counters;
 	provider_idle_cb idle_cb; /**< provider_on_idle() */
 	void *idle_arg;
 };
@@ -90,6 +90,9 @@ void provider_update_result(ddns_update_t *update, ddns_rrtype_t type, int resul
 /** host->http_request: a request tracked on the instance. */
 int provider_http_request(ddns_ctx_t *ctx, const ddns_http_request_t *req,
                           ddns_http_cb cb, void *arg, ddns_http_t **out);
+/** host->metric_counter: a counter published until the instance goes. */
+int provider_metric_counter(ddns_ctx_t *ctx, const char *name, const char *help,
+                            ddns_metric_read_cb read, void *arg);
 /** host->http_request_sigv4: the same, signed by libcurl. */
 int provider_http_request_sigv4(ddns_ctx_t *ctx, const ddns_http_request_t *req,
                                 const ddns_http_sigv4_t *sig, ddns_http_cb cb, void *arg,

@@ -210,6 +210,10 @@ typedef struct ddns_http_response {
 	const char *const *header_values; /**< values, same order */
 } ddns_http_response_t;
 
+/** Reads the value of a counter a module publishes (host->metric_counter);
+ *  called on the loop thread whenever /metrics is asked for. */
+typedef uint64_t (*ddns_metric_read_cb)(void *arg);
+
 /** Opaque handles for asynchronous host services. */
 typedef struct ddns_http ddns_http_t;
 typedef struct ddns_timer ddns_timer_t;
@@ -322,6 +326,18 @@ typedef struct ddns_host {
 	int (*http_request_sigv4)(ddns_ctx_t *ctx, const ddns_http_request_t *req,
 	                          const ddns_http_sigv4_t *sig, ddns_http_cb cb, void *arg,
 	                          ddns_http_t **out);
+
+	/** Publish a counter in /metrics as `ddns_<name>{provider="<instance>"}`
+	 *  (@p name: [a-z][a-z0-9_]*, ending in "_total", not one of ddnsd's
+	 *  own).  Its value is pulled: @p read(@p arg) runs on the loop thread
+	 *  each time /metrics is rendered, so counting costs the module only
+	 *  its own (e.g. per-thread, relaxed atomic) increments.  The counter
+	 *  stays published until the instance is destroyed; @p arg must stay
+	 *  valid until then.  Returns 0, -EINVAL (a bad name), -EEXIST (the
+	 *  instance published that name already) or -ENOMEM; 0 without effect
+	 *  when ddnsd keeps no metrics (ddnsd -t). */
+	int (*metric_counter)(ddns_ctx_t *ctx, const char *name, const char *help,
+	                      ddns_metric_read_cb read, void *arg);
 } ddns_host_t;
 
 /**

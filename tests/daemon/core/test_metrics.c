@@ -293,6 +293,60 @@ static void test_dns_atomic(void **state)
 	metrics_dns_query(NULL, 0, 1); /* tolerated: no registry, nothing counted */
 }
 
+static uint64_t read_u64(void *arg)
+{
+	return *(const uint64_t *)arg;
+}
+
+/* Plugins' counters: pulled at render, one family per name, one sample per
+ * provider, an instance and its successor summed; bad names refused. */
+static void test_plugin_counters(void **state)
+{
+	(void)state;
+	metrics_t *m = NULL;
+	metrics_ext_t *a, *b, *b2, *c;
+	uint64_t va = 5, vb = 7, vb2 = 1, vc = 0;
+
+	assert_int_equal(metrics_new(&m), 0);
+	assert_int_equal(metrics_ext_new(m, "dns_rrl_dropped_total", "Dropped.\nReally.", "home",
+	                                 read_u64, &va, &a), 0);
+	assert_int_equal(metrics_ext_new(m, "dns_rrl_dropped_total", "another help", "fair",
+	                                 read_u64, &vb, &b), 0);
+	assert_int_equal(metrics_ext_new(m, "dns_rrl_dropped_total", "", "fair", read_u64, &vb2,
+	                                 &b2), 0);
+	assert_int_equal(metrics_ext_new(m, "dns_tcp_refused_total", "Refused.", "q\"uote",
+	                                 read_u64, &vc, &c), 0);
+	metrics_ext_t *x;
+	assert_int_equal(metrics_ext_new(m, "Bad_total", "", "p", read_u64, &va, &x), -EINVAL);
+	assert_int_equal(metrics_ext_new(m, "dns_rrl_dropped", "", "p", read_u64, &va, &x), -EINVAL);
+	assert_int_equal(metrics_ext_new(m, "a-b_total", "", "p", read_u64, &va, &x), -EINVAL);
+	assert_int_equal(metrics_ext_new(m, "dns_queries_total", "", "p", read_u64, &va, &x),
+	                 -EINVAL); /* ddnsd's own */
+	assert_int_equal(metrics_ext_new(m, "updates_total", "", "p", read_u64, &va, &x), -EINVAL);
+
+	parsed_t *p = malloc(sizeof(*p));
+	assert_non_null(p);
+	va = 6; /* read at render time, not at publication */
+	render(m, p);
+	assert_true(value_of(p, "ddns_dns_rrl_dropped_total", "provider=home;") == 6);
+	assert_true(value_of(p, "ddns_dns_rrl_dropped_total", "provider=fair;") == 8);
+	assert_true(value_of(p, "ddns_dns_tcp_refused_total", "provider=q\"uote;") == 0);
+	metrics_ext_free(b2);
+	render(m, p);
+	assert_true(value_of(p, "ddns_dns_rrl_dropped_total", "provider=fair;") == 7);
+	metrics_ext_free(a);
+	render(m, p);
+	char *text = NULL;
+	size_t len;
+	assert_int_equal(metrics_render(m, &text, &len), 0);
+	assert_non_null(strstr(text, "# TYPE ddns_dns_rrl_dropped_total counter\n"));
+	assert_null(strstr(text, "provider=\"home\""));
+	assert_non_null(strstr(text, "# HELP ddns_dns_rrl_dropped_total another help\n"));
+	free(text);
+	free(p);
+	metrics_free(m); /* frees b and c too */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -300,6 +354,7 @@ int main(void)
 		cmocka_unit_test(test_escaping),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_dns_atomic),
+		cmocka_unit_test(test_plugin_counters),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

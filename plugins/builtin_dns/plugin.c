@@ -235,6 +235,41 @@ static void instance_free(builtin_dns_t *b)
 	free(b);
 }
 
+/* /metrics counters, read from the server when asked (host->metric_counter). */
+#define COUNTER_READER(field)                                     \
+	static uint64_t read_##field(void *arg)                   \
+	{                                                         \
+		dns_server_counts_t c;                            \
+		dns_server_counts(((builtin_dns_t *)arg)->server, &c); \
+		return c.field;                                   \
+	}
+COUNTER_READER(rrl_dropped)
+COUNTER_READER(rrl_slipped)
+COUNTER_READER(tcp_refused)
+COUNTER_READER(tcp_timeouts)
+
+static void publish_counters(builtin_dns_t *b)
+{
+	static const struct {
+		const char *name, *help;
+		ddns_metric_read_cb read;
+	} counters[] = {
+		{ "dns_rrl_dropped_total", "UDP responses not sent: the source was over rrl_rate.",
+		  read_rrl_dropped },
+		{ "dns_rrl_slipped_total", "UDP responses sent truncated (TC=1) instead of dropped "
+		  "(rrl_slip).", read_rrl_slipped },
+		{ "dns_tcp_refused_total", "TCP connections refused: the source prefix held "
+		  "tcp_max_per_source already.", read_tcp_refused },
+		{ "dns_tcp_timeouts_total", "TCP connections closed: no whole query within "
+		  "tcp_query_timeout_ms.", read_tcp_timeouts },
+	};
+	if (!DDNS_HOST_HAS(b->host, metric_counter) || b->host->metric_counter == NULL)
+		return;
+	for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++)
+		b->host->metric_counter(b->ctx, counters[i].name, counters[i].help,
+		                        counters[i].read, b);
+}
+
 static int bdns_create(ddns_ctx_t *ctx, const ddns_host_t *host, void **instance)
 {
 	builtin_dns_t *b = calloc(1, sizeof(*b));
@@ -264,6 +299,7 @@ static int bdns_create(ddns_ctx_t *ctx, const ddns_host_t *host, void **instance
 		instance_free(b);
 		return ret;
 	}
+	publish_counters(b);
 	host->log(ctx, DDNS_LOG_INFO, "serving %zu record(s) in %zu zone(s) on %zu address(es)",
 	          b->ref.db->n_records, b->n_zones, b->n_listen);
 	*instance = b;

@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,9 +26,18 @@ typedef struct rrl_bucket {
 
 struct dns_rrl {
 	dns_rrl_conf_t conf;
-	uint64_t dropped, slipped;
+	/* Written by the one thread that owns the table, read by the loop for
+	 * /metrics: relaxed atomics, a plain load and store on the hot path. */
+	_Atomic uint64_t dropped, slipped;
 	rrl_bucket_t b[RRL_BUCKETS];
 };
+
+/* One writer: no read-modify-write instruction needed. */
+static void bump(_Atomic uint64_t *c)
+{
+	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + 1,
+	                      memory_order_relaxed);
+}
 
 int dns_rrl_new(const dns_rrl_conf_t *conf, dns_rrl_t **out)
 {
@@ -105,17 +115,17 @@ int dns_rrl_check(dns_rrl_t *r, const struct sockaddr *peer, uint64_t now_ms)
 	}
 	b->limited++;
 	if (r->conf.slip != 0 && b->limited % r->conf.slip == 0) {
-		r->slipped++;
+		bump(&r->slipped);
 		return DNS_RRL_SLIP;
 	}
-	r->dropped++;
+	bump(&r->dropped);
 	return DNS_RRL_DROP;
 }
 
 void dns_rrl_counts(const dns_rrl_t *r, uint64_t *dropped, uint64_t *slipped)
 {
-	*dropped = r ? r->dropped : 0;
-	*slipped = r ? r->slipped : 0;
+	*dropped = r ? atomic_load_explicit(&r->dropped, memory_order_relaxed) : 0;
+	*slipped = r ? atomic_load_explicit(&r->slipped, memory_order_relaxed) : 0;
 }
 
 int dns_cidr_parse(const char *text, dns_cidr_t *c)

@@ -289,6 +289,22 @@ fail:
 	return ret;
 }
 
+void dns_server_counts(const dns_server_t *s, dns_server_counts_t *out)
+{
+	uint64_t d, sl;
+
+	*out = (dns_server_counts_t){ .tcp_refused = s->tcp_refused_per_source,
+	                              .tcp_timeouts = s->tcp_query_timeouts };
+	dns_udp_rrl_counts(s->udp, &out->rrl_dropped, &out->rrl_slipped);
+	for (size_t t = 0; t < s->n_workers; t++) {
+		if (s->workers[t].udp == NULL)
+			continue;
+		dns_udp_rrl_counts(s->workers[t].udp, &d, &sl);
+		out->rrl_dropped += d;
+		out->rrl_slipped += sl;
+	}
+}
+
 void dns_server_stop(dns_server_t *s)
 {
 	if (s == NULL)
@@ -315,17 +331,10 @@ void dns_server_stop(dns_server_t *s)
 		        (unsigned long long)queued, queued == 1 ? "y" : "ies", moved,
 		        open - moved);
 	if (s->started && s->conf.rrl.rate != 0) {
-		uint64_t drop = 0, slip = 0, d, sl;
-		dns_udp_rrl_counts(s->udp, &drop, &slip);
-		for (size_t t = 0; t < s->n_workers; t++) {
-			if (s->workers[t].udp == NULL)
-				continue;
-			dns_udp_rrl_counts(s->workers[t].udp, &d, &sl);
-			drop += d;
-			slip += sl;
-		}
+		dns_server_counts_t c;
+		dns_server_counts(s, &c);
 		SRV_LOG(s, DDNS_LOG_INFO, "rrl: %llu response(s) dropped, %llu slipped (TC=1)",
-		        (unsigned long long)drop, (unsigned long long)slip);
+		        (unsigned long long)c.rrl_dropped, (unsigned long long)c.rrl_slipped);
 	}
 	for (size_t i = 0; i < s->n_ls; i++)
 		if (s->ls[i].fd >= 0)

@@ -59,6 +59,17 @@ int dns_server_start(const dns_server_conf_t *conf, dns_dbref_t *ref, dns_server
  */
 void dns_server_stop(dns_server_t *s);
 
+/** What a server refused or limited so far (for /metrics and its stop log). */
+typedef struct dns_server_counts {
+	uint64_t rrl_dropped;   /**< UDP responses dropped by rate limiting */
+	uint64_t rrl_slipped;   /**< ... sent truncated (TC=1) instead */
+	uint64_t tcp_refused;   /**< TCP connections refused past tcp_max_per_source */
+	uint64_t tcp_timeouts;  /**< TCP connections closed past tcp_query_timeout_ms */
+} dns_server_counts_t;
+
+/** Sum @p s's counts over its threads.  Loop thread only. */
+void dns_server_counts(const dns_server_t *s, dns_server_counts_t *out);
+
 /**
  * Parse "addr", "addr:port", "[v6]" or "[v6]:port" (port 53 when absent)
  * into @p ss.  Returns 0 or -EINVAL.

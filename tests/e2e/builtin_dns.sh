@@ -464,6 +464,21 @@ expect_eq "RRL: another source is answered meanwhile" \
 	"$(dig -b 127.0.0.2 @127.0.0.1 -p "$FAIR_PORT" +norec +time=2 +tries=1 +short f.fair.test A)" 198.51.100.9
 expect_eq "RRL: rrl_exempt is never limited (200 of 200 answered whole)" \
 	"$(python3 "$E2E_DIR/raw.py" "$FAIR_PORT" 4 127.0.0.1 rrl 127.0.0.3 200)" "200 0 0"
+# The limits in /metrics, per instance (host->metric_counter): what was
+# refused, dropped and truncated above; nothing on the instance without RRL.
+curl -s "$BASE/metrics" >"$E2E_DIR/metrics"
+metric() { awk -v k="ddns_$1{provider=\"$2\"}" '$1 == k { print $2 }' "$E2E_DIR/metrics"; }
+check "metrics: RRL drops of fair counted ($(metric dns_rrl_dropped_total fair))" \
+	test "$(metric dns_rrl_dropped_total fair)" -ge 300
+check "metrics: RRL slips of fair at least the TC=1 replies seen ($(metric dns_rrl_slipped_total fair) >= $RRL_TC)" \
+	test "$(metric dns_rrl_slipped_total fair)" -ge "$RRL_TC"
+check "metrics: TCP connections refused past tcp_max_per_source ($(metric dns_tcp_refused_total fair))" \
+	test "$(metric dns_tcp_refused_total fair)" -ge 100
+check "metrics: TCP connections closed past tcp_query_timeout_ms ($(metric dns_tcp_timeouts_total fair))" \
+	test "$(metric dns_tcp_timeouts_total fair)" -ge 16
+expect_eq "metrics: no RRL drops on home (no rrl_rate)" "$(metric dns_rrl_dropped_total home)" 0
+check "metrics: one HELP line per counter" \
+	test "$(grep -c '^# HELP ddns_dns_rrl_dropped_total ' "$E2E_DIR/metrics")" -eq 1
 expect_eq "QDCOUNT 2: FORMERR" "$(raw 4 127.0.0.1 qd2)" 1
 expect_eq "truncated question: FORMERR" "$(raw 4 127.0.0.1 trunc)" 1
 expect_eq "garbage burst over IPv4 sent" "$(raw 4 127.0.0.1 burst)" sent

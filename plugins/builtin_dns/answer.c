@@ -112,6 +112,8 @@ static const knot_rrset_t *node_rrset(const dns_node_t *node, uint16_t qtype,
 		return node->apex ? &zone->soa : NULL;
 	case KNOT_RRTYPE_NS:
 		return node->apex && !knot_rrset_empty(&zone->ns) ? &zone->ns : NULL;
+	case KNOT_RRTYPE_TXT:
+		return knot_rrset_empty(&node->txt) ? NULL : &node->txt;
 	case KNOT_RRTYPE_ANY:
 		/* RFC 8482: one RRset is enough; the address is what is wanted. */
 		rr = pick(&node->a, &node->lan_a, home);
@@ -119,6 +121,8 @@ static const knot_rrset_t *node_rrset(const dns_node_t *node, uint16_t qtype,
 			rr = pick(&node->aaaa, &node->lan_aaaa, home);
 		if (rr == NULL && node->apex)
 			rr = &zone->soa;
+		if (rr == NULL && !knot_rrset_empty(&node->txt))
+			rr = &node->txt;
 		return rr;
 	default:
 		return NULL;

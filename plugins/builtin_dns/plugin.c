@@ -13,6 +13,7 @@
 
 #include <ddns/plugin.h>
 #include "server.h"
+#include "txt.h"
 #include "zone.h"
 
 typedef struct builtin_dns {
@@ -311,9 +312,59 @@ static void bdns_destroy(void *instance)
 	instance_free(instance);
 }
 
+/* A TXT set (ddns_update_t.txt_*): served at once, the serial raised. */
+static int bdns_update_txt(builtin_dns_t *b, ddns_update_t *u)
+{
+	pthread_rwlock_wrlock(&b->ref.lock);
+	int ret = dns_db_set_txt(b->ref.db, u->txt_name, u->txt_values, u->n_txt_values,
+	                         u->txt_ttl, (uint32_t)time(NULL));
+	uint32_t serial = 0;
+	knot_dname_storage_t name;
+	if (ret >= 0 && knot_dname_from_str(name, u->txt_name, sizeof(name)) != NULL) {
+		knot_dname_to_lower(name);
+		const dns_zone_t *z = dns_db_zone(b->ref.db, name);
+		serial = z ? z->serial : 0;
+	}
+	pthread_rwlock_unlock(&b->ref.lock);
+	char msg[128];
+	switch (ret) {
+	case -ENOENT:
+		b->host->log(b->ctx, DDNS_LOG_WARNING, "%s: TXT outside every zone of this "
+		             "instance: not served", u->txt_name);
+		return DDNS_ENOTFOUND;
+	case -E2BIG:
+		snprintf(msg, sizeof(msg), "refused by builtin_dns: more than %d TXT values",
+		         DNS_TXT_MAX_VALUES);
+		break;
+	case -EINVAL:
+		snprintf(msg, sizeof(msg), "refused by builtin_dns: not a valid name, or a TXT "
+		         "value over 255 bytes");
+		break;
+	case -EEXIST:
+		snprintf(msg, sizeof(msg), "refused by builtin_dns: no TXT at a zone apex or an "
+		         "NS name");
+		break;
+	default:
+		if (ret < 0) {
+			b->host->log(b->ctx, DDNS_LOG_ERR, "%s: TXT: %s", u->txt_name,
+			             strerror(-ret));
+			return ret;
+		}
+		snprintf(msg, sizeof(msg), "%zu TXT value(s) %s by builtin_dns, zone serial %u",
+		         u->n_txt_values, ret ? "served" : "unchanged", serial);
+		b->host->update_done(u, DDNS_OK, msg);
+		return 0;
+	}
+	b->host->log(b->ctx, DDNS_LOG_WARNING, "%s: TXT update %s", u->txt_name, msg);
+	b->host->update_done(u, DDNS_EPROVIDER, msg);
+	return 0;
+}
+
 static int bdns_update(void *instance, ddns_update_t *u)
 {
 	builtin_dns_t *b = instance;
+	if (u->txt_name != NULL)
+		return bdns_update_txt(b, u);
 	pthread_rwlock_wrlock(&b->ref.lock);
 	int ret = dns_db_update(b->ref.db, u->name, u->ipv4, u->ipv6, (uint32_t)time(NULL));
 	uint32_t serial = 0;
@@ -359,6 +410,9 @@ static void bdns_records_changed(void *instance)
 	}
 	pthread_rwlock_wrlock(&b->ref.lock);
 	dns_db_t *old = b->ref.db;
+	/* The store holds no TXT: challenges being answered stay served. */
+	if (dns_db_carry_txt(db, old) != 0)
+		b->host->log(b->ctx, DDNS_LOG_ERR, "records reload: TXT sets lost: out of memory");
 	dns_db_bump_serials(db, old, (uint32_t)time(NULL));
 	b->ref.db = db;
 	pthread_rwlock_unlock(&b->ref.lock);
@@ -406,4 +460,5 @@ DDNS_PLUGIN_EXPORT = {
 	.update = bdns_update,
 	.records_changed = bdns_records_changed,
 	.record_changed = bdns_record_changed,
+	.caps = DDNS_CAP_TXT,
 };

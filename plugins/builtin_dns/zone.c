@@ -103,12 +103,13 @@ static void node_free(dns_node_t *n)
 	knot_rdataset_clear(&n->aaaa.rrs, NULL);
 	knot_rdataset_clear(&n->lan_a.rrs, NULL);
 	knot_rdataset_clear(&n->lan_aaaa.rrs, NULL);
+	knot_rdataset_clear(&n->txt.rrs, NULL);
 	free(n);
 }
 
 /* Find or insert the node @p name of @p zone (and its empty non-terminal
  * ancestors up to the apex). */
-static dns_node_t *db_get_node(dns_db_t *db, dns_zone_t *zone, const knot_dname_t *name)
+dns_node_t *dns_db_get_node(dns_db_t *db, dns_zone_t *zone, const knot_dname_t *name)
 {
 	size_t len = knot_dname_size(name);
 	uint32_t h = name_hash(name, len);
@@ -129,12 +130,13 @@ static dns_node_t *db_get_node(dns_db_t *db, dns_zone_t *zone, const knot_dname_
 	knot_rrset_init(&n->aaaa, n->owner, KNOT_RRTYPE_AAAA, KNOT_CLASS_IN, db->conf.ttl);
 	knot_rrset_init(&n->lan_a, n->owner, KNOT_RRTYPE_A, KNOT_CLASS_IN, db->conf.ttl);
 	knot_rrset_init(&n->lan_aaaa, n->owner, KNOT_RRTYPE_AAAA, KNOT_CLASS_IN, db->conf.ttl);
+	knot_rrset_init(&n->txt, n->owner, KNOT_RRTYPE_TXT, KNOT_CLASS_IN, db->conf.ttl);
 	n->next = db->buckets[n->hash & (db->n_buckets - 1)];
 	db->buckets[n->hash & (db->n_buckets - 1)] = n;
 	db->n_nodes++;
 	/* The parent exists too (as an empty non-terminal) unless this is the apex. */
 	if (!name_eq(name, zone->apex) && name[0] != 0) {
-		dns_node_t *parent = db_get_node(db, zone, knot_wire_next_label(name, NULL));
+		dns_node_t *parent = dns_db_get_node(db, zone, knot_wire_next_label(name, NULL));
 		if (parent == NULL)
 			return NULL; /* n stays in the table, freed with the db */
 		parent->n_children++;
@@ -145,7 +147,7 @@ static dns_node_t *db_get_node(dns_db_t *db, dns_zone_t *zone, const knot_dname_
 int dns_db_add_apexes(dns_db_t *db)
 {
 	for (size_t i = 0; i < db->n_zones; i++) {
-		dns_node_t *n = db_get_node(db, &db->zones[i], db->zones[i].apex);
+		dns_node_t *n = dns_db_get_node(db, &db->zones[i], db->zones[i].apex);
 		if (n == NULL)
 			return -ENOMEM;
 		n->apex = true;
@@ -188,7 +190,7 @@ int dns_db_set_record(dns_db_t *db, const char *name, const char *ipv4,
 	dns_zone_t *zone = (dns_zone_t *)dns_db_zone(db, buf);
 	if (zone == NULL)
 		return -ENOENT;
-	dns_node_t *n = db_get_node(db, zone, buf);
+	dns_node_t *n = dns_db_get_node(db, zone, buf);
 	if (n == NULL)
 		return -ENOMEM;
 	if (n->glue)
@@ -266,9 +268,17 @@ int dns_db_remove_record(dns_db_t *db, const char *name, uint32_t now)
 	rr_set_one(&n->lan_a, NULL, 0);
 	rr_set_one(&n->lan_aaaa, NULL, 0);
 	db->n_records--;
+	dns_db_prune(db, n);
+	zone_set_serial(zone, serial_next(zone->serial, now));
+	return 1;
+}
+
+void dns_db_prune(dns_db_t *db, dns_node_t *n)
+{
 	/* An empty leaf goes, and with it the empty non-terminals above it
 	 * that held nothing else: the name is NXDOMAIN again, not NODATA. */
-	while (n != NULL && !n->apex && !n->record && n->n_children == 0) {
+	while (n != NULL && !n->apex && !n->record && knot_rrset_empty(&n->txt) &&
+	       n->n_children == 0) {
 		dns_node_t *parent = n->owner[0] != 0 ?
 			(dns_node_t *)dns_db_node(db, knot_wire_next_label(n->owner, NULL)) : NULL;
 		db_unlink(db, n);
@@ -277,8 +287,11 @@ int dns_db_remove_record(dns_db_t *db, const char *name, uint32_t now)
 			parent->n_children--;
 		n = parent;
 	}
+}
+
+void dns_zone_touch(dns_zone_t *zone, uint32_t now)
+{
 	zone_set_serial(zone, serial_next(zone->serial, now));
-	return 1;
 }
 
 static void zone_set_serial(dns_zone_t *z, uint32_t serial)
@@ -307,7 +320,7 @@ int dns_db_update(dns_db_t *db, const char *name, const char *ipv4,
 	dns_zone_t *zone = (dns_zone_t *)dns_db_zone(db, buf);
 	if (zone == NULL)
 		return -ENOENT;
-	dns_node_t *n = db_get_node(db, zone, buf);
+	dns_node_t *n = dns_db_get_node(db, zone, buf);
 	if (n == NULL)
 		return -ENOMEM;
 	if (n->glue)
@@ -366,7 +379,8 @@ static bool node_same(const dns_node_t *n, const dns_node_t *o)
 	       knot_rdataset_eq(&n->a.rrs, &o->a.rrs) &&
 	       knot_rdataset_eq(&n->aaaa.rrs, &o->aaaa.rrs) &&
 	       knot_rdataset_eq(&n->lan_a.rrs, &o->lan_a.rrs) &&
-	       knot_rdataset_eq(&n->lan_aaaa.rrs, &o->lan_aaaa.rrs);
+	       knot_rdataset_eq(&n->lan_aaaa.rrs, &o->lan_aaaa.rrs) &&
+	       knot_rdataset_eq(&n->txt.rrs, &o->txt.rrs);
 }
 
 /* Whether the apex data of @p z and @p o agree: NS, and the SOA but for

@@ -58,6 +58,7 @@ typedef struct dns_node {
 	int64_t updated_at;    /**< Unix time dns_db_update() last changed it, 0 never */
 	knot_rrset_t a, aaaa;          /**< WAN answers (empty when unknown) */
 	knot_rrset_t lan_a, lan_aaaa;  /**< LAN answers (empty when unset) */
+	knot_rrset_t txt;      /**< TXT set (txt.c: _acme-challenge names), or empty */
 	uint8_t name[];        /**< storage of owner */
 } dns_node_t;
 
@@ -144,6 +145,17 @@ void dns_db_bump_serials(dns_db_t *db, const dns_db_t *old, uint32_t now);
 
 /** The zone @p name (lower-case wire) falls in (longest match), or NULL. */
 const dns_zone_t *dns_db_zone(const dns_db_t *db, const knot_dname_t *name);
+
+/** Find or insert the node @p name (lower-case wire) of @p zone and its
+ *  empty non-terminal ancestors; NULL on -ENOMEM.  For txt.c. */
+dns_node_t *dns_db_get_node(dns_db_t *db, dns_zone_t *zone, const knot_dname_t *name);
+
+/** Remove @p n if it serves nothing and has no children, and the empty
+ *  non-terminals above it left so. */
+void dns_db_prune(dns_db_t *db, dns_node_t *n);
+
+/** Raise @p zone's serial to max(serial + 1, @p now). */
+void dns_zone_touch(dns_zone_t *zone, uint32_t now);
 
 /** The node of @p name (lower-case wire), or NULL. */
 const dns_node_t *dns_db_node(const dns_db_t *db, const knot_dname_t *name);

@@ -21,48 +21,49 @@ int r2_name_in_zone(const char *name, const char *zone)
 	return n == z || name[n - z - 1] == '.';
 }
 
-/* Put "delete RRset (class ANY)" and "add RR (class IN)" for one type. */
-static int put_replace(knot_pkt_t *q, const knot_dname_t *owner, uint16_t type,
-                       const void *rdata, uint16_t rdlen, uint32_t ttl, knot_rrset_t **keep)
+/* One RRset an UPDATE replaces: its type and its new records (none:
+ * the RRset is only deleted). */
+typedef struct r2_set {
+	uint16_t type;
+	const uint8_t *rdata[R2_TXT_MAX];
+	uint16_t len[R2_TXT_MAX];
+	size_t n;
+} r2_set_t;
+
+/* Put "delete RRset (class ANY)" and, when it has records, "add RRs
+ * (class IN)" for one set. */
+static int put_replace(knot_pkt_t *q, const knot_dname_t *owner, const r2_set_t *set,
+                       uint32_t ttl, knot_rrset_t **keep)
 {
 	/* The packet points into the rrsets until it is freed: the caller
 	 * frees them (keep[0], keep[1]) after knot_pkt_free. */
-	knot_rrset_t *del = keep[0] = knot_rrset_new(owner, type, KNOT_CLASS_ANY, 0, NULL);
-	knot_rrset_t *add = keep[1] = knot_rrset_new(owner, type, KNOT_CLASS_IN, ttl, NULL);
+	knot_rrset_t *del = keep[0] = knot_rrset_new(owner, set->type, KNOT_CLASS_ANY, 0, NULL);
+	knot_rrset_t *add = keep[1] = knot_rrset_new(owner, set->type, KNOT_CLASS_IN, ttl, NULL);
 	int rc;
 
 	if (del == NULL || add == NULL)
 		return KNOT_ENOMEM;
 	/* "Empty RDATA" is an rdata of length 0, as knsupdate writes it. */
-	if ((rc = knot_rrset_add_rdata(del, NULL, 0, NULL)) != KNOT_EOK ||
-	    (rc = knot_rrset_add_rdata(add, rdata, rdlen, NULL)) != KNOT_EOK)
+	if ((rc = knot_rrset_add_rdata(del, NULL, 0, NULL)) != KNOT_EOK)
 		return rc;
+	for (size_t i = 0; i < set->n; i++)
+		if ((rc = knot_rrset_add_rdata(add, set->rdata[i], set->len[i], NULL)) != KNOT_EOK)
+			return rc;
 	if ((rc = knot_pkt_put(q, KNOT_COMPR_HINT_NONE, del, 0)) != KNOT_EOK)
 		return rc;
-	return knot_pkt_put(q, KNOT_COMPR_HINT_NONE, add, 0);
+	return set->n == 0 ? KNOT_EOK : knot_pkt_put(q, KNOT_COMPR_HINT_NONE, add, 0);
 }
 
-int r2_msg_build(r2_msg_t *m, uint16_t id, const char *zone, const char *name,
-                 const char *ipv4, const char *ipv6, uint32_t ttl,
-                 const knot_tsig_key_t *key, char *err, size_t errlen)
+/* The UPDATE of @p zone replacing @p n_sets RRsets of @p name, signed. */
+static int build_update(r2_msg_t *m, uint16_t id, const char *zone, const char *name,
+                        const r2_set_t *sets, size_t n_sets, uint32_t ttl,
+                        const knot_tsig_key_t *key, char *err, size_t errlen)
 {
-	uint8_t a[4], aaaa[16];
 	knot_dname_t *zd = NULL, *nd = NULL;
 	knot_pkt_t *q = NULL;
 	knot_rrset_t *keep[4] = { NULL };
-	int rc = DDNS_EPROVIDER;
+	int rc = DDNS_EPROVIDER, krc = KNOT_EOK;
 
-	memset(m, 0, sizeof(*m));
-	m->id = id;
-	m->opcode = KNOT_OPCODE_UPDATE;
-	if (ipv4 != NULL && inet_pton(AF_INET, ipv4, a) != 1) {
-		snprintf(err, errlen, "not an IPv4 address: %s", ipv4);
-		return -EINVAL;
-	}
-	if (ipv6 != NULL && inet_pton(AF_INET6, ipv6, aaaa) != 1) {
-		snprintf(err, errlen, "not an IPv6 address: %s", ipv6);
-		return -EINVAL;
-	}
 	if (!r2_name_in_zone(name, zone)) {
 		snprintf(err, errlen, "%s is not in zone %s", name, zone);
 		return DDNS_ENOTFOUND;
@@ -82,11 +83,15 @@ int r2_msg_build(r2_msg_t *m, uint16_t id, const char *zone, const char *name,
 	if (knot_pkt_put_question(q, zd, KNOT_CLASS_IN, KNOT_RRTYPE_SOA) != KNOT_EOK ||
 	    knot_pkt_begin(q, KNOT_ANSWER) != KNOT_EOK ||      /* no prerequisites */
 	    knot_pkt_begin(q, KNOT_AUTHORITY) != KNOT_EOK ||   /* the updates */
-	    knot_pkt_reserve(q, knot_tsig_wire_size(key)) != KNOT_EOK ||
-	    (ipv4 != NULL && put_replace(q, nd, KNOT_RRTYPE_A, a, 4, ttl, keep) != KNOT_EOK) ||
-	    (ipv6 != NULL && put_replace(q, nd, KNOT_RRTYPE_AAAA, aaaa, 16, ttl, keep + 2) != KNOT_EOK)) {
-		snprintf(err, errlen, "cannot build the UPDATE for %s", name);
-		rc = -ENOMEM;
+	    knot_pkt_reserve(q, knot_tsig_wire_size(key)) != KNOT_EOK)
+		krc = KNOT_ENOMEM;
+	for (size_t i = 0; krc == KNOT_EOK && i < n_sets && i < 2; i++)
+		krc = put_replace(q, nd, &sets[i], ttl, keep + 2 * i);
+	if (krc != KNOT_EOK) {
+		snprintf(err, errlen, krc == KNOT_ESPACE ? "the UPDATE for %s does not fit in %u bytes"
+		                                         : "cannot build the UPDATE for %s",
+		         name, R2_MSG_MAX);
+		rc = krc == KNOT_ESPACE ? -E2BIG : -ENOMEM;
 		goto out;
 	}
 	/* Give back the space reserved for TSIG, then sign into it. */
@@ -107,6 +112,62 @@ out:
 	knot_dname_free(zd, NULL);
 	knot_dname_free(nd, NULL);
 	return rc;
+}
+
+int r2_msg_build(r2_msg_t *m, uint16_t id, const char *zone, const char *name,
+                 const char *ipv4, const char *ipv6, uint32_t ttl,
+                 const knot_tsig_key_t *key, char *err, size_t errlen)
+{
+	uint8_t a[4], aaaa[16];
+	r2_set_t sets[2];
+	size_t n = 0;
+
+	memset(m, 0, sizeof(*m));
+	m->id = id;
+	m->opcode = KNOT_OPCODE_UPDATE;
+	if (ipv4 != NULL && inet_pton(AF_INET, ipv4, a) != 1) {
+		snprintf(err, errlen, "not an IPv4 address: %s", ipv4);
+		return -EINVAL;
+	}
+	if (ipv6 != NULL && inet_pton(AF_INET6, ipv6, aaaa) != 1) {
+		snprintf(err, errlen, "not an IPv6 address: %s", ipv6);
+		return -EINVAL;
+	}
+	if (ipv4 != NULL)
+		sets[n++] = (r2_set_t){ .type = KNOT_RRTYPE_A, .rdata = { a }, .len = { 4 }, .n = 1 };
+	if (ipv6 != NULL)
+		sets[n++] = (r2_set_t){ .type = KNOT_RRTYPE_AAAA, .rdata = { aaaa }, .len = { 16 },
+		                        .n = 1 };
+	return build_update(m, id, zone, name, sets, n, ttl, key, err, errlen);
+}
+
+int r2_msg_build_txt(r2_msg_t *m, uint16_t id, const char *zone, const char *name,
+                     const char *const *values, size_t n, uint32_t ttl,
+                     const knot_tsig_key_t *key, char *err, size_t errlen)
+{
+	/* Each value is one <character-string>: a length byte, then the text. */
+	uint8_t rd[R2_TXT_MAX][256];
+	r2_set_t set = { .type = KNOT_RRTYPE_TXT, .n = n };
+
+	memset(m, 0, sizeof(*m));
+	m->id = id;
+	m->opcode = KNOT_OPCODE_UPDATE;
+	if (n > R2_TXT_MAX) {
+		snprintf(err, errlen, "%zu TXT values for %s: at most %d", n, name, R2_TXT_MAX);
+		return -E2BIG;
+	}
+	for (size_t i = 0; i < n; i++) {
+		size_t l = strlen(values[i]);
+		if (l > 255) {
+			snprintf(err, errlen, "a TXT value for %s is longer than 255 bytes", name);
+			return -EINVAL;
+		}
+		rd[i][0] = (uint8_t)l;
+		memcpy(rd[i] + 1, values[i], l);
+		set.rdata[i] = rd[i];
+		set.len[i] = (uint16_t)(l + 1);
+	}
+	return build_update(m, id, zone, name, &set, 1, ttl, key, err, errlen);
 }
 
 int r2_msg_build_soa(r2_msg_t *m, uint16_t id, const char *name, const knot_tsig_key_t *key,

@@ -4,6 +4,8 @@
  * add the new address (class IN), so the server applies both or neither.
  * Without a configured zone, the zone of a name is asked first (an SOA
  * query to the same server, TSIG-signed) and remembered for that name.
+ * A TXT update (DDNS_CAP_TXT: ACME's _acme-challenge names) replaces the
+ * TXT RRset of its own name the same way.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -15,6 +17,12 @@
 #include "xfer.h"
 
 /* A zone learnt by an SOA query, for one record name. */
+/* The name an update changes: its TXT set's, or the record's. */
+static const char *target(const ddns_update_t *u)
+{
+	return u->txt_name != NULL ? u->txt_name : u->name;
+}
+
 typedef struct r2_known {
 	char *name, *zone;
 	struct r2_known *next;
@@ -184,7 +192,7 @@ static void r2_done(int result, const char *message, void *arg)
 	/* A learnt zone the server no longer holds the name in: ask again
 	 * next time (the zone may have been split or moved). */
 	if (result == DDNS_ENOTFOUND && job->inst->zone == NULL)
-		known_forget(job->inst, job->upd->name);
+		known_forget(job->inst, target(job->upd));
 	r2_finish(job, result, message);
 }
 
@@ -200,8 +208,13 @@ static int send_update(r2_job_t *job, char *err, size_t errlen)
 	/* An unpredictable ID makes a spoofed answer harder (the TSIG check is
 	 * what really guards it). */
 	gnutls_rnd(GNUTLS_RND_NONCE, &id, sizeof(id));
-	rc = r2_msg_build(&job->msg, id, job->zone, upd->name, upd->ipv4, upd->ipv6, inst->ttl,
-	                  &inst->key, err, errlen);
+	if (upd->txt_name != NULL)
+		rc = r2_msg_build_txt(&job->msg, id, job->zone, upd->txt_name, upd->txt_values,
+		                      upd->n_txt_values, upd->txt_ttl ? upd->txt_ttl : inst->ttl,
+		                      &inst->key, err, errlen);
+	else
+		rc = r2_msg_build(&job->msg, id, job->zone, upd->name, upd->ipv4, upd->ipv6,
+		                  inst->ttl, &inst->key, err, errlen);
 	if (rc < 0)
 		return rc;
 	rc = r2_xfer_start(inst->ctx, inst->host, &inst->target, &job->msg, &inst->key,
@@ -220,21 +233,22 @@ static void zone_found(int result, const char *message, void *arg)
 	int rc;
 
 	job->xfer = NULL;
+	const char *name = target(job->upd);
 	if (result != 0) {
-		snprintf(err, sizeof(err), "finding the zone of %s: %s", job->upd->name, message);
+		snprintf(err, sizeof(err), "finding the zone of %s: %s", name, message);
 		r2_finish(job, result, err);
 		return;
 	}
-	if (!r2_name_in_zone(job->upd->name, job->msg.zone)) {
+	if (!r2_name_in_zone(name, job->msg.zone)) {
 		snprintf(err, sizeof(err), "the server named zone %s for %s, which does not hold it",
-		         job->msg.zone, job->upd->name);
+		         job->msg.zone, name);
 		r2_finish(job, DDNS_EBADREPLY, err);
 		return;
 	}
 	snprintf(job->zone, sizeof(job->zone), "%s", job->msg.zone);
 	job->inst->host->log(job->inst->ctx, DDNS_LOG_INFO, "%s: in zone %s (asked %s)",
-	                     job->upd->name, job->zone, job->inst->target.text);
-	known_put(job->inst, job->upd->name, job->zone);
+	                     name, job->zone, job->inst->target.text);
+	known_put(job->inst, name, job->zone);
 	if ((rc = send_update(job, err, sizeof(err))) < 0)
 		r2_finish(job, rc, err);
 }
@@ -248,20 +262,20 @@ static int r2_update(void *instance, ddns_update_t *upd)
 	uint16_t id;
 	int rc;
 
-	if (upd->ipv4 == NULL && upd->ipv6 == NULL)
+	if (upd->txt_name == NULL && upd->ipv4 == NULL && upd->ipv6 == NULL)
 		return -EINVAL;
 	job = calloc(1, sizeof(*job));
 	if (job == NULL)
 		return -ENOMEM;
 	job->inst = inst;
 	job->upd = upd;
-	known = inst->zone == NULL ? *known_find(inst, upd->name) : NULL;
+	known = inst->zone == NULL ? *known_find(inst, target(upd)) : NULL;
 	if (inst->zone != NULL || known != NULL) {
 		snprintf(job->zone, sizeof(job->zone), "%s", known ? known->zone : inst->zone);
 		rc = send_update(job, err, sizeof(err));
 	} else {
 		gnutls_rnd(GNUTLS_RND_NONCE, &id, sizeof(id));
-		rc = r2_msg_build_soa(&job->msg, id, upd->name, &inst->key, err, sizeof(err));
+		rc = r2_msg_build_soa(&job->msg, id, target(upd), &inst->key, err, sizeof(err));
 		if (rc == 0 && (rc = r2_xfer_start(inst->ctx, inst->host, &inst->target, &job->msg,
 		                                   &inst->key, upd->deadline_ms, zone_found, job,
 		                                   &job->xfer)) < 0)
@@ -295,7 +309,8 @@ DDNS_PLUGIN_EXPORT = {
 	.size = sizeof(ddns_plugin_t),
 	.name = "rfc2136",
 	.version = "1.0",
-	.description = "DNS UPDATE (RFC 2136) with TSIG to any primary server (BIND, Knot, PowerDNS): A and AAAA",
+	.description = "DNS UPDATE (RFC 2136) with TSIG to any primary server (BIND, Knot, PowerDNS): A, AAAA and TXT",
+	.caps = DDNS_CAP_TXT,
 	DDNS_PLUGIN_OPTIONS(r2_options),
 	.create = r2_create,
 	.destroy = r2_destroy,

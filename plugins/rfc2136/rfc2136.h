@@ -22,6 +22,8 @@
 
 /* The largest UPDATE we build: ZONE + 2 deletes + 2 adds + TSIG stays far below. */
 #define R2_MSG_MAX 4096u
+/* Most TXT values one UPDATE carries (ACME needs 2; ddnsd allows 10). */
+#define R2_TXT_MAX 10
 
 typedef struct r2_msg {
 	uint8_t wire[R2_MSG_MAX];
@@ -39,6 +41,12 @@ typedef struct r2_msg {
 int r2_msg_build(r2_msg_t *m, uint16_t id, const char *zone, const char *name,
                  const char *ipv4, const char *ipv6, uint32_t ttl,
                  const knot_tsig_key_t *key, char *err, size_t errlen);
+
+/* As r2_msg_build, for the TXT RRset of @p name: deleted, then set to
+ * @p n values (each at most 255 bytes; n == 0 only deletes it). */
+int r2_msg_build_txt(r2_msg_t *m, uint16_t id, const char *zone, const char *name,
+                     const char *const *values, size_t n, uint32_t ttl,
+                     const knot_tsig_key_t *key, char *err, size_t errlen);
 
 /* Build a query, signed with @p key, for the SOA of @p name (RD clear):
  * the answer tells which zone of the server holds @p name (RFC 2136

@@ -3,6 +3,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <errno.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -147,6 +148,69 @@ static void test_check(void **state)
 	assert_int_equal(r2_msg_check(&m, out, len, &key, err, sizeof(err)), DDNS_EBADREPLY);
 }
 
+/* A TXT set: its RRset deleted, then the values added as one RRset (ACME
+ * puts two at once for a wildcard and its apex); none: only deleted. */
+static void test_build_txt(void **state)
+{
+	r2_msg_t m;
+	char err[256], big[300];
+	const char *two[] = { "token-one", "token two \"quoted\"" };
+	knot_pkt_t *p;
+	const knot_pktsection_t *up;
+
+	(void)state;
+	assert_int_equal(r2_msg_build_txt(&m, 9, "example.test", "_acme-challenge.home.example.test",
+	                                  two, 2, 120, &key, err, sizeof(err)), 0);
+	p = knot_pkt_new(m.wire, (uint16_t)m.len, NULL);
+	assert_int_equal(knot_pkt_parse(p, 0), KNOT_EOK);
+	assert_int_equal(knot_wire_get_opcode(p->wire), KNOT_OPCODE_UPDATE);
+	up = knot_pkt_section(p, KNOT_AUTHORITY);
+	/* the delete, then one RR per value (libknot parses RR by RR) */
+	assert_int_equal(up->count, 3);
+	assert_int_equal(knot_pkt_rr(up, 0)->rclass, KNOT_CLASS_ANY);
+	assert_int_equal(knot_pkt_rr(up, 0)->type, KNOT_RRTYPE_TXT);
+	const knot_rrset_t *add = knot_pkt_rr(up, 1);
+	assert_int_equal(add->rclass, KNOT_CLASS_IN);
+	assert_int_equal(add->type, KNOT_RRTYPE_TXT);
+	assert_int_equal(add->ttl, 120);
+	/* each value one <character-string>: length byte, text */
+	knot_rdata_t *rd = add->rrs.rdata;
+	assert_int_equal(rd->len, 10);
+	assert_memory_equal(rd->data, "\x09token-one", 10);
+	rd = knot_pkt_rr(up, 2)->rrs.rdata;
+	assert_int_equal(knot_pkt_rr(up, 2)->rclass, KNOT_CLASS_IN);
+	assert_int_equal(rd->data[0], strlen(two[1]));
+	assert_memory_equal(rd->data + 1, two[1], strlen(two[1]));
+	assert_true(knot_dname_is_equal(add->owner, (const uint8_t *)
+	                                "\x0f_acme-challenge\4home\7example\4test"));
+	knot_pkt_free(p);
+
+	assert_int_equal(r2_msg_build_txt(&m, 9, "example.test", "_acme-challenge.example.test",
+	                                  NULL, 0, 60, &key, err, sizeof(err)), 0);
+	p = knot_pkt_new(m.wire, (uint16_t)m.len, NULL);
+	assert_int_equal(knot_pkt_parse(p, 0), KNOT_EOK);
+	assert_int_equal(knot_pkt_section(p, KNOT_AUTHORITY)->count, 1);
+	knot_pkt_free(p);
+
+	const char *many[R2_TXT_MAX + 1];
+	for (int i = 0; i <= R2_TXT_MAX; i++)
+		many[i] = "v";
+	assert_int_equal(r2_msg_build_txt(&m, 9, "example.test", "_acme-challenge.example.test",
+	                                  many, R2_TXT_MAX + 1, 60, &key, err, sizeof(err)), -E2BIG);
+	memset(big, 'x', 256);
+	big[256] = '\0';
+	const char *one[] = { big };
+	assert_int_equal(r2_msg_build_txt(&m, 9, "example.test", "_acme-challenge.example.test",
+	                                  one, 1, 60, &key, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "255"));
+	/* Ten values of 255 bytes fit in one message. */
+	big[255] = '\0';
+	for (int i = 0; i < R2_TXT_MAX; i++)
+		many[i] = big;
+	assert_int_equal(r2_msg_build_txt(&m, 9, "example.test", "_acme-challenge.example.test",
+	                                  many, R2_TXT_MAX, 60, &key, err, sizeof(err)), 0);
+}
+
 /* A signed answer to an SOA query @p m with an SOA of @p owner in section
  * @p sec (KNOT_ANSWER: the name is an apex; KNOT_AUTHORITY: its zone). */
 static size_t soa_answer(const r2_msg_t *m, uint8_t *out, knot_section_t sec,
@@ -236,6 +300,7 @@ int main(void)
 		cmocka_unit_test(test_build_refuses),
 		cmocka_unit_test(test_check),
 		cmocka_unit_test(test_soa_lookup),
+		cmocka_unit_test(test_build_txt),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -76,10 +76,13 @@ const char *r53_xml_message(const ddns_http_response_t *res, char *out, size_t l
 /**
  * A ChangeResourceRecordSetsRequest that UPSERTs @p name's A (@p ipv4) and
  * AAAA (@p ipv6) records (either may be NULL) with @p ttl, or, when @p txt
- * is not NULL, its TXT set of @p n_txt (>= 1) strings, quoted here.
- * @return a malloc'd NUL-terminated document, or NULL (out of memory).
+ * is not NULL, @p txt_action ("UPSERT", "DELETE") on its TXT set of
+ * @p n_txt (>= 1) strings, quoted here unless @p txt_quoted (values as
+ * Route 53 lists them).  @return a malloc'd NUL-terminated document, or
+ * NULL (out of memory).
  */
 char *r53_xml_change_batch(const char *name, int64_t ttl, const char *ipv4, const char *ipv6,
-                           const char *const *txt, size_t n_txt);
+                           const char *const *txt, size_t n_txt, const char *txt_action,
+                           bool txt_quoted);
 
 #endif

@@ -6,6 +6,9 @@
  * INSYNC, that is on every Route 53 server.  Throttling waits and tries
  * again; PriorRequestNotComplete (another change of the zone still in
  * progress) backs off exponentially.  Every wait is a host timer.
+ * A TXT update (DDNS_CAP_TXT) UPSERTs the TXT set of its own name; an
+ * empty set is deleted, which Route 53 allows only with the exact values
+ * it holds, so they are read first (ListResourceRecordSets).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -47,6 +50,13 @@ static const rest_policy_t r53_policy = {
 
 static void find_zone(r53_job_t *job);
 
+/* The name the update changes: its TXT set's, or the record's. */
+static const char *target(const r53_job_t *job)
+{
+	const ddns_update_t *u = job->base.update;
+	return u->txt_name != NULL ? u->txt_name : u->name;
+}
+
 static void send(r53_job_t *job, const char *method, const char *url, const char *body,
                  rest_reply_cb cb)
 {
@@ -73,7 +83,7 @@ static void confirmed(r53_job_t *job, const char *how)
 {
 	rest_job_t *base = &job->base;
 	rest_job_note(base, "%s (change %s %s)", job->what, job->change, how);
-	while (rest_job_next_family(base))
+	while (base->update->txt_name == NULL && rest_job_next_family(base))
 		;
 	rest_job_finish(base, DDNS_OK, NULL);
 }
@@ -136,32 +146,121 @@ static void poll_change(rest_job_t *base)
 	send(job, "GET", url, NULL, on_change);
 }
 
-static void upsert(r53_job_t *job)
+/* POST a change batch; its reply leads to on_change. */
+static void send_batch(r53_job_t *job, char *body)
 {
-	rest_job_t *base = &job->base;
-	const ddns_update_t *u = base->update;
 	char url[1024];
-	int w = 0;
-
-	job->what[0] = '\0';
-	if (u->ipv4 != NULL && u->ipv4[0] != '\0')
-		w = snprintf(job->what, sizeof(job->what), "A %s -> %s", u->name, u->ipv4);
-	if (u->ipv6 != NULL && u->ipv6[0] != '\0' && w >= 0 && (size_t)w < sizeof(job->what))
-		snprintf(job->what + w, sizeof(job->what) - (size_t)w, "%sAAAA %s -> %s",
-		         w ? ", " : "", u->name, u->ipv6);
-	char *body = r53_xml_change_batch(u->name, job->inst->ttl,
-	                                  u->ipv4 && u->ipv4[0] ? u->ipv4 : NULL,
-	                                  u->ipv6 && u->ipv6[0] ? u->ipv6 : NULL, NULL, 0);
 	if (body == NULL) {
-		rest_job_finish(base, -ENOMEM, "cannot build the change batch");
+		rest_job_finish(&job->base, -ENOMEM, "cannot build the change batch");
 		return;
 	}
 	job->poll_ms = R53_POLL_FIRST_MS;
 	snprintf(url, sizeof(url), "%s/2013-04-01/hostedzone/%s/rrset/", job->inst->api_url,
 	         job->zone_id);
-	/* UPSERT is idempotent: sending it again after a lost reply is safe. */
+	/* UPSERT is idempotent, and a DELETE sent twice fails harmlessly
+	 * (InvalidChangeBatch, "not found"): sending again after a lost reply
+	 * is safe. */
 	send(job, "POST", url, body, on_change);
 	free(body);
+}
+
+/* The TXT set as Route 53 holds it (ListResourceRecordSets from the name):
+ * delete exactly those values, or nothing when there is none. */
+static void on_txt_listed(rest_job_t *base, const ddns_http_response_t *res)
+{
+	r53_job_t *job = (r53_job_t *)base;
+	const char *name = target(job);
+	char rname[300], rtype[16], ttl[24], vals[16][300];
+	const char *ptr[16];
+	size_t n = 0;
+
+	if (res->status != 200) {
+		fail_status(job, res, "reading the TXT set of");
+		return;
+	}
+	xmlDoc *doc = r53_xml_parse(res);
+	xmlNode *sets = r53_xml_child(doc != NULL ? xmlDocGetRootElement(doc) : NULL,
+	                              "ResourceRecordSets");
+	if (sets == NULL) {
+		xmlFreeDoc(doc);
+		rest_api_bad_reply(base, "for", "<ListResourceRecordSetsResponse>", NULL);
+		return;
+	}
+	/* The list starts at the first set >= (name, TXT): it may be another. */
+	xmlNode *set = r53_xml_child(sets, "ResourceRecordSet");
+	r53_xml_text(r53_xml_child(set, "Name"), rname, sizeof(rname));
+	r53_xml_text(r53_xml_child(set, "Type"), rtype, sizeof(rtype));
+	r53_xml_text(r53_xml_child(set, "TTL"), ttl, sizeof(ttl));
+	size_t rl = strlen(rname);
+	if (rl > 0 && rname[rl - 1] == '.')
+		rname[rl - 1] = '\0';
+	xmlNode *rrs = set != NULL && strcasecmp(rname, name) == 0 && strcmp(rtype, "TXT") == 0
+	                       ? r53_xml_child(set, "ResourceRecords") : NULL;
+	for (xmlNode *r = rrs != NULL ? rrs->children : NULL; r != NULL && n < 16; r = r->next) {
+		if (r->type != XML_ELEMENT_NODE)
+			continue;
+		if (r53_xml_text(r53_xml_child(r, "Value"), vals[n], sizeof(vals[n])) != NULL) {
+			ptr[n] = vals[n];
+			n++;
+		}
+	}
+	xmlFreeDoc(doc);
+	if (n == 0) {
+		rest_job_note(base, "TXT %s already absent", name);
+		rest_job_finish(base, DDNS_OK, NULL);
+		return;
+	}
+	snprintf(job->what, sizeof(job->what), "TXT %s deleted (%zu value%s)", name, n,
+	         n == 1 ? "" : "s");
+	send_batch(job, r53_xml_change_batch(name, strtoll(ttl, NULL, 10), NULL, NULL, ptr, n,
+	                                     "DELETE", true));
+}
+
+static void change_txt(r53_job_t *job)
+{
+	const ddns_update_t *u = job->base.update;
+	char url[1400], esc[768];
+
+	if (u->n_txt_values > 0) {
+		snprintf(job->what, sizeof(job->what), "TXT %s = %zu value%s", u->txt_name,
+		         u->n_txt_values, u->n_txt_values == 1 ? "" : "s");
+		send_batch(job, r53_xml_change_batch(u->txt_name,
+		                                     u->txt_ttl ? u->txt_ttl : job->inst->ttl, NULL,
+		                                     NULL, u->txt_values, u->n_txt_values, "UPSERT",
+		                                     false));
+		return;
+	}
+	/* maxitems, name, type: sorted, as libcurl 7.88 signs the query as sent. */
+	if (rest_url_escape(u->txt_name, esc, sizeof(esc)) < 0) {
+		rest_job_finish(&job->base, -ENAMETOOLONG, "%s is too long", u->txt_name);
+		return;
+	}
+	snprintf(url, sizeof(url), "%s/2013-04-01/hostedzone/%s/rrset?maxitems=1&name=%s.&type=TXT",
+	         job->inst->api_url, job->zone_id, esc);
+	send(job, "GET", url, NULL, on_txt_listed);
+}
+
+static void upsert(r53_job_t *job)
+{
+	rest_job_t *base = &job->base;
+	const ddns_update_t *u = base->update;
+	int w = 0;
+
+	if (u->txt_name != NULL) {
+		change_txt(job);
+		return;
+	}
+	job->what[0] = '\0';
+
+	if (u->ipv4 != NULL && u->ipv4[0] != '\0')
+		w = snprintf(job->what, sizeof(job->what), "A %s -> %s", u->name, u->ipv4);
+	if (u->ipv6 != NULL && u->ipv6[0] != '\0' && w >= 0 && (size_t)w < sizeof(job->what))
+		snprintf(job->what + w, sizeof(job->what) - (size_t)w, "%sAAAA %s -> %s",
+		         w ? ", " : "", u->name, u->ipv6);
+	send_batch(job, r53_xml_change_batch(u->name, job->inst->ttl,
+	                                     u->ipv4 && u->ipv4[0] ? u->ipv4 : NULL,
+	                                     u->ipv6 && u->ipv6[0] ? u->ipv6 : NULL, NULL, 0,
+	                                     NULL, false));
 }
 
 /* Walk one page of ListHostedZonesByName for the public zone named @p want.
@@ -214,7 +313,7 @@ static const char *candidate(const r53_job_t *job)
 {
 	if (job->inst->zone != NULL)
 		return job->zone_try == 0 ? job->inst->zone : NULL;
-	return rest_zone_candidate(job->base.update->name, job->zone_try);
+	return rest_zone_candidate(target(job), job->zone_try);
 }
 
 static void on_zones(rest_job_t *base, const ddns_http_response_t *res)
@@ -243,7 +342,7 @@ static void on_zones(rest_job_t *base, const ddns_http_response_t *res)
 	}
 	snprintf(job->zone, sizeof(job->zone), "%s", cand);
 	snprintf(job->zone_id, sizeof(job->zone_id), "%s", id);
-	rest_zones_put(&job->inst->zones, base->update->name, job->zone, job->zone_id);
+	rest_zones_put(&job->inst->zones, target(job), job->zone, job->zone_id);
 	upsert(job);
 }
 
@@ -274,7 +373,7 @@ static void find_zone(r53_job_t *job)
 		else
 			rest_job_finish(&job->base, DDNS_ENOTFOUND, "no public hosted zone of this AWS "
 			                "account holds %s (set zone or zone_id if it is there)",
-			                job->base.update->name);
+			                target(job));
 		return;
 	}
 	list_zones(job, cand, NULL);
@@ -288,12 +387,20 @@ static void start(rest_job_t *base)
 
 	/* The first record type becomes the job's current one (its messages
 	 * name it); confirmed() reports every type once the batch is in. */
-	if (!rest_job_next_in_zone(base, inst->zone))
+	if (base->update->txt_name != NULL) {
+		base->rtype = "TXT";
+		if (inst->zone != NULL && !rest_name_in_zone(target(job), inst->zone)) {
+			rest_job_finish(base, DDNS_ECONFIG, "%s is not in the configured zone %s",
+			                target(job), inst->zone);
+			return;
+		}
+	} else if (!rest_job_next_in_zone(base, inst->zone)) {
 		return;
+	}
 	if (inst->zone_id != NULL) {
 		snprintf(job->zone_id, sizeof(job->zone_id), "%s", inst->zone_id);
 		upsert(job);
-	} else if ((known = rest_zones_find(&inst->zones, base->update->name)) != NULL) {
+	} else if ((known = rest_zones_find(&inst->zones, target(job))) != NULL) {
 		snprintf(job->zone, sizeof(job->zone), "%s", known->zone);
 		snprintf(job->zone_id, sizeof(job->zone_id), "%s", known->id);
 		upsert(job);

@@ -158,7 +158,8 @@ static char *quote_txt(const char *v)
 }
 
 char *r53_xml_change_batch(const char *name, int64_t ttl, const char *ipv4, const char *ipv6,
-                           const char *const *txt, size_t n_txt)
+                           const char *const *txt, size_t n_txt, const char *txt_action,
+                           bool txt_quoted)
 {
 	char fqdn[300];
 	xmlDoc *doc = xmlNewDoc(BAD_CAST "1.0");
@@ -184,9 +185,9 @@ char *r53_xml_change_batch(const char *name, int64_t ttl, const char *ipv4, cons
 		if ((quoted = calloc(n_txt + 1, sizeof(*quoted))) == NULL)
 			goto done;
 		for (size_t i = 0; i < n_txt; i++)
-			if ((quoted[i] = quote_txt(txt[i])) == NULL)
+			if ((quoted[i] = txt_quoted ? strdup(txt[i]) : quote_txt(txt[i])) == NULL)
 				goto done;
-		rc = add_change(changes, "UPSERT", fqdn, "TXT", ttl, (const char *const *)quoted,
+		rc = add_change(changes, txt_action, fqdn, "TXT", ttl, (const char *const *)quoted,
 		                n_txt);
 	} else {
 		rc = 0;

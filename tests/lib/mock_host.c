@@ -524,7 +524,9 @@ void mock_host_update_many(mock_host_t *mh, void *instance, mock_update_t *list,
 		int rc;
 
 		up->u = (ddns_update_t){ .name = list[i].name, .ipv4 = list[i].ipv4,
-		                         .ipv6 = list[i].ipv6,
+		                         .ipv6 = list[i].ipv6, .txt_name = list[i].txt_name,
+		                         .txt_values = list[i].txt_values,
+		                         .n_txt_values = list[i].n_txt_values,
 		                         .deadline_ms = mh_now_ms() + timeout_ms };
 		up->mh = mh;
 		up->instance = instance;

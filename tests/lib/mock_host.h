@@ -78,6 +78,9 @@ bool mock_host_rr(const mock_host_t *mh, ddns_rrtype_t type, int *result);
 /** One of several concurrent updates (mock_host_update_many). */
 typedef struct mock_update {
 	const char *name, *ipv4, *ipv6; /**< in */
+	const char *txt_name;           /**< in: a TXT update instead (DDNS_CAP_TXT) */
+	const char *const *txt_values;  /**< in: its values ... */
+	size_t n_txt_values;            /**< ... how many (0: delete the set) */
 	int result;                     /**< out */
 	char msg[1024];                 /**< out: the completion message */
 } mock_update_t;

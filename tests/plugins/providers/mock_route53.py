@@ -10,6 +10,8 @@ describe it, for what route53.so uses:
        (CREATE | DELETE | UPSERT, applied as one batch or not at all)
        200 <ChangeResourceRecordSetsResponse><ChangeInfo> Status PENDING
   GET  /2013-04-01/change/{Id}               PENDING, later INSYNC
+  GET  /2013-04-01/hostedzone/{Id}/rrset?maxitems=N&name=N&type=T
+       ListResourceRecordSets: the sets from (name, type) on
 Every request must carry an AWS Signature Version 4 for region us-east-1 and
 service route53: the mock recomputes it with botocore (python3-botocore) from
 what it received, so a request signed wrongly gets 403
@@ -180,6 +182,8 @@ class Route53Mock(MockHandler):
         if method == "POST" and len(p) == 5 and p[2] == "hostedzone" and p[4] == "rrset":
             return error(404, "UnknownOperationException", "no such operation (the path "
                          "ends in /rrset/)")
+        if method == "GET" and len(p) == 5 and p[2] == "hostedzone" and p[4] == "rrset":
+            return self.list_rrsets(p[3], query)
         if method == "GET" and len(p) == 4 and p[2] == "change":
             return self.get_change(p[3])
         return error(404, "UnknownOperationException", "Unknown operation %s %s"
@@ -300,6 +304,37 @@ class Route53Mock(MockHandler):
                          '</ChangeResourceRecordSetsResponse>'
                          % (NS, cid, datetime.datetime.utcnow().strftime("%Y-%m-%dT%H:%M:%S.000Z"),
                             escape(root.findtext("%sChangeBatch/%sComment" % (q, q)) or "")))
+
+    def list_rrsets(self, zid, query):
+        """ListResourceRecordSets: the sets from (name, type) on, in Route 53's
+        order (names by reversed labels, then type)."""
+        z = self.state.db["zones"].get(zid)
+        if z is None:
+            return error(404, "NoSuchHostedZone", "No hosted zone found with ID: %s" % zid)
+        name = query.get("name", [None])[0]
+        rtype = query.get("type", [None])[0]
+        if rtype and not name:
+            return error(400, "InvalidInput", "type requires name")
+        maxitems = int(query.get("maxitems", ["100"])[0])
+        sets = sorted(z["rrsets"].items(), key=lambda kv: (order_key(kv[0][0]), kv[0][1]))
+        if name:
+            start = (order_key(name), rtype or "")
+            sets = [kv for kv in sets if (order_key(kv[0][0]), kv[0][1]) >= start]
+        page, more = sets[:maxitems], sets[maxitems:]
+        xml = ['<ListResourceRecordSetsResponse xmlns="%s"><ResourceRecordSets>' % NS]
+        for (n, t), rr in page:
+            xml.append("<ResourceRecordSet><Name>%s</Name><Type>%s</Type><TTL>%d</TTL>"
+                       "<ResourceRecords>%s</ResourceRecords></ResourceRecordSet>"
+                       % (escape(n), t, rr["ttl"], "".join(
+                           "<ResourceRecord><Value>%s</Value></ResourceRecord>" % escape(v)
+                           for v in rr["values"])))
+        xml.append("</ResourceRecordSets><IsTruncated>%s</IsTruncated><MaxItems>%d</MaxItems>"
+                   % ("true" if more else "false", maxitems))
+        if more:
+            xml.append("<NextRecordName>%s</NextRecordName><NextRecordType>%s</NextRecordType>"
+                       % (escape(more[0][0][0]), more[0][0][1]))
+        xml.append("</ListResourceRecordSetsResponse>")
+        return xml_reply(200, "".join(xml))
 
     def get_change(self, cid):
         db = self.state.db

@@ -37,28 +37,15 @@ if nm "$DDNSD" 2>/dev/null | grep -q __asan_init; then
 	echo "rrl.sh: warning: $DDNSD is built with sanitizers; figures will be low" >&2
 fi
 
-DIR=$(mktemp -d "${TMPDIR:-/tmp}/ddns-rrl.XXXXXX")
-PIDS=
-cleanup() {
-	local p
-	for p in $PIDS; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	rm -rf "$DIR"
-}
-trap cleanup EXIT
-
-free_port() {
-	python3 -c 'import socket
-while True:
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0))
-    t = socket.socket()
-    try:
-        t.bind(("127.0.0.1", s.getsockname()[1]))
-    except OSError:
-        continue
-    print(s.getsockname()[1])
-    break'
-}
+# The e2e helpers: a scratch folder removed at exit (E2E_EXTRA_PIDS killed),
+# free ports.
+top_srcdir=$(cd "$(dirname "$0")/../.." && pwd)
+DDNS_TEST_PLUGIN_DIR=$DDNS_PLUGIN_DIR
+. "$top_srcdir/tests/lib/e2e.sh"
+e2e_init
+DIR=$E2E_DIR
+E2E_EXTRA_PIDS=
+free_port() { e2e_free_udp_port; }
 wait_dns() {
 	local i
 	for i in $(seq 1 300); do
@@ -101,7 +88,7 @@ providers = { bench = { plugin = "builtin_dns"; listen = [ "127.0.0.1:$PORT" ];
 EOF
 	"$DDNSD" -c "$DIR/ddns.conf" >>"$DIR/ddnsd.log" 2>&1 &
 	PID=$!
-	PIDS="$PIDS $PID"
+	E2E_EXTRA_PIDS="$E2E_EXTRA_PIDS $PID"
 	wait_dns "$PORT"
 }
 
@@ -136,7 +123,7 @@ EOF
 	} >"$DIR/knot.conf"
 	knotd -c "$DIR/knot.conf" >"$DIR/knot/stdout" 2>&1 &
 	PID=$!
-	PIDS="$PIDS $PID"
+	E2E_EXTRA_PIDS="$E2E_EXTRA_PIDS $PID"
 	wait_dns "$PORT" || cat "$DIR/knot/stdout" >&2
 }
 

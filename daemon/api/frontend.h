@@ -38,6 +38,9 @@ typedef struct frontend_env {
 int api_dynamicdns_register(httpd_t *h, const frontend_env_t *env);
 /** dyndns2: /nic/update and /nic/checkip. */
 int api_dyndns2_register(httpd_t *h, const frontend_env_t *env);
+/** ACME DNS-01 TXT values (api_acme.c): acme-dns's POST /update and lego
+ *  httpreq's POST /present and /cleanup. */
+int api_acme_register(httpd_t *h, const frontend_env_t *env);
 /** Operations: GET /metrics (Prometheus text 0.0.4) and GET /healthz, as
  *  httpd_route_ops() routes (their listeners, their allowed clients). */
 int api_ops_register(httpd_t *h, const frontend_env_t *env);

@@ -283,6 +283,8 @@ static int app_bring_up(app_t *a, char *err, size_t errlen)
 	if (rc == 0)
 		rc = api_dyndns2_register(a->httpd, &a->env);
 	if (rc == 0)
+		rc = api_acme_register(a->httpd, &a->env);
+	if (rc == 0)
 		rc = api_ops_register(a->httpd, &a->env);
 	if (rc != 0) {
 		snprintf(err, errlen, "routes: %s", ddns_strerror(rc));

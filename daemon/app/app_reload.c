@@ -22,7 +22,8 @@ pipeline_opts_t app_pipeline_opts(const conf_t *c)
 {
 	return (pipeline_opts_t){ .update_timeout_ms = c->update_timeout_ms,
 	                          .auth_fail_delay_ms = c->auth_fail_delay_ms,
-	                          .auth_throttle_delay_ms = c->auth_throttle_delay_ms };
+	                          .auth_throttle_delay_ms = c->auth_throttle_delay_ms,
+	                          .acme_txt_expire_s = c->acme_txt_expire_s };
 }
 
 abuse_opts_t app_abuse_opts(const conf_t *c)

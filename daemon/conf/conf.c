@@ -16,7 +16,8 @@
 static const char *const top_settings[] = {
 	"http", "database", "database_sync", "user", "plugin_dir", "log_level", "log_syslog",
 	"update_timeout_ms", "auth_fail_delay_ms", "auth_throttle_delay_ms", "shutdown_timeout_ms",
-	"providers", "records", "abuse", "dyndns2_query_credentials", "admin", NULL,
+	"providers", "records", "abuse", "dyndns2_query_credentials", "admin",
+	"acme_txt_expire_s", NULL,
 };
 static const char *const http_settings[] = {
 	"listen", "tls_certificate", "tls_key", "tls_priorities", "trusted_proxies",
@@ -220,7 +221,8 @@ static int read_general(conf_reader_t *r, const config_setting_t *root)
 	    (rc = conf_member_uint(r, root, "auth_fail_delay_ms", 0, 60000, &c->auth_fail_delay_ms)) != 0 ||
 	    (rc = conf_member_uint(r, root, "auth_throttle_delay_ms", 0, 600000,
 	                           &c->auth_throttle_delay_ms)) != 0 ||
-	    (rc = conf_member_uint(r, root, "shutdown_timeout_ms", 0, hour, &c->shutdown_timeout_ms)) != 0)
+	    (rc = conf_member_uint(r, root, "shutdown_timeout_ms", 0, hour, &c->shutdown_timeout_ms)) != 0 ||
+	    (rc = conf_member_uint(r, root, "acme_txt_expire_s", 1, 86400, &c->acme_txt_expire_s)) != 0)
 		return rc;
 	return 0;
 }
@@ -238,6 +240,7 @@ static int set_defaults(conf_t *c, const char *path, const char *plugin_dir_defa
 	c->auth_fail_delay_ms = 2000;
 	c->auth_throttle_delay_ms = 30000;
 	c->shutdown_timeout_ms = 10000;
+	c->acme_txt_expire_s = 3600;
 	c->abuse = (conf_abuse_t){
 		.max_changes = 10, .change_window_s = 3600, .change_block_s = 3600,
 		.max_auth_failures = 10, .auth_window_s = 600, .auth_block_s = 900,

@@ -116,6 +116,7 @@ typedef struct conf {
 	uint32_t auth_throttle_delay_ms; /**< the same for a throttled source
 	                                      (answered `abuse`), default 30000 */
 	uint32_t shutdown_timeout_ms; /**< bounded drain at exit, default 10000 */
+	uint32_t acme_txt_expire_s;   /**< an ACME TXT value's life, default 3600 */
 
 	conf_provider_t *providers;
 	size_t n_providers;

@@ -97,6 +97,7 @@ typedef struct pipeline_opts {
 	uint32_t update_timeout_ms;
 	uint32_t auth_fail_delay_ms;
 	uint32_t auth_throttle_delay_ms; /**< a throttled source's wrong keys */
+	uint32_t acme_txt_expire_s;      /**< an ACME TXT value's life; 0: 3600 */
 } pipeline_opts_t;
 
 /** @p store (reads) and @p writer (every write) are borrowed and must
@@ -117,6 +118,37 @@ void pipeline_set_opts(pipeline_t *p, const pipeline_opts_t *opts);
 /** Submit; @p cb fires exactly once, never from inside this call. */
 int pipeline_submit(pipeline_t *p, const pipeline_request_t *req,
                     pipeline_cb cb, void *arg);
+/** Most values in one ACME TXT set (a name and its wildcard take 2). */
+#define PIPELINE_TXT_MAX 10
+
+/** An ACME DNS-01 TXT change at "_acme-challenge.<name>" (pipeline_txt.c).
+ *  Strings are copied. */
+typedef struct pipeline_txt_request {
+	const char *name;    /**< the record (normalised): only its key opens it */
+	const char *key;     /**< presented key */
+	size_t key_len;
+	const char *client;  /**< client address text, for abuse control */
+	const char *value;   /**< the TXT string: 1..255 printable ASCII bytes */
+	bool remove;         /**< take @p value away instead of adding it */
+} pipeline_txt_request_t;
+
+/**
+ * Add (or remove) one value of the TXT set at "_acme-challenge.<name>",
+ * authorised by the record <name>'s own key and nothing else.  An added
+ * value expires after pipeline_opts_t.acme_txt_expire_s (a timer sends the
+ * smaller set; adding it again renews it).  The whole set goes to the
+ * record's provider, which must have DDNS_CAP_TXT.  Changes of one set are
+ * sent one at a time, in order.  @p cb gets CHANGED, UNCHANGED,
+ * AUTH_FAILED / ABUSE (after the failed-authentication delay, as
+ * pipeline_submit()), PROVIDER_FAILED or TIMEOUT with the provider's
+ * message, or UNAVAILABLE; never from inside this call.
+ * @return 0; -EINVAL for a bad value (before any key check); -E2BIG when the
+ * key was right but the set already holds PIPELINE_TXT_MAX values; -ECANCELED
+ * when closing; -ENOMEM.  On error @p cb is never called.
+ */
+int pipeline_txt_submit(pipeline_t *p, const pipeline_txt_request_t *req,
+                        pipeline_cb cb, void *arg);
+
 /** Requests not yet completed. */
 unsigned pipeline_pending(const pipeline_t *p);
 /** The store was changed behind the pipeline's back (ddnsctl, a reload's

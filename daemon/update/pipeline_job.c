@@ -22,7 +22,7 @@ job_t *pipeline_job_get(pipeline_t *p)
 	return malloc(sizeof(*j));
 }
 
-static void pipeline_job_put(pipeline_t *p, job_t *j)
+void pipeline_job_put(pipeline_t *p, job_t *j)
 {
 	if (p->n_free >= JOB_FREE_MAX) {
 		free(j);

@@ -4,7 +4,9 @@
  *        pipeline itself.  Layering inside: pipeline.c (submit) calls
  *        pipeline_batch.c (dispatch) and pipeline_job.c (completion);
  *        pipeline_batch.c calls pipeline_job.c; both call pipeline_follow.c
- *        (the follower table); never the other way.
+ *        (the follower table); never the other way.  pipeline.c and
+ *        pipeline_txt.c (ACME TXT sets; pipeline.c closes them) check keys
+ *        with pipeline_auth.c, which calls only batch and job.
  */
 #ifndef DDNS_PIPELINE_PRIV_H
 #define DDNS_PIPELINE_PRIV_H
@@ -94,6 +96,7 @@ struct pipeline {
 	unsigned n_handles;
 	bool closing;
 	char dummy_hash[KEY_HASH_MAX];
+	struct txt_table *txt; /* ACME TXT sets (pipeline_txt.c), or NULL */
 };
 
 
@@ -111,6 +114,8 @@ static inline void copy_str(char *dst, size_t size, const char *src)
 
 /** A job from the free list, or malloc()ed; NULL when out of memory. */
 job_t *pipeline_job_get(pipeline_t *p);
+/** Give back a job that was never submitted (no callback, not pending). */
+void pipeline_job_put(pipeline_t *p, job_t *j);
 /** Complete @p j now (counts it in the metrics). */
 void pipeline_job_finish(pipeline_t *p, job_t *j, pipeline_status_t st,
                          const char *ip4, const char *ip6, bool c4, bool c6,
@@ -126,6 +131,20 @@ void pipeline_ready_drain(pipeline_t *p);
 void pipeline_check_cb(uv_check_t *c);
 /** Free @p p once closed and idle. */
 void pipeline_try_destroy(pipeline_t *p);
+
+/* ---- pipeline_auth.c ---- */
+
+/** Check @p key for the record j->name into *@p rec.  True: it opens it.
+ *  False: @p j is answered later (the failed-authentication delay) and the
+ *  failure is counted against its source unless @p proven. */
+bool pipeline_auth(pipeline_t *p, job_t *j, const char *key, size_t key_len, bool proven,
+                   store_record_t *rec);
+
+/* ---- pipeline_txt.c ---- */
+
+struct txt_table;
+/** Drop every TXT set and stop the expiry timer (pipeline_free). */
+void pipeline_txt_close(pipeline_t *p);
 
 /* ---- pipeline_follow.c ---- */
 

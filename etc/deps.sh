@@ -48,6 +48,10 @@ test  chromium                  a real browser drives the web admin (tests/e2e/a
 test  chromium-driver           chromedriver: Selenium talks to chromium through it
 test  python3-selenium          the web admin test drives chromium with Selenium
 test  python3-botocore          the Route 53 mock checks every SigV4 signature with botocore
+test  pebble                    a local ACME server for the DNS-01 end-to-end tests
+test  lego                      an ACME client (httpreq, exec) for the DNS-01 end-to-end tests
+test  certbot                   an ACME client for the DNS-01 end-to-end tests
+test  python3-certbot-dns-rfc2136  certbot over RFC 2136 (DNS-01 tests)
 '
 
 want=build

@@ -709,6 +709,44 @@ static void test_partial(void **state)
 	assert_int_equal(h.failed, 2);
 }
 
+/* ACME TXT sets (pipeline_txt.c): the record's own key only, a bad value
+ * refused before any key check, at most PIPELINE_TXT_MAX live values per
+ * record. */
+static int txt_submit(fx_t *f, int i, const char *name, const char *key, const char *value)
+{
+	pipeline_txt_request_t req = { .name = name, .key = key, .key_len = strlen(key),
+	                               .client = "192.0.2.1", .value = value };
+	f->res[i].status = -1;
+	return pipeline_txt_submit(f->p, &req, done_cb, &f->res[i]);
+}
+
+static void test_txt(void **state)
+{
+	fx_t *f = *state;
+	assert_int_equal(txt_submit(f, 0, "a.example.com", "not the key", "v0"), 0);
+	wait_done(f, 1);
+	assert_int_equal(f->res[0].status, PIPELINE_AUTH_FAILED);
+	assert_int_equal(txt_submit(f, 1, "a.example.com", KEY, "bad value"), -EINVAL);
+	assert_int_equal(txt_submit(f, 1, "a.example.com", KEY, ""), -EINVAL);
+	char v[PIPELINE_TXT_MAX + 1][8];
+	for (int i = 0; i < PIPELINE_TXT_MAX; i++) {
+		snprintf(v[i], sizeof(v[i]), "v%d", i);
+		assert_int_equal(txt_submit(f, 1 + i, "a.example.com", KEY, v[i]), 0);
+	}
+	wait_done(f, 1 + PIPELINE_TXT_MAX);
+	for (int i = 0; i < PIPELINE_TXT_MAX; i++)
+		assert_int_equal(f->res[1 + i].status, PIPELINE_CHANGED);
+	/* a value already there is renewed; one more is refused at once */
+	assert_int_equal(txt_submit(f, 12, "a.example.com", KEY, "v3"), 0);
+	wait_done(f, 2 + PIPELINE_TXT_MAX);
+	assert_int_equal(f->res[12].status, PIPELINE_UNCHANGED);
+	assert_int_equal(txt_submit(f, 13, "a.example.com", KEY, "v-extra"), -E2BIG);
+	/* another record's set is its own */
+	assert_int_equal(txt_submit(f, 13, "s.example.com", KEY, "v-extra"), 0);
+	wait_done(f, 3 + PIPELINE_TXT_MAX);
+	assert_int_equal(f->res[13].status, PIPELINE_CHANGED);
+}
+
 int main(void)
 {
 #define T(t) cmocka_unit_test_setup_teardown(t, setup, teardown)
@@ -727,6 +765,7 @@ int main(void)
 		T(test_throttle_never_denies_a_right_key),
 		T(test_proven_failures_do_not_count),
 		T(test_partial),
+		T(test_txt),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

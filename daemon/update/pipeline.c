@@ -46,18 +46,11 @@ int pipeline_submit(pipeline_t *p, const pipeline_request_t *req,
 
 	if (p->closing)
 		return -ECANCELED;
-	job_t *j = pipeline_job_get(p);
+	job_t *j = pipeline_job_begin(p, req->name, req->client, cb, arg);
 	if (j == NULL)
 		return -ENOMEM;
-	j->next = NULL;
-	j->cb = cb;
-	j->arg = arg;
-	copy_str(j->name, sizeof(j->name), req->name);
 	copy_str(j->ipv4, sizeof(j->ipv4), req->ipv4);
 	copy_str(j->ipv6, sizeof(j->ipv6), req->ipv6);
-	copy_str(j->client, sizeof(j->client), req->client);
-	j->provider[0] = '\0';
-	p->pending++;
 
 	const store_record_t *r = &rec;
 	if (!pipeline_auth(p, j, req->key, req->key_len, req->proven, &rec))

@@ -22,6 +22,23 @@ job_t *pipeline_job_get(pipeline_t *p)
 	return malloc(sizeof(*j));
 }
 
+job_t *pipeline_job_begin(pipeline_t *p, const char *name, const char *client, pipeline_cb cb,
+                          void *arg)
+{
+	job_t *j = pipeline_job_get(p);
+	if (j == NULL)
+		return NULL;
+	j->next = NULL;
+	j->cb = cb;
+	j->arg = arg;
+	copy_str(j->name, sizeof(j->name), name);
+	j->ipv4[0] = j->ipv6[0] = '\0';
+	copy_str(j->client, sizeof(j->client), client);
+	j->provider[0] = '\0';
+	p->pending++;
+	return j;
+}
+
 void pipeline_job_put(pipeline_t *p, job_t *j)
 {
 	if (p->n_free >= JOB_FREE_MAX) {

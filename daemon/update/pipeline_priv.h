@@ -114,6 +114,10 @@ static inline void copy_str(char *dst, size_t size, const char *src)
 
 /** A job from the free list, or malloc()ed; NULL when out of memory. */
 job_t *pipeline_job_get(pipeline_t *p);
+/** A job for a request on @p name from @p client, counted pending: its
+ *  callback, no addresses, no provider yet.  NULL when out of memory. */
+job_t *pipeline_job_begin(pipeline_t *p, const char *name, const char *client, pipeline_cb cb,
+                          void *arg);
 /** Give back a job that was never submitted (no callback, not pending). */
 void pipeline_job_put(pipeline_t *p, job_t *j);
 /** Complete @p j now (counts it in the metrics). */

@@ -317,17 +317,9 @@ int pipeline_txt_submit(pipeline_t *p, const pipeline_txt_request_t *req,
 	if (req->value == NULL || !value_ok(req->value))
 		return -EINVAL;
 	struct txt_table *t = table_get(p);
-	job_t *j = t != NULL ? pipeline_job_get(p) : NULL;
+	job_t *j = t != NULL ? pipeline_job_begin(p, req->name, req->client, cb, arg) : NULL;
 	if (j == NULL)
 		return -ENOMEM;
-	j->next = NULL;
-	j->cb = cb;
-	j->arg = arg;
-	copy_str(j->name, sizeof(j->name), req->name);
-	j->ipv4[0] = j->ipv6[0] = '\0';
-	copy_str(j->client, sizeof(j->client), req->client);
-	j->provider[0] = '\0';
-	p->pending++;
 	store_record_t rec;
 	if (!pipeline_auth(p, j, req->key, req->key_len, false, &rec))
 		return 0;

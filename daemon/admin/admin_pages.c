@@ -135,18 +135,23 @@ static void detail(ahtml_t *b, const char *label, const char *id, const char *va
 	ah_raw(b, "</td></tr>\n");
 }
 
+/* The job's record, or false once the page says it is not there (or the
+ * store cannot be read). */
+static bool record_or_reply(admin_job_t *j, store_t *st, store_record_t *r)
+{
+	int err = store_record_get(st, j->name, r);
+	if (err == -ENOENT)
+		not_found(j);
+	else if (err)
+		store_error(j);
+	return err == 0;
+}
+
 void admin_work_record(admin_job_t *j, store_t *st)
 {
 	store_record_t r;
-	int err = store_record_get(st, j->name, &r);
-	if (err == -ENOENT) {
-		not_found(j);
+	if (!record_or_reply(j, st, &r))
 		return;
-	}
-	if (err) {
-		store_error(j);
-		return;
-	}
 	ahtml_t *b = &j->html;
 	char changed[32], seen[32];
 	ah_time(r.last_change, changed);
@@ -191,15 +196,8 @@ void admin_work_record(admin_job_t *j, store_t *st)
 void admin_work_delete_ask(admin_job_t *j, store_t *st)
 {
 	store_record_t r;
-	int err = store_record_get(st, j->name, &r);
-	if (err == -ENOENT) {
-		not_found(j);
+	if (!record_or_reply(j, st, &r))
 		return;
-	}
-	if (err) {
-		store_error(j);
-		return;
-	}
 	ahtml_t *b = &j->html;
 	ah_head(b, "Delete a record", j->user, j->csrf);
 	if (r.source == STORE_SRC_CONFIG) {

@@ -197,6 +197,10 @@ static int app_drop_privileges(app_t *a, char *err, size_t errlen)
 	snprintf(shm, sizeof(shm), "%s-shm", c->database);
 	const char *const files[] = { c->database, wal, shm };
 	int rc = privdrop_give_files(c->user, files, 3, err, errlen);
+	/* host->state_dir(): plugins may have written there as root. */
+	char plugins[4096];
+	if (rc == 0 && conf_plugin_state_root(c->database, plugins, sizeof(plugins)) == 0)
+		rc = privdrop_give_tree(c->user, plugins, err, errlen);
 	if (rc == 0)
 		rc = privdrop_apply(c->user, err, errlen);
 	/* Read as root at start, but as the user on SIGHUP: say so now rather

@@ -3,6 +3,7 @@
  * saved uid of 0) is worse than none: it looks safe and is not. */
 #include "privdrop.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -275,4 +276,70 @@ int privdrop_apply(const char *user, char *err, size_t errlen)
 	log_notice(SUBJECT, "dropped root: now user \"%s\" (uid %u, gid %u)", user,
 	           (unsigned)ids.uid, (unsigned)ids.gid);
 	return 0;
+}
+
+/* Chown what root owns in the directory open as @p dfd, then below it. */
+static int give_dir(int dfd, const char *path, const privdrop_ids_t *ids, char *err,
+                    size_t errlen)
+{
+	struct stat st;
+	if (fstat(dfd, &st) != 0 ||
+	    (st.st_uid == 0 && fchown(dfd, ids->uid, ids->gid) != 0)) {
+		int rc = -errno;
+		snprintf(err, errlen, "%s: cannot give it to uid %u: %s", path,
+		         (unsigned)ids->uid, strerror(-rc));
+		close(dfd);
+		return rc;
+	}
+	DIR *d = fdopendir(dfd);
+	if (d == NULL) {
+		int rc = -errno;
+		close(dfd);
+		snprintf(err, errlen, "%s: %s", path, strerror(-rc));
+		return rc;
+	}
+	int rc = 0;
+	struct dirent *e;
+	while (rc == 0 && (e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		char sub[4096];
+		snprintf(sub, sizeof(sub), "%s/%s", path, e->d_name);
+		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+			continue; /* gone meanwhile */
+		if (S_ISDIR(st.st_mode)) {
+			int cfd = openat(dirfd(d), e->d_name,
+			                 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			rc = cfd < 0 ? -errno : give_dir(cfd, sub, ids, err, errlen);
+			if (cfd < 0)
+				snprintf(err, errlen, "%s: %s", sub, strerror(-rc));
+		} else if (S_ISREG(st.st_mode) && st.st_uid == 0 &&
+		           fchownat(dirfd(d), e->d_name, ids->uid, ids->gid,
+		                    AT_SYMLINK_NOFOLLOW) != 0) {
+			rc = -errno;
+			snprintf(err, errlen, "%s: cannot give it to uid %u: %s", sub,
+			         (unsigned)ids->uid, strerror(-rc));
+		}
+	}
+	closedir(d);
+	return rc;
+}
+
+int privdrop_give_tree(const char *user, const char *dir, char *err, size_t errlen)
+{
+	if (user == NULL || geteuid() != 0)
+		return 0;
+	privdrop_ids_t ids;
+	int rc = privdrop_lookup(user, &ids, err, errlen);
+	if (rc != 0 || ids.uid == 0)
+		return rc;
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return 0;
+		rc = -errno;
+		snprintf(err, errlen, "%s: %s", dir, strerror(-rc));
+		return rc;
+	}
+	return give_dir(fd, dir, &ids, err, errlen);
 }

@@ -65,6 +65,15 @@ int privdrop_apply(const char *user, char *err, size_t errlen);
 int privdrop_give_files(const char *user, const char *const *paths, size_t n,
                         char *err, size_t errlen);
 
+/**
+ * privdrop_give_files() for a whole tree: @p dir (absent: nothing to do)
+ * and every directory and regular file below it that root owns, without
+ * following links.  For the plugins' state directories, which plugins may
+ * fill (keys, serials) while ddnsd is still root.
+ * @return 0, or a negative errno with one line in @p err.
+ */
+int privdrop_give_tree(const char *user, const char *dir, char *err, size_t errlen);
+
 /** True when the calling thread holds CAP_NET_BIND_SERVICE in its
  *  effective set (read with capget, no libcap needed). */
 bool privdrop_has_bind_cap(void);

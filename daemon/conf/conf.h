@@ -159,4 +159,8 @@ const conf_provider_t *conf_find_provider(const conf_t *conf, const char *name);
  */
 bool conf_plugin_name_valid(const char *s);
 
+/** Where the plugins' state directories live (ddns_host_t.state_dir):
+ *  "plugins" beside @p database, into @p buf.  Returns 0, or -ENAMETOOLONG. */
+int conf_plugin_state_root(const char *database, char *buf, size_t len);
+
 #endif

@@ -209,3 +209,12 @@ int conf_read_listen(conf_reader_t *r, const config_setting_t *h, const char *na
 	}
 	return 0;
 }
+
+int conf_plugin_state_root(const char *database, char *buf, size_t len)
+{
+	const char *slash = strrchr(database, '/');
+	/* "x.db": "./plugins"; "/x.db": "/plugins" */
+	int n = snprintf(buf, len, "%.*s/plugins", slash == NULL ? 1 : (int)(slash - database),
+	                 slash == NULL ? "." : database);
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}

@@ -70,6 +70,7 @@ void provider_maybe_free(provider_t *p)
 		return;
 	free(p->name);
 	free(p->subject);
+	free(p->state_dir);
 	free(p);
 }
 

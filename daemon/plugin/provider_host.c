@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "error.h"
 #include "log.h"
 #include "metrics.h"
@@ -180,6 +181,46 @@ static void host_dns_answered(ddns_ctx_t *ctx, unsigned rcode, uint64_t n)
 	metrics_dns_query(ctx->p->env.metrics, rcode, n);
 }
 
+/* mkdir that accepts a directory already there, and refuses anything else
+ * there (a file, a link an attacker planted). */
+static int make_private_dir(const char *path)
+{
+	if (mkdir(path, 0700) == 0)
+		return 0;
+	if (errno != EEXIST)
+		return -errno;
+	struct stat st;
+	if (lstat(path, &st) != 0)
+		return -errno;
+	return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
+}
+
+static const char *host_state_dir(ddns_ctx_t *ctx)
+{
+	provider_t *p = ctx->p;
+	if (p->state_dir != NULL)
+		return p->state_dir;
+	const char *db = p->conf != NULL && p->conf->database != NULL ? p->conf->database
+	               : "ddns.sqlite3";
+	char plugins[4096];
+	char *path = NULL;
+	int rc = conf_plugin_state_root(db, plugins, sizeof(plugins));
+	if (rc == 0 && asprintf(&path, "%s/%s", plugins, p->name) < 0) {
+		path = NULL;
+		rc = -ENOMEM;
+	}
+	if (rc == 0 && (rc = make_private_dir(plugins)) == 0)
+		rc = make_private_dir(path);
+	if (rc != 0) {
+		log_err(p->subject, "%s: cannot make the state directory: %s",
+		        path != NULL ? path : p->name, strerror(-rc));
+		free(path);
+		path = NULL;
+	}
+	p->state_dir = path;
+	return path;
+}
+
 const ddns_host_t provider_host_table = {
 	.abi = DDNS_HOST_ABI,
 	.size = sizeof(ddns_host_t),
@@ -205,4 +246,5 @@ const ddns_host_t provider_host_table = {
 	.update_result = provider_update_result,
 	.http_request_sigv4 = provider_http_request_sigv4,
 	.metric_counter = provider_metric_counter,
+	.state_dir = host_state_dir,
 };

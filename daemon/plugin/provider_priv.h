@@ -42,6 +42,7 @@ struct provider {
 	void *inst;            /**< the plugin's instance */
 	char *name;
 	char *subject;         /**< "provider <name>", the subject of log lines */
+	char *state_dir;       /**< host->state_dir(), made at its first call */
 	const char *wd_name;   /**< "provider <name> (<plugin>)", interned for the watchdog */
 	unsigned refs;
 	unsigned inflight;     /**< updates not yet reported to their caller */

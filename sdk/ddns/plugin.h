@@ -338,6 +338,17 @@ typedef struct ddns_host {
 	 *  when ddnsd keeps no metrics (ddnsd -t). */
 	int (*metric_counter)(ddns_ctx_t *ctx, const char *name, const char *help,
 	                      ddns_metric_read_cb read, void *arg);
+
+	/** The directory where the instance keeps files of its own across
+	 *  restarts and reloads (serials, journals, keys):
+	 *  `<directory of database>/plugins/<instance name>`, made mode 0700 at
+	 *  the first call and owned by ddnsd's `user` once it drops root, with
+	 *  what the module wrote in it meanwhile.  The path stays valid for the
+	 *  instance's life; an instance that reload recreates gets the same
+	 *  one.  NULL, with one log line, when it cannot be made.  Loop thread
+	 *  (create() included): making it is a mkdir, reading and writing in
+	 *  it is the module's business (off the loop). */
+	const char *(*state_dir)(ddns_ctx_t *ctx);
 } ddns_host_t;
 
 /**

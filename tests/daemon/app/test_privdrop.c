@@ -224,6 +224,39 @@ static void test_give_files(void **state)
 	assert_int_equal(rmdir(dir), 0);
 }
 
+/* A tree of plugin state: root's directories and files below go to the
+ * user, a link inside is not followed, someone else's file is kept. */
+static void test_give_tree(void **state)
+{
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	char dir[] = "/tmp/ddns-privdrop-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char sub[64], key[64], theirs[64], outside[64], link[64], cmd[128];
+	snprintf(sub, sizeof(sub), "%s/builtin", dir);
+	snprintf(key, sizeof(key), "%s/builtin/key", dir);
+	snprintf(theirs, sizeof(theirs), "%s/builtin/theirs", dir);
+	snprintf(outside, sizeof(outside), "%s.outside", dir);
+	snprintf(link, sizeof(link), "%s/builtin/link", dir);
+	assert_int_equal(mkdir(sub, 0700), 0);
+	make_file(key, 0);
+	make_file(theirs, 1234);
+	make_file(outside, 0);
+	assert_int_equal(symlink(outside, link), 0);
+	char err[256] = "";
+	assert_int_equal(privdrop_give_tree("nobody", dir, err, sizeof(err)), 0);
+	assert_int_equal(owner(dir), 65534);
+	assert_int_equal(owner(sub), 65534);
+	assert_int_equal(owner(key), 65534);
+	assert_int_equal(owner(theirs), 1234);
+	assert_int_equal(owner(outside), 0);
+	assert_int_equal(privdrop_give_tree("nobody", "/nonexistent-ddns", err, sizeof(err)), 0);
+	unlink(outside);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -232,6 +265,7 @@ int main(void)
 		cmocka_unit_test(test_unknown_user_refused),
 		cmocka_unit_test(test_plain_user),
 		cmocka_unit_test(test_give_files),
+		cmocka_unit_test(test_give_tree),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

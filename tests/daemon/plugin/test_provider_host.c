@@ -18,6 +18,8 @@
 #include "conf.h"
 #include "provider.h"
 #include "provider_fixture.h"
+#include "provider_priv.h"
+#include <sys/stat.h>
 
 static char dir[256];
 static char conf_path[300], db_path[300];
@@ -188,11 +190,51 @@ static void test_reclaims_leaks(void **state)
 	assert_non_null(strstr(buf, "provider leaky: plugin hostcheck left an HTTP request running"));
 }
 
+/* state_dir: "plugins/<instance>" beside the database, 0700, the same
+ * path at every call and for a recreated instance; a file in its place is
+ * refused, not followed. */
+static void test_state_dir(void **state)
+{
+	(void)state;
+	provider_t *p = make("quiet");
+	const char *d = provider_host_table.state_dir(&p->ctx);
+	assert_non_null(d);
+	char want[512];
+	snprintf(want, sizeof(want), "%s/plugins/quiet", dir);
+	assert_string_equal(d, want);
+	assert_ptr_equal(provider_host_table.state_dir(&p->ctx), d);
+	struct stat st;
+	assert_int_equal(stat(d, &st), 0);
+	assert_true(S_ISDIR(st.st_mode));
+	assert_int_equal(st.st_mode & 0777, 0700);
+	provider_unref(p);
+	p = make("quiet");
+	assert_string_equal(provider_host_table.state_dir(&p->ctx), want);
+	provider_unref(p);
+
+	char file[512];
+	snprintf(file, sizeof(file), "%s/plugins/hc", dir);
+	FILE *f = fopen(file, "w");
+	assert_non_null(f);
+	fclose(f);
+	pfx_capture_t cap;
+	pfx_capture_start(&cap, dir);
+	p = make("hc");
+	assert_null(provider_host_table.state_dir(&p->ctx));
+	provider_unref(p);
+	pfx_capture_stop(&cap);
+	char buf[4096] = "";
+	pfx_capture_read(&cap, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "plugins/hc: cannot make the state directory: Not a directory"));
+	unlink(file);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_services, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reclaims_leaks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_state_dir, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -3,6 +3,7 @@
  * @brief builtin_dns: build the response to one query (libknot wire format).
  */
 #include "answer.h"
+#include "tsig.h"
 
 #include <errno.h>
 #include <netinet/in.h>
@@ -249,6 +250,24 @@ size_t dns_answer(dns_answerer_t *a, const dns_db_t *db, const uint8_t *query,
 	knot_wire_clear_aa(r->wire);
 	knot_wire_clear_z(r->wire);
 
+	/* RFC 8945: a signed query gets a signed answer, or NOTAUTH with the
+	 * TSIG error and nothing else when the signature does not hold. */
+	dns_tsig_signer_t signer;
+	dns_tsig_signer_init(&signer, NULL, q);
+	if (q->tsig_rr != NULL) {
+		const knot_tsig_key_t *key;
+		uint16_t terr = dns_tsig_check(db->tsig, q, &key);
+		if (terr != KNOT_RCODE_NOERROR) {
+			size_t size = r->size;
+			if (dns_tsig_error_reply(r->wire, &size, max, terr, q) != 0)
+				return answer_header_only(query, out, KNOT_RCODE_NOTAUTH);
+			return size;
+		}
+		dns_tsig_signer_init(&signer, key, q);
+		if (knot_pkt_reserve(r, (uint16_t)dns_tsig_room(&signer)) != KNOT_EOK)
+			return answer_header_only(query, out, KNOT_RCODE_SERVFAIL);
+	}
+
 	knot_rrset_t opt;
 	bool edns = knot_pkt_has_edns(q);
 	if (edns && (knot_edns_init(&opt, DNS_EDNS_PAYLOAD, 0, 0, &a->mm) != KNOT_EOK ||
@@ -280,6 +299,12 @@ size_t dns_answer(dns_answerer_t *a, const dns_db_t *db, const uint8_t *query,
 		knot_pkt_begin(r, KNOT_ADDITIONAL);
 		if (knot_pkt_put(r, KNOT_COMPR_HINT_NONE, &opt, KNOT_PF_NOTRUNC) != KNOT_EOK)
 			return answer_header_only(query, out, KNOT_RCODE_SERVFAIL);
+	}
+	if (signer.key != NULL) {
+		size_t size = r->size;
+		if (dns_tsig_sign(&signer, r->wire, &size, max) != 0)
+			return answer_header_only(query, out, KNOT_RCODE_SERVFAIL);
+		return size;
 	}
 	return r->size;
 }

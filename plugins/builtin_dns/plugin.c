@@ -12,9 +12,17 @@
 #include <time.h>
 
 #include <ddns/plugin.h>
+#include "diff.h"
+#include "notify.h"
 #include "server.h"
+#include "state.h"
+#include "tsig.h"
 #include "txt.h"
+#include "xfr.h"
 #include "zone.h"
+
+/* Serials and the journal reach the disk at most this often. */
+#define STATE_SAVE_MS 1000
 
 typedef struct builtin_dns {
 	ddns_ctx_t *ctx;
@@ -26,6 +34,15 @@ typedef struct builtin_dns {
 	dns_server_t *server;
 	dns_cidr_t *exempt;     /* rrl_exempt, parsed */
 	size_t n_exempt;
+	dns_tsig_keys_t keys;   /* tsig_keys */
+	dns_secondary_t *sec;   /* secondaries */
+	size_t n_sec;
+	dns_state_t *state;     /* serials and journal on disk, or NULL */
+	dns_journal_t *journal; /* the state's, or own without a state dir */
+	dns_journal_t *own_journal;
+	dns_xfr_t *xfr;
+	dns_notify_t *notify;   /* NULL without secondaries */
+	ddns_timer_t *save_timer; /* a save is due */
 } builtin_dns_t;
 
 static const ddns_option_t options[] = {
@@ -67,6 +84,17 @@ static const ddns_option_t options[] = {
 	  .min = 0, .max = 100, .def = "2" },
 	{ .name = "rrl_exempt", .type = DDNS_OPT_LIST,
 	  .help = "sources never rate-limited: \"192.0.2.0/24\", \"2001:db8::/48\"" },
+	{ .name = "tsig_keys", .type = DDNS_OPT_LIST, .flags = DDNS_OPT_SECRET,
+	  .help = "TSIG keys, \"[algorithm:]name:base64-secret\" (hmac-sha256 by default), "
+	          "for secondaries and signed queries" },
+	{ .name = "secondaries", .type = DDNS_OPT_LIST,
+	  .help = "secondaries sent NOTIFY and allowed AXFR/IXFR: \"192.0.2.7[:53] key-name\"" },
+	{ .name = "journal_size", .type = DDNS_OPT_INT,
+	  .help = "changes kept per zone for IXFR (older serials get the whole zone)",
+	  .min = 0, .max = 1000000, .def = "1000" },
+	{ .name = "notify_retry_s", .type = DDNS_OPT_INT,
+	  .help = "resend an unanswered NOTIFY after this (5 tries)",
+	  .min = 1, .max = 3600, .def = "60" },
 	{ .name = "udp_threads", .type = DDNS_OPT_INT,
 	  .help = "UDP worker threads per address (0: UDP on the main loop)",
 	  .min = 0, .max = 64, .def = "1" },
@@ -98,6 +126,34 @@ static int conf_list(builtin_dns_t *b, const char *name, const char ***out, size
 			(*out)[(*n)++] = item;
 	}
 	return 0;
+}
+
+/* tsig_keys and secondaries. */
+static int read_transfer_options(builtin_dns_t *b)
+{
+	const char **items = NULL;
+	size_t n = 0;
+	char err[512];
+	int ret = conf_list(b, "tsig_keys", &items, &n);
+	if (ret == 0 && (ret = dns_tsig_keys_parse(items, n, &b->keys, err, sizeof(err))) == -EINVAL) {
+		b->host->conf_error(b->ctx, "tsig_keys", "%s", err);
+		ret = DDNS_ECONFIG;
+	}
+	free(items);
+	items = NULL;
+	if (ret == 0)
+		ret = conf_list(b, "secondaries", &items, &n);
+	if (ret == 0 && (b->sec = calloc(n + 1, sizeof(*b->sec))) == NULL)
+		ret = -ENOMEM;
+	for (size_t i = 0; ret == 0 && i < n; i++) {
+		if (dns_secondary_parse(items[i], &b->keys, &b->sec[i], err, sizeof(err)) != 0) {
+			b->host->conf_error(b->ctx, "secondaries", "%s", err);
+			ret = DDNS_ECONFIG;
+		}
+		b->n_sec = i + 1;
+	}
+	free(items);
+	return ret;
 }
 
 static int read_options(builtin_dns_t *b)
@@ -136,6 +192,8 @@ static int read_options(builtin_dns_t *b)
 	}
 	b->n_exempt = n_exempt;
 	free(exempt);
+	if ((ret = read_transfer_options(b)) != 0)
+		return ret;
 	if (b->n_zones == 0) {
 		b->host->conf_error(b->ctx, "zone", "needs at least one zone");
 		return DDNS_ECONFIG;
@@ -220,13 +278,117 @@ static int build_db(builtin_dns_t *b, dns_db_t **out, bool from_config)
 		dns_db_free(db);
 		return ret;
 	}
+	db->tsig = &b->keys;
 	*out = db;
 	return 0;
+}
+
+/* ---- what secondaries see: journal, serials on disk, NOTIFY ---- */
+
+static void save_state(void *arg)
+{
+	builtin_dns_t *b = arg;
+	b->save_timer = NULL;
+	if (b->state == NULL)
+		return;
+	char err[512];
+	if (dns_state_save(b->state, b->ref.db, err, sizeof(err)) != 0)
+		b->host->log(b->ctx, DDNS_LOG_ERR, "state: cannot save the serials: out of memory");
+	if (err[0] != '\0')
+		b->host->log(b->ctx, DDNS_LOG_ERR, "state: %s", err);
+}
+
+/* Zone @p z has a new serial: secondaries hear of it, the disk soon. */
+static void zone_changed(builtin_dns_t *b, const dns_zone_t *z)
+{
+	dns_notify_zone(b->notify, z);
+	if (b->state != NULL && b->save_timer == NULL &&
+	    b->host->timer_start(b->ctx, STATE_SAVE_MS, save_state, b, &b->save_timer) != 0)
+		save_state(b);
+}
+
+/* After a change in place: the journal step, NOTIFY, a save. */
+static void after_change(builtin_dns_t *b, dns_snap_t *snap)
+{
+	knot_dname_storage_t apex;
+	bool in_zone = snap->in_zone;
+	if (in_zone)
+		memcpy(apex, snap->apex, sizeof(apex));
+	int ret = dns_snap_commit(snap, b->ref.db, b->journal);
+	if (ret == -ENOMEM)
+		b->host->log(b->ctx, DDNS_LOG_ERR, "journal: out of memory: the next IXFR sends "
+		             "the whole zone");
+	const dns_zone_t *z = in_zone ? dns_db_zone_by_apex(b->ref.db, apex) : NULL;
+	if (ret != 0 && z != NULL)
+		zone_changed(b, z);
+}
+
+/* One warning: secondaries serve the WAN answer only. */
+static int note_lan(const ddns_record_t *rec, void *arg)
+{
+	const char **first = arg;
+	if (*first == NULL && ((rec->lan_ipv4 && *rec->lan_ipv4) || (rec->lan_ipv6 && *rec->lan_ipv6)))
+		*first = rec->name;
+	return 0;
+}
+
+static void warn_lan_with_secondaries(builtin_dns_t *b)
+{
+	if (b->n_sec == 0)
+		return;
+	const char *first = NULL;
+	b->host->records_foreach(b->ctx, note_lan, &first);
+	if (first != NULL)
+		b->host->log(b->ctx, DDNS_LOG_WARNING, "%s (and maybe others) has a LAN address, "
+		             "and the zones have secondaries: they serve the WAN address to "
+		             "everyone; LAN answers come from ddnsd alone", first);
+}
+
+static int start_transfers(builtin_dns_t *b)
+{
+	const char *dir = DDNS_HOST_HAS(b->host, state_dir) && b->host->state_dir != NULL
+	                ? b->host->state_dir(b->ctx) : NULL;
+	size_t max = conf_num(b, "journal_size");
+	int ret = 0;
+	if (dir != NULL) {
+		char err[512], warn[1024];
+		ret = dns_state_open(dir, max, &b->state, err, sizeof(err), warn, sizeof(warn));
+		if (ret != 0) {
+			b->host->log(b->ctx, DDNS_LOG_ERR, "state: %s", err);
+			return ret;
+		}
+		if (warn[0] != '\0')
+			b->host->log(b->ctx, DDNS_LOG_WARNING, "state: %s", warn);
+		b->journal = dns_state_journal(b->state);
+		dns_state_restore_serials(b->state, b->ref.db, (uint32_t)time(NULL));
+	} else {
+		b->host->log(b->ctx, DDNS_LOG_WARNING, "no state directory: serials and the IXFR "
+		             "journal are not kept across restarts");
+		if ((ret = dns_journal_new(max, &b->own_journal)) != 0)
+			return ret;
+		b->journal = b->own_journal;
+	}
+	if ((ret = dns_xfr_new(b->sec, b->n_sec, b->journal, &b->xfr)) != 0)
+		return ret;
+	if (b->n_sec > 0)
+		ret = dns_notify_new(b->host, b->ctx, b->sec, b->n_sec,
+		                     (uint64_t)conf_num(b, "notify_retry_s") * 1000, &b->notify);
+	return ret;
 }
 
 static void instance_free(builtin_dns_t *b)
 {
 	dns_server_stop(b->server);
+	if (b->save_timer != NULL) {
+		b->host->timer_stop(b->save_timer);
+		save_state(b); /* what changed since the last save */
+	}
+	dns_notify_free(b->notify);
+	dns_xfr_free(b->xfr);
+	dns_state_close(b->state);
+	dns_journal_free(b->own_journal);
+	dns_tsig_keys_free(&b->keys);
+	free(b->sec);
 	dns_db_free(b->ref.db);
 	pthread_rwlock_destroy(&b->ref.lock);
 	free(b->zones);
@@ -249,6 +411,29 @@ COUNTER_READER(rrl_slipped)
 COUNTER_READER(tcp_refused)
 COUNTER_READER(tcp_timeouts)
 
+#define XFR_READER(field)                                         \
+	static uint64_t read_xfr_##field(void *arg)               \
+	{                                                         \
+		dns_xfr_counts_t c;                               \
+		dns_xfr_counts(((builtin_dns_t *)arg)->xfr, &c);  \
+		return c.field;                                   \
+	}
+XFR_READER(axfr)
+XFR_READER(ixfr)
+XFR_READER(ixfr_as_axfr)
+XFR_READER(refused)
+
+#define NOTIFY_READER(field)                                          \
+	static uint64_t read_notify_##field(void *arg)                \
+	{                                                             \
+		dns_notify_counts_t c;                                \
+		dns_notify_counts(((builtin_dns_t *)arg)->notify, &c); \
+		return c.field;                                       \
+	}
+NOTIFY_READER(sent)
+NOTIFY_READER(answered)
+NOTIFY_READER(failed)
+
 static void publish_counters(builtin_dns_t *b)
 {
 	static const struct {
@@ -263,6 +448,19 @@ static void publish_counters(builtin_dns_t *b)
 		  "tcp_max_per_source already.", read_tcp_refused },
 		{ "dns_tcp_timeouts_total", "TCP connections closed: no whole query within "
 		  "tcp_query_timeout_ms.", read_tcp_timeouts },
+		{ "dns_axfr_total", "AXFR transfers begun to secondaries.", read_xfr_axfr },
+		{ "dns_ixfr_total", "IXFR answered from the journal (or with one SOA: "
+		  "the secondary was current).", read_xfr_ixfr },
+		{ "dns_ixfr_whole_total", "IXFR answered with the whole zone: the journal "
+		  "did not reach the secondary's serial.", read_xfr_ixfr_as_axfr },
+		{ "dns_xfr_refused_total", "AXFR/IXFR refused: not a secondary, or not signed "
+		  "with its key.", read_xfr_refused },
+		{ "dns_notify_sent_total", "NOTIFY messages sent to secondaries (resends "
+		  "included).", read_notify_sent },
+		{ "dns_notify_answered_total", "NOTIFY messages a secondary answered NOERROR.",
+		  read_notify_answered },
+		{ "dns_notify_failed_total", "NOTIFY given up (no answer after 5 tries) or "
+		  "refused by a secondary.", read_notify_failed },
 	};
 	if (!DDNS_HOST_HAS(b->host, metric_counter) || b->host->metric_counter == NULL)
 		return;
@@ -282,6 +480,8 @@ static int bdns_create(ddns_ctx_t *ctx, const ddns_host_t *host, void **instance
 	int ret = read_options(b);
 	if (ret == 0)
 		ret = build_db(b, &b->ref.db, true);
+	if (ret == 0)
+		ret = start_transfers(b);
 	if (ret == 0) {
 		dns_server_conf_t sc = { .host = host, .ctx = ctx, .listen = b->listen,
 		                         .n_listen = b->n_listen,
@@ -293,7 +493,8 @@ static int bdns_create(ddns_ctx_t *ctx, const ddns_host_t *host, void **instance
 		                         .rrl = { .rate = conf_num(b, "rrl_rate"),
 		                                  .slip = conf_num(b, "rrl_slip"),
 		                                  .exempt = b->exempt,
-		                                  .n_exempt = b->n_exempt } };
+		                                  .n_exempt = b->n_exempt },
+		                         .xfr = b->xfr };
 		ret = dns_server_start(&sc, &b->ref, &b->server);
 	}
 	if (ret != 0) {
@@ -301,8 +502,14 @@ static int bdns_create(ddns_ctx_t *ctx, const ddns_host_t *host, void **instance
 		return ret;
 	}
 	publish_counters(b);
-	host->log(ctx, DDNS_LOG_INFO, "serving %zu record(s) in %zu zone(s) on %zu address(es)",
-	          b->ref.db->n_records, b->n_zones, b->n_listen);
+	warn_lan_with_secondaries(b);
+	/* Secondaries learn the serials at once (they may have moved while
+	 * ddnsd was down), and the disk has them. */
+	for (size_t i = 0; i < b->ref.db->n_zones; i++)
+		zone_changed(b, &b->ref.db->zones[i]);
+	host->log(ctx, DDNS_LOG_INFO, "serving %zu record(s) in %zu zone(s) on %zu address(es)%s",
+	          b->ref.db->n_records, b->n_zones, b->n_listen,
+	          b->n_sec > 0 ? ", with secondaries" : "");
 	*instance = b;
 	return 0;
 }
@@ -315,6 +522,9 @@ static void bdns_destroy(void *instance)
 /* A TXT set (ddns_update_t.txt_*): served at once, the serial raised. */
 static int bdns_update_txt(builtin_dns_t *b, ddns_update_t *u)
 {
+	dns_snap_t snap;
+	if (dns_snap_take(&snap, b->ref.db, u->txt_name) == -ENOMEM)
+		return -ENOMEM;
 	pthread_rwlock_wrlock(&b->ref.lock);
 	int ret = dns_db_set_txt(b->ref.db, u->txt_name, u->txt_values, u->n_txt_values,
 	                         u->txt_ttl, (uint32_t)time(NULL));
@@ -326,6 +536,7 @@ static int bdns_update_txt(builtin_dns_t *b, ddns_update_t *u)
 		serial = z ? z->serial : 0;
 	}
 	pthread_rwlock_unlock(&b->ref.lock);
+	after_change(b, &snap);
 	char msg[128];
 	switch (ret) {
 	case -ENOENT:
@@ -365,6 +576,9 @@ static int bdns_update(void *instance, ddns_update_t *u)
 	builtin_dns_t *b = instance;
 	if (u->txt_name != NULL)
 		return bdns_update_txt(b, u);
+	dns_snap_t snap;
+	if (dns_snap_take(&snap, b->ref.db, u->name) == -ENOMEM)
+		return -ENOMEM;
 	pthread_rwlock_wrlock(&b->ref.lock);
 	int ret = dns_db_update(b->ref.db, u->name, u->ipv4, u->ipv6, (uint32_t)time(NULL));
 	uint32_t serial = 0;
@@ -375,6 +589,7 @@ static int bdns_update(void *instance, ddns_update_t *u)
 		serial = z ? z->serial : 0;
 	}
 	pthread_rwlock_unlock(&b->ref.lock);
+	after_change(b, &snap);
 	char msg[128];
 	if (ret == -ENOENT) {
 		b->host->log(b->ctx, DDNS_LOG_WARNING, "%s: outside every zone of this instance: "
@@ -416,6 +631,14 @@ static void bdns_records_changed(void *instance)
 	dns_db_bump_serials(db, old, (uint32_t)time(NULL));
 	b->ref.db = db;
 	pthread_rwlock_unlock(&b->ref.lock);
+	if (dns_diff_dbs(b->journal, old, db) != 0)
+		b->host->log(b->ctx, DDNS_LOG_ERR, "journal: out of memory: the next IXFR sends "
+		             "the whole zone");
+	for (size_t i = 0; i < db->n_zones; i++) {
+		const dns_zone_t *o = dns_db_zone_by_apex(old, db->zones[i].apex);
+		if (o == NULL || o->serial != db->zones[i].serial)
+			zone_changed(b, &db->zones[i]);
+	}
 	dns_db_free(old);
 	b->host->log(b->ctx, DDNS_LOG_INFO, "records reloaded: %zu record(s)", db->n_records);
 }
@@ -426,11 +649,17 @@ static void bdns_record_changed(void *instance, const char *name, const ddns_rec
 {
 	builtin_dns_t *b = instance;
 	uint32_t now = (uint32_t)time(NULL);
+	dns_snap_t snap;
+	if (dns_snap_take(&snap, b->ref.db, name) == -ENOMEM) {
+		b->host->log(b->ctx, DDNS_LOG_ERR, "%s: cannot serve the change: out of memory", name);
+		return;
+	}
 	pthread_rwlock_wrlock(&b->ref.lock);
 	int ret = rec == NULL ? dns_db_remove_record(b->ref.db, name, now)
 	        : dns_db_apply_record(b->ref.db, name, rec->ipv4, rec->ipv6, rec->lan_ipv4,
 	                              rec->lan_ipv6, rec->last_change, now);
 	pthread_rwlock_unlock(&b->ref.lock);
+	after_change(b, &snap);
 	if (ret == -ENOENT)
 		b->host->log(b->ctx, DDNS_LOG_WARNING, "%s: outside every zone of this "
 		             "instance (zone = %s%s): not served", name, b->zones[0],

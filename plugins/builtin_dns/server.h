@@ -39,6 +39,7 @@ typedef struct dns_server_conf {
 	unsigned tcp_query_ms;     /**< a query must arrive, its answer be read, within this */
 	unsigned udp_threads;      /**< 0: UDP on the loop */
 	dns_rrl_conf_t rrl;        /**< UDP response rate limiting (rate 0: off) */
+	struct dns_xfr *xfr;       /**< zone transfers over TCP (borrowed; NULL: none) */
 } dns_server_conf_t;
 
 typedef struct dns_server dns_server_t;

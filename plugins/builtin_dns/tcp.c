@@ -22,6 +22,7 @@
  * (or was about to send) is still answered.
  */
 #include "server_priv.h"
+#include "xfr.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -47,6 +48,7 @@ struct dns_tcp_conn {
 	uint64_t query_ms;      /* the exchange under way began: its deadline */
 	bool fresh;             /* answered (or new) since: the next byte restarts it */
 	struct sockaddr_storage peer;
+	dns_xfr_stream_t *stream; /* a zone transfer being sent, or NULL */
 	size_t in_len, out_len, out_off;
 	uint8_t in[2 + TCP_MSG_MAX];
 	uint8_t out[2 + TCP_MSG_MAX];
@@ -88,6 +90,7 @@ static void conn_link(dns_server_t *s, dns_tcp_conn_t *c)
 
 static void conn_close(dns_tcp_conn_t *c)
 {
+	dns_xfr_stream_free(c->stream);
 	conn_unlink(c);
 	close(c->fd);
 	free(c);
@@ -190,29 +193,57 @@ static int conn_flush(dns_tcp_conn_t *c)
 	return 1;
 }
 
-/* Answer the complete queries buffered.  <0: close the connection. */
+/* The answer to the query @p msg bytes long at c->in + 2, into c->out + 2:
+ * its length, 0 for none; a zone transfer starts c->stream instead. */
+static size_t conn_answer(dns_tcp_conn_t *c, size_t msg)
+{
+	dns_server_t *s = c->srv;
+	pthread_rwlock_rdlock(&s->ref->lock);
+	size_t len = dns_xfr_query(s->conf.xfr, s->ref->db, c->in + 2, msg,
+	                           (struct sockaddr *)&c->peer, c->out + 2, TCP_MSG_MAX,
+	                           &c->stream);
+	if (len == 0 && c->stream == NULL)
+		len = dns_answer(s->tcp_ans, s->ref->db, c->in + 2, msg,
+		                 (struct sockaddr *)&c->peer, true, c->out + 2, TCP_MSG_MAX);
+	pthread_rwlock_unlock(&s->ref->lock);
+	return len;
+}
+
+/* Answer the complete queries buffered, and send the messages of a zone
+ * transfer (the next query waits for its end).  <0: close the connection. */
 static int conn_process(dns_tcp_conn_t *c)
 {
 	dns_server_t *s = c->srv;
-	while (c->out_len == 0 && c->in_len >= 2) {
-		size_t msg = knot_wire_read_u16(c->in);
-		if (c->in_len < 2 + msg)
-			return conn_watch(c, DDNS_FD_READ);
-		pthread_rwlock_rdlock(&s->ref->lock);
-		size_t len = dns_answer(s->tcp_ans, s->ref->db, c->in + 2, msg,
-		                        (struct sockaddr *)&c->peer, true, c->out + 2,
-		                        TCP_MSG_MAX);
-		pthread_rwlock_unlock(&s->ref->lock);
-		memmove(c->in, c->in + 2 + msg, c->in_len - 2 - msg);
-		c->in_len -= 2 + msg;
+	while (c->out_len == 0 && (c->stream != NULL || c->in_len >= 2)) {
+		size_t len;
+		if (c->stream != NULL) {
+			len = dns_xfr_stream_next(c->stream, c->out + 2, TCP_MSG_MAX);
+			if (len == 0) {
+				dns_xfr_stream_free(c->stream);
+				c->stream = NULL;
+				continue;
+			}
+		} else {
+			size_t msg = knot_wire_read_u16(c->in);
+			if (c->in_len < 2 + msg)
+				return conn_watch(c, DDNS_FD_READ);
+			len = conn_answer(c, msg);
+			memmove(c->in, c->in + 2 + msg, c->in_len - 2 - msg);
+			c->in_len -= 2 + msg;
+			if (c->stream != NULL)
+				continue; /* its first message comes next round */
+		}
 		if (len == 0)
 			continue; /* not a query: nothing to say, and the clock runs on */
-		c->query_ms = s->conf.host->now_ms(); /* the next exchange's clock */
+		/* The next exchange's clock, or, in a transfer, the next
+		 * message's: each must be read within tcp_query_timeout_ms. */
+		c->query_ms = s->conf.host->now_ms();
 		c->fresh = true;
 		knot_wire_write_u16(c->out, (uint16_t)len);
 		c->out_len = 2 + len;
 		const ddns_host_t *h = s->conf.host;
-		if (h != NULL && DDNS_HOST_HAS(h, dns_answered) && h->dns_answered != NULL)
+		if (h != NULL && DDNS_HOST_HAS(h, dns_answered) && h->dns_answered != NULL &&
+		    c->stream == NULL)
 			h->dns_answered(s->conf.ctx, knot_wire_get_rcode(c->out + 2), 1);
 		int ret = conn_flush(c);
 		if (ret < 0)
@@ -375,7 +406,11 @@ unsigned dns_tcp_hand_over_all(dns_server_t *s)
 	while (s->conns) {
 		dns_tcp_conn_t *c = s->conns;
 		const dns_listener_t *heir = c->from != NULL ? c->from->heir : NULL;
-		if (heir != NULL) {
+		if (c->stream != NULL) {
+			/* A transfer is this instance's zone image: it ends here,
+			 * and the secondary asks the heir again. */
+			conn_close(c);
+		} else if (heir != NULL) {
 			conn_move(c, heir);
 			moved++;
 		} else {

@@ -294,6 +294,11 @@ void dns_zone_touch(dns_zone_t *zone, uint32_t now)
 	zone_set_serial(zone, serial_next(zone->serial, now));
 }
 
+void dns_zone_set_serial(dns_zone_t *z, uint32_t serial)
+{
+	zone_set_serial(z, serial);
+}
+
 static void zone_set_serial(dns_zone_t *z, uint32_t serial)
 {
 	z->serial = serial;
@@ -385,7 +390,7 @@ static bool node_same(const dns_node_t *n, const dns_node_t *o)
 
 /* Whether the apex data of @p z and @p o agree: NS, and the SOA but for
  * its serial (the first 4 of the 20 bytes after the two names). */
-static bool apex_same(const dns_zone_t *z, const dns_zone_t *o)
+bool dns_zone_apex_same(const dns_zone_t *z, const dns_zone_t *o)
 {
 	const knot_rdata_t *a = z->soa.rrs.rdata, *b = o->soa.rrs.rdata;
 	if (z->soa.ttl != o->soa.ttl || z->ns.ttl != o->ns.ttl ||
@@ -403,6 +408,11 @@ static dns_zone_t *zone_named(const dns_db_t *db, const knot_dname_t *apex)
 		if (name_eq(db->zones[i].apex, apex))
 			return &db->zones[i];
 	return NULL;
+}
+
+const dns_zone_t *dns_db_zone_by_apex(const dns_db_t *db, const knot_dname_t *apex)
+{
+	return zone_named(db, apex);
 }
 
 /* Mark in @p changed (one flag per zone of @p db) each zone whose names
@@ -439,7 +449,7 @@ void dns_db_bump_serials(dns_db_t *db, const dns_db_t *old, uint32_t now)
 		const dns_zone_t *o = old ? zone_named(old, z->apex) : NULL;
 		if (o == NULL)
 			zone_set_serial(z, serial_next(z->serial - 1, now));
-		else if (changed != NULL && !changed[i] && apex_same(z, o))
+		else if (changed != NULL && !changed[i] && dns_zone_apex_same(z, o))
 			zone_set_serial(z, o->serial); /* nothing to tell secondaries */
 		else
 			zone_set_serial(z, serial_next(o->serial, now));

@@ -71,6 +71,9 @@ typedef struct dns_db {
 	size_t n_buckets;      /**< a power of two */
 	size_t n_nodes;
 	size_t n_records;
+	/** The instance's TSIG keys (borrowed; NULL: none): a signed query is
+	 *  checked and its answer signed (answer.c). */
+	const struct dns_tsig_keys *tsig;
 } dns_db_t;
 
 /**
@@ -143,6 +146,10 @@ int dns_db_carry_update(dns_db_t *db, const dns_db_t *old, const char *name,
  *  new in @p db, or every zone when @p old is NULL, gets max(serial, now). */
 void dns_db_bump_serials(dns_db_t *db, const dns_db_t *old, uint32_t now);
 
+/** Whether zones @p z and @p o (one name, two dbs) have the same NS and
+ *  SOA but for the serial. */
+bool dns_zone_apex_same(const dns_zone_t *z, const dns_zone_t *o);
+
 /** The zone @p name (lower-case wire) falls in (longest match), or NULL. */
 const dns_zone_t *dns_db_zone(const dns_db_t *db, const knot_dname_t *name);
 
@@ -154,11 +161,17 @@ dns_node_t *dns_db_get_node(dns_db_t *db, dns_zone_t *zone, const knot_dname_t *
  *  non-terminals above it left so. */
 void dns_db_prune(dns_db_t *db, dns_node_t *n);
 
+/** Set @p zone's serial (stored serials, state.c). */
+void dns_zone_set_serial(dns_zone_t *zone, uint32_t serial);
+
 /** Raise @p zone's serial to max(serial + 1, @p now). */
 void dns_zone_touch(dns_zone_t *zone, uint32_t now);
 
 /** The node of @p name (lower-case wire), or NULL. */
 const dns_node_t *dns_db_node(const dns_db_t *db, const knot_dname_t *name);
+
+/** The zone whose apex is @p apex (lower-case wire), or NULL. */
+const dns_zone_t *dns_db_zone_by_apex(const dns_db_t *db, const knot_dname_t *apex);
 
 /** The zone named @p name (text), or NULL. */
 const dns_zone_t *dns_db_zone_by_name(const dns_db_t *db, const char *name);

@@ -124,7 +124,8 @@ int app_providers_apply(app_t *a, app_gen_t *g, size_t *created, char *err, size
 	bool *taken = calloc(a->n_provs ? a->n_provs : 1, sizeof(*taken));
 	size_t *from = calloc(n ? n : 1, sizeof(*from));
 	provider_env_t env = { .loop = a->loop, .http = a->http, .store = a->store,
-	                       .metrics = a->metrics };
+	                       .metrics = a->metrics, .txt_update = app_txt_update,
+	                       .txt_update_arg = a };
 	int rc = -ENOMEM;
 	size_t made = 0;
 

@@ -127,5 +127,8 @@ void app_watch_cb(uv_timer_t *t);
 int app_followers_apply(app_t *a);
 /** pipeline lookup callback: the current instance named @p name. */
 provider_t *app_provider_lookup(const char *name, void *arg);
+/** provider_env_t.txt_update (app_txt.c): @p arg is the app_t. */
+int app_txt_update(void *arg, const char *record, ddns_txt_op_t op, const char *value,
+                   const char *client, ddns_txt_cb cb, void *cb_arg);
 
 #endif

@@ -30,6 +30,12 @@ typedef struct provider_env {
 	http_client_t *http;
 	store_t *store;
 	struct metrics *metrics; /**< counts host->dns_answered() (may be NULL) */
+	/** Carries out host->txt_update() (the app wires it to the update
+	 *  pipeline, a layer above); NULL: not offered.  Same returns; @p cb
+	 *  runs later, once, when 0 is returned. */
+	int (*txt_update)(void *arg, const char *record, ddns_txt_op_t op, const char *value,
+	                  const char *client, ddns_txt_cb cb, void *cb_arg);
+	void *txt_update_arg;
 } provider_env_t;
 
 /** Record types of an update, the index of provider_outcome_t.rr. */

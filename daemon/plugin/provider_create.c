@@ -113,6 +113,7 @@ int provider_create(const provider_env_t *env, const conf_t *conf,
 	plink_init(&p->watches);
 	plink_init(&p->https);
 	plink_init(&p->counters);
+	plink_init(&p->txts);
 	if ((p->name = strdup(cp->name)) == NULL ||
 	    asprintf(&p->subject, "provider %s", cp->name) < 0) {
 		p->subject = NULL;

@@ -300,8 +300,57 @@ int provider_metric_counter(ddns_ctx_t *ctx, const char *name, const char *help,
 	return 0;
 }
 
+/* A txt_update() in flight: the pipeline answers it, maybe after the
+ * instance is gone (then the wrapper is off the list, and only freed). */
+typedef struct ptxt {
+	plink_t link;
+	provider_t *p;
+	ddns_txt_cb cb;
+	void *arg;
+} ptxt_t;
+
+static void txt_done(int result, const char *message, void *arg)
+{
+	ptxt_t *w = arg;
+	bool orphan = w->link.next == NULL;
+	plink_del(&w->link);
+	ddns_txt_cb cb = w->cb;
+	void *cb_arg = w->arg;
+	provider_t *p = w->p;
+	free(w);
+	if (!orphan)
+		PROVIDER_CALL(p, "TXT outcome", cb(result, message, cb_arg));
+}
+
+int provider_txt_update(ddns_ctx_t *ctx, const char *record, ddns_txt_op_t op,
+                        const char *value, const char *client, ddns_txt_cb cb, void *arg)
+{
+	provider_t *p = ctx->p;
+	if (p->env.txt_update == NULL)
+		return -ENOTSUP;
+	if (cb == NULL || record == NULL || op < DDNS_TXT_ADD || op > DDNS_TXT_CLEAR ||
+	    (op != DDNS_TXT_CLEAR && value == NULL))
+		return -EINVAL;
+	ptxt_t *w = calloc(1, sizeof(*w));
+	if (w == NULL)
+		return -ENOMEM;
+	*w = (ptxt_t){ .p = p, .cb = cb, .arg = arg };
+	plink_add(&p->txts, &w->link);
+	int rc = p->env.txt_update(p->env.txt_update_arg, record, op,
+	                           op == DDNS_TXT_CLEAR ? NULL : value, client, txt_done, w);
+	if (rc != 0) {
+		plink_del(&w->link);
+		free(w);
+	}
+	return rc;
+}
+
 void provider_reclaim(provider_t *p, bool warn)
 {
+	/* An outcome still to come is dropped when it comes, not cancelled:
+	 * the TXT change itself goes on (the client asked for it). */
+	while (p->txts.next != &p->txts)
+		plink_del(p->txts.next);
 	/* Counters are published until the instance goes: not a leak. */
 	while (p->counters.next != &p->counters) {
 		pcounter_t *c = PCONTAINER(p->counters.next, pcounter_t, link);

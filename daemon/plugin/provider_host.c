@@ -247,4 +247,5 @@ const ddns_host_t provider_host_table = {
 	.http_request_sigv4 = provider_http_request_sigv4,
 	.metric_counter = provider_metric_counter,
 	.state_dir = host_state_dir,
+	.txt_update = provider_txt_update,
 };

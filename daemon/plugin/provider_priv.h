@@ -51,7 +51,7 @@ struct provider {
 	bool creating;         /**< inside create(): conf_error fills create_err */
 	bool destroying;
 	char create_err[512];
-	plink_t updates, timers, watches, https, counters;
+	plink_t updates, timers, watches, https, counters, txts;
 	provider_idle_cb idle_cb; /**< provider_on_idle() */
 	void *idle_arg;
 };
@@ -68,6 +68,9 @@ ddns_record_t provider_record_view(const store_record_t *r);
 /** Free @p p if it is being destroyed and its last handle is closed. */
 void provider_maybe_free(provider_t *p);
 /** Init an empty list head. */
+/** host->txt_update(). */
+int provider_txt_update(ddns_ctx_t *ctx, const char *record, ddns_txt_op_t op,
+                        const char *value, const char *client, ddns_txt_cb cb, void *arg);
 void plink_init(plink_t *head);
 /** Append @p n to @p head. */
 void plink_add(plink_t *head, plink_t *n);

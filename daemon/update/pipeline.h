@@ -128,8 +128,13 @@ typedef struct pipeline_txt_request {
 	const char *key;     /**< presented key */
 	size_t key_len;
 	const char *client;  /**< client address text, for abuse control */
-	const char *value;   /**< the TXT string: 1..255 printable ASCII bytes */
+	const char *value;   /**< the TXT string: 1..255 printable ASCII bytes;
+	                          NULL with @p remove: every value goes */
 	bool remove;         /**< take @p value away instead of adding it */
+	/** A plugin checked the request's credentials itself (builtin_dns:
+	 *  an RFC 2136 UPDATE with a TSIG key allowed for @p name): no key is
+	 *  checked, a name ddnsd does not hold is -ENOENT at once. */
+	bool authorized;
 } pipeline_txt_request_t;
 
 /**
@@ -143,7 +148,8 @@ typedef struct pipeline_txt_request {
  * pipeline_submit()), PROVIDER_FAILED or TIMEOUT with the provider's
  * message, or UNAVAILABLE; never from inside this call.
  * @return 0; -EINVAL for a bad value (before any key check); -E2BIG when the
- * key was right but the set already holds PIPELINE_TXT_MAX values; -ECANCELED
+ * key was right but the set already holds PIPELINE_TXT_MAX values; -ENOENT
+ * (authorized requests only) for a name ddnsd does not hold; -ECANCELED
  * when closing; -ENOMEM.  On error @p cb is never called.
  */
 int pipeline_txt_submit(pipeline_t *p, const pipeline_txt_request_t *req,

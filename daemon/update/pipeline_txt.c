@@ -28,6 +28,7 @@ typedef struct txt_op {
 	job_t *j;
 	char value[256];
 	bool remove;
+	bool clear;           /* remove every value */
 } txt_op_t;
 
 typedef struct txt_set {
@@ -98,7 +99,8 @@ static txt_op_t *op_push(txt_set_t *s, job_t *j, const char *value, bool remove)
 		return NULL;
 	op->j = j;
 	op->remove = remove;
-	copy_str(op->value, sizeof(op->value), value);
+	op->clear = remove && value == NULL;
+	copy_str(op->value, sizeof(op->value), value != NULL ? value : "");
 	*s->ops_tail = op;
 	s->ops_tail = &op->next;
 	return op;
@@ -244,7 +246,8 @@ static void txt_run(txt_set_t *s)
 		                                              : EXPIRE_DEFAULT_S;
 		s->n_send = 0;
 		for (size_t i = 0; i < s->n; i++)
-			if (s->expires[i] > now && !(op->remove && strcmp(s->values[i], op->value) == 0)) {
+			if (s->expires[i] > now &&
+			    !(op->remove && (op->clear || strcmp(s->values[i], op->value) == 0))) {
 				memcpy(s->send[s->n_send], s->values[i], sizeof(s->send[0]));
 				s->send_exp[s->n_send++] = s->expires[i];
 			}
@@ -314,14 +317,16 @@ int pipeline_txt_submit(pipeline_t *p, const pipeline_txt_request_t *req,
 {
 	if (p->closing)
 		return -ECANCELED;
-	if (req->value == NULL || !value_ok(req->value))
+	if (req->value == NULL ? !req->remove : !value_ok(req->value))
 		return -EINVAL;
+	store_record_t rec;
+	if (req->authorized && rindex_get(&p->index, req->name, &rec) != 0)
+		return -ENOENT;
 	struct txt_table *t = table_get(p);
 	job_t *j = t != NULL ? pipeline_job_begin(p, req->name, req->client, cb, arg) : NULL;
 	if (j == NULL)
 		return -ENOMEM;
-	store_record_t rec;
-	if (!pipeline_auth(p, j, req->key, req->key_len, false, &rec))
+	if (!req->authorized && !pipeline_auth(p, j, req->key, req->key_len, false, &rec))
 		return 0;
 	copy_str(j->provider, sizeof(j->provider), rec.provider);
 	if (t->closed) { /* cannot be: closing is checked above */

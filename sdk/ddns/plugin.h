@@ -213,6 +213,16 @@ typedef struct ddns_http_response {
 /** Reads the value of a counter a module publishes (host->metric_counter);
  *  called on the loop thread whenever /metrics is asked for. */
 typedef uint64_t (*ddns_metric_read_cb)(void *arg);
+/** The outcome of a txt_update(): DDNS_OK or a negative code, and words
+ *  for it (never NULL, borrowed for the call). */
+typedef void (*ddns_txt_cb)(int result, const char *message, void *arg);
+
+/** What ddns_host_t.txt_update() does to a record's ACME TXT set. */
+typedef enum {
+	DDNS_TXT_ADD = 1,    /**< add the value (one already there is renewed) */
+	DDNS_TXT_REMOVE = 2, /**< remove the value */
+	DDNS_TXT_CLEAR = 3,  /**< remove every value (the value is NULL) */
+} ddns_txt_op_t;
 
 /** Opaque handles for asynchronous host services. */
 typedef struct ddns_http ddns_http_t;
@@ -349,6 +359,22 @@ typedef struct ddns_host {
 	 *  (create() included): making it is a mkdir, reading and writing in
 	 *  it is the module's business (off the loop). */
 	const char *(*state_dir)(ddns_ctx_t *ctx);
+
+	/** Change the ACME DNS-01 TXT set at "_acme-challenge.<record>" for a
+	 *  client the module authenticated itself (builtin_dns: an RFC 2136
+	 *  UPDATE signed with a TSIG key allowed for @p record).  No key is
+	 *  checked: only call it for a request you have authorised.  The set
+	 *  is then what the HTTP ACME APIs keep (PIPELINE limits: 10 values,
+	 *  each expiring, sent whole to @p record's provider); @p client (the
+	 *  requester's address as text, may be NULL) goes to the history.
+	 *  Returns 0 and
+	 *  @p cb runs later on the loop, once; or, without calling @p cb,
+	 *  DDNS_ENOTFOUND (ddnsd holds no @p record), -EINVAL (a value not of
+	 *  1..255 printable bytes), -E2BIG (10 values already), -ENOTSUP (no
+	 *  TXT pipeline: ddnsd -t), -ENOMEM.  An instance destroyed before the
+	 *  outcome is not called back.  Loop thread. */
+	int (*txt_update)(ddns_ctx_t *ctx, const char *record, ddns_txt_op_t op,
+	                  const char *value, const char *client, ddns_txt_cb cb, void *arg);
 } ddns_host_t;
 
 /**

@@ -18,6 +18,7 @@
 #include "state.h"
 #include "tsig.h"
 #include "txt.h"
+#include "update.h"
 #include "xfr.h"
 #include "zone.h"
 
@@ -42,6 +43,8 @@ typedef struct builtin_dns {
 	dns_journal_t *own_journal;
 	dns_xfr_t *xfr;
 	dns_notify_t *notify;   /* NULL without secondaries */
+	dns_upd_grants_t grants; /* update_keys */
+	dns_upd_t *upd;         /* NULL without update_keys */
 	ddns_timer_t *save_timer; /* a save is due */
 } builtin_dns_t;
 
@@ -89,6 +92,10 @@ static const ddns_option_t options[] = {
 	          "for secondaries and signed queries" },
 	{ .name = "secondaries", .type = DDNS_OPT_LIST,
 	  .help = "secondaries sent NOTIFY and allowed AXFR/IXFR: \"192.0.2.7[:53] key-name\"" },
+	{ .name = "update_keys", .type = DDNS_OPT_LIST,
+	  .help = "RFC 2136 UPDATE of ACME TXT (certbot, lego, acme.sh): \"key-name record "
+	          "[record ...]\", a key of tsig_keys and the records whose _acme-challenge "
+	          "it may set" },
 	{ .name = "journal_size", .type = DDNS_OPT_INT,
 	  .help = "changes kept per zone for IXFR (older serials get the whole zone)",
 	  .min = 0, .max = 1000000, .def = "1000" },
@@ -153,6 +160,21 @@ static int read_transfer_options(builtin_dns_t *b)
 		b->n_sec = i + 1;
 	}
 	free(items);
+	items = NULL;
+	if (ret == 0)
+		ret = conf_list(b, "update_keys", &items, &n);
+	if (ret == 0 && (ret = dns_upd_grants_parse(items, n, &b->keys, &b->grants, err,
+	                                            sizeof(err))) == -EINVAL) {
+		b->host->conf_error(b->ctx, "update_keys", "%s", err);
+		ret = DDNS_ECONFIG;
+	}
+	free(items);
+	if (ret == 0 && b->grants.n > 0 &&
+	    (!DDNS_HOST_HAS(b->host, txt_update) || b->host->txt_update == NULL)) {
+		b->host->conf_error(b->ctx, "update_keys", "this ddnsd has no TXT updates for "
+		                    "plugins (host ABI too old)");
+		ret = DDNS_ECONFIG;
+	}
 	return ret;
 }
 
@@ -370,6 +392,8 @@ static int start_transfers(builtin_dns_t *b)
 	}
 	if ((ret = dns_xfr_new(b->sec, b->n_sec, b->journal, &b->xfr)) != 0)
 		return ret;
+	if (b->grants.n > 0 && (ret = dns_upd_new(b->host, b->ctx, &b->grants, &b->upd)) != 0)
+		return ret;
 	if (b->n_sec > 0)
 		ret = dns_notify_new(b->host, b->ctx, b->sec, b->n_sec,
 		                     (uint64_t)conf_num(b, "notify_retry_s") * 1000, &b->notify);
@@ -384,6 +408,8 @@ static void instance_free(builtin_dns_t *b)
 		save_state(b); /* what changed since the last save */
 	}
 	dns_notify_free(b->notify);
+	dns_upd_free(b->upd);
+	dns_upd_grants_free(&b->grants);
 	dns_xfr_free(b->xfr);
 	dns_state_close(b->state);
 	dns_journal_free(b->own_journal);
@@ -494,7 +520,7 @@ static int bdns_create(ddns_ctx_t *ctx, const ddns_host_t *host, void **instance
 		                                  .slip = conf_num(b, "rrl_slip"),
 		                                  .exempt = b->exempt,
 		                                  .n_exempt = b->n_exempt },
-		                         .xfr = b->xfr };
+		                         .xfr = b->xfr, .upd = b->upd };
 		ret = dns_server_start(&sc, &b->ref, &b->server);
 	}
 	if (ret != 0) {

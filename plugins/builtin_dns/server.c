@@ -132,6 +132,7 @@ static int workers_start(dns_server_t *s, const struct sockaddr_storage *addrs,
 		if (dns_udp_new(&w->udp) != 0 || dns_udp_set_rrl(w->udp, &s->conf.rrl) != 0)
 			return -ENOMEM;
 		dns_udp_count_to(w->udp, s->conf.host, s->conf.ctx);
+		dns_udp_upd_set_worker(s, w->udp);
 	}
 	for (size_t t = 0; t < s->n_workers; t++) {
 		int ret = pthread_create(&s->workers[t].thread, NULL, worker_main, &s->workers[t]);
@@ -233,12 +234,17 @@ int dns_server_start(const dns_server_conf_t *conf, dns_dbref_t *ref, dns_server
 		goto fail;
 	s->conf = *conf;
 	s->ref = ref;
+	s->upd_efd = -1;
 	atomic_init(&s->stop, false);
 	s->ls = calloc(2 * conf->n_listen + 1, sizeof(*s->ls));
 	if (s->ls == NULL || dns_udp_new(&s->udp) != 0 ||
 	    dns_udp_set_rrl(s->udp, &conf->rrl) != 0 || dns_answerer_new(&s->tcp_ans) != 0)
 		goto fail;
 	dns_udp_count_to(s->udp, conf->host, conf->ctx);
+	if ((ret = dns_udp_upd_start(s)) != 0) {
+		SRV_LOG(s, DDNS_LOG_ERR, "update: cannot watch its queue: %s", strerror(-ret));
+		goto fail;
+	}
 	for (size_t i = 0; i < conf->n_listen; i++) {
 		if (dns_listen_parse(conf->listen[i], &addrs[i], &lens[i]) != 0) {
 			SRV_LOG(s, DDNS_LOG_ERR, "listen \"%s\": not an address[:port]",
@@ -336,6 +342,7 @@ void dns_server_stop(dns_server_t *s)
 		SRV_LOG(s, DDNS_LOG_INFO, "rrl: %llu response(s) dropped, %llu slipped (TC=1)",
 		        (unsigned long long)c.rrl_dropped, (unsigned long long)c.rrl_slipped);
 	}
+	dns_udp_upd_stop(s); /* the workers are joined: nothing is queued any more */
 	for (size_t i = 0; i < s->n_ls; i++)
 		if (s->ls[i].fd >= 0)
 			close(s->ls[i].fd);

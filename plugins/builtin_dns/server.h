@@ -40,6 +40,7 @@ typedef struct dns_server_conf {
 	unsigned udp_threads;      /**< 0: UDP on the loop */
 	dns_rrl_conf_t rrl;        /**< UDP response rate limiting (rate 0: off) */
 	struct dns_xfr *xfr;       /**< zone transfers over TCP (borrowed; NULL: none) */
+	struct dns_upd *upd;       /**< RFC 2136 UPDATE over TCP (borrowed; NULL: NOTIMP) */
 } dns_server_conf_t;
 
 typedef struct dns_server dns_server_t;
@@ -94,6 +95,14 @@ void dns_udp_free(dns_udp_t *u);
 /** Report the responses sent through @p host->dns_answered() for @p ctx
  *  (when the host has it), once per batch by response code. */
 void dns_udp_count_to(dns_udp_t *u, const ddns_host_t *host, ddns_ctx_t *ctx);
+/** Where @p u hands an UPDATE (opcode 5) it reads instead of answering
+ *  it: @p cb(@p arg, ...) on @p u's thread, with the socket, the message,
+ *  the sender and the control data a reply needs (IP_PKTINFO).  Without
+ *  it, UPDATE gets NOTIMP. */
+typedef void (*dns_udp_defer_cb)(void *arg, int fd, const uint8_t *msg, size_t len,
+                                 const struct sockaddr_storage *peer, socklen_t peer_len,
+                                 const uint8_t *ctl, size_t ctl_len);
+void dns_udp_set_defer(dns_udp_t *u, dns_udp_defer_cb cb, void *arg);
 /** Rate-limit @p u's responses (a table of its own): 0 or -ENOMEM. */
 int dns_udp_set_rrl(dns_udp_t *u, const dns_rrl_conf_t *conf);
 /** How many responses @p u's rate limit dropped and slipped. */

@@ -9,6 +9,7 @@
 #include "server.h"
 
 typedef struct dns_tcp_conn dns_tcp_conn_t;
+typedef struct dns_udp_upd dns_udp_upd_t;
 
 /** One bound socket watched on the loop. */
 typedef struct dns_listener {
@@ -51,6 +52,14 @@ struct dns_server {
 	bool started;           /**< dns_server_start() succeeded */
 	bool draining;          /**< in dns_server_stop(): no more fd watches */
 	dns_server_t *live_next; /**< the servers running in this process */
+	/* UPDATE over UDP (udp_update.c): from the workers to the loop */
+	pthread_mutex_t upd_lock; /**< guards upd_queue, upd_n */
+	bool upd_lock_made;
+	dns_udp_upd_t *upd_queue; /**< handed over, not yet taken (newest first) */
+	unsigned upd_n;
+	int upd_efd;            /**< eventfd: the loop's wake-up, or -1 */
+	ddns_fd_watch_t *upd_watch;
+	dns_udp_upd_t *upd_waiting; /**< taken, waiting for the host */
 };
 
 /** fd callback of a TCP listener: accept what is waiting. */
@@ -62,6 +71,13 @@ void dns_tcp_accept(int fd, unsigned events, void *arg);
  * Returns how many moved.
  */
 unsigned dns_tcp_hand_over_all(dns_server_t *s);
+
+/** UPDATE over UDP (udp_update.c): start on the loop (nothing without
+ *  conf.upd), make a worker's batches hand UPDATEs over, stop before the
+ *  sockets close.  start: 0 or a negative errno. */
+int dns_udp_upd_start(dns_server_t *s);
+void dns_udp_upd_set_worker(dns_server_t *s, dns_udp_t *u);
+void dns_udp_upd_stop(dns_server_t *s);
 
 /** Log through the host. */
 #define SRV_LOG(s, level, ...) (s)->conf.host->log((s)->conf.ctx, (level), __VA_ARGS__)

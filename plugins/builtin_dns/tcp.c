@@ -22,6 +22,7 @@
  * (or was about to send) is still answered.
  */
 #include "server_priv.h"
+#include "update.h"
 #include "xfr.h"
 
 #include <arpa/inet.h>
@@ -49,6 +50,8 @@ struct dns_tcp_conn {
 	bool fresh;             /* answered (or new) since: the next byte restarts it */
 	struct sockaddr_storage peer;
 	dns_xfr_stream_t *stream; /* a zone transfer being sent, or NULL */
+	bool waiting;           /* an UPDATE's changes are on their way: its
+	                           reply comes first, the next query after */
 	size_t in_len, out_len, out_off;
 	uint8_t in[2 + TCP_MSG_MAX];
 	uint8_t out[2 + TCP_MSG_MAX];
@@ -90,6 +93,7 @@ static void conn_link(dns_server_t *s, dns_tcp_conn_t *c)
 
 static void conn_close(dns_tcp_conn_t *c)
 {
+	dns_upd_forget(c->srv->conf.upd, c);
 	dns_xfr_stream_free(c->stream);
 	conn_unlink(c);
 	close(c->fd);
@@ -193,11 +197,48 @@ static int conn_flush(dns_tcp_conn_t *c)
 	return 1;
 }
 
+static int conn_process(dns_tcp_conn_t *c);
+
+/* The reply to an UPDATE, once its changes are done: sent, then the
+ * queries buffered meanwhile are answered.  No reply: the request was
+ * abandoned (the instance stops), and so is the connection. */
+static void conn_upd_reply(const uint8_t *reply, size_t len, void *arg)
+{
+	dns_tcp_conn_t *c = arg;
+	c->waiting = false;
+	if (len == 0 || len > TCP_MSG_MAX) {
+		conn_close(c);
+		return;
+	}
+	memcpy(c->out + 2, reply, len);
+	knot_wire_write_u16(c->out, (uint16_t)len);
+	c->out_len = 2 + len;
+	c->query_ms = c->srv->conf.host->now_ms();
+	c->fresh = true;
+	int ret = conn_flush(c);
+	if (ret == 0)
+		ret = conn_watch(c, DDNS_FD_WRITE);
+	else if (ret > 0)
+		ret = conn_process(c);
+	if (ret < 0)
+		conn_close(c);
+}
+
 /* The answer to the query @p msg bytes long at c->in + 2, into c->out + 2:
- * its length, 0 for none; a zone transfer starts c->stream instead. */
+ * its length, 0 for none; a zone transfer starts c->stream instead, an
+ * UPDATE may set c->waiting. */
 static size_t conn_answer(dns_tcp_conn_t *c, size_t msg)
 {
 	dns_server_t *s = c->srv;
+	if (s->conf.upd != NULL && msg >= KNOT_WIRE_HEADER_SIZE &&
+	    knot_wire_get_opcode(c->in + 2) == KNOT_OPCODE_UPDATE && !knot_wire_get_qr(c->in + 2)) {
+		/* on the loop: only the loop writes the db, no lock */
+		size_t len = dns_upd_handle(s->conf.upd, s->ref->db, c->in + 2, msg,
+		                            (struct sockaddr *)&c->peer, c->out + 2, TCP_MSG_MAX,
+		                            conn_upd_reply, c);
+		c->waiting = len == 0;
+		return len;
+	}
 	pthread_rwlock_rdlock(&s->ref->lock);
 	size_t len = dns_xfr_query(s->conf.xfr, s->ref->db, c->in + 2, msg,
 	                           (struct sockaddr *)&c->peer, c->out + 2, TCP_MSG_MAX,
@@ -214,7 +255,7 @@ static size_t conn_answer(dns_tcp_conn_t *c, size_t msg)
 static int conn_process(dns_tcp_conn_t *c)
 {
 	dns_server_t *s = c->srv;
-	while (c->out_len == 0 && (c->stream != NULL || c->in_len >= 2)) {
+	while (c->out_len == 0 && !c->waiting && (c->stream != NULL || c->in_len >= 2)) {
 		size_t len;
 		if (c->stream != NULL) {
 			len = dns_xfr_stream_next(c->stream, c->out + 2, TCP_MSG_MAX);
@@ -232,6 +273,8 @@ static int conn_process(dns_tcp_conn_t *c)
 			c->in_len -= 2 + msg;
 			if (c->stream != NULL)
 				continue; /* its first message comes next round */
+			if (c->waiting)
+				return conn_watch(c, DDNS_FD_READ); /* conn_upd_reply() goes on */
 		}
 		if (len == 0)
 			continue; /* not a query: nothing to say, and the clock runs on */
@@ -406,9 +449,10 @@ unsigned dns_tcp_hand_over_all(dns_server_t *s)
 	while (s->conns) {
 		dns_tcp_conn_t *c = s->conns;
 		const dns_listener_t *heir = c->from != NULL ? c->from->heir : NULL;
-		if (c->stream != NULL) {
-			/* A transfer is this instance's zone image: it ends here,
-			 * and the secondary asks the heir again. */
+		if (c->stream != NULL || c->waiting) {
+			/* A transfer is this instance's zone image, an UPDATE
+			 * waits for this instance: they end here, and the client
+			 * asks the heir again. */
 			conn_close(c);
 		} else if (heir != NULL) {
 			conn_move(c, heir);

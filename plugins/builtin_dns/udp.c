@@ -31,7 +31,15 @@ struct dns_udp {
 	ddns_ctx_t *ctx;
 	uint64_t answered;
 	dns_rrl_t *rrl;          /* response rate limiting, or NULL */
+	dns_udp_defer_cb defer;  /* UPDATE goes there, or NULL */
+	void *defer_arg;
 };
+
+void dns_udp_set_defer(dns_udp_t *u, dns_udp_defer_cb cb, void *arg)
+{
+	u->defer = cb;
+	u->defer_arg = arg;
+}
 
 int dns_udp_new(dns_udp_t **out)
 {
@@ -190,6 +198,15 @@ static int udp_batch(dns_udp_t *u, int fd, dns_dbref_t *ref, int flags)
 		struct msghdr *h = &u->rx[i].msg_hdr;
 		if (h->msg_flags & MSG_TRUNC)
 			continue;
+		if (u->defer != NULL && u->rx[i].msg_len >= KNOT_WIRE_HEADER_SIZE &&
+		    knot_wire_get_opcode(u->rbuf[i]) == KNOT_OPCODE_UPDATE &&
+		    !knot_wire_get_qr(u->rbuf[i])) {
+			_Alignas(struct cmsghdr) uint8_t ctl[UDP_CTL_MAX];
+			size_t clen = reply_pktinfo(h, ctl);
+			u->defer(u->defer_arg, fd, u->rbuf[i], u->rx[i].msg_len, &u->peer[i],
+			         h->msg_namelen, ctl, clen);
+			continue;
+		}
 		size_t len = dns_answer(u->ans, ref->db, u->rbuf[i], u->rx[i].msg_len,
 		                        (struct sockaddr *)&u->peer[i], false,
 		                        u->tbuf[m], DNS_EDNS_PAYLOAD);

@@ -2,7 +2,8 @@
 # ACME DNS-01 end to end with a real ACME server: Debian's pebble resolves
 # the challenges through builtin_dns (-dnsserver), lego (Debian 12) solves
 # them through ddnsd's httpreq API and its acme-dns API (an exec hook) with
-# the record's name and key, for the
+# the record's name and key, and certbot with python3-certbot-dns-rfc2136
+# through RFC 2136 UPDATE with a TSIG key, each for the
 # name and its wildcard in one order (two TXT values at once).  The
 # certificate's names are checked, and its chain against pebble's root with
 # openssl verify.  PEBBLE_VA_ALWAYS_VALID is never set.  Skips (77) only
@@ -20,6 +21,7 @@ MGMT_PORT=$(e2e_free_port)
 while [ "$MGMT_PORT" = "$ACME_PORT" ]; do MGMT_PORT=$(e2e_free_port); done
 CONF=$E2E_DIR/ddns.conf
 KN=KeyForNasssssssssssssssssssssssss1
+SECRET=$(head -c 32 /dev/urandom | base64)
 
 cat >"$CONF" <<EOF
 http = { listen = [ "127.0.0.1:$E2E_HTTP_PORT" ]; };
@@ -28,7 +30,9 @@ plugin_dir = "$DDNS_TEST_PLUGIN_DIR";
 log_level = "debug";
 providers = {
   dns = { plugin = "builtin_dns"; listen = [ "127.0.0.1:$DNS_PORT" ];
-          zone = "dyn.example.com"; ttl = 1; udp_threads = 0; };
+          zone = "dyn.example.com"; ttl = 1; udp_threads = 0;
+          tsig_keys = [ "hmac-sha256:acme-key:$SECRET" ];
+          update_keys = [ "acme-key nas.dyn.example.com" ]; };
 };
 records = (
   { domain = "nas.dyn.example.com"; provider = "dns"; key_hash = "$(e2e_key_hash $KN)"; }
@@ -99,6 +103,46 @@ awk 'n>0{print > "'"$E2E_DIR"'/chain2.pem"} /END CERTIFICATE/{n++}' "$CERT"
 check "acme-dns: chain verifies against pebble's root" \
 	openssl verify -CAfile "$E2E_DIR/root.pem" -untrusted "$E2E_DIR/chain2.pem" "$CERT"
 expect_eq "acme-dns: two values set through /update" "$(wc -l <"$E2E_DIR/hook.calls" 2>/dev/null)" 2
+
+# certbot over RFC 2136: TSIG-signed SOA queries find the zone, UPDATEs
+# (TCP) add and remove the values.  Skipped when certbot or its plugin is
+# absent; the algorithm must be upper case (PROTOCOLS-2 section 6).
+if command -v certbot >/dev/null &&
+   dpkg-query -W -f='${Status}' python3-certbot-dns-rfc2136 2>/dev/null | grep -q 'ok installed'; then
+	cat >"$E2E_DIR/rfc2136.ini" <<EOF
+dns_rfc2136_server = 127.0.0.1
+dns_rfc2136_port = $DNS_PORT
+dns_rfc2136_name = acme-key
+dns_rfc2136_secret = $SECRET
+dns_rfc2136_algorithm = HMAC-SHA256
+EOF
+	chmod 600 "$E2E_DIR/rfc2136.ini"
+	txt_now() { dig @127.0.0.1 -p "$DNS_PORT" +short TXT _acme-challenge.nas.dyn.example.com | sort; }
+	BEFORE=$(txt_now) # the acme-dns run's values: its hook does no cleanup
+	CB=$E2E_DIR/certbot
+	REQUESTS_CA_BUNDLE="$E2E_DIR/pki/ca.pem" timeout 180 certbot certonly --non-interactive \
+		--agree-tos --email test@example.com --no-eff-email \
+		--server "https://127.0.0.1:$ACME_PORT/dir" \
+		--config-dir "$CB/config" --work-dir "$CB/work" --logs-dir "$CB/logs" \
+		--dns-rfc2136 --dns-rfc2136-credentials "$E2E_DIR/rfc2136.ini" \
+		--dns-rfc2136-propagation-seconds 0 \
+		-d nas.dyn.example.com -d '*.nas.dyn.example.com' >"$E2E_DIR/certbot.out" 2>&1
+	RC=$?
+	expect_eq "certbot through RFC 2136: issued" "$RC" 0
+	[ "$RC" = 0 ] || { cat "$E2E_DIR/certbot.out" >&2; tail -30 "$CB/logs/letsencrypt.log" >&2; }
+	CERT=$CB/config/live/nas.dyn.example.com/cert.pem
+	SAN=$(openssl x509 -in "$CERT" -noout -ext subjectAltName 2>/dev/null | tr -d ' \n')
+	check "certbot: nas.dyn.example.com ($SAN)" grep -q 'DNS:nas.dyn.example.com' <<<"$SAN"
+	check "certbot: *.nas.dyn.example.com ($SAN)" grep -qF 'DNS:*.nas.dyn.example.com' <<<"$SAN"
+	check "certbot: chain verifies against pebble's root" openssl verify -CAfile \
+		"$E2E_DIR/root.pem" -untrusted "$CB/config/live/nas.dyn.example.com/chain.pem" "$CERT"
+	check "certbot's UPDATEs were signed and applied" \
+		grep -q "update from 127.0.0.1: _acme-challenge.nas.dyn.example.com: 1 change(s): NOERROR" \
+		"$E2E_DIR/ddnsd.log"
+	expect_eq "certbot cleaned up its values (class NONE deletes)" "$(txt_now)" "$BEFORE"
+else
+	echo "# certbot or python3-certbot-dns-rfc2136 missing: the RFC 2136 run is skipped"
+fi
 
 kill "$PEBBLE_PID"
 wait "$PEBBLE_PID" 2>/dev/null

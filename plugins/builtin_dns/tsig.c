@@ -114,8 +114,12 @@ uint16_t dns_tsig_check(const dns_tsig_keys_t *keys, const knot_pkt_t *q,
 		return KNOT_RCODE_BADSIG;
 	memcpy(copy, q->wire, q->size);
 	knot_pkt_t *p = knot_pkt_new(copy, q->size, NULL);
-	int ret = p != NULL && knot_pkt_parse(p, 0) == KNOT_EOK && p->tsig_rr != NULL
-	        ? knot_tsig_server_check(p->tsig_rr, p->wire, p->size, k) : KNOT_EMALF;
+	int ret = KNOT_EMALF;
+	if (p != NULL && knot_pkt_parse(p, 0) == KNOT_EOK)
+		/* No TSIG in the copy: @p q was parsed without KEEPWIRE, its wire
+		 * is stripped already. */
+		ret = p->tsig_rr != NULL ? knot_tsig_server_check(p->tsig_rr, p->wire, p->size, k)
+		                         : knot_tsig_server_check(q->tsig_rr, q->wire, q->size, k);
 	knot_pkt_free(p);
 	free(copy);
 	switch (ret) {

@@ -1,0 +1,204 @@
+/**
+ * @file test_journal.c
+ * @brief Unit tests of the IXFR journal (journal.c), the db changes it is
+ * fed (diff.c) and the state kept across restarts (state.c).
+ */
+#include "xfr_test.h"
+
+#include <errno.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include "diff.h"
+#include "journal.h"
+#include "state.h"
+
+static knot_rrset_t a_rr(const char *name, const char *ip)
+{
+	static knot_dname_storage_t owners[8];
+	static int next;
+	knot_dname_t *o = owners[next++ % 8];
+	knot_dname_from_str(o, name, sizeof(owners[0]));
+	knot_rrset_t rr;
+	knot_rrset_init(&rr, o, KNOT_RRTYPE_A, KNOT_CLASS_IN, 60);
+	uint8_t addr[4];
+	inet_pton(AF_INET, ip, addr);
+	assert_int_equal(knot_rrset_add_rdata(&rr, addr, 4, NULL), KNOT_EOK);
+	return rr;
+}
+
+static const knot_dname_t *apex(void)
+{
+	static knot_dname_storage_t a;
+	knot_dname_from_str(a, XT_ZONE, sizeof(a));
+	return a;
+}
+
+/* A chain: since() walks from any step to the end, a hole resets, max
+ * drops the oldest, and a chain not ending at the current serial is none. */
+static void test_chain(void **state)
+{
+	(void)state;
+	dns_journal_t *j;
+	assert_int_equal(dns_journal_new(3, &j), 0);
+	dns_zone_journal_t *z = dns_journal_zone(j, apex());
+	knot_rrset_t r1 = a_rr("h." XT_ZONE, "192.0.2.1"), r2 = a_rr("h." XT_ZONE, "192.0.2.2");
+	assert_int_equal(dns_journal_add(j, z, 1, 2, NULL, 0, &r1, 1), 0);
+	assert_int_equal(dns_journal_add(j, z, 2, 3, &r1, 1, &r2, 1), 0);
+	assert_int_equal(dns_journal_add(j, z, 3, 4, &r2, 1, &r1, 1), 0);
+	assert_int_equal(z->n, 3);
+	const dns_change_t *c = dns_journal_since(z, 2, 4);
+	assert_non_null(c);
+	assert_int_equal(c->from, 2);
+	assert_int_equal(c->next->to, 4);
+	assert_null(dns_journal_since(z, 2, 5)); /* the chain does not reach 5 */
+	assert_null(dns_journal_since(z, 9, 4));
+	assert_int_equal(dns_journal_add(j, z, 4, 5, NULL, 0, &r2, 1), 0);
+	assert_int_equal(z->n, 3); /* max: the oldest went */
+	assert_null(dns_journal_since(z, 1, 5));
+	assert_non_null(dns_journal_since(z, 2, 5));
+	assert_int_equal(dns_journal_add(j, z, 7, 8, NULL, 0, &r1, 1), 0); /* a hole */
+	assert_int_equal(z->n, 1);
+	assert_null(dns_journal_since(z, 4, 8));
+	knot_rdataset_clear(&r1.rrs, NULL);
+	knot_rdataset_clear(&r2.rrs, NULL);
+	dns_journal_free(j);
+}
+
+/* save -> load gives the same chain; a truncated or altered buffer is
+ * refused and leaves no half chain. */
+static void test_save_load(void **state)
+{
+	(void)state;
+	dns_journal_t *j, *k;
+	assert_int_equal(dns_journal_new(10, &j), 0);
+	dns_zone_journal_t *z = dns_journal_zone(j, apex());
+	knot_rrset_t r1 = a_rr("h." XT_ZONE, "192.0.2.1"), r2 = a_rr("h." XT_ZONE, "192.0.2.2");
+	dns_journal_add(j, z, 10, 11, NULL, 0, &r1, 1);
+	dns_journal_add(j, z, 11, 12, &r1, 1, &r2, 1);
+	uint8_t *buf;
+	size_t len;
+	assert_int_equal(dns_journal_save(j, &buf, &len), 0);
+	assert_int_equal(dns_journal_new(10, &k), 0);
+	assert_int_equal(dns_journal_load(k, buf, len), 0);
+	const dns_change_t *c = dns_journal_since(dns_journal_zone(k, apex()), 10, 12);
+	assert_non_null(c);
+	assert_int_equal(c->n_added, 1);
+	assert_true(knot_rrset_equal(&c->added[0], &r1, true));
+	assert_true(knot_rrset_equal(&c->next->removed[0], &r1, true));
+	assert_true(knot_rrset_equal(&c->next->added[0], &r2, true));
+	dns_journal_free(k);
+	for (size_t cut = 8; cut < len; cut += 7) {
+		assert_int_equal(dns_journal_new(10, &k), 0);
+		int ret = dns_journal_load(k, buf, cut);
+		assert_int_equal(ret, -EINVAL);
+		assert_null(dns_journal_since(dns_journal_zone(k, apex()), 10, 12));
+		dns_journal_free(k);
+	}
+	buf[0] ^= 1;
+	assert_int_equal(dns_journal_new(10, &k), 0);
+	assert_int_equal(dns_journal_load(k, buf, len), -EINVAL);
+	dns_journal_free(k);
+	free(buf);
+	knot_rdataset_clear(&r1.rrs, NULL);
+	knot_rdataset_clear(&r2.rrs, NULL);
+	dns_journal_free(j);
+}
+
+/* An update in place becomes one step: the old A removed, the new added;
+ * a rebuild compared whole gives the same; the LAN view never enters. */
+static void test_diff(void **state)
+{
+	(void)state;
+	dns_journal_t *j;
+	assert_int_equal(dns_journal_new(10, &j), 0);
+	dns_db_t *db = xt_db(2, NULL);
+	dns_snap_t snap;
+	assert_int_equal(dns_snap_take(&snap, db, "host1." XT_ZONE), 0);
+	assert_int_equal(dns_db_update(db, "host1." XT_ZONE, "203.0.113.1", NULL, 500), 1);
+	assert_int_equal(dns_snap_commit(&snap, db, j), 1);
+	const dns_zone_journal_t *z = dns_journal_zone(j, apex());
+	assert_int_equal(z->n, 1);
+	assert_int_equal(z->head->from, 100);
+	assert_int_equal(z->head->to, 500);
+	assert_int_equal(z->head->n_removed, 1);
+	assert_int_equal(z->head->n_added, 1);
+	assert_int_equal(z->head->added[0].type, KNOT_RRTYPE_A);
+	/* no change, no step */
+	assert_int_equal(dns_snap_take(&snap, db, "host1." XT_ZONE), 0);
+	assert_int_equal(dns_db_update(db, "host1." XT_ZONE, "203.0.113.1", NULL, 600), 0);
+	assert_int_equal(dns_snap_commit(&snap, db, j), 0);
+	/* a rebuild: a new name, a LAN address changed (not transferred) */
+	dns_db_t *db2 = xt_db(3, NULL);
+	assert_int_equal(dns_db_update(db2, "host1." XT_ZONE, "203.0.113.1", NULL, 0), 1);
+	assert_int_equal(dns_db_set_record(db2, "nas." XT_ZONE, "198.51.100.1", NULL,
+	                                   "192.168.1.99", NULL), 0);
+	dns_db_bump_serials(db2, db, 700);
+	assert_int_equal(dns_diff_dbs(j, db, db2), 0);
+	assert_int_equal(z->n, 2);
+	assert_int_equal(z->tail->from, 500);
+	assert_int_equal(z->tail->n_removed, 0);
+	assert_int_equal(z->tail->n_added, 1); /* host2 alone */
+	dns_db_free(db2);
+	dns_db_free(db);
+	dns_journal_free(j);
+}
+
+/* The state: saved and read back by a new open; an unchanged zone keeps
+ * its serial, a changed one goes past it; a bad file is set aside. */
+static void test_state(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/ddns-state-XXXXXX", err[256], warn[512], path[300];
+	assert_non_null(mkdtemp(dir));
+	dns_state_t *st;
+	assert_int_equal(dns_state_open(dir, 10, &st, err, sizeof(err), warn, sizeof(warn)), 0);
+	dns_db_t *db = xt_db(2, NULL);
+	dns_zone_set_serial((dns_zone_t *)dns_db_zone_by_apex(db, apex()), 1000);
+	dns_snap_t snap;
+	dns_snap_take(&snap, db, "host1." XT_ZONE);
+	dns_db_update(db, "host1." XT_ZONE, "203.0.113.1", NULL, 5);
+	dns_snap_commit(&snap, db, dns_state_journal(st));
+	uint32_t serial = db->zones[0].serial;
+	assert_int_equal(dns_state_save(st, db, err, sizeof(err)), 0);
+	dns_state_close(st); /* the writer thread writes before it ends */
+
+	assert_int_equal(dns_state_open(dir, 10, &st, err, sizeof(err), warn, sizeof(warn)), 0);
+	dns_db_t *same = xt_db(2, NULL);
+	dns_db_update(same, "host1." XT_ZONE, "203.0.113.1", NULL, 5);
+	dns_state_restore_serials(st, same, 7);
+	assert_int_equal(same->zones[0].serial, serial);
+	assert_non_null(dns_journal_since(dns_journal_zone(dns_state_journal(st), apex()),
+	                                  1000, serial));
+	dns_db_t *other = xt_db(3, NULL);
+	dns_state_restore_serials(st, other, 7);
+	assert_int_equal(serial, 1001);
+	assert_int_equal(other->zones[0].serial, serial + 1); /* past it, not back to 7 */
+	assert_true(dns_zone_digest(same, &same->zones[0]) != dns_zone_digest(other, &other->zones[0]));
+	dns_state_close(st);
+
+	snprintf(path, sizeof(path), "%s/serials", dir);
+	FILE *f = fopen(path, "w");
+	fputs("not a serials file\n", f);
+	fclose(f);
+	assert_int_equal(dns_state_open(dir, 10, &st, err, sizeof(err), warn, sizeof(warn)), 0);
+	assert_non_null(strstr(warn, "serials.bad"));
+	dns_state_close(st);
+	char cmd[100];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+	dns_db_free(db);
+	dns_db_free(same);
+	dns_db_free(other);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_chain),
+		cmocka_unit_test(test_save_load),
+		cmocka_unit_test(test_diff),
+		cmocka_unit_test(test_state),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

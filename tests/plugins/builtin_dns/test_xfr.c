@@ -1,0 +1,247 @@
+/**
+ * @file test_xfr.c
+ * @brief Unit tests of zone transfers (xfr.c): who may transfer, AXFR as a
+ * signed multi-message stream sharing one image per serial, IXFR from the
+ * journal, the whole zone when the journal does not reach, one SOA when
+ * the client is current.
+ */
+#include "xfr_test.h"
+
+#include <errno.h>
+#include "diff.h"
+#include "journal.h"
+#include "xfr.h"
+
+typedef struct fixture {
+	dns_tsig_keys_t keys;
+	dns_secondary_t sec;
+	dns_journal_t *journal;
+	dns_xfr_t *x;
+	dns_db_t *db;
+	struct sockaddr_in from; /* the secondary's address */
+} fixture_t;
+
+static int setup_n(void **state, size_t n)
+{
+	fixture_t *f = calloc(1, sizeof(*f));
+	xt_keys(&f->keys);
+	char err[256];
+	assert_int_equal(dns_secondary_parse("127.0.0.9:5301 xfr-key", &f->keys, &f->sec, err,
+	                                     sizeof(err)), 0);
+	assert_int_equal(dns_journal_new(10, &f->journal), 0);
+	assert_int_equal(dns_xfr_new(&f->sec, 1, f->journal, &f->x), 0);
+	f->db = xt_db(n, &f->keys);
+	f->from = (struct sockaddr_in){ .sin_family = AF_INET, .sin_port = htons(40000) };
+	inet_pton(AF_INET, "127.0.0.9", &f->from.sin_addr);
+	*state = f;
+	return 0;
+}
+
+static int setup(void **state) { return setup_n(state, 10); }
+static int setup_big(void **state) { return setup_n(state, 20000); }
+
+static int teardown(void **state)
+{
+	fixture_t *f = *state;
+	dns_xfr_free(f->x);
+	dns_journal_free(f->journal);
+	dns_db_free(f->db);
+	dns_tsig_keys_free(&f->keys);
+	free(f);
+	return 0;
+}
+
+static void test_secondary_parse(void **state)
+{
+	fixture_t *f = *state;
+	dns_secondary_t s;
+	char err[256];
+	assert_int_equal(dns_secondary_parse("[2001:db8::1]:53 xfr-key", &f->keys, &s, err,
+	                                     sizeof(err)), 0);
+	assert_int_equal(s.addr.ss_family, AF_INET6);
+	assert_int_equal(dns_secondary_parse("192.0.2.1", &f->keys, &s, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "needs a TSIG key"));
+	assert_int_equal(dns_secondary_parse("192.0.2.1 nokey", &f->keys, &s, err, sizeof(err)),
+	                 -EINVAL);
+	assert_non_null(strstr(err, "no key \"nokey\""));
+	assert_int_equal(dns_secondary_parse("nowhere xfr-key", &f->keys, &s, err, sizeof(err)),
+	                 -EINVAL);
+}
+
+/* Ask for a transfer: the immediate reply's rcode, or -1 with *stream. */
+static int ask(fixture_t *f, const struct sockaddr *from, uint16_t type, uint32_t serial,
+               const knot_tsig_key_t *key, uint8_t *mac, size_t *mac_len,
+               dns_xfr_stream_t **stream)
+{
+	uint8_t q[1024], out[65535];
+	size_t len = xt_query(q, sizeof(q), XT_ZONE, type, serial, key, mac, mac_len);
+	size_t rlen = dns_xfr_query(f->x, f->db, q, len, from, out, sizeof(out), stream);
+	if (*stream != NULL) {
+		assert_int_equal(rlen, 0);
+		return -1;
+	}
+	assert_true(rlen >= KNOT_WIRE_HEADER_SIZE);
+	return knot_wire_get_rcode(out);
+}
+
+typedef struct got {
+	size_t msgs, soa, a, aaaa, ns, lan;
+	uint32_t first_serial, last_serial;
+} got_t;
+
+/* Read a stream to its end, checking each message's TSIG in turn. */
+static void drain(dns_xfr_stream_t *s, const knot_tsig_key_t *key, const uint8_t *mac,
+                  size_t mac_len, got_t *g)
+{
+	uint8_t prev[64], out[65535];
+	size_t prev_len = mac_len, len;
+	memcpy(prev, mac, mac_len);
+	memset(g, 0, sizeof(*g));
+	while ((len = dns_xfr_stream_next(s, out, sizeof(out))) > 0) {
+		knot_pkt_t *p = parse_response(out, len);
+		assert_int_equal(knot_wire_get_id(out), 0x4242);
+		assert_non_null(p->tsig_rr);
+		int ret = g->msgs == 0
+		        ? knot_tsig_client_check(p->tsig_rr, p->wire, p->size, prev, prev_len, key, 0)
+		        : knot_tsig_client_check_next(p->tsig_rr, p->wire, p->size, prev, prev_len,
+		                                      key, 0);
+		assert_int_equal(ret, KNOT_EOK);
+		prev_len = knot_tsig_rdata_mac_length(p->tsig_rr);
+		memcpy(prev, knot_tsig_rdata_mac(p->tsig_rr), prev_len);
+		const knot_pktsection_t *an = knot_pkt_section(p, KNOT_ANSWER);
+		for (uint16_t i = 0; i < an->count; i++) {
+			const knot_rrset_t *rr = knot_pkt_rr(an, i);
+			if (rr->type == KNOT_RRTYPE_SOA) {
+				if (g->soa++ == 0)
+					g->first_serial = knot_soa_serial(rr->rrs.rdata);
+				g->last_serial = knot_soa_serial(rr->rrs.rdata);
+			}
+			g->a += rr->type == KNOT_RRTYPE_A ? rr->rrs.count : 0;
+			g->aaaa += rr->type == KNOT_RRTYPE_AAAA;
+			g->ns += rr->type == KNOT_RRTYPE_NS;
+			if (rr->type == KNOT_RRTYPE_A && rr->rrs.rdata->data[0] == 192 &&
+			    rr->rrs.rdata->data[1] == 168)
+				g->lan++;
+		}
+		g->msgs++;
+		knot_pkt_free(p);
+	}
+	dns_xfr_stream_free(s);
+}
+
+static void test_refusals(void **state)
+{
+	fixture_t *f = *state;
+	dns_xfr_stream_t *s = NULL;
+	uint8_t mac[64];
+	size_t mac_len = 0;
+	struct sockaddr_in other = f->from;
+	inet_pton(AF_INET, "127.0.0.8", &other.sin_addr);
+	knot_tsig_key_t wrong;
+	assert_int_equal(knot_tsig_key_init(&wrong, "hmac-sha256", "xfr-key",
+	                                    "d3Jvbmctd3Jvbmctd3Jvbmctd3Jvbmctd3Jvbmc="), KNOT_EOK);
+	const struct sockaddr *me = (const struct sockaddr *)&f->from;
+	assert_int_equal(ask(f, me, KNOT_RRTYPE_AXFR, 0, NULL, mac, &mac_len, &s),
+	                 KNOT_RCODE_NOTAUTH); /* unsigned */
+	assert_int_equal(ask(f, (struct sockaddr *)&other, KNOT_RRTYPE_AXFR, 0, &f->keys.keys[0],
+	                     mac, &mac_len, &s), KNOT_RCODE_NOTAUTH); /* not its address */
+	assert_int_equal(ask(f, me, KNOT_RRTYPE_AXFR, 0, &f->keys.keys[1], mac, &mac_len, &s),
+	                 KNOT_RCODE_NOTAUTH); /* another valid key */
+	assert_int_equal(ask(f, me, KNOT_RRTYPE_IXFR, 1, &wrong, mac, &mac_len, &s),
+	                 KNOT_RCODE_NOTAUTH);
+	dns_xfr_counts_t c;
+	dns_xfr_counts(f->x, &c);
+	assert_int_equal(c.refused, 4);
+	/* no secondaries at all: REFUSED */
+	dns_xfr_t *none;
+	assert_int_equal(dns_xfr_new(NULL, 0, NULL, &none), 0);
+	uint8_t q[1024], out[512];
+	size_t len = xt_query(q, sizeof(q), XT_ZONE, KNOT_RRTYPE_AXFR, 0, NULL, mac, &mac_len);
+	assert_true(dns_xfr_query(none, f->db, q, len, me, out, sizeof(out), &s) > 0);
+	assert_int_equal(knot_wire_get_rcode(out), KNOT_RCODE_REFUSED);
+	/* not a transfer: 0, for dns_answer() */
+	len = xt_query(q, sizeof(q), XT_ZONE, KNOT_RRTYPE_SOA, 0, NULL, mac, &mac_len);
+	assert_int_equal(dns_xfr_query(f->x, f->db, q, len, me, out, sizeof(out), &s), 0);
+	assert_null(s);
+	dns_xfr_free(none);
+	knot_tsig_key_deinit(&wrong);
+}
+
+/* 20,000 records: several messages, each signed, SOA first and last, the
+ * WAN view only; a second reader of the same serial shares the image. */
+static void test_axfr(void **state)
+{
+	fixture_t *f = *state;
+	dns_xfr_stream_t *s1 = NULL, *s2 = NULL;
+	uint8_t mac1[64], mac2[64];
+	size_t l1, l2;
+	const struct sockaddr *me = (const struct sockaddr *)&f->from;
+	assert_int_equal(ask(f, me, KNOT_RRTYPE_AXFR, 0, &f->keys.keys[0], mac1, &l1, &s1), -1);
+	assert_int_equal(ask(f, me, KNOT_RRTYPE_AXFR, 0, &f->keys.keys[0], mac2, &l2, &s2), -1);
+	got_t g;
+	drain(s1, &f->keys.keys[0], mac1, l1, &g);
+	assert_true(g.msgs > 1);
+	assert_int_equal(g.soa, 2);
+	assert_int_equal(g.first_serial, 100);
+	assert_int_equal(g.last_serial, 100);
+	assert_int_equal(g.ns, 1);
+	assert_int_equal(g.a, 20000 + 2); /* the hosts, nas's WAN address, the glue */
+	assert_int_equal(g.lan, 0);
+	got_t g2;
+	drain(s2, &f->keys.keys[0], mac2, l2, &g2);
+	assert_int_equal(g2.a, g.a);
+	dns_xfr_counts_t c;
+	dns_xfr_counts(f->x, &c);
+	assert_int_equal(c.axfr, 2);
+}
+
+/* IXFR: from a journal serial, only the steps; from an unknown one, the
+ * whole zone; from the current one, one SOA. */
+static void test_ixfr(void **state)
+{
+	fixture_t *f = *state;
+	const struct sockaddr *me = (const struct sockaddr *)&f->from;
+	for (int i = 0; i < 2; i++) {
+		dns_snap_t snap;
+		assert_int_equal(dns_snap_take(&snap, f->db, "host3." XT_ZONE), 0);
+		assert_int_equal(dns_db_update(f->db, "host3." XT_ZONE, i ? "203.0.113.2" :
+		                               "203.0.113.1", NULL, 1000 + i), 1);
+		assert_int_equal(dns_snap_commit(&snap, f->db, f->journal), 1);
+	}
+	dns_xfr_stream_t *s = NULL;
+	uint8_t mac[64];
+	size_t l;
+	assert_int_equal(ask(f, me, KNOT_RRTYPE_IXFR, 100, &f->keys.keys[0], mac, &l, &s), -1);
+	got_t g;
+	drain(s, &f->keys.keys[0], mac, l, &g);
+	assert_int_equal(g.msgs, 1);
+	/* new SOA, (old SOA, -A, SOA, +A) twice, new SOA */
+	assert_int_equal(g.soa, 6);
+	assert_int_equal(g.a, 4);
+	assert_int_equal(g.first_serial, 1001);
+	assert_int_equal(g.last_serial, 1001);
+	assert_int_equal(ask(f, me, KNOT_RRTYPE_IXFR, 1000, &f->keys.keys[0], mac, &l, &s), -1);
+	drain(s, &f->keys.keys[0], mac, l, &g);
+	assert_int_equal(g.soa, 4);
+	assert_int_equal(ask(f, me, KNOT_RRTYPE_IXFR, 55, &f->keys.keys[0], mac, &l, &s), -1);
+	drain(s, &f->keys.keys[0], mac, l, &g);
+	assert_int_equal(g.soa, 2); /* the whole zone */
+	assert_int_equal(g.a, 10 + 2);
+	assert_int_equal(ask(f, me, KNOT_RRTYPE_IXFR, 1001, &f->keys.keys[0], mac, &l, &s),
+	                 KNOT_RCODE_NOERROR); /* current: one SOA, at once */
+	dns_xfr_counts_t c;
+	dns_xfr_counts(f->x, &c);
+	assert_int_equal(c.ixfr, 3);
+	assert_int_equal(c.ixfr_as_axfr, 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_secondary_parse, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_axfr, setup_big, teardown),
+		cmocka_unit_test_setup_teardown(test_ixfr, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -747,6 +747,39 @@ static void test_txt(void **state)
 	assert_int_equal(f->res[13].status, PIPELINE_CHANGED);
 }
 
+/* A request a plugin authorised (RFC 2136 with TSIG): no key, no delay;
+ * an unknown record is -ENOENT at once; a clear takes every value. */
+static void test_txt_authorized(void **state)
+{
+	fx_t *f = *state;
+	pipeline_txt_request_t req = { .name = "a.example.com", .client = "192.0.2.1",
+	                               .value = "tsig-1", .authorized = true };
+	f->res[0].status = -1;
+	assert_int_equal(pipeline_txt_submit(f->p, &req, done_cb, &f->res[0]), 0);
+	req.value = "tsig-2";
+	f->res[1].status = -1;
+	assert_int_equal(pipeline_txt_submit(f->p, &req, done_cb, &f->res[1]), 0);
+	wait_done(f, 2);
+	assert_int_equal(f->res[0].status, PIPELINE_CHANGED);
+	assert_int_equal(f->res[1].status, PIPELINE_CHANGED);
+	req.name = "nosuch.example.com";
+	assert_int_equal(pipeline_txt_submit(f->p, &req, done_cb, &f->res[2]), -ENOENT);
+	/* a value NULL only with remove: every value goes */
+	req.name = "a.example.com";
+	req.value = NULL;
+	assert_int_equal(pipeline_txt_submit(f->p, &req, done_cb, &f->res[2]), -EINVAL);
+	req.remove = true;
+	f->res[2].status = -1;
+	assert_int_equal(pipeline_txt_submit(f->p, &req, done_cb, &f->res[2]), 0);
+	wait_done(f, 3);
+	assert_int_equal(f->res[2].status, PIPELINE_CHANGED);
+	/* empty now: clearing again changes nothing */
+	f->res[3].status = -1;
+	assert_int_equal(pipeline_txt_submit(f->p, &req, done_cb, &f->res[3]), 0);
+	wait_done(f, 4);
+	assert_int_equal(f->res[3].status, PIPELINE_UNCHANGED);
+}
+
 int main(void)
 {
 #define T(t) cmocka_unit_test_setup_teardown(t, setup, teardown)
@@ -766,6 +799,7 @@ int main(void)
 		T(test_proven_failures_do_not_count),
 		T(test_partial),
 		T(test_txt),
+		T(test_txt_authorized),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,17 +9,7 @@ e2e_init
 # A port free for UDP and TCP on every address (the wildcard listener
 # needs 0.0.0.0 and [::]); tried again when the TCP half is taken.
 dns_free_port() {
-	python3 -c 'import socket
-for _ in range(100):
-    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    u.bind(("0.0.0.0", 0))
-    t = socket.socket()
-    try:
-        t.bind(("0.0.0.0", u.getsockname()[1]))
-    except OSError:
-        continue
-    print(u.getsockname()[1])
-    break'
+	python3 "$top_srcdir/tests/lib/free_port.py" --udp --host 0.0.0.0
 }
 E2E_HTTP_PORT=$(e2e_free_port)
 DNS_PORT=$(dns_free_port)

@@ -59,31 +59,15 @@ e2e_cleanup() {
 	fi
 }
 
+# Ports for test servers come from below the ephemeral range
+# (tests/lib/free_port.py says why).
 e2e_free_port() {
-	python3 -c 'import socket
-s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+	python3 "$top_srcdir/tests/lib/free_port.py"
 }
 
-# A port free for both UDP and TCP (a DNS listener takes both): the kernel
-# picks a free UDP port, and one whose TCP twin is taken is tried again.
+# A port free for both UDP and TCP (a DNS listener takes both).
 e2e_free_udp_port() {
-	python3 -c 'import socket
-for _ in range(100):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    t = socket.socket()
-    try:
-        t.bind(("127.0.0.1", port))
-    except OSError:
-        continue
-    finally:
-        t.close()
-        s.close()
-    print(port)
-    break
-else:
-    raise SystemExit("no free UDP+TCP port")'
+	python3 "$top_srcdir/tests/lib/free_port.py" --udp
 }
 
 e2e_key_hash() {

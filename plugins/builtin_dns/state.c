@@ -182,6 +182,15 @@ static void set_aside(const char *dir, const char *name, char *warn, size_t warn
 	         used ? "; " : "", path, bad);
 }
 
+/* A file there but unreadable (a permission gone wrong): serving goes on
+ * as after a first start, and the next save replaces it. */
+static void cannot_read(const char *dir, const char *name, int err, char *warn, size_t warn_len)
+{
+	size_t used = strlen(warn);
+	snprintf(warn + used, warn_len - used, "%s%s/%s: cannot read: %s; starting without it",
+	         used ? "; " : "", dir, name, strerror(-err));
+}
+
 static int load(dns_state_t *st, char *warn, size_t warn_len)
 {
 	uint8_t *buf = NULL;
@@ -198,8 +207,10 @@ static int load(dns_state_t *st, char *warn, size_t warn_len)
 			ret = 0;
 		}
 	}
-	if (ret != 0 && ret != -ENOENT)
+	if (ret == -ENOMEM)
 		return ret;
+	if (ret != 0 && ret != -ENOENT)
+		cannot_read(st->dir, SERIALS_FILE, ret, warn, warn_len);
 	ret = read_file(st->dir, JOURNAL_FILE, &buf, &len);
 	if (ret == 0) {
 		ret = dns_journal_load(st->journal, buf, len);
@@ -209,7 +220,11 @@ static int load(dns_state_t *st, char *warn, size_t warn_len)
 			ret = 0;
 		}
 	}
-	return ret == -ENOENT ? 0 : ret;
+	if (ret == -ENOMEM)
+		return ret;
+	if (ret != 0 && ret != -ENOENT)
+		cannot_read(st->dir, JOURNAL_FILE, ret, warn, warn_len);
+	return 0;
 }
 
 /* ---- the shared object ---- */

@@ -184,6 +184,11 @@ static void test_state(void **state)
 	assert_int_equal(dns_state_open(dir, 10, &st, err, sizeof(err), warn, sizeof(warn)), 0);
 	assert_non_null(strstr(warn, "serials.bad"));
 	dns_state_close(st);
+	/* something unreadable in its place: a warning, and a start as new */
+	assert_int_equal(mkdir(path, 0700), 0);
+	assert_int_equal(dns_state_open(dir, 10, &st, err, sizeof(err), warn, sizeof(warn)), 0);
+	assert_non_null(strstr(warn, "serials: cannot read"));
+	dns_state_close(st);
 	char cmd[100];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	assert_int_equal(system(cmd), 0);

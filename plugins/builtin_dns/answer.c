@@ -53,9 +53,7 @@ void dns_answerer_free(dns_answerer_t *a)
 	free(a);
 }
 
-/* A response that is only the query's header with @p rcode (for a query
- * libknot cannot parse). */
-static size_t answer_header_only(const uint8_t *query, uint8_t *out, uint8_t rcode)
+size_t dns_answer_header_only(const uint8_t *query, uint8_t *out, uint8_t rcode)
 {
 	memcpy(out, query, KNOT_WIRE_HEADER_SIZE);
 	knot_wire_set_qr(out);
@@ -230,23 +228,23 @@ size_t dns_answer(dns_answerer_t *a, const dns_db_t *db, const uint8_t *query,
 	uint8_t opcode = knot_wire_get_opcode(query);
 	uint8_t bad = opcode == KNOT_OPCODE_QUERY ? KNOT_RCODE_FORMERR : KNOT_RCODE_NOTIMPL;
 	if (len > DNS_MAX_RESPONSE)
-		return answer_header_only(query, out, bad);
+		return dns_answer_header_only(query, out, bad);
 
 	a->used = 0;
 	/* libknot does not write to a query parsed with KEEPWIRE. */
 	knot_pkt_t *q = knot_pkt_new((uint8_t *)query, (uint16_t)len, &a->mm);
 	if (q == NULL)
-		return answer_header_only(query, out, KNOT_RCODE_SERVFAIL);
+		return dns_answer_header_only(query, out, KNOT_RCODE_SERVFAIL);
 	if (knot_pkt_parse(q, KNOT_PF_KEEPWIRE) != KNOT_EOK ||
 	    knot_wire_get_qdcount(query) != 1 || q->qname_size == 0)
-		return answer_header_only(query, out, bad);
+		return dns_answer_header_only(query, out, bad);
 
 	size_t max = tcp ? DNS_MAX_RESPONSE : udp_size(q);
 	if (max > out_len)
 		max = out_len;
 	knot_pkt_t *r = knot_pkt_new(out, (uint16_t)max, &a->mm);
 	if (r == NULL || knot_pkt_init_response(r, q) != KNOT_EOK)
-		return answer_header_only(query, out, KNOT_RCODE_SERVFAIL);
+		return dns_answer_header_only(query, out, KNOT_RCODE_SERVFAIL);
 	knot_wire_clear_aa(r->wire);
 	knot_wire_clear_z(r->wire);
 
@@ -260,19 +258,19 @@ size_t dns_answer(dns_answerer_t *a, const dns_db_t *db, const uint8_t *query,
 		if (terr != KNOT_RCODE_NOERROR) {
 			size_t size = r->size;
 			if (dns_tsig_error_reply(r->wire, &size, max, terr, q) != 0)
-				return answer_header_only(query, out, KNOT_RCODE_NOTAUTH);
+				return dns_answer_header_only(query, out, KNOT_RCODE_NOTAUTH);
 			return size;
 		}
 		dns_tsig_signer_init(&signer, key, q);
 		if (knot_pkt_reserve(r, (uint16_t)dns_tsig_room(&signer)) != KNOT_EOK)
-			return answer_header_only(query, out, KNOT_RCODE_SERVFAIL);
+			return dns_answer_header_only(query, out, KNOT_RCODE_SERVFAIL);
 	}
 
 	knot_rrset_t opt;
 	bool edns = knot_pkt_has_edns(q);
 	if (edns && (knot_edns_init(&opt, DNS_EDNS_PAYLOAD, 0, 0, &a->mm) != KNOT_EOK ||
 	             knot_pkt_reserve(r, knot_edns_wire_size(&opt)) != KNOT_EOK))
-		return answer_header_only(query, out, KNOT_RCODE_SERVFAIL);
+		return dns_answer_header_only(query, out, KNOT_RCODE_SERVFAIL);
 	/* RFC 3225 §3: the DO bit of the query is copied to the response. */
 	if (edns && knot_edns_do(q->opt_rr))
 		knot_edns_set_do(&opt);
@@ -298,12 +296,12 @@ size_t dns_answer(dns_answerer_t *a, const dns_db_t *db, const uint8_t *query,
 		knot_pkt_reclaim(r, knot_edns_wire_size(&opt));
 		knot_pkt_begin(r, KNOT_ADDITIONAL);
 		if (knot_pkt_put(r, KNOT_COMPR_HINT_NONE, &opt, KNOT_PF_NOTRUNC) != KNOT_EOK)
-			return answer_header_only(query, out, KNOT_RCODE_SERVFAIL);
+			return dns_answer_header_only(query, out, KNOT_RCODE_SERVFAIL);
 	}
 	if (signer.key != NULL) {
 		size_t size = r->size;
 		if (dns_tsig_sign(&signer, r->wire, &size, max) != 0)
-			return answer_header_only(query, out, KNOT_RCODE_SERVFAIL);
+			return dns_answer_header_only(query, out, KNOT_RCODE_SERVFAIL);
 		return size;
 	}
 	return r->size;

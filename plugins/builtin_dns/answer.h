@@ -41,4 +41,11 @@ size_t dns_answer(dns_answerer_t *a, const dns_db_t *db, const uint8_t *query,
                   size_t len, const struct sockaddr *client, bool tcp,
                   uint8_t *out, size_t out_len);
 
+/**
+ * A response that is only the header of @p query (at least
+ * KNOT_WIRE_HEADER_SIZE bytes) with @p rcode, into @p out (as many
+ * bytes): for a query that cannot be read further.  Returns its length.
+ */
+size_t dns_answer_header_only(const uint8_t *query, uint8_t *out, uint8_t rcode);
+
 #endif

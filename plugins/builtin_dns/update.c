@@ -3,6 +3,7 @@
  * @brief builtin_dns: RFC 2136 UPDATE of ACME TXT records (update.h).
  */
 #include "update.h"
+#include "answer.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -303,16 +304,7 @@ static uint16_t read_ops(const dns_upd_t *u, const knot_pkt_t *q, const knot_dna
 /* The header of @p msg alone, as a response with @p rcode. */
 static size_t header_reply(const uint8_t *msg, uint8_t *out, size_t max, uint8_t rcode)
 {
-	if (max < KNOT_WIRE_HEADER_SIZE)
-		return 0;
-	memcpy(out, msg, KNOT_WIRE_HEADER_SIZE);
-	knot_wire_set_qr(out);
-	knot_wire_set_rcode(out, rcode);
-	knot_wire_set_qdcount(out, 0);
-	knot_wire_set_ancount(out, 0);
-	knot_wire_set_nscount(out, 0);
-	knot_wire_set_arcount(out, 0);
-	return KNOT_WIRE_HEADER_SIZE;
+	return max >= KNOT_WIRE_HEADER_SIZE ? dns_answer_header_only(msg, out, rcode) : 0;
 }
 
 static void client_text(const struct sockaddr *sa, char *out, size_t len)

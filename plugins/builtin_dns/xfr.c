@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "answer.h"
 #include "server.h"
 
 /* A message leaves room for the largest TSIG RR a connection adds. */
@@ -338,21 +339,6 @@ void dns_xfr_counts(const dns_xfr_t *x, dns_xfr_counts_t *out)
 
 /* ---- queries ---- */
 
-/* The header of @p query alone, as a response with @p rcode. */
-static size_t reply_rcode_raw(const uint8_t *query, uint8_t *out, uint8_t rcode)
-{
-	memcpy(out, query, KNOT_WIRE_HEADER_SIZE);
-	knot_wire_set_qr(out);
-	knot_wire_clear_aa(out);
-	knot_wire_clear_tc(out);
-	knot_wire_set_rcode(out, rcode);
-	knot_wire_set_qdcount(out, 0);
-	knot_wire_set_ancount(out, 0);
-	knot_wire_set_nscount(out, 0);
-	knot_wire_set_arcount(out, 0);
-	return KNOT_WIRE_HEADER_SIZE;
-}
-
 /* The qtype of a query's first question, 0 when it has none. */
 static uint16_t peek_qtype(const uint8_t *q, size_t len)
 {
@@ -516,7 +502,8 @@ size_t dns_xfr_query(dns_xfr_t *x, const dns_db_t *db, const uint8_t *query, siz
 done:
 	knot_pkt_free(q);
 	if (ret == 0 && *stream == NULL) /* out of memory: say so, not silence */
-		ret = reply_rcode_raw(query, out, KNOT_RCODE_SERVFAIL);
+		ret = max >= KNOT_WIRE_HEADER_SIZE
+		      ? dns_answer_header_only(query, out, KNOT_RCODE_SERVFAIL) : 0;
 	return ret;
 }
 

@@ -405,7 +405,10 @@ static void instance_free(builtin_dns_t *b)
 	dns_server_stop(b->server);
 	if (b->save_timer != NULL) {
 		b->host->timer_stop(b->save_timer);
-		save_state(b); /* what changed since the last save */
+		/* What changed since the last save, unless a reload's successor
+		 * shares the state: its db is newer, and it saves. */
+		if (!dns_state_shared(b->state))
+			save_state(b);
 	}
 	dns_notify_free(b->notify);
 	dns_upd_free(b->upd);

@@ -300,6 +300,11 @@ void dns_state_close(dns_state_t *st)
 	state_free(st);
 }
 
+bool dns_state_shared(const dns_state_t *st)
+{
+	return st->refs > 1;
+}
+
 dns_journal_t *dns_state_journal(dns_state_t *st)
 {
 	return st->journal;

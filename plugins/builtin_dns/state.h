@@ -39,6 +39,10 @@ int dns_state_open(const char *dir, size_t journal_max, dns_state_t **out, char 
 /** Let go of it; the last one writes what is pending and stops the thread. */
 void dns_state_close(dns_state_t *st);
 
+/** Whether another instance uses @p st too (a reload's successor): then
+ *  that one's db is the newest, and this one must not save its own. */
+bool dns_state_shared(const dns_state_t *st);
+
 /** The journal (owned by the state). */
 dns_journal_t *dns_state_journal(dns_state_t *st);
 

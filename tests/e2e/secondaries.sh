@@ -220,5 +220,16 @@ check "knotd ends current" until_eq 15 "soa $KNOT_PORT" "$S4"
 check "nsd ends current" until_eq 15 "soa $NSD_PORT" "$S4"
 expect_eq "knotd serves the last address" "$(ask "$KNOT_PORT" "home.$ZONE")" 203.0.113.8
 
+# ---- a reload that changes every record (the TTL): a new instance over
+# the same state; the serial goes on rising, the secondaries follow ----
+sed -i 's/ttl = 60;/ttl = 120;/' "$CONF"
+kill -HUP "$E2E_DDNSD_PID"
+check "the reload is done" e2e_wait_log "reloaded: "
+S5=$(soa "$DNS_PORT")
+check "after the reload the serial rose again" test "$S5" -gt "$S4"
+ttl() { "$KDIG" @127.0.0.1 -p "$1" +noall +answer +time=1 "home.$ZONE" A 2>/dev/null | awk '{print $2}'; }
+check "knotd serves the new TTL" until_eq 15 "ttl $KNOT_PORT" 120
+check "nsd serves the new TTL" until_eq 15 "ttl $NSD_PORT" 120
+
 kill "$KNOT_PID" "$NSD_PID" 2>/dev/null
 e2e_finish

@@ -1,7 +1,7 @@
 /**
  * @file test_journal.c
  * @brief Unit tests of the IXFR journal (journal.c), the db changes it is
- * fed (diff.c) and the state kept across restarts (state.c).
+ * fed (diff.c); the state kept across restarts is test_state.c's.
  */
 #include "xfr_test.h"
 
@@ -11,7 +11,6 @@
 #include <unistd.h>
 #include "diff.h"
 #include "journal.h"
-#include "state.h"
 
 static knot_rrset_t a_rr(const char *name, const char *ip)
 {
@@ -144,66 +143,12 @@ static void test_diff(void **state)
 	dns_journal_free(j);
 }
 
-/* The state: saved and read back by a new open; an unchanged zone keeps
- * its serial, a changed one goes past it; a bad file is set aside. */
-static void test_state(void **state)
-{
-	(void)state;
-	char dir[] = "/tmp/ddns-state-XXXXXX", err[256], warn[512], path[300];
-	assert_non_null(mkdtemp(dir));
-	dns_state_t *st;
-	assert_int_equal(dns_state_open(dir, 10, &st, err, sizeof(err), warn, sizeof(warn)), 0);
-	dns_db_t *db = xt_db(2, NULL);
-	dns_zone_set_serial((dns_zone_t *)dns_db_zone_by_apex(db, apex()), 1000);
-	dns_snap_t snap;
-	dns_snap_take(&snap, db, "host1." XT_ZONE);
-	dns_db_update(db, "host1." XT_ZONE, "203.0.113.1", NULL, 5);
-	dns_snap_commit(&snap, db, dns_state_journal(st));
-	uint32_t serial = db->zones[0].serial;
-	assert_int_equal(dns_state_save(st, db, err, sizeof(err)), 0);
-	dns_state_close(st); /* the writer thread writes before it ends */
-
-	assert_int_equal(dns_state_open(dir, 10, &st, err, sizeof(err), warn, sizeof(warn)), 0);
-	dns_db_t *same = xt_db(2, NULL);
-	dns_db_update(same, "host1." XT_ZONE, "203.0.113.1", NULL, 5);
-	dns_state_restore_serials(st, same, 7);
-	assert_int_equal(same->zones[0].serial, serial);
-	assert_non_null(dns_journal_since(dns_journal_zone(dns_state_journal(st), apex()),
-	                                  1000, serial));
-	dns_db_t *other = xt_db(3, NULL);
-	dns_state_restore_serials(st, other, 7);
-	assert_int_equal(serial, 1001);
-	assert_int_equal(other->zones[0].serial, serial + 1); /* past it, not back to 7 */
-	assert_true(dns_zone_digest(same, &same->zones[0]) != dns_zone_digest(other, &other->zones[0]));
-	dns_state_close(st);
-
-	snprintf(path, sizeof(path), "%s/serials", dir);
-	FILE *f = fopen(path, "w");
-	fputs("not a serials file\n", f);
-	fclose(f);
-	assert_int_equal(dns_state_open(dir, 10, &st, err, sizeof(err), warn, sizeof(warn)), 0);
-	assert_non_null(strstr(warn, "serials.bad"));
-	dns_state_close(st);
-	/* something unreadable in its place: a warning, and a start as new */
-	assert_int_equal(mkdir(path, 0700), 0);
-	assert_int_equal(dns_state_open(dir, 10, &st, err, sizeof(err), warn, sizeof(warn)), 0);
-	assert_non_null(strstr(warn, "serials: cannot read"));
-	dns_state_close(st);
-	char cmd[100];
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	assert_int_equal(system(cmd), 0);
-	dns_db_free(db);
-	dns_db_free(same);
-	dns_db_free(other);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_chain),
 		cmocka_unit_test(test_save_load),
 		cmocka_unit_test(test_diff),
-		cmocka_unit_test(test_state),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include "diff.h"
 #include "journal.h"
+#include "txt.h"
 #include "xfr.h"
 
 typedef struct fixture {
@@ -85,7 +86,7 @@ static int ask(fixture_t *f, const struct sockaddr *from, uint16_t type, uint32_
 }
 
 typedef struct got {
-	size_t msgs, soa, a, aaaa, ns, lan;
+	size_t msgs, soa, a, aaaa, txt, ns, lan;
 	uint32_t first_serial, last_serial;
 } got_t;
 
@@ -118,6 +119,9 @@ static void drain(dns_xfr_stream_t *s, const knot_tsig_key_t *key, const uint8_t
 			}
 			g->a += rr->type == KNOT_RRTYPE_A ? rr->rrs.count : 0;
 			g->aaaa += rr->type == KNOT_RRTYPE_AAAA;
+			g->txt += rr->type == KNOT_RRTYPE_TXT;
+			if (rr->type == KNOT_RRTYPE_AAAA && rr->rrs.rdata->data[0] == 0xfd)
+				g->lan++;
 			g->ns += rr->type == KNOT_RRTYPE_NS;
 			if (rr->type == KNOT_RRTYPE_A && rr->rrs.rdata->data[0] == 192 &&
 			    rr->rrs.rdata->data[1] == 168)
@@ -149,9 +153,22 @@ static void test_refusals(void **state)
 	                 KNOT_RCODE_NOTAUTH); /* another valid key */
 	assert_int_equal(ask(f, me, KNOT_RRTYPE_IXFR, 1, &wrong, mac, &mac_len, &s),
 	                 KNOT_RCODE_NOTAUTH);
+	{ /* the refusal says why, in its TSIG */
+		uint8_t q[1024], out[512];
+		size_t len = xt_query(q, sizeof(q), XT_ZONE, KNOT_RRTYPE_AXFR, 0, &wrong, mac,
+		                      &mac_len);
+		size_t rlen = dns_xfr_query(f->x, f->db, q, len, me, out, sizeof(out), &s);
+		assert_null(s);
+		knot_pkt_t *p = parse_response(out, rlen);
+		assert_int_equal(knot_wire_get_rcode(out), KNOT_RCODE_NOTAUTH);
+		assert_int_equal(knot_wire_get_ancount(out), 0);
+		assert_non_null(p->tsig_rr);
+		assert_int_equal(knot_tsig_rdata_error(p->tsig_rr), KNOT_RCODE_BADSIG);
+		knot_pkt_free(p);
+	}
 	dns_xfr_counts_t c;
 	dns_xfr_counts(f->x, &c);
-	assert_int_equal(c.refused, 4);
+	assert_int_equal(c.refused, 5);
 	/* no secondaries at all: REFUSED */
 	dns_xfr_t *none;
 	assert_int_equal(dns_xfr_new(NULL, 0, NULL, &none), 0);
@@ -195,6 +212,43 @@ static void test_axfr(void **state)
 	assert_int_equal(c.axfr, 2);
 }
 
+/* The AXFR holds every record's A, AAAA and TXT and the glue, never a LAN
+ * address; a reader that started before a change keeps its serial's
+ * image, one that starts after gets the new serial. */
+static void test_axfr_change(void **state)
+{
+	fixture_t *f = *state;
+	const struct sockaddr *me = (const struct sockaddr *)&f->from;
+	assert_int_equal(dns_db_set_record(f->db, "v6." XT_ZONE, NULL, "2001:db8::6", NULL,
+	                                   "fd00::6"), 0);
+	dns_xfr_stream_t *s1 = NULL, *s2 = NULL;
+	uint8_t mac1[64], mac2[64];
+	size_t l1, l2;
+	assert_int_equal(ask(f, me, KNOT_RRTYPE_AXFR, 0, &f->keys.keys[0], mac1, &l1, &s1), -1);
+	const char *v[] = { "token" };
+	assert_int_equal(dns_db_set_txt(f->db, "_acme-challenge.host1." XT_ZONE, v, 1, 0, 0), 1);
+	assert_int_equal(dns_db_update(f->db, "host2." XT_ZONE, NULL, "2001:db8::2", 0), 1);
+	uint32_t now_serial = f->db->zones[0].serial;
+	assert_true(now_serial > 100);
+	assert_int_equal(ask(f, me, KNOT_RRTYPE_AXFR, 0, &f->keys.keys[0], mac2, &l2, &s2), -1);
+	got_t g1, g2;
+	drain(s1, &f->keys.keys[0], mac1, l1, &g1);
+	drain(s2, &f->keys.keys[0], mac2, l2, &g2);
+	assert_int_equal(g1.first_serial, 100);
+	assert_int_equal(g1.last_serial, 100);
+	assert_int_equal(g1.a, 10 + 2);
+	assert_int_equal(g1.aaaa, 1);
+	assert_int_equal(g1.txt, 0);
+	assert_int_equal(g2.first_serial, now_serial);
+	assert_int_equal(g2.last_serial, now_serial);
+	assert_int_equal(g2.soa, 2);
+	assert_int_equal(g2.a, 10 + 2);
+	assert_int_equal(g2.aaaa, 2);
+	assert_int_equal(g2.txt, 1);
+	assert_int_equal(g2.ns, 1);
+	assert_int_equal(g1.lan + g2.lan, 0);
+}
+
 /* IXFR: from a journal serial, only the steps; from an unknown one, the
  * whole zone; from the current one, one SOA. */
 static void test_ixfr(void **state)
@@ -227,11 +281,44 @@ static void test_ixfr(void **state)
 	drain(s, &f->keys.keys[0], mac, l, &g);
 	assert_int_equal(g.soa, 2); /* the whole zone */
 	assert_int_equal(g.a, 10 + 2);
-	assert_int_equal(ask(f, me, KNOT_RRTYPE_IXFR, 1001, &f->keys.keys[0], mac, &l, &s),
-	                 KNOT_RCODE_NOERROR); /* current: one SOA, at once */
+	{ /* current: one SOA, at once, signed */
+		uint8_t q[1024], out[1024];
+		size_t len = xt_query(q, sizeof(q), XT_ZONE, KNOT_RRTYPE_IXFR, 1001,
+		                      &f->keys.keys[0], mac, &l);
+		size_t rlen = dns_xfr_query(f->x, f->db, q, len, me, out, sizeof(out), &s);
+		assert_null(s);
+		knot_pkt_t *p = parse_response(out, rlen);
+		assert_int_equal(knot_wire_get_rcode(out), KNOT_RCODE_NOERROR);
+		const knot_pktsection_t *an = knot_pkt_section(p, KNOT_ANSWER);
+		assert_int_equal(an->count, 1);
+		assert_int_equal(knot_pkt_rr(an, 0)->type, KNOT_RRTYPE_SOA);
+		assert_int_equal(knot_soa_serial(knot_pkt_rr(an, 0)->rrs.rdata), 1001);
+		assert_non_null(p->tsig_rr);
+		assert_int_equal(knot_tsig_client_check(p->tsig_rr, p->wire, p->size, mac, l,
+		                                        &f->keys.keys[0], 0), KNOT_EOK);
+		knot_pkt_free(p);
+	}
+	/* a rebuild from the store, compared whole (diff.c): one more name */
+	dns_db_t *db2 = xt_db(11, &f->keys);
+	assert_int_equal(dns_db_update(db2, "host3." XT_ZONE, "203.0.113.2", NULL, 0), 1);
+	dns_db_bump_serials(db2, f->db, 2000);
+	assert_int_equal(db2->zones[0].serial, 2000);
+	assert_int_equal(dns_diff_dbs(f->journal, f->db, db2), 0);
+	dns_db_free(f->db);
+	f->db = db2;
+	assert_int_equal(ask(f, me, KNOT_RRTYPE_IXFR, 1001, &f->keys.keys[0], mac, &l, &s), -1);
+	drain(s, &f->keys.keys[0], mac, l, &g);
+	assert_int_equal(g.soa, 4);
+	assert_int_equal(g.a, 1); /* host10 added, nothing removed */
+	assert_int_equal(g.first_serial, 2000);
+	/* and from the start, all three steps */
+	assert_int_equal(ask(f, me, KNOT_RRTYPE_IXFR, 100, &f->keys.keys[0], mac, &l, &s), -1);
+	drain(s, &f->keys.keys[0], mac, l, &g);
+	assert_int_equal(g.soa, 8);
+	assert_int_equal(g.a, 5);
 	dns_xfr_counts_t c;
 	dns_xfr_counts(f->x, &c);
-	assert_int_equal(c.ixfr, 3);
+	assert_int_equal(c.ixfr, 5);
 	assert_int_equal(c.ixfr_as_axfr, 1);
 }
 
@@ -241,6 +328,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_secondary_parse, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_axfr, setup_big, teardown),
+		cmocka_unit_test_setup_teardown(test_axfr_change, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ixfr, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -31,6 +31,7 @@ static void test_parse(void **state)
 		err[0] = '\0';
 		assert_int_equal(dns_tsig_keys_parse(bad[i], 1, &k, err, sizeof(err)), -EINVAL);
 		assert_non_null(strstr(err, "[algorithm:]name:base64-secret"));
+		assert_null(strstr(err, XT_SECRET)); /* never the secret */
 	}
 	static const char *const twice[] = { "a:" XT_SECRET, "hmac-sha512:A:" XT_SECRET };
 	assert_int_equal(dns_tsig_keys_parse(twice, 2, &k, err, sizeof(err)), -EINVAL);
@@ -84,6 +85,80 @@ static void test_check(void **state)
 	dns_tsig_keys_free(&k);
 }
 
+/* A response to a signed query made here (a parsed query, the answer's
+ * header and question) signed message after message. */
+static size_t response(const uint8_t *q, size_t qlen, uint8_t *out, size_t max)
+{
+	uint8_t copy[1024];
+	memcpy(copy, q, qlen);
+	knot_pkt_t *qp = knot_pkt_new(copy, (uint16_t)qlen, NULL);
+	assert_int_equal(knot_pkt_parse(qp, 0), KNOT_EOK);
+	knot_pkt_t *r = knot_pkt_new(out, (uint16_t)max, NULL);
+	assert_int_equal(knot_pkt_init_response(r, qp), KNOT_EOK);
+	size_t len = r->size;
+	knot_pkt_free(r);
+	knot_pkt_free(qp);
+	return len;
+}
+
+/* dns_tsig_sign(): the first message verifies with the request MAC
+ * (knot_tsig_client_check), the next over the previous MAC
+ * (knot_tsig_client_check_next); too little room is -ENOSPC, no key signs
+ * nothing. */
+static void test_sign(void **state)
+{
+	(void)state;
+	dns_tsig_keys_t k;
+	xt_keys(&k);
+	uint8_t q[1024], mac[64];
+	size_t mac_len;
+	size_t qlen = xt_query(q, sizeof(q), XT_ZONE, KNOT_RRTYPE_AXFR, 0, &k.keys[0], mac,
+	                       &mac_len);
+	uint8_t copy[1024];
+	memcpy(copy, q, qlen);
+	knot_pkt_t *qp = knot_pkt_new(copy, (uint16_t)qlen, NULL);
+	assert_int_equal(knot_pkt_parse(qp, 0), KNOT_EOK);
+	const knot_tsig_key_t *key;
+	assert_int_equal(dns_tsig_check(&k, qp, &key), KNOT_RCODE_NOERROR);
+	dns_tsig_signer_t s;
+	dns_tsig_signer_init(&s, key, qp);
+	assert_true(dns_tsig_room(&s) > 0);
+
+	uint8_t r[1024];
+	size_t rlen = response(q, qlen, r, sizeof(r));
+	size_t small = rlen + dns_tsig_room(&s) - 1;
+	assert_int_equal(dns_tsig_sign(&s, r, &rlen, small), -ENOSPC);
+	rlen = response(q, qlen, r, sizeof(r));
+	assert_int_equal(dns_tsig_sign(&s, r, &rlen, sizeof(r)), 0);
+	knot_pkt_t *p = parse_response(r, rlen);
+	assert_non_null(p->tsig_rr);
+	assert_int_equal(knot_tsig_client_check(p->tsig_rr, p->wire, p->size, mac, mac_len,
+	                                        &k.keys[0], 0), KNOT_EOK);
+	uint8_t prev[64];
+	size_t prev_len = knot_tsig_rdata_mac_length(p->tsig_rr);
+	memcpy(prev, knot_tsig_rdata_mac(p->tsig_rr), prev_len);
+	knot_pkt_free(p);
+	/* the second message: over the first's MAC, not the request's */
+	rlen = response(q, qlen, r, sizeof(r));
+	assert_int_equal(dns_tsig_sign(&s, r, &rlen, sizeof(r)), 0);
+	p = parse_response(r, rlen);
+	assert_int_equal(knot_tsig_client_check_next(p->tsig_rr, p->wire, p->size, prev,
+	                                             prev_len, &k.keys[0], 0), KNOT_EOK);
+	assert_int_not_equal(knot_tsig_client_check_next(p->tsig_rr, p->wire, p->size, mac,
+	                                                 mac_len, &k.keys[0], 0), KNOT_EOK);
+	knot_pkt_free(p);
+
+	dns_tsig_signer_t none;
+	dns_tsig_signer_init(&none, NULL, qp);
+	assert_int_equal(dns_tsig_room(&none), 0);
+	rlen = response(q, qlen, r, sizeof(r));
+	size_t before = rlen;
+	assert_int_equal(dns_tsig_sign(&none, r, &rlen, sizeof(r)), 0);
+	assert_int_equal(rlen, before);
+	knot_pkt_free(qp);
+	dns_tsig_keys_free(&k);
+}
+
 /* dns_answer(): a signed query's answer verifies with the client's MAC;
  * a bad one is NOTAUTH/BADSIG with no answer. */
 static void test_answer_signed(void **state)
@@ -130,6 +205,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_check),
+		cmocka_unit_test(test_sign),
 		cmocka_unit_test(test_answer_signed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

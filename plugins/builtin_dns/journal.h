@@ -49,7 +49,8 @@ int dns_journal_new(size_t max, dns_journal_t **out);
 void dns_journal_free(dns_journal_t *j);
 
 /** The chain of zone @p apex (lower-case wire), made if absent; NULL on
- *  -ENOMEM. */
+ *  -ENOMEM.  The chains are one array: making a zone's may move the
+ *  others, so a pointer is good until the next call that makes one. */
 dns_zone_journal_t *dns_journal_zone(dns_journal_t *j, const knot_dname_t *apex);
 
 /** Forget the chain of @p z (IXFR from before now gets the whole zone). */

@@ -3,18 +3,21 @@
  * @brief builtin_dns: build the response to one query (libknot wire format).
  */
 #include "answer.h"
+#include "sign.h"
 #include "tsig.h"
 
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* Room for two knot_pkt_t, their RRset arrays and EDNS option tables. */
 #define ARENA_SIZE (32 * 1024)
 
 struct dns_answerer {
 	knot_mm_t mm;       /* libknot allocates packets from the arena */
+	dns_signer_t *signer; /* RRSIGs of this thread, made when first needed */
 	size_t used;
 	_Alignas(16) uint8_t arena[ARENA_SIZE];
 };
@@ -44,13 +47,21 @@ int dns_answerer_new(dns_answerer_t **out)
 	a->mm.alloc = arena_alloc;
 	a->mm.free = arena_free;
 	a->used = 0;
+	a->signer = NULL;
 	*out = a;
 	return 0;
 }
 
 void dns_answerer_free(dns_answerer_t *a)
 {
+	if (a != NULL)
+		dns_signer_free(a->signer);
 	free(a);
+}
+
+void dns_answerer_sign_counts(const dns_answerer_t *a, uint64_t *made, uint64_t *hits)
+{
+	dns_signer_counts(a != NULL ? a->signer : NULL, made, hits);
 }
 
 size_t dns_answer_header_only(const uint8_t *query, uint8_t *out, uint8_t rcode)
@@ -170,9 +181,103 @@ static void put_glue(knot_pkt_t *r, const dns_zone_t *zone, size_t ns_pos)
 	}
 }
 
+/* What signing an answer needs: the zone's key, this thread's signer. */
+typedef struct dnssec_ctx {
+	bool want;             /* DO was set */
+	dns_answerer_t *answerer; /* whose signer signs */
+	const dns_zkey_t *key; /* NULL: unsigned answers */
+	dns_signer_t *signer;
+	uint32_t now;
+} dnssec_ctx_t;
+
+/* RFC 9824 §3: the type an NSEC names for a name that does not exist. */
+#define RRTYPE_NXNAME 128
+
+static int put_signed(knot_pkt_t *r, const dnssec_ctx_t *d, const knot_rrset_t *rr,
+                      uint16_t hint, uint16_t flags, uint32_t ttl, bool cache)
+{
+	int ret = knot_pkt_put(r, hint, rr, flags);
+	if (ret == KNOT_EOK && d->key != NULL)
+		ret = dns_sign_put(d->signer, d->key, rr, ttl, r, hint, cache, d->now);
+	return ret;
+}
+
+/* The compact denial (RFC 9824) for @p qname: an NSEC whose next name is
+ * its immediate successor, so nothing can be enumerated; its bitmap has
+ * the node's types, or, for a name that does not exist, RRSIG, NSEC and
+ * NXNAME.  Cached with the node's; one for a random name is not. */
+static int put_nsec(knot_pkt_t *r, const dnssec_ctx_t *d, const knot_dname_t *qname,
+                    const dns_node_t *node, const dns_zone_t *zone, uint32_t ttl)
+{
+	uint8_t rdata[KNOT_DNAME_MAXLEN + 2 + 34];
+	size_t qlen = knot_dname_size(qname), n = 0;
+	if (qlen + 2 <= KNOT_DNAME_MAXLEN) {
+		rdata[n++] = 1; /* \000.<qname> */
+		rdata[n++] = 0;
+	}
+	memcpy(rdata + n, qname, qlen);
+	n += qlen;
+	uint8_t bits[17] = { 0 }; /* window 0: types 0..135 */
+	uint16_t types[12];
+	size_t nt = 0;
+	types[nt++] = KNOT_RRTYPE_RRSIG;
+	types[nt++] = KNOT_RRTYPE_NSEC;
+	if (node == NULL) {
+		types[nt++] = RRTYPE_NXNAME;
+	} else {
+		if (!knot_rrset_empty(&node->a) || !knot_rrset_empty(&node->lan_a))
+			types[nt++] = KNOT_RRTYPE_A;
+		if (!knot_rrset_empty(&node->aaaa) || !knot_rrset_empty(&node->lan_aaaa))
+			types[nt++] = KNOT_RRTYPE_AAAA;
+		if (!knot_rrset_empty(&node->txt))
+			types[nt++] = KNOT_RRTYPE_TXT;
+		if (node->apex) {
+			types[nt++] = KNOT_RRTYPE_SOA;
+			if (!knot_rrset_empty(&zone->ns))
+				types[nt++] = KNOT_RRTYPE_NS;
+			types[nt++] = KNOT_RRTYPE_DNSKEY;
+			types[nt++] = KNOT_RRTYPE_CDS;
+			types[nt++] = KNOT_RRTYPE_CDNSKEY;
+		}
+	}
+	uint16_t top = 0;
+	for (size_t i = 0; i < nt; i++) {
+		bits[types[i] / 8] |= (uint8_t)(0x80 >> (types[i] % 8));
+		if (types[i] > top)
+			top = types[i];
+	}
+	rdata[n++] = 0;                       /* window 0 */
+	rdata[n++] = (uint8_t)(top / 8 + 1);  /* its length */
+	memcpy(rdata + n, bits, top / 8 + 1u);
+	n += top / 8 + 1u;
+	knot_rrset_t nsec;
+	knot_rrset_init(&nsec, (knot_dname_t *)qname, KNOT_RRTYPE_NSEC, KNOT_CLASS_IN, ttl);
+	int ret = knot_rrset_add_rdata(&nsec, rdata, (uint16_t)n, &r->mm);
+	if (ret == KNOT_EOK)
+		ret = put_signed(r, d, &nsec, KNOT_COMPR_HINT_QNAME, 0, ttl, node != NULL);
+	return ret;
+}
+
+/* NODATA or NXDOMAIN: the SOA (RFC 2308), signed, and the denial. */
+static uint16_t put_denial(knot_pkt_t *r, const dnssec_ctx_t *d, const knot_dname_t *qname,
+                           const dns_node_t *node, const dns_zone_t *zone)
+{
+	put_negative(r, zone);
+	if (d->key == NULL)
+		return node != NULL ? KNOT_RCODE_NOERROR : KNOT_RCODE_NXDOMAIN;
+	uint32_t min = knot_soa_minimum(zone->soa.rrs.rdata);
+	if (dns_sign_put(d->signer, d->key, &zone->soa, min < zone->soa.ttl ? min : zone->soa.ttl,
+	                 r, KNOT_COMPR_HINT_NONE, true, d->now) != KNOT_EOK ||
+	    put_nsec(r, d, qname, node, zone, min) != KNOT_EOK)
+		return KNOT_RCODE_NOERROR; /* TC is set */
+	/* RFC 9824 §3.2: without the CO flag, a signed denial of a name is
+	 * NOERROR, its NSEC saying NXNAME. */
+	return KNOT_RCODE_NOERROR;
+}
+
 /* Fill the sections of @p r for the IN-class query @p q; returns the rcode. */
 static uint16_t answer_in(const dns_db_t *db, const knot_pkt_t *q, knot_pkt_t *r,
-                          const struct sockaddr *client)
+                          const struct sockaddr *client, dnssec_ctx_t *d)
 {
 	const knot_dname_t *qname = knot_pkt_qname(q); /* lower case */
 	uint16_t qtype = knot_pkt_qtype(q);
@@ -183,20 +288,27 @@ static uint16_t answer_in(const dns_db_t *db, const knot_pkt_t *q, knot_pkt_t *r
 	/* Zone transfers are not offered; other meta types do not exist here. */
 	if (qtype == KNOT_RRTYPE_AXFR || qtype == KNOT_RRTYPE_IXFR)
 		return KNOT_RCODE_REFUSED;
-	if (qtype == KNOT_RRTYPE_OPT || qtype == KNOT_RRTYPE_TSIG)
-		return KNOT_RCODE_FORMERR;
+	if (qtype == KNOT_RRTYPE_OPT || qtype == KNOT_RRTYPE_TSIG || qtype == RRTYPE_NXNAME)
+		return KNOT_RCODE_FORMERR; /* RFC 9824 §3.4: NXNAME is no query */
 	knot_wire_set_aa(r->wire);
-	if (node == NULL) {
-		put_negative(r, zone);
-		return KNOT_RCODE_NXDOMAIN;
+	dns_answerer_t *a = d->answerer;
+	if (d->want && zone->key != NULL &&
+	    (a->signer != NULL || dns_signer_new(&a->signer) == 0)) {
+		d->key = zone->key;
+		d->signer = a->signer;
+		d->now = (uint32_t)time(NULL);
 	}
+	if (node == NULL)
+		return put_denial(r, d, qname, NULL, zone);
 	const knot_rrset_t *rr = node_rrset(node, qtype, client);
-	if (rr == NULL) {
-		put_negative(r, zone);
-		return KNOT_RCODE_NOERROR;
-	}
+	const dns_zkey_t *zk = zone->key;
+	if (rr == NULL && node->apex && zk != NULL)
+		rr = qtype == KNOT_RRTYPE_DNSKEY ? &zk->dnskey : qtype == KNOT_RRTYPE_CDS ? &zk->cds
+		   : qtype == KNOT_RRTYPE_CDNSKEY ? &zk->cdnskey : NULL;
+	if (rr == NULL)
+		return put_denial(r, d, qname, node, zone);
 	size_t pos = r->size;
-	int ret = knot_pkt_put(r, KNOT_COMPR_HINT_QNAME, rr, 0);
+	int ret = put_signed(r, d, rr, KNOT_COMPR_HINT_QNAME, 0, rr->ttl, true);
 	if (ret == KNOT_ESPACE)
 		return KNOT_RCODE_NOERROR; /* TC is set: the client retries over TCP */
 	if (ret != KNOT_EOK)
@@ -272,8 +384,12 @@ size_t dns_answer(dns_answerer_t *a, const dns_db_t *db, const uint8_t *query,
 	             knot_pkt_reserve(r, knot_edns_wire_size(&opt)) != KNOT_EOK))
 		return dns_answer_header_only(query, out, KNOT_RCODE_SERVFAIL);
 	/* RFC 3225 §3: the DO bit of the query is copied to the response. */
-	if (edns && knot_edns_do(q->opt_rr))
+	dnssec_ctx_t dsec = { 0 };
+	if (edns && knot_edns_do(q->opt_rr)) {
 		knot_edns_set_do(&opt);
+		dsec.want = true; /* answer_in() takes the zone's key, if it has one */
+		dsec.answerer = a;
+	}
 
 	uint16_t rcode;
 	if (edns && knot_edns_get_version(q->opt_rr) != 0)
@@ -288,7 +404,7 @@ size_t dns_answer(dns_answerer_t *a, const dns_db_t *db, const uint8_t *query,
 	else if (knot_pkt_qclass(q) != KNOT_CLASS_IN)
 		rcode = KNOT_RCODE_REFUSED;
 	else
-		rcode = answer_in(db, q, r, client);
+		rcode = answer_in(db, q, r, client, &dsec);
 
 	knot_wire_set_rcode(r->wire, rcode & 0xf);
 	if (edns) {

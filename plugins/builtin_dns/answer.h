@@ -28,6 +28,8 @@ typedef struct dns_answerer dns_answerer_t;
 int dns_answerer_new(dns_answerer_t **out);
 /** Free an answerer; NULL is fine. */
 void dns_answerer_free(dns_answerer_t *a);
+/** The RRSIGs @p a made, and those its cache gave (sign.h). */
+void dns_answerer_sign_counts(const dns_answerer_t *a, uint64_t *made, uint64_t *hits);
 
 /**
  * Answer the query @p query of @p len bytes from @p client (AF_INET or

@@ -13,6 +13,7 @@
 
 #include <ddns/plugin.h>
 #include "diff.h"
+#include "keys.h"
 #include "notify.h"
 #include "server.h"
 #include "state.h"
@@ -45,6 +46,7 @@ typedef struct builtin_dns {
 	dns_notify_t *notify;   /* NULL without secondaries */
 	dns_upd_grants_t grants; /* update_keys */
 	dns_upd_t *upd;         /* NULL without update_keys */
+	dns_zkeys_t zkeys;      /* DNSSEC keys (dnssec = true), else empty */
 	ddns_timer_t *save_timer; /* a save is due */
 } builtin_dns_t;
 
@@ -96,6 +98,10 @@ static const ddns_option_t options[] = {
 	  .help = "RFC 2136 UPDATE of ACME TXT (certbot, lego, acme.sh): \"key-name record "
 	          "[record ...]\", a key of tsig_keys and the records whose _acme-challenge "
 	          "it may set" },
+	{ .name = "dnssec", .type = DDNS_OPT_BOOL, .def = "false",
+	  .help = "sign the zones (DNSSEC, online, compact denial): answers with DO get RRSIGs" },
+	{ .name = "dnssec_algorithm", .type = DDNS_OPT_STRING, .def = "ecdsap256sha256",
+	  .help = "the key algorithm of a new key: \"ecdsap256sha256\" (13) or \"ed25519\" (15)" },
 	{ .name = "journal_size", .type = DDNS_OPT_INT,
 	  .help = "changes kept per zone for IXFR (older serials get the whole zone)",
 	  .min = 0, .max = 1000000, .def = "1000" },
@@ -301,7 +307,64 @@ static int build_db(builtin_dns_t *b, dns_db_t **out, bool from_config)
 		return ret;
 	}
 	db->tsig = &b->keys;
+	for (size_t i = 0; i < db->n_zones; i++)
+		db->zones[i].key = dns_keys_find(&b->zkeys, db->zones[i].apex);
 	*out = db;
+	return 0;
+}
+
+/* dnssec = true: each zone's key, made the first time. */
+static int start_dnssec(builtin_dns_t *b, const char *state_dir)
+{
+	int on = 0;
+	if (b->host->conf_bool(b->ctx, "dnssec", &on) != 0 || !on)
+		return 0;
+	const char *alg_name = "ecdsap256sha256";
+	b->host->conf_string(b->ctx, "dnssec_algorithm", &alg_name);
+	uint8_t alg = dns_keys_algorithm(alg_name);
+	if (alg == 0) {
+		b->host->conf_error(b->ctx, "dnssec_algorithm", "\"%s\" is not ecdsap256sha256 "
+		                    "or ed25519", alg_name);
+		return DDNS_ECONFIG;
+	}
+	if (b->n_sec > 0) {
+		/* Online signatures cannot be transferred: a secondary would
+		 * serve the zone unsigned, and validating resolvers would call
+		 * it bogus.  Refused until pre-signed transfers exist. */
+		b->host->conf_error(b->ctx, "dnssec", "cannot go with secondaries yet: they "
+		                    "would serve the zone unsigned (doc/dnssec.md)");
+		return DDNS_ECONFIG;
+	}
+	if (state_dir == NULL) {
+		b->host->conf_error(b->ctx, "dnssec", "needs a state directory for its keys");
+		return DDNS_ECONFIG;
+	}
+	char dir[4200], err[512];
+	snprintf(dir, sizeof(dir), "%s/keys", state_dir);
+	const knot_dname_t **apexes = calloc(b->ref.db->n_zones + 1, sizeof(*apexes));
+	if (apexes == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < b->ref.db->n_zones; i++)
+		apexes[i] = b->ref.db->zones[i].apex;
+	bool other = false;
+	int ret = dns_keys_load(dir, apexes, b->ref.db->n_zones, alg, b->conf.soa_ttl, &b->zkeys,
+	                        &other, err, sizeof(err));
+	free(apexes);
+	if (ret != 0) {
+		b->host->log(b->ctx, DDNS_LOG_ERR, "dnssec: %s", err);
+		return ret;
+	}
+	if (other)
+		b->host->log(b->ctx, DDNS_LOG_WARNING, "dnssec: a zone keeps its key of another "
+		             "algorithm than dnssec_algorithm (no algorithm rollover is done)");
+	for (size_t i = 0; i < b->ref.db->n_zones; i++) {
+		dns_zone_t *z = &b->ref.db->zones[i];
+		z->key = dns_keys_find(&b->zkeys, z->apex);
+		char ds[512];
+		if (z->key != NULL && dns_keys_ds_text(z->key, ds, sizeof(ds)) == 0)
+			b->host->log(b->ctx, DDNS_LOG_INFO, "dnssec: signing, key tag %u; give the "
+			             "parent: %s", z->key->keytag, ds);
+	}
 	return 0;
 }
 
@@ -383,12 +446,16 @@ static int start_transfers(builtin_dns_t *b)
 			b->host->log(b->ctx, DDNS_LOG_WARNING, "state: %s", warn);
 		b->journal = dns_state_journal(b->state);
 		dns_state_restore_serials(b->state, b->ref.db, (uint32_t)time(NULL));
+		if ((ret = start_dnssec(b, dir)) != 0)
+			return ret;
 	} else {
 		b->host->log(b->ctx, DDNS_LOG_WARNING, "no state directory: serials and the IXFR "
 		             "journal are not kept across restarts");
 		if ((ret = dns_journal_new(max, &b->own_journal)) != 0)
 			return ret;
 		b->journal = b->own_journal;
+		if ((ret = start_dnssec(b, NULL)) != 0)
+			return ret;
 	}
 	if ((ret = dns_xfr_new(b->sec, b->n_sec, b->journal, &b->xfr)) != 0)
 		return ret;
@@ -413,6 +480,7 @@ static void instance_free(builtin_dns_t *b)
 	dns_notify_free(b->notify);
 	dns_upd_free(b->upd);
 	dns_upd_grants_free(&b->grants);
+	dns_keys_free(&b->zkeys);
 	dns_xfr_free(b->xfr);
 	dns_state_close(b->state);
 	dns_journal_free(b->own_journal);

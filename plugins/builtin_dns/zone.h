@@ -39,6 +39,9 @@ typedef struct dns_zone {
 	                            ns.rrs (glue is sorted by it, for compression) */
 	size_t n_glue;
 	uint32_t serial;       /**< current SOA serial */
+	/** Its DNSSEC key when the zone is signed (borrowed from the
+	 *  instance, set after every build), else NULL. */
+	const struct dns_zkey *key;
 } dns_zone_t;
 
 /** One name of a zone. */

@@ -27,6 +27,9 @@ static const ctl_command_t ctl_commands[] = {
 	{ "show", ctl_cmd_show, false }, { "rm", ctl_cmd_rm, true },
 	{ "rotate-key", ctl_cmd_rotate, true }, { "history", ctl_cmd_history, false },
 	{ "status", ctl_cmd_status, false }, { "admin", ctl_cmd_admin, false },
+#ifdef DDNSCTL_DNSSEC
+	{ "dnssec", ctl_cmd_dnssec, false },
+#endif
 };
 
 /* How long ddnsctl waits for a running ddnsd to take its change in. */

@@ -44,6 +44,8 @@ int ctl_cmd_add(ctl_t *c, int argc, char **argv);
 int ctl_cmd_rm(ctl_t *c, int argc, char **argv);
 int ctl_cmd_rotate(ctl_t *c, int argc, char **argv);
 int ctl_cmd_genkey(int argc, char **argv);
+/** `dnssec ZONE`: the DS to give the parent (ddnsctl_dnssec.c). */
+int ctl_cmd_dnssec(ctl_t *c, int argc, char **argv);
 /** `admin add|del|list`: the web admin's accounts (ddnsctl_admin.c). */
 int ctl_cmd_admin(ctl_t *c, int argc, char **argv);
 

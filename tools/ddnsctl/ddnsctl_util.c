@@ -37,6 +37,8 @@ int ctl_usage(void)
 	      "                          the password is read from the terminal or stdin)\n"
 	      "  admin del USER          delete a web admin account\n"
 	      "  admin list              the web admin accounts\n"
+	      "  dnssec ZONE             the DS (and DNSKEY) of a zone builtin_dns signs,\n"
+	      "                          for the parent zone\n"
 	      "The database is -d, else `database` in the config (-c, default "
 	      DDNS_CONF_FILE ").\n", stderr);
 	return CTL_USAGE;

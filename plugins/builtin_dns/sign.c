@@ -4,6 +4,7 @@
  * as Knot's rrset-sign.c does (RFC 4034 §3.1.8.1, §6).
  */
 #include "sign.h"
+#include "fnv.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -81,24 +82,13 @@ static dnssec_sign_ctx_t *ctx_for(dns_signer_t *s, const dns_zkey_t *z)
 	return v[s->n_ctxs++].ctx;
 }
 
-/* FNV-1a, 64 bits, from @p h. */
-static uint64_t fnv(uint64_t h, const void *data, size_t len)
-{
-	const uint8_t *p = data;
-	for (size_t i = 0; i < len; i++) {
-		h ^= p[i];
-		h *= 0x100000001b3ULL;
-	}
-	return h;
-}
-
 /* Two independent hashes of what is signed (the RRs as written, the key). */
 static void key_hashes(const dns_zkey_t *z, const uint8_t *rrs, size_t len, uint64_t *h1,
                        uint64_t *h2)
 {
 	uint8_t k[3] = { (uint8_t)(z->keytag >> 8), (uint8_t)z->keytag, z->algorithm };
-	*h1 = fnv(fnv(0xcbf29ce484222325ULL, k, 3), rrs, len);
-	*h2 = fnv(fnv(0x84222325cbf29ce4ULL, rrs, len), k, 3);
+	*h1 = dns_fnv(dns_fnv(DNS_FNV_BASIS, k, 3), rrs, len);
+	*h2 = dns_fnv(dns_fnv(0x84222325cbf29ce4ULL, rrs, len), k, 3);
 }
 
 /* The RRSIG RDATA: header, signer, signature; into a malloc'd buffer. */

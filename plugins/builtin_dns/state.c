@@ -3,6 +3,7 @@
  * @brief builtin_dns: serials and the journal across restarts (state.h).
  */
 #include "state.h"
+#include "fnv.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -396,33 +397,22 @@ int dns_state_save(dns_state_t *st, const dns_db_t *db, char *err, size_t err_le
 
 /* ---- the digest ---- */
 
-/* FNV-1a, 64 bits. */
-static uint64_t fnv(uint64_t h, const void *data, size_t len)
-{
-	const uint8_t *p = data;
-	for (size_t i = 0; i < len; i++) {
-		h ^= p[i];
-		h *= 0x100000001b3ULL;
-	}
-	return h;
-}
-
 /* The sum of every RR's hash: the order of the table does not matter. */
 static uint64_t rrset_digest(const knot_rrset_t *rr, size_t skip_serial_at)
 {
 	uint64_t sum = 0;
 	knot_rdata_t *rd = rr->rrs.rdata;
 	for (uint16_t i = 0; i < rr->rrs.count; i++, rd = knot_rdataset_next(rd)) {
-		uint64_t h = fnv(0xcbf29ce484222325ULL, rr->owner, knot_dname_size(rr->owner));
+		uint64_t h = dns_fnv(DNS_FNV_BASIS, rr->owner, knot_dname_size(rr->owner));
 		uint8_t meta[6];
 		knot_wire_write_u16(meta, rr->type);
 		knot_wire_write_u32(meta + 2, rr->ttl);
-		h = fnv(h, meta, sizeof(meta));
+		h = dns_fnv(h, meta, sizeof(meta));
 		if (skip_serial_at > 0 && rd->len >= skip_serial_at + 4) {
-			h = fnv(h, rd->data, skip_serial_at);
-			h = fnv(h, rd->data + skip_serial_at + 4, rd->len - skip_serial_at - 4);
+			h = dns_fnv(h, rd->data, skip_serial_at);
+			h = dns_fnv(h, rd->data + skip_serial_at + 4, rd->len - skip_serial_at - 4);
 		} else {
-			h = fnv(h, rd->data, rd->len);
+			h = dns_fnv(h, rd->data, rd->len);
 		}
 		sum += h;
 	}

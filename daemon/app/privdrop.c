@@ -168,15 +168,25 @@ static int no_new_privs(char *err, size_t errlen)
 	return 0;
 }
 
-int privdrop_give_files(const char *user, const char *const *paths, size_t n,
-                        char *err, size_t errlen)
+/* Whom files go to: 1 and @p ids when root hands them to @p user, 0 when
+ * there is nothing to do (no user, not root, the user is root), or a
+ * negative errno (an unknown user) with @p err. */
+static int give_to(const char *user, privdrop_ids_t *ids, char *err, size_t errlen)
 {
 	if (user == NULL || geteuid() != 0)
 		return 0;
+	int rc = privdrop_lookup(user, ids, err, errlen);
+	return rc != 0 ? rc : ids->uid != 0;
+}
+
+int privdrop_give_files(const char *user, const char *const *paths, size_t n,
+                        char *err, size_t errlen)
+{
 	privdrop_ids_t ids;
-	int rc = privdrop_lookup(user, &ids, err, errlen);
-	if (rc != 0 || ids.uid == 0)
+	int rc = give_to(user, &ids, err, errlen);
+	if (rc <= 0)
 		return rc;
+	rc = 0;
 	for (size_t i = 0; i < n; i++) {
 		/* O_PATH|O_NOFOLLOW: a link planted in the folder must not make
 		 * root chown its target. */
@@ -327,12 +337,11 @@ static int give_dir(int dfd, const char *path, const privdrop_ids_t *ids, char *
 
 int privdrop_give_tree(const char *user, const char *dir, char *err, size_t errlen)
 {
-	if (user == NULL || geteuid() != 0)
-		return 0;
 	privdrop_ids_t ids;
-	int rc = privdrop_lookup(user, &ids, err, errlen);
-	if (rc != 0 || ids.uid == 0)
+	int rc = give_to(user, &ids, err, errlen);
+	if (rc <= 0)
 		return rc;
+	rc = 0;
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
 		if (errno == ENOENT)

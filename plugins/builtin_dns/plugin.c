@@ -395,15 +395,12 @@ static void zone_changed(builtin_dns_t *b, const dns_zone_t *z)
 /* After a change in place: the journal step, NOTIFY, a save. */
 static void after_change(builtin_dns_t *b, dns_snap_t *snap)
 {
-	knot_dname_storage_t apex;
-	bool in_zone = snap->in_zone;
-	if (in_zone)
-		memcpy(apex, snap->apex, sizeof(apex));
+	/* The zone before the commit frees the snapshot (the db stays). */
+	const dns_zone_t *z = snap->in_zone ? dns_db_zone_by_apex(b->ref.db, snap->apex) : NULL;
 	int ret = dns_snap_commit(snap, b->ref.db, b->journal);
 	if (ret == -ENOMEM)
 		b->host->log(b->ctx, DDNS_LOG_ERR, "journal: out of memory: the next IXFR sends "
 		             "the whole zone");
-	const dns_zone_t *z = in_zone ? dns_db_zone_by_apex(b->ref.db, apex) : NULL;
 	if (ret != 0 && z != NULL)
 		zone_changed(b, z);
 }

@@ -12,7 +12,7 @@
  * eight days after: a resolver may hold it a week.
  *
  * One dns_signer_t per thread (it holds libdnssec contexts and the cache);
- * no lock.  The cache is direct-mapped and bounded (DNS_SIGN_CACHE_SLOTS):
+ * no lock.  The cache is two-way set-associative and bounded (DNS_SIGN_CACHE_SLOTS):
  * a miss costs one signature (~64 µs for P-256 on this kind of machine).
  */
 #ifndef DDNS_BUILTIN_DNS_SIGN_H

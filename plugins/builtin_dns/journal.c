@@ -58,11 +58,19 @@ void dns_journal_free(dns_journal_t *j)
 	free(j);
 }
 
-dns_zone_journal_t *dns_journal_zone(dns_journal_t *j, const knot_dname_t *apex)
+const dns_zone_journal_t *dns_journal_find(const dns_journal_t *j, const knot_dname_t *apex)
 {
-	for (size_t i = 0; i < j->n_zones; i++)
+	for (size_t i = 0; j != NULL && i < j->n_zones; i++)
 		if (knot_dname_is_equal(j->zones[i].apex, apex))
 			return &j->zones[i];
+	return NULL;
+}
+
+dns_zone_journal_t *dns_journal_zone(dns_journal_t *j, const knot_dname_t *apex)
+{
+	const dns_zone_journal_t *found = dns_journal_find(j, apex);
+	if (found != NULL)
+		return (dns_zone_journal_t *)found; /* j is ours to change */
 	dns_zone_journal_t *v = realloc(j->zones, (j->n_zones + 1) * sizeof(*v));
 	if (v == NULL)
 		return NULL;

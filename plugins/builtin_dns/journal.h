@@ -48,6 +48,10 @@ int dns_journal_new(size_t max, dns_journal_t **out);
 /** Free it; NULL is fine. */
 void dns_journal_free(dns_journal_t *j);
 
+/** The chain of zone @p apex (lower-case wire), or NULL (none yet, or
+ *  @p j NULL). */
+const dns_zone_journal_t *dns_journal_find(const dns_journal_t *j, const knot_dname_t *apex);
+
 /** The chain of zone @p apex (lower-case wire), made if absent; NULL on
  *  -ENOMEM.  The chains are one array: making a zone's may move the
  *  others, so a pointer is good until the next call that makes one. */

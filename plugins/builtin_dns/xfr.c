@@ -472,13 +472,9 @@ size_t dns_xfr_query(dns_xfr_t *x, const dns_db_t *db, const uint8_t *query, siz
 		dns_xfr_stream_t *s = stream_new(x, q, key);
 		if (s == NULL)
 			goto done;
-		if (qtype == KNOT_RRTYPE_IXFR && x->journal != NULL) {
-			const dns_zone_journal_t *zj = NULL;
-			for (size_t i = 0; i < x->journal->n_zones; i++)
-				if (knot_dname_is_equal(x->journal->zones[i].apex, z->apex))
-					zj = &x->journal->zones[i];
-			steps = dns_journal_since(zj, from, z->serial);
-		}
+		if (qtype == KNOT_RRTYPE_IXFR)
+			steps = dns_journal_since(dns_journal_find(x->journal, z->apex), from,
+			                          z->serial);
 		if (steps != NULL) {
 			pack_t p = { .m = &s->own, .qname = z->apex, .qtype = qtype };
 			if (pack_steps(&p, z, steps) != 0) {

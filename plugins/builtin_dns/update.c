@@ -156,9 +156,10 @@ void dns_upd_free(dns_upd_t *u)
 {
 	if (u == NULL)
 		return;
-	/* The host still holds their callbacks (outcomes come after the
-	 * instance is gone are dropped by the host, never delivered): so
-	 * the requests only lose their repliers here and stay for nobody. */
+	/* Requests still waiting for the host: their repliers hear "no
+	 * reply" and the requests go.  The host drops the outcomes that
+	 * come after the instance is destroyed (host->txt_update()), so
+	 * op_done() never sees a freed request. */
 	for (upd_req_t *r = u->reqs, *next; r != NULL; r = next) {
 		next = r->next;
 		if (r->cb != NULL)

@@ -42,7 +42,7 @@ upd() {
 		echo send
 		echo answer
 	} >"$E2E_DIR/upd.in"
-	OUT=$("$KNSUPDATE" ${UDP:--v} -t 5 -r 0 "$E2E_DIR/upd.in" 2>&1)
+	OUT=$("$KNSUPDATE" ${UDP:--v} -t 30 -r 0 "$E2E_DIR/upd.in" 2>&1)
 	RC=$?
 }
 status() { printf '%s\n' "$OUT" | sed -n 's/.*status: \([A-Z]*\).*/\1/p; s/.*error .\([A-Z]*\).*/\1/p' | head -1; }

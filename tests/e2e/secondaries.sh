@@ -60,7 +60,8 @@ ask() { "$KDIG" @127.0.0.1 -p "$1" +short +time=1 +retry=0 "$2" A 2>/dev/null; }
 metric() {
 	curl -s "$BASE/metrics" | awk -v m="ddns_$1{provider=\"dns\"}" '$1 == m { print $2 }'
 }
-# until_eq SECONDS CMD WANT: poll CMD until it prints WANT
+# until_eq SECONDS CMD WANT: poll CMD until it prints WANT (a bound for a
+# loaded machine, not a speed check: it returns as soon as CMD agrees)
 until_eq() {
 	local end=$((SECONDS + $1)) got
 	while :; do
@@ -138,10 +139,10 @@ E2E_EXTRA_PIDS="$KNOT_PID $NSD_PID"
 
 SERIAL=$(soa "$DNS_PORT")
 check "ddnsd has a serial" test -n "$SERIAL"
-check "knotd: the initial transfer gives ddnsd's serial" until_eq 20 "soa $KNOT_PORT" "$SERIAL"
-check "nsd: the initial transfer gives ddnsd's serial" until_eq 20 "soa $NSD_PORT" "$SERIAL"
-check "knotd serves the address" until_eq 5 "ask $KNOT_PORT home.$ZONE" 203.0.113.1
-check "nsd serves the address" until_eq 5 "ask $NSD_PORT home.$ZONE" 203.0.113.1
+check "knotd: the initial transfer gives ddnsd's serial" until_eq 60 "soa $KNOT_PORT" "$SERIAL"
+check "nsd: the initial transfer gives ddnsd's serial" until_eq 60 "soa $NSD_PORT" "$SERIAL"
+check "knotd serves the address" until_eq 60 "ask $KNOT_PORT home.$ZONE" 203.0.113.1
+check "nsd serves the address" until_eq 60 "ask $NSD_PORT home.$ZONE" 203.0.113.1
 expect_eq "secondaries get the WAN view: no A for the LAN-only name" \
 	"$(ask "$KNOT_PORT" "nas.$ZONE")" ""
 check "knotd's first transfer was an AXFR" grep -q "AXFR, incoming" "$KD/knot.log"
@@ -154,17 +155,17 @@ WHOLE0=$(metric dns_ixfr_whole_total)
 update "home.$ZONE" "$KH" 203.0.113.2
 expect_eq "update: 200" "$CODE" 200
 T0=$(date +%s.%N)
-check "knotd serves the new address after NOTIFY" until_eq 10 "ask $KNOT_PORT home.$ZONE" 203.0.113.2
+check "knotd serves the new address after NOTIFY" until_eq 60 "ask $KNOT_PORT home.$ZONE" 203.0.113.2
 T1=$(date +%s.%N)
-check "nsd serves the new address after NOTIFY" until_eq 10 "ask $NSD_PORT home.$ZONE" 203.0.113.2
+check "nsd serves the new address after NOTIFY" until_eq 60 "ask $NSD_PORT home.$ZONE" 203.0.113.2
 T2=$(date +%s.%N)
 echo "secondaries: knotd after $(awk "BEGIN{print $T1 - $T0}") s, nsd after $(awk "BEGIN{print $T2 - $T0}") s (from the 200)"
 S2=$(soa "$DNS_PORT")
 check "the serial rose" test "$S2" -gt "$SERIAL"
-check "knotd has the new serial" until_eq 5 "soa $KNOT_PORT" "$S2"
-check "nsd has the new serial" until_eq 5 "soa $NSD_PORT" "$S2"
+check "knotd has the new serial" until_eq 60 "soa $KNOT_PORT" "$S2"
+check "nsd has the new serial" until_eq 60 "soa $NSD_PORT" "$S2"
 check "both pulled incrementally (IXFR from the journal)" \
-	until_eq 5 "echo \$((\$(metric dns_ixfr_total) - IXFR0))" 2
+	until_eq 60 "echo \$((\$(metric dns_ixfr_total) - IXFR0))" 2
 expect_eq "... none needed the whole zone" "$(metric dns_ixfr_whole_total)" "$WHOLE0"
 check "knotd logs an incoming IXFR" grep -q "IXFR, incoming" "$KD/knot.log"
 check "NOTIFYs were answered" test "$(metric dns_notify_answered_total)" -ge 2
@@ -205,9 +206,9 @@ update "home.$ZONE" "$KH" 203.0.113.3
 expect_eq "update after the restart: 200" "$CODE" 200
 S3=$(soa "$DNS_PORT")
 check "the serial rose past the one before the restart" test "$S3" -gt "$S2"
-check "knotd follows" until_eq 10 "ask $KNOT_PORT home.$ZONE" 203.0.113.3
-check "nsd follows" until_eq 10 "ask $NSD_PORT home.$ZONE" 203.0.113.3
-check "by IXFR" until_eq 5 "echo \$((\$(metric dns_ixfr_total) - IXFR0))" 2
+check "knotd follows" until_eq 60 "ask $KNOT_PORT home.$ZONE" 203.0.113.3
+check "nsd follows" until_eq 60 "ask $NSD_PORT home.$ZONE" 203.0.113.3
+check "by IXFR" until_eq 60 "echo \$((\$(metric dns_ixfr_total) - IXFR0))" 2
 ax -y "hmac-sha256:ddnsd-key:$SECRET" "IXFR=$SERIAL" "$ZONE"
 check "the journal from before the restart still reaches back" has 203.0.113.1
 check "... step by step, not the whole zone" lacks "	NS	"
@@ -216,8 +217,8 @@ check "... step by step, not the whole zone" lacks "	NS	"
 for i in 4 5 6 7 8; do update "home.$ZONE" "$KH" "203.0.113.$i"; done
 S4=$(soa "$DNS_PORT")
 check "five changes in a row: the serial rose" test "$S4" -gt "$S3"
-check "knotd ends current" until_eq 15 "soa $KNOT_PORT" "$S4"
-check "nsd ends current" until_eq 15 "soa $NSD_PORT" "$S4"
+check "knotd ends current" until_eq 60 "soa $KNOT_PORT" "$S4"
+check "nsd ends current" until_eq 60 "soa $NSD_PORT" "$S4"
 expect_eq "knotd serves the last address" "$(ask "$KNOT_PORT" "home.$ZONE")" 203.0.113.8
 
 # ---- a reload that changes every record (the TTL): a new instance over
@@ -228,8 +229,8 @@ check "the reload is done" e2e_wait_log "reloaded: "
 S5=$(soa "$DNS_PORT")
 check "after the reload the serial rose again" test "$S5" -gt "$S4"
 ttl() { "$KDIG" @127.0.0.1 -p "$1" +noall +answer +time=1 "home.$ZONE" A 2>/dev/null | awk '{print $2}'; }
-check "knotd serves the new TTL" until_eq 15 "ttl $KNOT_PORT" 120
-check "nsd serves the new TTL" until_eq 15 "ttl $NSD_PORT" 120
+check "knotd serves the new TTL" until_eq 60 "ttl $KNOT_PORT" 120
+check "nsd serves the new TTL" until_eq 60 "ttl $NSD_PORT" 120
 
 kill "$KNOT_PID" "$NSD_PID" 2>/dev/null
 e2e_finish

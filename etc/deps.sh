@@ -30,6 +30,7 @@ test  curl                      end-to-end tests drive ddnsd over HTTP
 test  knot-dnsutils             kdig: DNS queries in end-to-end tests
 test  knot                      knotd: the DNS UPDATE target of tests/e2e/rfc2136.sh, a secondary in secondaries.sh
 test  nsd                       nsd: a secondary of builtin_dns in tests/e2e/secondaries.sh
+test  unbound                   a caching validating resolver through DNSSEC rollovers (rollover.sh)
 test  bind9                     named: the DNS UPDATE target of tests/e2e/rfc2136_bind.sh
 test  bind9-dnsutils            dig: DNS queries in end-to-end tests
 test  python3                   the mock provider APIs

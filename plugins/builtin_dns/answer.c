@@ -197,9 +197,17 @@ static int put_signed(knot_pkt_t *r, const dnssec_ctx_t *d, const knot_rrset_t *
                       uint16_t hint, uint16_t flags, uint32_t ttl, bool cache)
 {
 	int ret = knot_pkt_put(r, hint, rr, flags);
-	if (ret == KNOT_EOK && d->key != NULL)
-		ret = dns_sign_put(d->signer, d->key, rr, ttl, r, hint, cache, d->now);
-	return ret;
+	if (ret != KNOT_EOK || d->key == NULL)
+		return ret;
+	/* The apex key sets are signed by the keys the parent's DS may name
+	 * (both during a rollover: RFC 7344 §4.1 for CDS/CDNSKEY). */
+	if (rr->type == KNOT_RRTYPE_DNSKEY || rr->type == KNOT_RRTYPE_CDS ||
+	    rr->type == KNOT_RRTYPE_CDNSKEY) {
+		for (size_t i = 0; ret == KNOT_EOK && i < d->key->n_ksk; i++)
+			ret = dns_sign_put(d->signer, d->key->ksk[i], rr, ttl, r, hint, cache, d->now);
+		return ret;
+	}
+	return dns_sign_put(d->signer, d->key->zsk, rr, ttl, r, hint, cache, d->now);
 }
 
 /* The compact denial (RFC 9824) for @p qname: an NSEC whose next name is
@@ -266,7 +274,7 @@ static uint16_t put_denial(knot_pkt_t *r, const dnssec_ctx_t *d, const knot_dnam
 	if (d->key == NULL)
 		return node != NULL ? KNOT_RCODE_NOERROR : KNOT_RCODE_NXDOMAIN;
 	uint32_t min = knot_soa_minimum(zone->soa.rrs.rdata);
-	if (dns_sign_put(d->signer, d->key, &zone->soa, min < zone->soa.ttl ? min : zone->soa.ttl,
+	if (dns_sign_put(d->signer, d->key->zsk, &zone->soa, min < zone->soa.ttl ? min : zone->soa.ttl,
 	                 r, KNOT_COMPR_HINT_NONE, true, d->now) != KNOT_EOK ||
 	    put_nsec(r, d, qname, node, zone, min) != KNOT_EOK)
 		return KNOT_RCODE_NOERROR; /* TC is set */

@@ -13,6 +13,7 @@
 
 #include <ddns/plugin.h>
 #include "diff.h"
+#include "dnssec.h"
 #include "keys.h"
 #include "notify.h"
 #include "server.h"
@@ -46,7 +47,7 @@ typedef struct builtin_dns {
 	dns_notify_t *notify;   /* NULL without secondaries */
 	dns_upd_grants_t grants; /* update_keys */
 	dns_upd_t *upd;         /* NULL without update_keys */
-	dns_zkeys_t zkeys;      /* DNSSEC keys (dnssec = true), else empty */
+	dns_dnssec_t *dnssec;   /* dnssec = true: keys and rollovers, else NULL */
 	ddns_timer_t *save_timer; /* a save is due */
 } builtin_dns_t;
 
@@ -102,6 +103,16 @@ static const ddns_option_t options[] = {
 	  .help = "sign the zones (DNSSEC, online, compact denial): answers with DO get RRSIGs" },
 	{ .name = "dnssec_algorithm", .type = DDNS_OPT_STRING, .def = "ecdsap256sha256",
 	  .help = "the key algorithm of a new key: \"ecdsap256sha256\" (13) or \"ed25519\" (15)" },
+	{ .name = "dnssec_key_lifetime_s", .type = DDNS_OPT_INT, .def = "0",
+	  .help = "roll a zone's key (CSK) once it is this old, in seconds, e.g. 31536000 "
+	          "for a year; each rollover waits for the parent's new DS (0: only on "
+	          "command, `ddnsctl dnssec ZONE roll`)", .min = 0, .max = INT32_MAX },
+	{ .name = "dnssec_ds_ttl", .type = DDNS_OPT_INT, .def = "86400",
+	  .help = "the TTL of the zone's DS at the parent: how long an old DS may stay "
+	          "in caches once the parent has the new one", .min = 0, .max = INT32_MAX },
+	{ .name = "dnssec_propagation_s", .type = DDNS_OPT_INT, .def = "3600",
+	  .help = "margin for a change to reach every cache and server, added to each "
+	          "rollover wait", .min = 0, .max = INT32_MAX },
 	{ .name = "journal_size", .type = DDNS_OPT_INT,
 	  .help = "changes kept per zone for IXFR (older serials get the whole zone)",
 	  .min = 0, .max = 1000000, .def = "1000" },
@@ -308,12 +319,17 @@ static int build_db(builtin_dns_t *b, dns_db_t **out, bool from_config)
 	}
 	db->tsig = &b->keys;
 	for (size_t i = 0; i < db->n_zones; i++)
-		db->zones[i].key = dns_keys_find(&b->zkeys, db->zones[i].apex);
+		db->zones[i].key = dns_dnssec_zone(b->dnssec, db->zones[i].apex);
 	*out = db;
 	return 0;
 }
 
-/* dnssec = true: each zone's key, made the first time. */
+static uint32_t max_u32(uint32_t a, uint32_t b)
+{
+	return a > b ? a : b;
+}
+
+/* dnssec = true: each zone's keys, made the first time; rollovers. */
 static int start_dnssec(builtin_dns_t *b, const char *state_dir)
 {
 	int on = 0;
@@ -321,8 +337,8 @@ static int start_dnssec(builtin_dns_t *b, const char *state_dir)
 		return 0;
 	const char *alg_name = "ecdsap256sha256";
 	b->host->conf_string(b->ctx, "dnssec_algorithm", &alg_name);
-	uint8_t alg = dns_keys_algorithm(alg_name);
-	if (alg == 0) {
+	dns_dnssec_conf_t c = { .algorithm = dns_keys_algorithm(alg_name) };
+	if (c.algorithm == 0) {
 		b->host->conf_error(b->ctx, "dnssec_algorithm", "\"%s\" is not ecdsap256sha256 "
 		                    "or ed25519", alg_name);
 		return DDNS_ECONFIG;
@@ -339,33 +355,21 @@ static int start_dnssec(builtin_dns_t *b, const char *state_dir)
 		b->host->conf_error(b->ctx, "dnssec", "needs a state directory for its keys");
 		return DDNS_ECONFIG;
 	}
-	char dir[4200], err[512];
-	snprintf(dir, sizeof(dir), "%s/keys", state_dir);
-	const knot_dname_t **apexes = calloc(b->ref.db->n_zones + 1, sizeof(*apexes));
-	if (apexes == NULL)
-		return -ENOMEM;
-	for (size_t i = 0; i < b->ref.db->n_zones; i++)
-		apexes[i] = b->ref.db->zones[i].apex;
-	bool other = false;
-	int ret = dns_keys_load(dir, apexes, b->ref.db->n_zones, alg, b->conf.soa_ttl, &b->zkeys,
-	                        &other, err, sizeof(err));
-	free(apexes);
-	if (ret != 0) {
-		b->host->log(b->ctx, DDNS_LOG_ERR, "dnssec: %s", err);
-		return ret;
-	}
-	if (other)
-		b->host->log(b->ctx, DDNS_LOG_WARNING, "dnssec: a zone keeps its key of another "
-		             "algorithm than dnssec_algorithm (no algorithm rollover is done)");
-	for (size_t i = 0; i < b->ref.db->n_zones; i++) {
-		dns_zone_t *z = &b->ref.db->zones[i];
-		z->key = dns_keys_find(&b->zkeys, z->apex);
-		char ds[512];
-		if (z->key != NULL && dns_keys_ds_text(z->key, ds, sizeof(ds)) == 0)
-			b->host->log(b->ctx, DDNS_LOG_INFO, "dnssec: signing, key tag %u; give the "
-			             "parent: %s", z->key->keytag, ds);
-	}
-	return 0;
+	c.roll.lifetime = conf_num(b, "dnssec_key_lifetime_s");
+	c.roll.ds_ttl = conf_num(b, "dnssec_ds_ttl");
+	c.roll.propagation = conf_num(b, "dnssec_propagation_s");
+	c.roll.dnskey_ttl = b->conf.soa_ttl;
+	/* Every signed RRset: A/AAAA/TXT (ttl), SOA/NS/DNSKEY (ns_ttl), the
+	 * denials (soa_minimum). */
+	c.roll.max_ttl = max_u32(b->conf.ttl, max_u32(b->conf.soa_ttl, b->conf.minimum));
+	int ret = dns_dnssec_start(b->host, b->ctx, b->state, state_dir, &c, &b->ref,
+	                           &b->dnssec);
+	if (ret == 0 && c.roll.lifetime > 0 && c.roll.lifetime < 2 * (c.roll.dnskey_ttl +
+	    c.roll.max_ttl + c.roll.ds_ttl + 2 * c.roll.propagation))
+		b->host->log(b->ctx, DDNS_LOG_WARNING, "dnssec_key_lifetime_s %llu is shorter "
+		             "than twice a rollover's waits: a key barely outlives its rollover",
+		             (unsigned long long)c.roll.lifetime);
+	return ret;
 }
 
 /* ---- what secondaries see: journal, serials on disk, NOTIFY ---- */
@@ -477,7 +481,7 @@ static void instance_free(builtin_dns_t *b)
 	dns_notify_free(b->notify);
 	dns_upd_free(b->upd);
 	dns_upd_grants_free(&b->grants);
-	dns_keys_free(&b->zkeys);
+	dns_dnssec_free(b->dnssec);
 	dns_xfr_free(b->xfr);
 	dns_state_close(b->state);
 	dns_journal_free(b->own_journal);

@@ -25,7 +25,7 @@ typedef struct sig_entry {
 } sig_entry_t;
 
 typedef struct key_ctx {
-	const dns_zkey_t *z;
+	const dns_key_t *k;
 	dnssec_sign_ctx_t *ctx;
 } key_ctx_t;
 
@@ -67,10 +67,12 @@ void dns_signer_counts(const dns_signer_t *s, uint64_t *made, uint64_t *hits)
 	*hits = s != NULL ? s->hits : 0;
 }
 
-static dnssec_sign_ctx_t *ctx_for(dns_signer_t *s, const dns_zkey_t *z)
+/* Keys live as long as their keystore (keys.h), so their addresses stay
+ * theirs while this signer runs. */
+static dnssec_sign_ctx_t *ctx_for(dns_signer_t *s, const dns_key_t *z)
 {
 	for (size_t i = 0; i < s->n_ctxs; i++)
-		if (s->ctxs[i].z == z)
+		if (s->ctxs[i].k == z)
 			return s->ctxs[i].ctx;
 	key_ctx_t *v = realloc(s->ctxs, (s->n_ctxs + 1) * sizeof(*v));
 	if (v == NULL)
@@ -78,12 +80,12 @@ static dnssec_sign_ctx_t *ctx_for(dns_signer_t *s, const dns_zkey_t *z)
 	s->ctxs = v;
 	if (dnssec_sign_new(&v[s->n_ctxs].ctx, z->key) != DNSSEC_EOK)
 		return NULL;
-	v[s->n_ctxs].z = z;
+	v[s->n_ctxs].k = z;
 	return v[s->n_ctxs++].ctx;
 }
 
 /* Two independent hashes of what is signed (the RRs as written, the key). */
-static void key_hashes(const dns_zkey_t *z, const uint8_t *rrs, size_t len, uint64_t *h1,
+static void key_hashes(const dns_key_t *z, const uint8_t *rrs, size_t len, uint64_t *h1,
                        uint64_t *h2)
 {
 	uint8_t k[3] = { (uint8_t)(z->keytag >> 8), (uint8_t)z->keytag, z->algorithm };
@@ -92,7 +94,7 @@ static void key_hashes(const dns_zkey_t *z, const uint8_t *rrs, size_t len, uint
 }
 
 /* The RRSIG RDATA: header, signer, signature; into a malloc'd buffer. */
-static int make_rrsig(dns_signer_t *s, const dns_zkey_t *z, const knot_rrset_t *rr,
+static int make_rrsig(dns_signer_t *s, const dns_key_t *z, const knot_rrset_t *rr,
                       size_t rrs_len, uint32_t inception, uint32_t expiration, uint8_t **out,
                       uint16_t *out_len)
 {
@@ -128,7 +130,7 @@ static int make_rrsig(dns_signer_t *s, const dns_zkey_t *z, const knot_rrset_t *
 	return *out != NULL ? KNOT_EOK : KNOT_ENOMEM;
 }
 
-int dns_sign_put(dns_signer_t *s, const dns_zkey_t *z, const knot_rrset_t *rr,
+int dns_sign_put(dns_signer_t *s, const dns_key_t *z, const knot_rrset_t *rr,
                  uint32_t ttl, knot_pkt_t *pkt, uint16_t hint, bool cache, uint32_t now)
 {
 	/* RFC 4034 §3.1.8.1: the RRs in canonical form, sorted (a libknot

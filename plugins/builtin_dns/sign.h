@@ -33,14 +33,14 @@ int dns_signer_new(dns_signer_t **out);
 void dns_signer_free(dns_signer_t *s);
 
 /**
- * Put the RRSIG of @p rr by @p z into @p pkt's current section (its RDATA
+ * Put the RRSIG of @p rr by key @p z into @p pkt's current section (its RDATA
  * allocated from pkt->mm: an arena freed as a whole, as dns_answer()'s), owner
  * compressed against @p hint, TTL @p ttl (the TTL @p rr was put with).
  * @p cache false for an RRset made for one query (a denial for a random
  * name): it would only push useful entries out.  @p now: Unix time.
  * Returns KNOT_EOK, KNOT_ESPACE (no room: the caller truncates) or an error.
  */
-int dns_sign_put(dns_signer_t *s, const dns_zkey_t *z, const knot_rrset_t *rr,
+int dns_sign_put(dns_signer_t *s, const dns_key_t *z, const knot_rrset_t *rr,
                  uint32_t ttl, knot_pkt_t *pkt, uint16_t hint, bool cache, uint32_t now);
 
 /** Signatures this signer made, and answers from its cache. */

@@ -18,6 +18,7 @@
 
 #define SERIALS_FILE "serials"
 #define JOURNAL_FILE "journal"
+#define DNSSEC_FILE "dnssec"
 #define SERIALS_MAGIC "ddnsd builtin_dns serials 1\n"
 
 /* A zone's stored serial. */
@@ -32,6 +33,7 @@ typedef struct pending_file {
 	uint8_t *buf;
 	size_t len;
 	bool dirty;
+	char *remove_after; /* a path to remove once this is written */
 } pending_file_t;
 
 struct dns_state {
@@ -45,7 +47,8 @@ struct dns_state {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	bool stop;
-	pending_file_t serials, journal_file; /* under lock */
+	pending_file_t serials, journal_file, dnssec_file; /* under lock */
+	char *dnssec;          /* the key timelines (roll.h), the newest; loop only */
 	char failed[512];      /* under lock: the last write that failed, unreported */
 };
 
@@ -89,25 +92,44 @@ static void *writer_main(void *arg)
 	dns_state_t *st = arg;
 	pthread_mutex_lock(&st->lock);
 	for (;;) {
-		while (!st->stop && !st->serials.dirty && !st->journal_file.dirty)
+		while (!st->stop && !st->serials.dirty && !st->journal_file.dirty &&
+		       !st->dnssec_file.dirty)
 			pthread_cond_wait(&st->cond, &st->lock);
-		if (!st->serials.dirty && !st->journal_file.dirty)
-			break; /* stop, and nothing left */
-		pending_file_t *f = st->journal_file.dirty ? &st->journal_file : &st->serials;
-		const char *name = f == &st->serials ? SERIALS_FILE : JOURNAL_FILE;
-		uint8_t *buf = f->buf;
-		size_t len = f->len;
-		f->buf = NULL;
-		f->dirty = false;
-		pthread_mutex_unlock(&st->lock);
 		/* The journal first: serials that name a step it lacks only cost
 		 * an AXFR, the other way round nothing worse either. */
+		pending_file_t *f = st->journal_file.dirty ? &st->journal_file
+		                  : st->serials.dirty ? &st->serials
+		                  : st->dnssec_file.dirty ? &st->dnssec_file : NULL;
+		if (f == NULL)
+			break; /* stop, and nothing left */
+		const char *name = f == &st->serials ? SERIALS_FILE
+		                 : f == &st->journal_file ? JOURNAL_FILE : DNSSEC_FILE;
+		uint8_t *buf = f->buf;
+		size_t len = f->len;
+		char *remove_after = f->remove_after;
+		f->buf = NULL;
+		f->remove_after = NULL;
+		f->dirty = false;
+		pthread_mutex_unlock(&st->lock);
 		int ret = write_file(st->dir, name, buf, len);
 		free(buf);
+		/* A key file goes only once the timeline without it is on disk:
+		 * a crash before leaves a timeline that still names a file. */
+		char failed[512] = "";
+		for (char *p = remove_after, *nl; ret == 0 && p != NULL && *p; p = nl) {
+			if ((nl = strchr(p, '\n')) != NULL)
+				*nl++ = '\0';
+			if (unlink(p) != 0 && errno != ENOENT)
+				snprintf(failed, sizeof(failed), "%s: cannot remove: %s", p,
+				         strerror(errno));
+		}
+		free(remove_after);
 		pthread_mutex_lock(&st->lock);
 		if (ret != 0) /* the loop logs it (dns_state_save()) */
 			snprintf(st->failed, sizeof(st->failed), "%s/%s: cannot write: %s",
 			         st->dir, name, strerror(-ret));
+		else if (failed[0] != '\0')
+			snprintf(st->failed, sizeof(st->failed), "%s", failed);
 	}
 	pthread_mutex_unlock(&st->lock);
 	return NULL;
@@ -225,6 +247,15 @@ static int load(dns_state_t *st, char *warn, size_t warn_len)
 		return ret;
 	if (ret != 0 && ret != -ENOENT)
 		cannot_read(st->dir, JOURNAL_FILE, ret, warn, warn_len);
+	/* The key timelines are checked by their reader (dnssec.c), which
+	 * can say which line is wrong; a bad one stops the start there. */
+	ret = read_file(st->dir, DNSSEC_FILE, &buf, &len);
+	if (ret == 0)
+		st->dnssec = (char *)buf;
+	if (ret == -ENOMEM)
+		return ret;
+	if (ret != 0 && ret != -ENOENT)
+		cannot_read(st->dir, DNSSEC_FILE, ret, warn, warn_len);
 	return 0;
 }
 
@@ -238,6 +269,9 @@ static void state_free(dns_state_t *st)
 	dns_journal_free(st->journal);
 	free(st->serials.buf);
 	free(st->journal_file.buf);
+	free(st->dnssec_file.buf);
+	free(st->dnssec_file.remove_after);
+	free(st->dnssec);
 	pthread_mutex_destroy(&st->lock);
 	pthread_cond_destroy(&st->cond);
 	free(st->dir);
@@ -346,7 +380,7 @@ static void hand_over(dns_state_t *st, pending_file_t *f, uint8_t *buf, size_t l
 	pthread_mutex_unlock(&st->lock);
 }
 
-int dns_state_save(dns_state_t *st, const dns_db_t *db, char *err, size_t err_len)
+void dns_state_take_error(dns_state_t *st, char *err, size_t err_len)
 {
 	err[0] = '\0';
 	pthread_mutex_lock(&st->lock);
@@ -355,6 +389,11 @@ int dns_state_save(dns_state_t *st, const dns_db_t *db, char *err, size_t err_le
 		st->failed[0] = '\0';
 	}
 	pthread_mutex_unlock(&st->lock);
+}
+
+int dns_state_save(dns_state_t *st, const dns_db_t *db, char *err, size_t err_len)
+{
+	dns_state_take_error(st, err, err_len);
 	/* The serial table: what db has, plus stored zones it does not serve
 	 * (a zone taken out of the config and put back keeps going up). */
 	for (size_t i = 0; i < db->n_zones; i++) {
@@ -392,6 +431,44 @@ int dns_state_save(dns_state_t *st, const dns_db_t *db, char *err, size_t err_le
 	}
 	hand_over(st, &st->journal_file, jbuf, jlen);
 	hand_over(st, &st->serials, (uint8_t *)text, len);
+	return 0;
+}
+
+const char *dns_state_dnssec(const dns_state_t *st)
+{
+	return st->dnssec != NULL ? st->dnssec : "";
+}
+
+int dns_state_set_dnssec(dns_state_t *st, const char *text, const char *remove_after)
+{
+	char *mine = strdup(text), *file = strdup(text);
+	if (mine == NULL || file == NULL) {
+		free(mine);
+		free(file);
+		return -ENOMEM;
+	}
+	pthread_mutex_lock(&st->lock);
+	/* A removal still pending stays one: this timeline does not name
+	 * that key either (a key once gone never comes back). */
+	const char *old = st->dnssec_file.remove_after;
+	if (remove_after != NULL) {
+		size_t ol = old != NULL ? strlen(old) : 0, nl = strlen(remove_after);
+		char *rm = malloc(ol + nl + 2);
+		if (rm == NULL) {
+			pthread_mutex_unlock(&st->lock);
+			free(mine);
+			free(file);
+			return -ENOMEM;
+		}
+		snprintf(rm, ol + nl + 2, "%s%s%s", old != NULL ? old : "", ol ? "\n" : "",
+		         remove_after);
+		free(st->dnssec_file.remove_after);
+		st->dnssec_file.remove_after = rm;
+	}
+	pthread_mutex_unlock(&st->lock);
+	free(st->dnssec);
+	st->dnssec = mine;
+	hand_over(st, &st->dnssec_file, (uint8_t *)file, strlen(file));
 	return 0;
 }
 

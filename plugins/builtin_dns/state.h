@@ -1,8 +1,8 @@
 /**
  * @file state.h
  * @brief builtin_dns: what outlives an instance, in its state directory
- * (host->state_dir()): each zone's serial and a digest of its content, and
- * the journal behind IXFR.
+ * (host->state_dir()): each zone's serial and a digest of its content, the
+ * journal behind IXFR, and the DNSSEC key timelines (roll.h).
  *
  * So a restart or a reload never moves a serial back (a zone whose content
  * is as stored keeps its serial; a changed one goes past it), and IXFR
@@ -57,6 +57,18 @@ void dns_state_restore_serials(const dns_state_t *st, dns_db_t *db, uint32_t now
  *  written (coalesced, off the loop).  0 or -ENOMEM.  @p err gets the
  *  last write that failed since the previous call, or "". */
 int dns_state_save(dns_state_t *st, const dns_db_t *db, char *err, size_t err_len);
+
+/** The key timelines (roll.h) as last set or read ("" if none). */
+const char *dns_state_dnssec(const dns_state_t *st);
+
+/** Keep @p text as the key timelines and have it written (off the loop);
+ *  then remove the file @p remove_after (NULL: none), a key no step names
+ *  any more.  0 or -ENOMEM.  Write errors come out of dns_state_save(). */
+int dns_state_set_dnssec(dns_state_t *st, const char *text, const char *remove_after);
+
+/** The last write or removal that failed since this was last asked, into
+ *  @p err ("" if none). */
+void dns_state_take_error(dns_state_t *st, char *err, size_t err_len);
 
 /** The digest of zone @p z's transferable content (NS, SOA but for the
  *  serial, every name's A, AAAA, TXT): equal content, equal digest. */

@@ -1,10 +1,14 @@
-/* `ddnsctl dnssec ZONE`: the DS (and DNSKEY) records to give the parent of
- * a zone builtin_dns signs.  It reads the key builtin_dns made in its
- * state directory (<database dir>/plugins/<instance>/keys, the instance
- * whose `zone` lists ZONE), with libdnssec, as ddnsd does. */
+/* `ddnsctl dnssec ZONE [roll | ds-seen]`: the DS (and DNSKEY) records to
+ * give the parent of a zone builtin_dns signs, and its key rollovers.  It
+ * reads the key timeline builtin_dns keeps in its state directory
+ * (<database dir>/plugins/<instance>/dnssec, the instance whose `zone`
+ * lists ZONE) and the key from its keystore (keys/), with libdnssec, as
+ * ddnsd does.  `roll` and `ds-seen` leave a request file in keys/, which
+ * the running ddnsd takes within a second (roll.h, dnssec.h). */
 #include "ddnsctl.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +20,8 @@
 #include <libdnssec/key.h>
 #include <libdnssec/keystore.h>
 #include <libknot/libknot.h>
+#include <unistd.h>
+#include "roll.h"
 
 /* The builtin_dns instance whose `zone` option lists @p zone, or NULL. */
 static const conf_provider_t *zone_instance(const conf_t *conf, const char *zone)
@@ -55,48 +61,61 @@ static void print_base64(const uint8_t *p, size_t n)
 	dnssec_binary_free(&out);
 }
 
-int ctl_cmd_dnssec(ctl_t *c, int argc, char **argv)
+/* The timeline of @p zone from the instance's state, or the first key's
+ * "<zone>.csk" of a ddnsd that kept no timeline yet. */
+static int read_timeline(const char *inst_dir, const char *zone, dns_roll_t *out)
 {
-	if (argc != 2)
-		return ctl_usage();
-	char zone[256];
-	if (ctl_name(argv[1], zone) != 0)
-		return CTL_USAGE;
-	if (c->conf == NULL) {
-		ctl_error("dnssec: needs the configuration (-c) to find the zone's instance");
-		return CTL_FAIL;
-	}
-	const conf_provider_t *p = zone_instance(c->conf, zone);
-	if (p == NULL) {
-		ctl_error("%s: no builtin_dns instance in %s serves this zone", zone, c->conf_path);
-		return CTL_FAIL;
-	}
-	char root[4096], dir[4400], path[4700], id[80] = "";
-	unsigned alg = 0;
-	if (conf_plugin_state_root(c->conf->database, root, sizeof(root)) != 0)
-		return CTL_FAIL;
-	snprintf(dir, sizeof(dir), "%s/%s/keys", root, p->name);
-	snprintf(path, sizeof(path), "%s/%s.csk", dir, zone);
+	char path[4600];
+	snprintf(path, sizeof(path), "%s/dnssec", inst_dir);
 	FILE *f = fopen(path, "re");
-	if (f == NULL || fscanf(f, "%64s %u", id, &alg) != 2) {
-		ctl_error("%s: %s (is dnssec = true set for %s, and has ddnsd started since?)",
-		          path, f == NULL ? strerror(errno) : "not \"<key id> <algorithm>\"",
-		          p->name);
+	if (f != NULL) {
+		char *text = NULL;
+		size_t cap = 0;
+		ssize_t n = getdelim(&text, &cap, '\0', f);
+		fclose(f);
+		dns_rolls_t r;
+		size_t bad = 0;
+		int ret = n < 0 ? -EIO : dns_rolls_parse(text, &r, &bad);
+		free(text);
+		if (ret != 0) {
+			ctl_error("%s: line %zu is not a key timeline of this version", path, bad);
+			return -EINVAL;
+		}
+		dns_roll_t *z = dns_rolls_find(&r, zone);
+		if (z != NULL)
+			*out = *z;
+		dns_rolls_free(&r);
+		if (z != NULL)
+			return 0;
+	}
+	snprintf(path, sizeof(path), "%s/keys/%s.csk", inst_dir, zone);
+	memset(out, 0, sizeof(*out));
+	unsigned alg = 0;
+	f = fopen(path, "re");
+	if (f == NULL || fscanf(f, "%40s %u", out->key, &alg) != 2) {
+		ctl_error("%s/dnssec: no key of %s (is dnssec = true set for its instance, and "
+		          "has ddnsd started since?)", inst_dir, zone);
 		if (f != NULL)
 			fclose(f);
-		return CTL_FAIL;
+		return -ENOENT;
 	}
 	fclose(f);
-	dnssec_crypto_init();
+	out->alg = (uint8_t)alg;
+	return 0;
+}
+
+/* Print the DS and DNSKEY of key @p id of @p zone. */
+static int print_key(const char *keys_dir, const char *zone, const char *id, uint8_t alg)
+{
 	dnssec_keystore_t *ks = NULL;
 	dnssec_key_t *key = NULL;
 	knot_dname_storage_t apex;
 	dnssec_binary_t rdata = { 0 }, ds = { 0 };
 	int ret = dnssec_keystore_init_pkcs8(&ks);
 	if (ret == DNSSEC_EOK)
-		ret = dnssec_keystore_open(ks, dir);
+		ret = dnssec_keystore_open(ks, keys_dir);
 	if (ret == DNSSEC_EOK && (ret = dnssec_key_new(&key)) == DNSSEC_EOK) {
-		dnssec_key_set_algorithm(key, (uint8_t)alg);
+		dnssec_key_set_algorithm(key, alg);
 		ret = dnssec_keystore_get_private(ks, id, key);
 	}
 	if (ret == DNSSEC_EOK && knot_dname_from_str(apex, zone, sizeof(apex)) != NULL) {
@@ -108,7 +127,7 @@ int ctl_cmd_dnssec(ctl_t *c, int argc, char **argv)
 			ret = dnssec_key_get_rdata(key, &rdata);
 	}
 	if (ret != DNSSEC_EOK || ds.size < 4 || rdata.size < 4) {
-		ctl_error("%s: key %s: %s", dir, id, dnssec_strerror(ret));
+		ctl_error("%s: key %s: %s", keys_dir, id, dnssec_strerror(ret));
 		ret = CTL_FAIL;
 	} else {
 		printf("%s. IN DS %u %u %u ", zone, knot_wire_read_u16(ds.data), ds.data[2],
@@ -125,6 +144,80 @@ int ctl_cmd_dnssec(ctl_t *c, int argc, char **argv)
 	if (ks != NULL) {
 		dnssec_keystore_close(ks);
 		dnssec_keystore_deinit(ks);
+	}
+	return ret;
+}
+
+/* Leave request @p what for ddnsd and wait up to 3 s for it to take it. */
+static int request(const char *keys_dir, const char *zone, const char *what)
+{
+	char path[4700];
+	snprintf(path, sizeof(path), "%s/%s.%s", keys_dir, zone, what);
+	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0) {
+		ctl_error("%s: %s", path, strerror(errno));
+		return CTL_FAIL;
+	}
+	close(fd);
+	for (int i = 0; i < 30; i++) {
+		if (access(path, F_OK) != 0) {
+			printf("%s: ddnsd took the request; its log says what it did\n", zone);
+			return CTL_OK;
+		}
+		usleep(100 * 1000);
+	}
+	printf("%s: asked; ddnsd has not taken it yet (it does within a second of running)\n",
+	       zone);
+	return CTL_OK;
+}
+
+int ctl_cmd_dnssec(ctl_t *c, int argc, char **argv)
+{
+	if (argc != 2 && argc != 3)
+		return ctl_usage();
+	const char *what = argc == 3 ? argv[2] : NULL;
+	if (what != NULL && strcmp(what, "roll") != 0 && strcmp(what, "ds-seen") != 0)
+		return ctl_usage();
+	char zone[256];
+	if (ctl_name(argv[1], zone) != 0)
+		return CTL_USAGE;
+	if (c->conf == NULL) {
+		ctl_error("dnssec: needs the configuration (-c) to find the zone's instance");
+		return CTL_FAIL;
+	}
+	const conf_provider_t *p = zone_instance(c->conf, zone);
+	if (p == NULL) {
+		ctl_error("%s: no builtin_dns instance in %s serves this zone", zone, c->conf_path);
+		return CTL_FAIL;
+	}
+	char root[4096], inst[4400], keys[4500];
+	if (conf_plugin_state_root(c->conf->database, root, sizeof(root)) != 0)
+		return CTL_FAIL;
+	snprintf(inst, sizeof(inst), "%s/%s", root, p->name);
+	snprintf(keys, sizeof(keys), "%s/keys", inst);
+	dns_roll_t r;
+	if (read_timeline(inst, zone, &r) != 0)
+		return CTL_FAIL;
+	if (what != NULL) {
+		if (strcmp(what, "roll") == 0 && r.phase != DNS_ROLL_NONE)
+			fprintf(stderr, "ddnsctl: warning: %s: a rollover is under way (%s); ddnsd "
+			        "ignores the request\n", zone, dns_roll_phase_name(r.phase));
+		if (strcmp(what, "ds-seen") == 0 && r.phase == DNS_ROLL_NONE)
+			fprintf(stderr, "ddnsctl: warning: %s: no rollover awaits a new DS; ddnsd "
+			        "ignores the request\n", zone);
+		return request(keys, zone, what);
+	}
+	dnssec_crypto_init();
+	/* The key the parent's DS should name: the new one once it signs. */
+	bool new_one = r.phase == DNS_ROLL_SUBMIT;
+	int ret = print_key(keys, zone, new_one ? r.next : r.key, new_one ? r.next_alg : r.alg);
+	if (ret == CTL_OK && r.phase != DNS_ROLL_NONE) {
+		char since[64];
+		ctl_time((int64_t)r.phase_since, since);
+		printf("; rollover: %s since %s%s\n", dns_roll_phase_name(r.phase), since,
+		       r.phase == DNS_ROLL_PUBLISH ? "; the DS above stays until the new key "
+		       "signs" : r.ds_seen != 0 ? "; the parent has this DS" : "; give the parent "
+		       "this DS, then run `ddnsctl dnssec ZONE ds-seen`");
 	}
 	dnssec_crypto_cleanup();
 	return ret;

@@ -38,7 +38,9 @@ int ctl_usage(void)
 	      "  admin del USER          delete a web admin account\n"
 	      "  admin list              the web admin accounts\n"
 	      "  dnssec ZONE             the DS (and DNSKEY) of a zone builtin_dns signs,\n"
-	      "                          for the parent zone\n"
+	      "                          for the parent zone, and its rollover's step\n"
+	      "  dnssec ZONE roll        start a key rollover now\n"
+	      "  dnssec ZONE ds-seen     the parent has the new key's DS: the rollover ends\n"
 	      "The database is -d, else `database` in the config (-c, default "
 	      DDNS_CONF_FILE ").\n", stderr);
 	return CTL_USAGE;

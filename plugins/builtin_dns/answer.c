@@ -47,7 +47,13 @@ int dns_answerer_new(dns_answerer_t **out)
 	a->mm.alloc = arena_alloc;
 	a->mm.free = arena_free;
 	a->used = 0;
-	a->signer = NULL;
+	/* Made now, not when first needed: /metrics reads its counts from
+	 * the loop while this thread answers.  Its cache is calloc'd, so its
+	 * pages cost nothing until a zone is signed. */
+	if (dns_signer_new(&a->signer) != 0) {
+		free(a);
+		return -ENOMEM;
+	}
 	*out = a;
 	return 0;
 }
@@ -300,8 +306,7 @@ static uint16_t answer_in(const dns_db_t *db, const knot_pkt_t *q, knot_pkt_t *r
 		return KNOT_RCODE_FORMERR; /* RFC 9824 §3.4: NXNAME is no query */
 	knot_wire_set_aa(r->wire);
 	dns_answerer_t *a = d->answerer;
-	if (d->want && zone->key != NULL &&
-	    (a->signer != NULL || dns_signer_new(&a->signer) == 0)) {
+	if (d->want && zone->key != NULL) {
 		d->key = zone->key;
 		d->signer = a->signer;
 		d->now = (uint32_t)time(NULL);

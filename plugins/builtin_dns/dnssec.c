@@ -147,9 +147,22 @@ static bool move_on(dns_dnssec_t *d, signed_zone_t *z, dns_roll_t *r, uint64_t n
 		/* The new key has the old one's algorithm: an algorithm
 		 * rollover is not done (doc/dnssec.md). */
 		const dns_key_t *n = NULL;
-		if (dns_keystore_make(d->ks, z->apex, r->alg, &n, err, sizeof(err)) != 0) {
+		int ret = 0;
+		/* A new key with the old one's tag is made again: validators
+		 * would have to try both, and the signature caches key on it. */
+		for (int tries = 0; ret == 0 && tries < 8; tries++) {
+			if ((ret = dns_keystore_make(d->ks, z->apex, r->alg, &n, err, sizeof(err))))
+				break;
+			if (n->keytag != z->step->zsk->keytag)
+				break;
+			char path[4400];
+			dns_keystore_path(d->ks, n->id, path, sizeof(path));
+			unlink(path);
+			n = NULL;
+		}
+		if (ret != 0 || n == NULL) {
 			d->host->log(d->ctx, DDNS_LOG_ERR, "dnssec: %s: rollover not started: %s",
-			             z->name, err);
+			             z->name, ret != 0 ? err : "no key with a new tag");
 			return changed;
 		}
 		snprintf(r->next, sizeof(r->next), "%s", n->id);

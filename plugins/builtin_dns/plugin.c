@@ -508,6 +508,8 @@ COUNTER_READER(rrl_dropped)
 COUNTER_READER(rrl_slipped)
 COUNTER_READER(tcp_refused)
 COUNTER_READER(tcp_timeouts)
+COUNTER_READER(sig_made)
+COUNTER_READER(sig_hits)
 
 #define XFR_READER(field)                                         \
 	static uint64_t read_xfr_##field(void *arg)               \
@@ -546,6 +548,11 @@ static void publish_counters(builtin_dns_t *b)
 		  "tcp_max_per_source already.", read_tcp_refused },
 		{ "dns_tcp_timeouts_total", "TCP connections closed: no whole query within "
 		  "tcp_query_timeout_ms.", read_tcp_timeouts },
+		{ "dns_dnssec_signatures_total", "RRSIGs made for answers (dnssec = true): once "
+		  "a day per RRset and thread, and for each denial of a missing name.",
+		  read_sig_made },
+		{ "dns_dnssec_signature_cache_hits_total", "RRSIGs answered from a thread's "
+		  "cache, without signing.", read_sig_hits },
 		{ "dns_axfr_total", "AXFR transfers begun to secondaries.", read_xfr_axfr },
 		{ "dns_ixfr_total", "IXFR answered from the journal (or with one SOA: "
 		  "the secondary was current).", read_xfr_ixfr },

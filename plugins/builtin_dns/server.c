@@ -302,12 +302,19 @@ void dns_server_counts(const dns_server_t *s, dns_server_counts_t *out)
 	*out = (dns_server_counts_t){ .tcp_refused = s->tcp_refused_per_source,
 	                              .tcp_timeouts = s->tcp_query_timeouts };
 	dns_udp_rrl_counts(s->udp, &out->rrl_dropped, &out->rrl_slipped);
+	dns_udp_sign_counts(s->udp, &out->sig_made, &out->sig_hits);
+	dns_answerer_sign_counts(s->tcp_ans, &d, &sl);
+	out->sig_made += d;
+	out->sig_hits += sl;
 	for (size_t t = 0; t < s->n_workers; t++) {
 		if (s->workers[t].udp == NULL)
 			continue;
 		dns_udp_rrl_counts(s->workers[t].udp, &d, &sl);
 		out->rrl_dropped += d;
 		out->rrl_slipped += sl;
+		dns_udp_sign_counts(s->workers[t].udp, &d, &sl);
+		out->sig_made += d;
+		out->sig_hits += sl;
 	}
 }
 

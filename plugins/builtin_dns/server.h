@@ -67,6 +67,8 @@ typedef struct dns_server_counts {
 	uint64_t rrl_slipped;   /**< ... sent truncated (TC=1) instead */
 	uint64_t tcp_refused;   /**< TCP connections refused past tcp_max_per_source */
 	uint64_t tcp_timeouts;  /**< TCP connections closed past tcp_query_timeout_ms */
+	uint64_t sig_made;      /**< RRSIGs made (DNSSEC) */
+	uint64_t sig_hits;      /**< RRSIGs taken from a cache */
 } dns_server_counts_t;
 
 /** Sum @p s's counts over its threads.  Loop thread only. */
@@ -107,6 +109,8 @@ void dns_udp_set_defer(dns_udp_t *u, dns_udp_defer_cb cb, void *arg);
 int dns_udp_set_rrl(dns_udp_t *u, const dns_rrl_conf_t *conf);
 /** How many responses @p u's rate limit dropped and slipped. */
 void dns_udp_rrl_counts(const dns_udp_t *u, uint64_t *dropped, uint64_t *slipped);
+/** RRSIGs its thread made, and took from its cache (any thread may ask). */
+void dns_udp_sign_counts(const dns_udp_t *u, uint64_t *made, uint64_t *hits);
 /** How many responses @p u has sent. */
 uint64_t dns_udp_answered(const dns_udp_t *u);
 /**

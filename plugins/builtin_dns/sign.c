@@ -7,6 +7,7 @@
 #include "fnv.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <libdnssec/error.h>
@@ -33,7 +34,8 @@ struct dns_signer {
 	key_ctx_t *ctxs;
 	size_t n_ctxs;
 	sig_entry_t *slots;
-	uint64_t made, hits;
+	/* written by the signer's thread alone, read by the loop (/metrics) */
+	_Atomic uint64_t made, hits;
 	uint8_t buf[MAX_SIGNED]; /* the data to sign */
 };
 
@@ -63,8 +65,15 @@ void dns_signer_free(dns_signer_t *s)
 
 void dns_signer_counts(const dns_signer_t *s, uint64_t *made, uint64_t *hits)
 {
-	*made = s != NULL ? s->made : 0;
-	*hits = s != NULL ? s->hits : 0;
+	*made = s != NULL ? atomic_load_explicit(&s->made, memory_order_relaxed) : 0;
+	*hits = s != NULL ? atomic_load_explicit(&s->hits, memory_order_relaxed) : 0;
+}
+
+/* One writer: a plain add, made visible whole (no lock prefix). */
+static void bump(_Atomic uint64_t *c)
+{
+	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + 1,
+	                      memory_order_relaxed);
 }
 
 /* Keys live as long as their keystore (keys.h), so their addresses stay
@@ -126,7 +135,7 @@ static int make_rrsig(dns_signer_t *s, const dns_key_t *z, const knot_rrset_t *r
 		*out_len = (uint16_t)len;
 	}
 	dnssec_binary_free(&sig);
-	s->made++;
+	bump(&s->made);
 	return *out != NULL ? KNOT_EOK : KNOT_ENOMEM;
 }
 
@@ -156,7 +165,7 @@ int dns_sign_put(dns_signer_t *s, const dns_key_t *z, const knot_rrset_t *rr,
 		e = &s->slots[i + 1];
 	sig_entry_t fresh = { 0 };
 	if (cache && e->rdata != NULL && e->h1 == w1 && e->h2 == w2) {
-		s->hits++;
+		bump(&s->hits);
 	} else {
 		/* a miss: the empty way, else one by a hash bit */
 		e = s->slots[i].rdata == NULL ? &s->slots[i] : s->slots[i + 1].rdata == NULL

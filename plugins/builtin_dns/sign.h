@@ -43,7 +43,8 @@ void dns_signer_free(dns_signer_t *s);
 int dns_sign_put(dns_signer_t *s, const dns_key_t *z, const knot_rrset_t *rr,
                  uint32_t ttl, knot_pkt_t *pkt, uint16_t hint, bool cache, uint32_t now);
 
-/** Signatures this signer made, and answers from its cache. */
+/** Signatures this signer made, and answers from its cache: any thread
+ *  may ask while the signer's thread signs. */
 void dns_signer_counts(const dns_signer_t *s, uint64_t *made, uint64_t *hits);
 
 #endif

@@ -92,6 +92,11 @@ void dns_udp_rrl_counts(const dns_udp_t *u, uint64_t *dropped, uint64_t *slipped
 	dns_rrl_counts(u->rrl, dropped, slipped);
 }
 
+void dns_udp_sign_counts(const dns_udp_t *u, uint64_t *made, uint64_t *hits)
+{
+	dns_answerer_sign_counts(u->ans, made, hits);
+}
+
 /* A slipped response: header and question only, TC=1, so a real client
  * asks again over TCP.  Returns the new length. */
 static size_t slip_truncate(uint8_t *wire, size_t len)

@@ -78,6 +78,17 @@ delv "home.$ZONE" A
 check "the LAN answer, validated" has "10.1.1.1"
 check "... fully" has "; fully validated"
 
+metric() {
+	curl -s "$BASE/metrics" | awk -v m="ddns_$1{provider=\"dns\"}" '$1 == m { print $2 }'
+}
+MADE=$(metric dns_dnssec_signatures_total)
+HITS=$(metric dns_dnssec_signature_cache_hits_total)
+check "/metrics: signatures made ($MADE)" test "${MADE:-0}" -gt 0
+for i in 1 2 3; do "$KDIG" @127.0.0.1 -p "$DNS_PORT" +dnssec "home.$ZONE" A >/dev/null; done
+check "/metrics: the same answer again comes from the cache" \
+	test "$(metric dns_dnssec_signature_cache_hits_total)" -ge "$((${HITS:-0} + 3))"
+expect_eq "... and makes no signature" "$(metric dns_dnssec_signatures_total)" "$MADE"
+
 DS=$("$DDNSCTL" -c "$CONF" dnssec "$ZONE" | grep " DS ")
 check "ddnsctl dnssec prints the DS ddnsd logged" grep -qF "$DS" "$E2E_DIR/ddnsd.log"
 TAG=$(grep -o 'key tag [0-9]*' "$E2E_DIR/ddnsd.log" | head -1 | cut -d' ' -f3)

@@ -23,7 +23,8 @@
  *
  * The timeline is text ("dnssec" in the state directory), a line a zone:
  *   <zone> <key id> <alg> <since> <phase> <phase since> <new id|-> <new alg> <ds seen>
- * Times are Unix seconds (0: not yet).  Pure functions: no I/O here.
+ * Times are Unix seconds (0: not yet).  ddnsctl reads it too (its own
+ * reader: tools/ddnsctl/ddnsctl_dnssec.c).  Pure functions: no I/O here.
  */
 #ifndef DDNS_BUILTIN_DNS_ROLL_H
 #define DDNS_BUILTIN_DNS_ROLL_H

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +22,6 @@
 #include <libdnssec/keystore.h>
 #include <libknot/libknot.h>
 #include <unistd.h>
-#include "roll.h"
 
 /* The builtin_dns instance whose `zone` option lists @p zone, or NULL. */
 static const conf_provider_t *zone_instance(const conf_t *conf, const char *zone)
@@ -61,38 +61,50 @@ static void print_base64(const uint8_t *p, size_t n)
 	dnssec_binary_free(&out);
 }
 
+/* A zone's line of the key timeline builtin_dns keeps (its roll.h says
+ * the format; ddnsctl, a lower layer than the plugin, reads it alone):
+ * "<zone> <key id> <alg> <since> <phase> <phase since> <new id|-> <new alg>
+ * <ds seen>". */
+typedef struct timeline {
+	char key[64], next[64], phase[16];
+	unsigned alg, next_alg;
+	unsigned long long since, phase_since, ds_seen;
+} timeline_t;
+
+#define TIMELINE_MAGIC "ddnsd builtin_dns dnssec 1"
+
 /* The timeline of @p zone from the instance's state, or the first key's
  * "<zone>.csk" of a ddnsd that kept no timeline yet. */
-static int read_timeline(const char *inst_dir, const char *zone, dns_roll_t *out)
+static int read_timeline(const char *inst_dir, const char *zone, timeline_t *out)
 {
-	char path[4600];
+	char path[4600], line[1024];
+	memset(out, 0, sizeof(*out));
+	snprintf(out->phase, sizeof(out->phase), "none");
 	snprintf(path, sizeof(path), "%s/dnssec", inst_dir);
 	FILE *f = fopen(path, "re");
 	if (f != NULL) {
-		char *text = NULL;
-		size_t cap = 0;
-		ssize_t n = getdelim(&text, &cap, '\0', f);
+		bool ours = fgets(line, sizeof(line), f) != NULL &&
+		            strncmp(line, TIMELINE_MAGIC "\n", sizeof(TIMELINE_MAGIC)) == 0;
+		int found = 0;
+		size_t zl = strlen(zone);
+		while (ours && !found && fgets(line, sizeof(line), f) != NULL) {
+			if (strncmp(line, zone, zl) != 0 || line[zl] != ' ')
+				continue;
+			found = sscanf(line + zl, " %63s %u %llu %15s %llu %63s %u %llu", out->key,
+			               &out->alg, &out->since, out->phase, &out->phase_since,
+			               out->next, &out->next_alg, &out->ds_seen) == 8 ? 1 : -1;
+		}
 		fclose(f);
-		dns_rolls_t r;
-		size_t bad = 0;
-		int ret = n < 0 ? -EIO : dns_rolls_parse(text, &r, &bad);
-		free(text);
-		if (ret != 0) {
-			ctl_error("%s: line %zu is not a key timeline of this version", path, bad);
+		if (!ours || found < 0) {
+			ctl_error("%s: not a key timeline of this version", path);
 			return -EINVAL;
 		}
-		dns_roll_t *z = dns_rolls_find(&r, zone);
-		if (z != NULL)
-			*out = *z;
-		dns_rolls_free(&r);
-		if (z != NULL)
+		if (found)
 			return 0;
 	}
 	snprintf(path, sizeof(path), "%s/keys/%s.csk", inst_dir, zone);
-	memset(out, 0, sizeof(*out));
-	unsigned alg = 0;
 	f = fopen(path, "re");
-	if (f == NULL || fscanf(f, "%40s %u", out->key, &alg) != 2) {
+	if (f == NULL || fscanf(f, "%63s %u", out->key, &out->alg) != 2) {
 		ctl_error("%s/dnssec: no key of %s (is dnssec = true set for its instance, and "
 		          "has ddnsd started since?)", inst_dir, zone);
 		if (f != NULL)
@@ -100,7 +112,6 @@ static int read_timeline(const char *inst_dir, const char *zone, dns_roll_t *out
 		return -ENOENT;
 	}
 	fclose(f);
-	out->alg = (uint8_t)alg;
 	return 0;
 }
 
@@ -195,27 +206,29 @@ int ctl_cmd_dnssec(ctl_t *c, int argc, char **argv)
 		return CTL_FAIL;
 	snprintf(inst, sizeof(inst), "%s/%s", root, p->name);
 	snprintf(keys, sizeof(keys), "%s/keys", inst);
-	dns_roll_t r;
+	timeline_t r;
 	if (read_timeline(inst, zone, &r) != 0)
 		return CTL_FAIL;
+	bool rolling = strcmp(r.phase, "none") != 0;
 	if (what != NULL) {
-		if (strcmp(what, "roll") == 0 && r.phase != DNS_ROLL_NONE)
+		if (strcmp(what, "roll") == 0 && rolling)
 			fprintf(stderr, "ddnsctl: warning: %s: a rollover is under way (%s); ddnsd "
-			        "ignores the request\n", zone, dns_roll_phase_name(r.phase));
-		if (strcmp(what, "ds-seen") == 0 && r.phase == DNS_ROLL_NONE)
+			        "ignores the request\n", zone, r.phase);
+		if (strcmp(what, "ds-seen") == 0 && !rolling)
 			fprintf(stderr, "ddnsctl: warning: %s: no rollover awaits a new DS; ddnsd "
 			        "ignores the request\n", zone);
 		return request(keys, zone, what);
 	}
 	dnssec_crypto_init();
 	/* The key the parent's DS should name: the new one once it signs. */
-	bool new_one = r.phase == DNS_ROLL_SUBMIT;
-	int ret = print_key(keys, zone, new_one ? r.next : r.key, new_one ? r.next_alg : r.alg);
-	if (ret == CTL_OK && r.phase != DNS_ROLL_NONE) {
+	bool new_one = strcmp(r.phase, "submit") == 0;
+	int ret = print_key(keys, zone, new_one ? r.next : r.key,
+	                    (uint8_t)(new_one ? r.next_alg : r.alg));
+	if (ret == CTL_OK && rolling) {
 		char since[64];
 		ctl_time((int64_t)r.phase_since, since);
-		printf("; rollover: %s since %s%s\n", dns_roll_phase_name(r.phase), since,
-		       r.phase == DNS_ROLL_PUBLISH ? "; the DS above stays until the new key "
+		printf("; rollover: %s since %s%s\n", r.phase, since,
+		       strcmp(r.phase, "publish") == 0 ? "; the DS above stays until the new key "
 		       "signs" : r.ds_seen != 0 ? "; the parent has this DS" : "; give the parent "
 		       "this DS, then run `ddnsctl dnssec ZONE ds-seen`");
 	}

@@ -19,6 +19,8 @@ typedef struct signed_zone {
 	knot_dname_t *apex; /* lower case, owned */
 	char name[KNOT_DNAME_TXT_MAXLEN + 1];
 	dns_zkey_t *step;   /* owned; the zone of the db points at it */
+	bool asked;         /* the parent was asked in this step */
+	uint64_t next_ask;  /* when to ask it again */
 } signed_zone_t;
 
 struct dns_dnssec {
@@ -130,6 +132,23 @@ static bool move_on(dns_dnssec_t *d, signed_zone_t *z, dns_roll_t *r, uint64_t n
 			             "the old key leaves once the old DS is out of caches", z->name);
 		}
 	}
+	if (r->phase == DNS_ROLL_SUBMIT && r->ds_seen == 0 && d->conf.parent != NULL) {
+		if (z->asked && dns_pds_seen(d->conf.parent, z->apex)) {
+			r->ds_seen = now;
+			changed = true;
+			d->host->log(d->ctx, DDNS_LOG_INFO, "dnssec: %s: the parent's servers "
+			             "(dnssec_parent) all publish the new DS; the old key leaves once "
+			             "the old DS is out of caches", z->name);
+		} else if (now >= z->next_ask) {
+			const knot_rdata_t *cds = z->step->cds.rrs.rdata;
+			int ret = dns_pds_ask(d->conf.parent, z->apex, cds->data, cds->len);
+			if (ret != 0)
+				d->host->log(d->ctx, DDNS_LOG_WARNING, "dnssec: %s: cannot ask the "
+				             "parent's servers: %s", z->name, strerror(-ret));
+			z->asked = ret == 0;
+			z->next_ask = now + d->conf.parent_check_s;
+		}
+	}
 	if (roll && r->phase != DNS_ROLL_NONE) {
 		d->host->log(d->ctx, DDNS_LOG_WARNING, "dnssec: %s: roll ignored: a rollover is "
 		             "under way (%s since %llu)", z->name, dns_roll_phase_name(r->phase),
@@ -195,6 +214,8 @@ static bool move_on(dns_dnssec_t *d, signed_zone_t *z, dns_roll_t *r, uint64_t n
 		return changed;
 	}
 	set_step(d, z, step);
+	z->asked = false; /* a round of an earlier step says nothing of this one */
+	z->next_ask = 0;
 	if (act == DNS_ROLL_START)
 		d->host->log(d->ctx, DDNS_LOG_INFO, "dnssec: %s: rollover started (%s): key tag "
 		             "%u published beside key tag %u", z->name, roll ? "asked" : "key lifetime",
@@ -280,8 +301,10 @@ int dns_dnssec_start(const ddns_host_t *host, ddns_ctx_t *ctx, dns_state_t *st,
                      dns_dnssec_t **out)
 {
 	dns_dnssec_t *d = calloc(1, sizeof(*d));
-	if (d == NULL)
+	if (d == NULL) {
+		dns_pds_free(conf->parent);
 		return -ENOMEM;
+	}
 	d->host = host;
 	d->ctx = ctx;
 	d->st = st;
@@ -353,5 +376,6 @@ void dns_dnssec_free(dns_dnssec_t *d)
 	free(d->zones);
 	dns_rolls_free(&d->rolls);
 	dns_keystore_close(d->ks);
+	dns_pds_free(d->conf.parent);
 	free(d);
 }

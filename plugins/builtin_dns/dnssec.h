@@ -4,6 +4,10 @@
  * keys, the step of each zone's rollover (roll.h), and the timer and
  * ddnsctl requests that move rollovers on.
  *
+ * With `dnssec_parent`, the parent's servers are asked for the new DS
+ * during a rollover's submit step (parent_ds.h): once they all publish it,
+ * it counts as seen, as after `ddnsctl dnssec ZONE ds-seen`.
+ *
  * ddnsctl asks by leaving a file in the keystore directory, for a zone Z:
  * `Z.roll` (start a rollover now) or `Z.ds-seen` (the parent publishes the
  * new key's DS).  A timer looks every second (an unlink(2) that finds
@@ -21,6 +25,7 @@
 
 #include <ddns/plugin.h>
 #include "keys.h"
+#include "parent_ds.h"
 #include "roll.h"
 #include "server.h"
 #include "state.h"
@@ -31,6 +36,9 @@ typedef struct dns_dnssec dns_dnssec_t;
 typedef struct dns_dnssec_conf {
 	uint8_t algorithm;    /**< of a zone's first key */
 	dns_roll_conf_t roll;
+	dns_pds_t *parent;    /**< the parent's servers to ask for the new DS, or
+	                           NULL; the dnssec object owns it once started */
+	uint64_t parent_check_s; /**< how often they are asked */
 } dns_dnssec_conf_t;
 
 /**

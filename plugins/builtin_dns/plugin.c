@@ -110,6 +110,12 @@ static const ddns_option_t options[] = {
 	{ .name = "dnssec_ds_ttl", .type = DDNS_OPT_INT, .def = "86400",
 	  .help = "the TTL of the zone's DS at the parent: how long an old DS may stay "
 	          "in caches once the parent has the new one", .min = 0, .max = INT32_MAX },
+	{ .name = "dnssec_parent", .type = DDNS_OPT_LIST,
+	  .help = "the parent zone's servers, \"192.0.2.1\" or \"[2001:db8::1]:53\": asked for "
+	          "the new DS during a rollover, which moves on once they all publish it "
+	          "(else `ddnsctl dnssec ZONE ds-seen` says so)" },
+	{ .name = "dnssec_parent_check_s", .type = DDNS_OPT_INT, .def = "600",
+	  .help = "how often dnssec_parent is asked, in seconds", .min = 1, .max = 86400 },
 	{ .name = "dnssec_propagation_s", .type = DDNS_OPT_INT, .def = "3600",
 	  .help = "margin for a change to reach every cache and server, added to each "
 	          "rollover wait", .min = 0, .max = INT32_MAX },
@@ -362,8 +368,21 @@ static int start_dnssec(builtin_dns_t *b, const char *state_dir)
 	/* Every signed RRset: A/AAAA/TXT (ttl), SOA/NS/DNSKEY (ns_ttl), the
 	 * denials (soa_minimum). */
 	c.roll.max_ttl = max_u32(b->conf.ttl, max_u32(b->conf.soa_ttl, b->conf.minimum));
-	int ret = dns_dnssec_start(b->host, b->ctx, b->state, state_dir, &c, &b->ref,
-	                           &b->dnssec);
+	const char **parents = NULL;
+	size_t n_parents = 0;
+	char err[256];
+	int ret = conf_list(b, "dnssec_parent", &parents, &n_parents);
+	if (ret == 0 && n_parents > 0 &&
+	    (ret = dns_pds_new(b->host, b->ctx, parents, n_parents, &c.parent, err,
+	                       sizeof(err))) == -EINVAL) {
+		b->host->conf_error(b->ctx, "dnssec_parent", "%s", err);
+		ret = DDNS_ECONFIG;
+	}
+	free(parents);
+	if (ret != 0)
+		return ret;
+	c.parent_check_s = conf_num(b, "dnssec_parent_check_s");
+	ret = dns_dnssec_start(b->host, b->ctx, b->state, state_dir, &c, &b->ref, &b->dnssec);
 	if (ret == 0 && c.roll.lifetime > 0 && c.roll.lifetime < 2 * (c.roll.dnskey_ttl +
 	    c.roll.max_ttl + c.roll.ds_ttl + 2 * c.roll.propagation))
 		b->host->log(b->ctx, DDNS_LOG_WARNING, "dnssec_key_lifetime_s %llu is shorter "

@@ -8,7 +8,8 @@
 # (dnssec_ds_ttl, dnssec_propagation_s).  Through two CSK rollovers (one
 # on command, one on the key lifetime, with a reload in the middle) a
 # watcher asks unbound five times a second: every answer must be
-# validated (AD), none SERVFAIL.  At each step delv, with the trust anchor
+# validated (AD), none SERVFAIL.  The second rollover ends by itself:
+# ddnsd asks the parent's server for the new DS (dnssec_parent).  At each step delv, with the trust anchor
 # a parent would give, validates too, and kdig shows what is published:
 # two keys, the CDS of the new one, the RRSIGs by which key.  The parent's
 # DS is changed with knsupdate, then `ddnsctl dnssec ZONE ds-seen`.
@@ -207,8 +208,10 @@ delv_all "before"
 OLD_TAG=$(tag_in "$DS1")
 expect_eq "before: the data is signed by the key" "$(tags_of "home.$ZONE" A)" "$OLD_TAG "
 
-# roll_through STEP OLD-TAG N: the Nth rollover, once started, to its end;
-# the new key's DS line in NEW_DS, its tag in NEW_TAG
+# roll_through STEP OLD-TAG N HOW: the Nth rollover, once started, to its
+# end; the parent's new DS told by ddnsctl (HOW ddnsctl) or found by ddnsd
+# asking the parent (HOW parent); the new key's DS line in NEW_DS, its tag
+# in NEW_TAG
 roll_through() {
 	local step=$1 old_tag=$2
 	check "$step: publish: two keys in the DNSKEY set" until_ok 30 test "$(n_keys)" = 2
@@ -233,8 +236,13 @@ roll_through() {
 	delv_all "$step: submit, new DS"
 	check "$step: the parent takes the new DS (knsupdate)" set_parent_ds "$NEW_DS"
 	check "$step: ... and serves it" until_ok 30 parent_has "$NEW_TAG"
-	OUT=$("$DDNSCTL" -c "$CONF" dnssec "$ZONE" ds-seen 2>&1)
-	check "$step: ddnsctl dnssec ds-seen: ddnsd took it" sh -c "echo '$OUT' | grep -q 'ddnsd took the request'"
+	if [ "$4" = ddnsctl ]; then
+		OUT=$("$DDNSCTL" -c "$CONF" dnssec "$ZONE" ds-seen 2>&1)
+		check "$step: ddnsctl dnssec ds-seen: ddnsd took it" sh -c "echo '$OUT' | grep -q 'ddnsd took the request'"
+	else
+		check "$step: ddnsd asks the parent and sees the new DS (dnssec_parent)" \
+			e2e_wait_log "all publish the new DS"
+	fi
 	check "$step: done after DS TTL + propagation" e2e_wait_log "rollover done" "$3"
 	expect_eq "$step: done: one key, the new one" "$(n_keys) $(cds_tag)" "1 $NEW_TAG"
 	expect_eq "$step: done: the DNSKEY set signed by it alone" "$(tags_of "$ZONE" DNSKEY)" "$NEW_TAG "
@@ -255,7 +263,7 @@ check "ddnsctl dnssec roll: ddnsd took it" sh -c "echo '$OUT' | grep -q 'ddnsd t
 check "... the rollover starts" e2e_wait_log "rollover started (asked)"
 "$DDNSCTL" -c "$CONF" dnssec "$ZONE" roll >/dev/null 2>&1
 check "a second roll meanwhile is ignored, saying so" e2e_wait_log "roll ignored: a rollover is under way"
-roll_through "rollover 1" "$OLD_TAG" 1
+roll_through "rollover 1" "$OLD_TAG" 1 ddnsctl
 TAG1=$NEW_TAG
 
 check "ddnsd stops" e2e_stop_ddnsd
@@ -264,14 +272,21 @@ expect_eq "after a restart: the new key stays" "$(cds_tag) $(n_keys)" "$TAG1 1"
 
 # ---- a rollover on the key's lifetime, with a reload in the middle ----
 OLD_DS=$NEW_DS
-write_conf "dnssec_key_lifetime_s = 3;"
+write_conf 'dnssec_parent = [ "nonsense" ];'
+kill -HUP "$E2E_DDNSD_PID"
+check "a reload with a bad dnssec_parent is refused, naming it" \
+	e2e_wait_log '"nonsense" is not an address'
+anchor_ds "$OLD_DS"
+check "... and ddnsd serves on, signed" delv_ok "home.$ZONE" A
+PARENT_OPT="dnssec_parent = [ \"127.0.0.1:$KNOT_PORT\" ]; dnssec_parent_check_s = 1;"
+write_conf "dnssec_key_lifetime_s = 3; $PARENT_OPT"
 kill -HUP "$E2E_DDNSD_PID"
 check "the key lifetime starts a rollover" e2e_wait_log "rollover started (key lifetime)"
 check "... a short lifetime is warned about" e2e_wait_log "a key barely outlives its rollover"
-write_conf ""
+write_conf "$PARENT_OPT"
 kill -HUP "$E2E_DDNSD_PID"
 check "a reload mid-rollover" e2e_wait_log "reloaded:" 2
-roll_through "rollover 2" "$TAG1" 2
+roll_through "rollover 2" "$TAG1" 2 parent
 
 touch "$E2E_DIR/watch.stop"
 wait "$WATCH_PID"

@@ -65,15 +65,9 @@ $ZONE. NS ns1.$ZONE.
 ns1.$ZONE. A 127.0.0.1
 $DS1
 EOF
-cat >"$KD/knot.conf" <<EOF
-server:
-    listen: 127.0.0.1@$KNOT_PORT
-    rundir: "$KD"
-database:
-    storage: "$KD"
-log:
-  - target: "$KD/knot.log"
-    any: info
+{
+e2e_knot_conf_head "$KD" "$KNOT_PORT"
+cat <<EOF
 acl:
   - id: local_update
     address: 127.0.0.1
@@ -94,6 +88,7 @@ zone:
     zonefile-sync: -1
     acl: local_update
 EOF
+} >"$KD/knot.conf"
 "$KNOTD" -c "$KD/knot.conf" >"$KD/knotd.out" 2>&1 &
 E2E_EXTRA_PIDS="$!"
 # until_ok SECONDS CMD...: a bound, not a guess; it ends when CMD succeeds

@@ -79,15 +79,9 @@ expect_eq "first address: 200" "$CODE" 200
 KD=$E2E_DIR/knot
 ND=$E2E_DIR/nsd
 mkdir -p "$KD" "$ND"
-cat >"$KD/knot.conf" <<EOF
-server:
-    listen: 127.0.0.1@$KNOT_PORT
-    rundir: "$KD"
-database:
-    storage: "$KD"
-log:
-  - target: "$KD/knot.log"
-    any: info
+{
+e2e_knot_conf_head "$KD" "$KNOT_PORT"
+cat <<EOF
 key:
   - id: ddnsd-key
     algorithm: hmac-sha256
@@ -106,6 +100,7 @@ zone:
     master: ddnsd
     acl: from_ddnsd
 EOF
+} >"$KD/knot.conf"
 cat >"$ND/nsd.conf" <<EOF
 server:
     ip-address: 127.0.0.1@$NSD_PORT

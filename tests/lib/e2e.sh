@@ -205,3 +205,18 @@ e2e_pki_cert() {
 		-set_serial "$3" -days 2 -extfile "$1/server.ext" \
 		-out "$1/$2.pem" 2>/dev/null
 }
+
+# The head of a knot.conf for a knotd of the test in directory $1 on
+# 127.0.0.1 port $2: where it runs, keeps its data and logs (knot.log).
+e2e_knot_conf_head() {
+	cat <<EOF
+server:
+    listen: 127.0.0.1@$2
+    rundir: "$1"
+database:
+    storage: "$1"
+log:
+  - target: "$1/knot.log"
+    any: info
+EOF
+}

@@ -214,6 +214,8 @@ static bool move_on(dns_dnssec_t *d, signed_zone_t *z, dns_roll_t *r, uint64_t n
 		return changed;
 	}
 	set_step(d, z, step);
+	if (d->conf.on_step != NULL)
+		d->conf.on_step(d->conf.on_step_arg, z->apex);
 	z->asked = false; /* a round of an earlier step says nothing of this one */
 	z->next_ask = 0;
 	if (act == DNS_ROLL_START)

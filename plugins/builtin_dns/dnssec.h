@@ -39,6 +39,9 @@ typedef struct dns_dnssec_conf {
 	dns_pds_t *parent;    /**< the parent's servers to ask for the new DS, or
 	                           NULL; the dnssec object owns it once started */
 	uint64_t parent_check_s; /**< how often they are asked */
+	/** Called after a zone moved to a new step (NULL: none). */
+	void (*on_step)(void *arg, const knot_dname_t *apex);
+	void *on_step_arg;
 } dns_dnssec_conf_t;
 
 /**

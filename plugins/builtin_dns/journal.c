@@ -145,6 +145,32 @@ int dns_journal_add(dns_journal_t *j, dns_zone_journal_t *z, uint32_t from, uint
 	return 0;
 }
 
+/* Append copies of @p n RRsets of @p src to the @p *n_v of *@p v. */
+static int rrsets_append(knot_rrset_t **v, size_t *n_v, const knot_rrset_t *src, size_t n)
+{
+	if (n == 0)
+		return 0;
+	knot_rrset_t *copy = rrsets_copy(src, n);
+	knot_rrset_t *grown = copy != NULL ? realloc(*v, (*n_v + n) * sizeof(**v)) : NULL;
+	if (grown == NULL) {
+		if (copy != NULL)
+			rrsets_free(copy, n);
+		return -ENOMEM;
+	}
+	memcpy(grown + *n_v, copy, n * sizeof(*copy));
+	free(copy); /* its RRsets' owners and rdata now grown's */
+	*v = grown;
+	*n_v += n;
+	return 0;
+}
+
+int dns_journal_extend(dns_change_t *c, const knot_rrset_t *removed, size_t n_removed,
+                       const knot_rrset_t *added, size_t n_added)
+{
+	int ret = rrsets_append(&c->removed, &c->n_removed, removed, n_removed);
+	return ret == 0 ? rrsets_append(&c->added, &c->n_added, added, n_added) : ret;
+}
+
 const dns_change_t *dns_journal_since(const dns_zone_journal_t *z, uint32_t serial,
                                       uint32_t current)
 {

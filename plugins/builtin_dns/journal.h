@@ -70,6 +70,12 @@ int dns_journal_add(dns_journal_t *j, dns_zone_journal_t *z, uint32_t from, uint
                     const knot_rrset_t *removed, size_t n_removed,
                     const knot_rrset_t *added, size_t n_added);
 
+/** Add copies of RRsets to step @p c (the signed zone's RRSIG and NSEC3
+ *  changes of the same step, xsign.h).  0 or -ENOMEM (@p c may then hold
+ *  part of them: the caller resets the zone's journal). */
+int dns_journal_extend(dns_change_t *c, const knot_rrset_t *removed, size_t n_removed,
+                       const knot_rrset_t *added, size_t n_added);
+
 /**
  * The first step of the chain that starts at @p serial and reaches
  * @p current, or NULL when there is none (then IXFR sends the whole zone;

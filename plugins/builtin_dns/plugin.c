@@ -22,6 +22,7 @@
 #include "txt.h"
 #include "update.h"
 #include "xfr.h"
+#include "xsign.h"
 #include "zone.h"
 
 /* Serials and the journal reach the disk at most this often. */
@@ -48,6 +49,8 @@ typedef struct builtin_dns {
 	dns_upd_grants_t grants; /* update_keys */
 	dns_upd_t *upd;         /* NULL without update_keys */
 	dns_dnssec_t *dnssec;   /* dnssec = true: keys and rollovers, else NULL */
+	dns_xsign_t *xsign;     /* dnssec with secondaries: the zones they get, signed */
+	ddns_timer_t *resign_timer; /* the next look at their signatures */
 	ddns_timer_t *save_timer; /* a save is due */
 } builtin_dns_t;
 
@@ -119,6 +122,10 @@ static const ddns_option_t options[] = {
 	{ .name = "dnssec_propagation_s", .type = DDNS_OPT_INT, .def = "3600",
 	  .help = "margin for a change to reach every cache and server, added to each "
 	          "rollover wait", .min = 0, .max = INT32_MAX },
+	{ .name = "dnssec_resign_check_s", .type = DDNS_OPT_INT, .def = "3600",
+	  .help = "with secondaries: how often the signatures of the zone they get are "
+	          "renewed (those whose weekly window moved), in seconds",
+	  .min = 1, .max = 86400 },
 	{ .name = "journal_size", .type = DDNS_OPT_INT,
 	  .help = "changes kept per zone for IXFR (older serials get the whole zone)",
 	  .min = 0, .max = 1000000, .def = "1000" },
@@ -335,6 +342,8 @@ static uint32_t max_u32(uint32_t a, uint32_t b)
 	return a > b ? a : b;
 }
 
+static void key_step(void *arg, const knot_dname_t *apex);
+
 /* dnssec = true: each zone's keys, made the first time; rollovers. */
 static int start_dnssec(builtin_dns_t *b, const char *state_dir)
 {
@@ -347,14 +356,6 @@ static int start_dnssec(builtin_dns_t *b, const char *state_dir)
 	if (c.algorithm == 0) {
 		b->host->conf_error(b->ctx, "dnssec_algorithm", "\"%s\" is not ecdsap256sha256 "
 		                    "or ed25519", alg_name);
-		return DDNS_ECONFIG;
-	}
-	if (b->n_sec > 0) {
-		/* Online signatures cannot be transferred: a secondary would
-		 * serve the zone unsigned, and validating resolvers would call
-		 * it bogus.  Refused until pre-signed transfers exist. */
-		b->host->conf_error(b->ctx, "dnssec", "cannot go with secondaries yet: they "
-		                    "would serve the zone unsigned (doc/dnssec.md)");
 		return DDNS_ECONFIG;
 	}
 	if (state_dir == NULL) {
@@ -382,6 +383,8 @@ static int start_dnssec(builtin_dns_t *b, const char *state_dir)
 	if (ret != 0)
 		return ret;
 	c.parent_check_s = conf_num(b, "dnssec_parent_check_s");
+	c.on_step = key_step;
+	c.on_step_arg = b;
 	ret = dns_dnssec_start(b->host, b->ctx, b->state, state_dir, &c, &b->ref, &b->dnssec);
 	if (ret == 0 && c.roll.lifetime > 0 && c.roll.lifetime < 2 * (c.roll.dnskey_ttl +
 	    c.roll.max_ttl + c.roll.ds_ttl + 2 * c.roll.propagation))
@@ -392,6 +395,110 @@ static int start_dnssec(builtin_dns_t *b, const char *state_dir)
 }
 
 /* ---- what secondaries see: journal, serials on disk, NOTIFY ---- */
+
+static void zone_changed(builtin_dns_t *b, const dns_zone_t *z);
+
+/* Raise @p z's serial (it is the instance db's); the old one. */
+static uint32_t raise_serial(builtin_dns_t *b, dns_zone_t *z)
+{
+	pthread_rwlock_wrlock(&b->ref.lock);
+	uint32_t old = z->serial;
+	dns_zone_touch(z, (uint32_t)time(NULL));
+	pthread_rwlock_unlock(&b->ref.lock);
+	return old;
+}
+
+/* Secondaries of signed zone @p z take it whole from here: what they
+ * hold no longer matches (a restart, a key step, a step not signed). */
+static void signed_restart(builtin_dns_t *b, dns_zone_t *z, bool raise)
+{
+	dns_zone_journal_t *zj = dns_journal_zone(b->journal, z->apex);
+	if (zj != NULL)
+		dns_journal_reset(zj);
+	if (raise)
+		raise_serial(b, z);
+	if (dns_xsign_reset(b->xsign, b->ref.db, z, (uint32_t)time(NULL)) != 0)
+		b->host->log(b->ctx, DDNS_LOG_ERR, "dnssec: the signed zone for secondaries: out "
+		             "of memory; its NSEC3 chain may be short until the next change");
+}
+
+/* The journal's last step of signed zone @p z gets its RRSIG and NSEC3
+ * changes. */
+static void signed_step(builtin_dns_t *b, const dns_zone_t *z)
+{
+	if (b->xsign == NULL || z->key == NULL)
+		return;
+	dns_zone_journal_t *zj = dns_journal_zone(b->journal, z->apex);
+	dns_change_t *c = zj != NULL ? zj->tail : NULL;
+	if (c == NULL || c->to != z->serial || dns_xsign_step(b->xsign, b->ref.db, z, c) != 0)
+		signed_restart(b, (dns_zone_t *)z, false); /* ours: b->ref.db's */
+}
+
+/* A new key step (a rollover): every RRSIG of the signed zone changes. */
+static void key_step(void *arg, const knot_dname_t *apex)
+{
+	builtin_dns_t *b = arg;
+	dns_zone_t *z = (dns_zone_t *)dns_db_zone_by_apex(b->ref.db, apex);
+	if (b->xsign == NULL || z == NULL)
+		return;
+	signed_restart(b, z, true);
+	zone_changed(b, z);
+}
+
+typedef struct raise_arg {
+	builtin_dns_t *b;
+	dns_zone_t *z;
+} raise_arg_t;
+
+static uint32_t raise_cb(void *arg)
+{
+	raise_arg_t *r = arg;
+	return raise_serial(r->b, r->z);
+}
+
+/* Hourly: signatures whose window moved are renewed, by IXFR. */
+static void resign(void *arg)
+{
+	builtin_dns_t *b = arg;
+	b->resign_timer = NULL;
+	uint32_t now = (uint32_t)time(NULL);
+	for (size_t i = 0; i < b->ref.db->n_zones; i++) {
+		dns_zone_t *z = &b->ref.db->zones[i];
+		if (z->key == NULL)
+			continue;
+		raise_arg_t r = { b, z };
+		int ret = dns_xsign_resign(b->xsign, b->ref.db, z, now, b->journal, raise_cb, &r);
+		if (ret < 0) {
+			b->host->log(b->ctx, DDNS_LOG_ERR, "dnssec: re-signing for secondaries failed "
+			             "(%s): they take the whole zone", strerror(-ret));
+			signed_restart(b, z, true);
+		}
+		if (ret != 0)
+			zone_changed(b, z);
+	}
+	if (b->host->timer_start(b->ctx, (uint64_t)conf_num(b, "dnssec_resign_check_s") * 1000,
+	                         resign, b, &b->resign_timer) != 0)
+		b->host->log(b->ctx, DDNS_LOG_ERR, "dnssec: cannot start the re-sign timer: "
+		             "secondaries' signatures expire unless ddnsd reloads");
+}
+
+/* dnssec with secondaries: the zones they get are signed from now. */
+static int start_signed_transfers(builtin_dns_t *b)
+{
+	if (b->dnssec == NULL || b->n_sec == 0)
+		return 0;
+	int ret = dns_xsign_new(&b->xsign);
+	if (ret != 0)
+		return ret;
+	dns_xfr_set_xsign(b->xfr, b->xsign);
+	/* The signatures secondaries hold were made at another time, maybe
+	 * by another key: they take the whole zone once. */
+	for (size_t i = 0; i < b->ref.db->n_zones; i++)
+		signed_restart(b, &b->ref.db->zones[i], true);
+	ret = b->host->timer_start(b->ctx, (uint64_t)conf_num(b, "dnssec_resign_check_s") * 1000,
+	                           resign, b, &b->resign_timer);
+	return ret;
+}
 
 static void save_state(void *arg)
 {
@@ -424,8 +531,10 @@ static void after_change(builtin_dns_t *b, dns_snap_t *snap)
 	if (ret == -ENOMEM)
 		b->host->log(b->ctx, DDNS_LOG_ERR, "journal: out of memory: the next IXFR sends "
 		             "the whole zone");
-	if (ret != 0 && z != NULL)
+	if (ret != 0 && z != NULL) {
+		signed_step(b, z);
 		zone_changed(b, z);
+	}
 }
 
 /* One warning: secondaries serve the WAN answer only. */
@@ -477,7 +586,8 @@ static int start_transfers(builtin_dns_t *b)
 		if ((ret = start_dnssec(b, NULL)) != 0)
 			return ret;
 	}
-	if ((ret = dns_xfr_new(b->sec, b->n_sec, b->journal, &b->xfr)) != 0)
+	if ((ret = dns_xfr_new(b->sec, b->n_sec, b->journal, &b->xfr)) != 0 ||
+	    (ret = start_signed_transfers(b)) != 0)
 		return ret;
 	if (b->grants.n > 0 && (ret = dns_upd_new(b->host, b->ctx, &b->grants, &b->upd)) != 0)
 		return ret;
@@ -497,11 +607,14 @@ static void instance_free(builtin_dns_t *b)
 		if (!dns_state_shared(b->state))
 			save_state(b);
 	}
+	if (b->resign_timer != NULL)
+		b->host->timer_stop(b->resign_timer);
 	dns_notify_free(b->notify);
 	dns_upd_free(b->upd);
 	dns_upd_grants_free(&b->grants);
 	dns_dnssec_free(b->dnssec);
 	dns_xfr_free(b->xfr);
+	dns_xsign_free(b->xsign);
 	dns_state_close(b->state);
 	dns_journal_free(b->own_journal);
 	dns_tsig_keys_free(&b->keys);
@@ -760,8 +873,10 @@ static void bdns_records_changed(void *instance)
 		             "the whole zone");
 	for (size_t i = 0; i < db->n_zones; i++) {
 		const dns_zone_t *o = dns_db_zone_by_apex(old, db->zones[i].apex);
-		if (o == NULL || o->serial != db->zones[i].serial)
+		if (o == NULL || o->serial != db->zones[i].serial) {
+			signed_step(b, &db->zones[i]);
 			zone_changed(b, &db->zones[i]);
+		}
 	}
 	dns_db_free(old);
 	b->host->log(b->ctx, DDNS_LOG_INFO, "records reloaded: %zu record(s)", db->n_records);

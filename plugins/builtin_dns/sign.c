@@ -139,6 +139,15 @@ static int make_rrsig(dns_signer_t *s, const dns_key_t *z, const knot_rrset_t *r
 	return *out != NULL ? KNOT_EOK : KNOT_ENOMEM;
 }
 
+int dns_sign_rrsig(dns_signer_t *s, const dns_key_t *k, const knot_rrset_t *rr,
+                   uint32_t inception, uint32_t expiration, uint8_t **out, uint16_t *len)
+{
+	int rrs_len = knot_rrset_to_wire(rr, s->buf, sizeof(s->buf), NULL);
+	if (rrs_len < 0)
+		return rrs_len;
+	return make_rrsig(s, k, rr, (size_t)rrs_len, inception, expiration, out, len);
+}
+
 int dns_sign_put(dns_signer_t *s, const dns_key_t *z, const knot_rrset_t *rr,
                  uint32_t ttl, knot_pkt_t *pkt, uint16_t hint, bool cache, uint32_t now)
 {

@@ -43,6 +43,15 @@ void dns_signer_free(dns_signer_t *s);
 int dns_sign_put(dns_signer_t *s, const dns_key_t *z, const knot_rrset_t *rr,
                  uint32_t ttl, knot_pkt_t *pkt, uint16_t hint, bool cache, uint32_t now);
 
+/**
+ * The RRSIG RDATA of @p rr by key @p k, valid from @p inception to
+ * @p expiration, into *@p out (malloc'd, *@p len bytes), not cached: for
+ * the zone secondaries receive (xsign.h), which keeps its own.
+ * KNOT_EOK or an error.
+ */
+int dns_sign_rrsig(dns_signer_t *s, const dns_key_t *k, const knot_rrset_t *rr,
+                   uint32_t inception, uint32_t expiration, uint8_t **out, uint16_t *len);
+
 /** Signatures this signer made, and answers from its cache: any thread
  *  may ask while the signer's thread signs. */
 void dns_signer_counts(const dns_signer_t *s, uint64_t *made, uint64_t *hits);

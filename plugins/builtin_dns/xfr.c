@@ -38,6 +38,7 @@ struct dns_xfr {
 	const dns_secondary_t *sec;
 	size_t n_sec;
 	const dns_journal_t *journal;
+	dns_xsign_t *xsign;    /* signed zones (dnssec with secondaries), or NULL */
 	xfr_image_t *images;
 	dns_xfr_counts_t counts;
 };
@@ -212,8 +213,14 @@ static int pack_soa(pack_t *p, const dns_zone_t *z, uint32_t serial)
 	return ret;
 }
 
-/* The whole zone: SOA, NS, every name's A, AAAA, TXT, SOA (RFC 5936 §2.2). */
-static int pack_zone(pack_t *p, const dns_db_t *db, const dns_zone_t *z)
+static int pack_put_cb(void *arg, const knot_rrset_t *rr)
+{
+	return pack_put(arg, rr);
+}
+
+/* The whole zone: SOA, NS, every name's A, AAAA, TXT, for a signed zone
+ * its RRSIGs, key sets and NSEC3 chain, SOA (RFC 5936 §2.2). */
+static int pack_zone(pack_t *p, const dns_db_t *db, const dns_zone_t *z, dns_xsign_t *xs)
 {
 	int ret = pack_put(p, &z->soa);
 	if (ret == 0)
@@ -225,6 +232,8 @@ static int pack_zone(pack_t *p, const dns_db_t *db, const dns_zone_t *z)
 			if ((ret = pack_put(p, &n->a)) == 0 && (ret = pack_put(p, &n->aaaa)) == 0)
 				ret = pack_put(p, &n->txt);
 		}
+	if (ret == 0 && xs != NULL && z->key != NULL)
+		ret = dns_xsign_put_zone(xs, db, z, pack_put_cb, p);
 	if (ret == 0)
 		ret = pack_put(p, &z->soa);
 	return ret == 0 ? pack_flush(p) : ret;
@@ -286,7 +295,7 @@ static xfr_image_t *image_get(dns_xfr_t *x, const dns_db_t *db, const dns_zone_t
 		return NULL;
 	}
 	pack_t p = { .m = &img->msgs, .qname = z->apex, .qtype = qtype };
-	if (pack_zone(&p, db, z) != 0) {
+	if (pack_zone(&p, db, z, x->xsign) != 0) {
 		knot_pkt_free(p.pkt);
 		msgs_clear(&img->msgs);
 		free(img->apex);
@@ -317,6 +326,11 @@ int dns_xfr_new(const dns_secondary_t *secondaries, size_t n, const dns_journal_
 	x->journal = journal;
 	*out = x;
 	return 0;
+}
+
+void dns_xfr_set_xsign(dns_xfr_t *x, dns_xsign_t *xs)
+{
+	x->xsign = xs;
 }
 
 void dns_xfr_free(dns_xfr_t *x)

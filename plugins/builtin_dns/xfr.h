@@ -27,6 +27,7 @@
 #include <sys/socket.h>
 #include "journal.h"
 #include "tsig.h"
+#include "xsign.h"
 #include "zone.h"
 
 /** One secondary: where NOTIFY goes, who may transfer, with which key. */
@@ -53,6 +54,9 @@ typedef struct dns_xfr_stream dns_xfr_stream_t;
 int dns_xfr_new(const dns_secondary_t *secondaries, size_t n, const dns_journal_t *journal,
                 dns_xfr_t **out);
 /** Free it once no stream is left (dns_xfr_stream_free() them first). */
+/** Sign the zones of AXFR images with @p xs (borrowed; NULL: unsigned). */
+void dns_xfr_set_xsign(dns_xfr_t *x, dns_xsign_t *xs);
+
 void dns_xfr_free(dns_xfr_t *x);
 
 /** Counts for /metrics and tests. */

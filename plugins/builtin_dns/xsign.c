@@ -21,7 +21,8 @@
 typedef struct sig_ent {
 	struct sig_ent *next;
 	uint64_t h1, h2;  /* the RRset, the key, the window */
-	uint32_t gen;     /* the last image that used it */
+	uint32_t zone;    /* its zone's index in zones */
+	uint32_t gen;     /* its zone's last image that used it */
 	uint16_t len;
 	uint8_t rdata[];
 } sig_ent_t;
@@ -30,6 +31,7 @@ typedef struct sig_ent {
 typedef struct xzone {
 	knot_dname_t *apex; /* owned */
 	uint32_t t;         /* its last re-sign: every RRSIG's window holds it */
+	uint32_t gen;       /* images built */
 	dns_nsec3_t chain;
 } xzone_t;
 
@@ -37,7 +39,6 @@ struct dns_xsign {
 	dns_signer_t *signer;
 	sig_ent_t **buckets;
 	size_t n_buckets, n;
-	uint32_t gen;
 	xzone_t *zones;
 	size_t n_zones;
 	uint8_t buf[65535];  /* an RRset's wire, for its hash */
@@ -146,9 +147,10 @@ static int grow(dns_xsign_t *x)
 
 /* The RRSIG of @p rr by @p k in the window holding @p t: from the store,
  * or made; as an RRSIG RRset in @p out (clear its rdataset after). */
-static int rrsig_at(dns_xsign_t *x, const dns_key_t *k, const knot_rrset_t *rr, uint32_t t,
-                    knot_rrset_t *out)
+static int rrsig_at(dns_xsign_t *x, const xzone_t *xz, const dns_key_t *k,
+                    const knot_rrset_t *rr, uint32_t t, knot_rrset_t *out)
 {
+	uint32_t zi = (uint32_t)(xz - x->zones);
 	uint64_t h;
 	size_t len;
 	if (rr_hash(x, rr, &h, &len) != 0)
@@ -173,7 +175,7 @@ static int rrsig_at(dns_xsign_t *x, const dns_key_t *k, const knot_rrset_t *rr, 
 			free(rd);
 			return -ENOMEM;
 		}
-		*e = (sig_ent_t){ .h1 = h1, .h2 = h2, .len = rd_len };
+		*e = (sig_ent_t){ .h1 = h1, .h2 = h2, .zone = zi, .len = rd_len };
 		memcpy(e->rdata, rd, rd_len);
 		free(rd);
 		if (x->n >= 2 * x->n_buckets)
@@ -183,19 +185,20 @@ static int rrsig_at(dns_xsign_t *x, const dns_key_t *k, const knot_rrset_t *rr, 
 		x->buckets[b] = e;
 		x->n++;
 	}
-	e->gen = x->gen;
+	e->gen = xz->gen;
 	knot_rrset_init(out, rr->owner, KNOT_RRTYPE_RRSIG, KNOT_CLASS_IN, rr->ttl);
 	return knot_rrset_add_rdata(out, e->rdata, e->len, NULL) == KNOT_EOK ? 0 : -ENOMEM;
 }
 
-/* Signatures no image used in the last two: gone (the store holds the
- * zone's current ones, and the previous set while a re-sign settles). */
-static void sweep(dns_xsign_t *x)
+/* Signatures of zone @p xz that neither of its last two images used:
+ * gone (the store keeps its current ones, and the set before). */
+static void sweep(dns_xsign_t *x, const xzone_t *xz)
 {
+	uint32_t zi = (uint32_t)(xz - x->zones);
 	for (size_t b = 0; b < x->n_buckets; b++)
 		for (sig_ent_t **pp = &x->buckets[b]; *pp != NULL;) {
 			sig_ent_t *e = *pp;
-			if (x->gen - e->gen > 1) {
+			if (e->zone == zi && xz->gen - e->gen > 1) {
 				*pp = e->next;
 				free(e);
 				x->n--;
@@ -266,6 +269,7 @@ static int each_rrset(dns_xsign_t *x, const dns_db_t *db, const dns_zone_t *z, e
 
 typedef struct put_ctx {
 	dns_xsign_t *x;
+	const xzone_t *xz;
 	uint32_t t;
 	int (*put)(void *arg, const knot_rrset_t *rr);
 	void *arg;
@@ -278,7 +282,7 @@ static int put_one(void *arg, const knot_rrset_t *rr, const dns_key_t *const *ke
 	int ret = extra ? p->put(p->arg, rr) : 0;
 	for (size_t i = 0; ret == 0 && i < n_keys; i++) {
 		knot_rrset_t sig;
-		if ((ret = rrsig_at(p->x, keys[i], rr, p->t, &sig)) == 0)
+		if ((ret = rrsig_at(p->x, p->xz, keys[i], rr, p->t, &sig)) == 0)
 			ret = p->put(p->arg, &sig);
 		knot_rdataset_clear(&sig.rrs, NULL);
 	}
@@ -288,14 +292,14 @@ static int put_one(void *arg, const knot_rrset_t *rr, const dns_key_t *const *ke
 int dns_xsign_put_zone(dns_xsign_t *x, const dns_db_t *db, const dns_zone_t *z,
                        int (*put)(void *arg, const knot_rrset_t *rr), void *arg)
 {
-	const xzone_t *xz = zone_of(x, z->apex);
+	xzone_t *xz = zone_of(x, z->apex);
 	if (xz == NULL)
 		return -EINVAL;
-	x->gen++;
-	put_ctx_t p = { .x = x, .t = xz->t, .put = put, .arg = arg };
+	xz->gen++;
+	put_ctx_t p = { .x = x, .xz = xz, .t = xz->t, .put = put, .arg = arg };
 	int ret = each_rrset(x, db, z, put_one, &p, true);
 	if (ret == 0)
-		sweep(x);
+		sweep(x, xz);
 	return ret;
 }
 
@@ -340,30 +344,31 @@ static void vec_free(rrvec_t *r)
 }
 
 /* The RRSIG of @p rr (zone key) at @p t into @p r. */
-static int vec_rrsig(dns_xsign_t *x, rrvec_t *r, const dns_key_t *k, const knot_rrset_t *rr,
-                     uint32_t t)
+static int vec_rrsig(dns_xsign_t *x, const xzone_t *xz, rrvec_t *r, const dns_key_t *k,
+                     const knot_rrset_t *rr, uint32_t t)
 {
 	knot_rrset_t sig;
-	int ret = rrsig_at(x, k, rr, t, &sig);
+	int ret = rrsig_at(x, xz, k, rr, t, &sig);
 	return ret == 0 ? vec_take(r, &sig) : ret;
 }
 
 /* The zone's SOA at @p serial, signed at @p t, into @p r. */
-static int vec_soa_rrsig(dns_xsign_t *x, rrvec_t *r, const dns_zone_t *z, uint32_t serial,
-                         uint32_t t)
+static int vec_soa_rrsig(dns_xsign_t *x, const xzone_t *xz, rrvec_t *r, const dns_zone_t *z,
+                         uint32_t serial, uint32_t t)
 {
 	knot_rrset_t soa;
 	knot_rrset_init(&soa, z->soa.owner, KNOT_RRTYPE_SOA, KNOT_CLASS_IN, z->soa.ttl);
 	if (knot_rdataset_copy(&soa.rrs, &z->soa.rrs, NULL) != KNOT_EOK)
 		return -ENOMEM;
 	knot_soa_serial_set(soa.rrs.rdata, serial);
-	int ret = vec_rrsig(x, r, z->key->zsk, &soa, t);
+	int ret = vec_rrsig(x, xz, r, z->key->zsk, &soa, t);
 	knot_rdataset_clear(&soa.rrs, NULL);
 	return ret;
 }
 
 typedef struct diff_ctx {
 	dns_xsign_t *x;
+	const xzone_t *xz;
 	const dns_key_t *zsk;
 	uint32_t t;
 	rrvec_t *rem, *add;
@@ -379,7 +384,7 @@ static int nsec3_changed(void *arg, const knot_rrset_t *rr, bool added)
 	if (knot_rdataset_copy(&copy.rrs, &rr->rrs, NULL) != KNOT_EOK)
 		return -ENOMEM;
 	int ret = vec_take(r, &copy);
-	return ret == 0 ? vec_rrsig(d->x, r, d->zsk, rr, d->t) : ret;
+	return ret == 0 ? vec_rrsig(d->x, d->xz, r, d->zsk, rr, d->t) : ret;
 }
 
 int dns_xsign_step(dns_xsign_t *x, const dns_db_t *db, const dns_zone_t *z, dns_change_t *c)
@@ -392,18 +397,18 @@ int dns_xsign_step(dns_xsign_t *x, const dns_db_t *db, const dns_zone_t *z, dns_
 	int ret = 0;
 	/* the step's RRsets are A/AAAA/TXT of names: the zone key's */
 	for (size_t i = 0; ret == 0 && i < c->n_removed; i++)
-		ret = vec_rrsig(x, &rem, zsk, &c->removed[i], xz->t);
+		ret = vec_rrsig(x, xz, &rem, zsk, &c->removed[i], xz->t);
 	for (size_t i = 0; ret == 0 && i < c->n_added; i++)
-		ret = vec_rrsig(x, &add, zsk, &c->added[i], xz->t);
+		ret = vec_rrsig(x, xz, &add, zsk, &c->added[i], xz->t);
 	if (ret == 0)
-		ret = vec_soa_rrsig(x, &rem, z, c->from, xz->t);
+		ret = vec_soa_rrsig(x, xz, &rem, z, c->from, xz->t);
 	if (ret == 0)
-		ret = vec_soa_rrsig(x, &add, z, c->to, xz->t);
+		ret = vec_soa_rrsig(x, xz, &add, z, c->to, xz->t);
 	dns_nsec3_t chain = { 0 };
 	if (ret == 0)
 		ret = dns_nsec3_build(db, z, &chain);
 	if (ret == 0 && !dns_nsec3_equal(&xz->chain, &chain)) {
-		diff_ctx_t d = { .x = x, .zsk = zsk, .t = xz->t, .rem = &rem, .add = &add };
+		diff_ctx_t d = { .x = x, .xz = xz, .zsk = zsk, .t = xz->t, .rem = &rem, .add = &add };
 		ret = dns_nsec3_diff(&xz->chain, &chain, z->apex, nsec3_ttl(z), nsec3_changed, &d);
 	}
 	if (ret == 0)
@@ -421,6 +426,7 @@ int dns_xsign_step(dns_xsign_t *x, const dns_db_t *db, const dns_zone_t *z, dns_
 
 typedef struct resign_ctx {
 	dns_xsign_t *x;
+	const xzone_t *xz;
 	uint32_t from_t, to_t;
 	rrvec_t rem, add;
 } resign_ctx_t;
@@ -439,9 +445,9 @@ static int resign_one(void *arg, const knot_rrset_t *rr, const dns_key_t *const 
 		return 0;
 	int ret = 0;
 	for (size_t i = 0; ret == 0 && i < n_keys; i++) {
-		ret = vec_rrsig(r->x, &r->rem, keys[i], rr, r->from_t);
+		ret = vec_rrsig(r->x, r->xz, &r->rem, keys[i], rr, r->from_t);
 		if (ret == 0)
-			ret = vec_rrsig(r->x, &r->add, keys[i], rr, r->to_t);
+			ret = vec_rrsig(r->x, r->xz, &r->add, keys[i], rr, r->to_t);
 	}
 	return ret;
 }
@@ -452,7 +458,7 @@ int dns_xsign_resign(dns_xsign_t *x, const dns_db_t *db, const dns_zone_t *z, ui
 	xzone_t *xz = zone_of(x, z->apex);
 	if (xz == NULL || z->key == NULL)
 		return -EINVAL;
-	resign_ctx_t r = { .x = x, .from_t = xz->t, .to_t = now };
+	resign_ctx_t r = { .x = x, .xz = xz, .from_t = xz->t, .to_t = now };
 	/* The SOA changes with the serial: its RRSIGs are added below. */
 	int ret = each_rrset(x, db, z, resign_one, &r, false);
 	if (ret == 0 && r.rem.n == 0) {
@@ -462,9 +468,9 @@ int dns_xsign_resign(dns_xsign_t *x, const dns_db_t *db, const dns_zone_t *z, ui
 	}
 	uint32_t from = ret == 0 ? raise(arg) : 0;
 	if (ret == 0)
-		ret = vec_soa_rrsig(x, &r.rem, z, from, xz->t);
+		ret = vec_soa_rrsig(x, xz, &r.rem, z, from, xz->t);
 	if (ret == 0)
-		ret = vec_soa_rrsig(x, &r.add, z, z->serial, now);
+		ret = vec_soa_rrsig(x, xz, &r.add, z, z->serial, now);
 	dns_zone_journal_t *zj = ret == 0 ? dns_journal_zone(j, z->apex) : NULL;
 	if (ret == 0 && zj == NULL)
 		ret = -ENOMEM;

@@ -49,7 +49,11 @@ int dns_nsec3_build(const dns_db_t *db, const dns_zone_t *z, dns_nsec3_t *out)
 	const dnssec_nsec3_params_t params = { .algorithm = DNSSEC_NSEC3_ALGORITHM_SHA1 };
 	for (size_t b = 0; b < db->n_buckets; b++)
 		for (const dns_node_t *n = db->buckets[b]; n != NULL; n = n->next) {
-			if (n->zone != z)
+			uint64_t types = node_types(n, z);
+			/* A name exists in the transferred zone when it has data
+			 * there, or names below it (an empty non-terminal); a
+			 * record with no WAN address yet does not. */
+			if (n->zone != z || (types == 0 && n->n_children == 0))
 				continue;
 			if (out->n == cap) {
 				cap = cap ? cap * 2 : 64;
@@ -70,7 +74,7 @@ int dns_nsec3_build(const dns_db_t *db, const dns_zone_t *z, dns_nsec3_t *out)
 			}
 			dns_nsec3_entry_t *e = &out->v[out->n++];
 			memcpy(e->hash, h.data, DNS_NSEC3_HASH_LEN);
-			e->types = node_types(n, z);
+			e->types = types;
 			dnssec_binary_free(&h);
 		}
 	qsort(out->v, out->n, sizeof(*out->v), by_hash);

@@ -5,8 +5,9 @@
  * iterations, no opt-out).
  *
  * ddnsd's own answers deny with compact NSECs (answer.c); a secondary
- * needs a chain in the zone it is given.  Every name of the zone is on it
- * (the apex, each record, empty non-terminals, glue names), with the types
+ * needs a chain in the zone it is given.  Every name of the zone that has
+ * data there is on it (the apex, each record with a WAN address, glue
+ * names), and each empty non-terminal, with the types
  * transferred at that name (the WAN view: LAN answers come from ddnsd
  * alone).  A chain is built whole from a db and compared with the previous
  * one, which gives the NSEC3 records an IXFR step removes and adds: only

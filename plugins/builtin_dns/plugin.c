@@ -51,6 +51,7 @@ typedef struct builtin_dns {
 	dns_dnssec_t *dnssec;   /* dnssec = true: keys and rollovers, else NULL */
 	dns_xsign_t *xsign;     /* dnssec with secondaries: the zones they get, signed */
 	ddns_timer_t *resign_timer; /* the next look at their signatures */
+	ddns_timer_t *warm_timer;   /* a look at signing threads */
 	ddns_timer_t *save_timer; /* a save is due */
 } builtin_dns_t;
 
@@ -408,6 +409,31 @@ static uint32_t raise_serial(builtin_dns_t *b, dns_zone_t *z)
 	return old;
 }
 
+/* Every 100 ms while threads sign zones whole: a zone they finished is
+ * ready, and its secondaries hear of it. */
+static void warm_check(void *arg)
+{
+	builtin_dns_t *b = arg;
+	b->warm_timer = NULL;
+	dns_xsign_done_t done[16];
+	size_t n = dns_xsign_poll(b->xsign, done, 16);
+	for (size_t i = 0; i < n; i++) {
+		const dns_zone_t *z = dns_db_zone_by_apex(b->ref.db, done[i].apex);
+		char name[KNOT_DNAME_TXT_MAXLEN + 1];
+		knot_dname_to_str(name, done[i].apex, sizeof(name));
+		b->host->log(b->ctx, DDNS_LOG_INFO, "dnssec: %s: signed for secondaries: %zu "
+		             "signature(s) made in %.2f s by a thread (the loop copied the zone "
+		             "in %.3f s); NOTIFY", name, done[i].signatures, done[i].seconds,
+		             done[i].loop_seconds);
+		if (z != NULL)
+			zone_changed(b, z);
+	}
+	if (dns_xsign_busy(b->xsign) &&
+	    b->host->timer_start(b->ctx, 100, warm_check, b, &b->warm_timer) != 0)
+		b->host->log(b->ctx, DDNS_LOG_ERR, "dnssec: cannot start a timer: a signed zone "
+		             "stays unready for its secondaries until a reload");
+}
+
 /* Secondaries of signed zone @p z take it whole from here: what they
  * hold no longer matches (a restart, a key step, a step not signed). */
 static void signed_restart(builtin_dns_t *b, dns_zone_t *z, bool raise)
@@ -420,6 +446,10 @@ static void signed_restart(builtin_dns_t *b, dns_zone_t *z, bool raise)
 	if (dns_xsign_reset(b->xsign, b->ref.db, z, (uint32_t)time(NULL)) != 0)
 		b->host->log(b->ctx, DDNS_LOG_ERR, "dnssec: the signed zone for secondaries: out "
 		             "of memory; its NSEC3 chain may be short until the next change");
+	if (b->warm_timer == NULL && dns_xsign_busy(b->xsign) &&
+	    b->host->timer_start(b->ctx, 100, warm_check, b, &b->warm_timer) != 0)
+		b->host->log(b->ctx, DDNS_LOG_ERR, "dnssec: cannot start a timer: a signed zone "
+		             "stays unready for its secondaries until a reload");
 }
 
 /* The journal's last step of signed zone @p z gets its RRSIG and NSEC3
@@ -609,6 +639,8 @@ static void instance_free(builtin_dns_t *b)
 	}
 	if (b->resign_timer != NULL)
 		b->host->timer_stop(b->resign_timer);
+	if (b->warm_timer != NULL)
+		b->host->timer_stop(b->warm_timer);
 	dns_notify_free(b->notify);
 	dns_upd_free(b->upd);
 	dns_upd_grants_free(&b->grants);

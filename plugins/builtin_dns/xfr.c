@@ -498,6 +498,12 @@ size_t dns_xfr_query(dns_xfr_t *x, const dns_db_t *db, const uint8_t *query, siz
 			}
 			x->counts.ixfr++;
 		} else {
+			/* A signed zone whose signatures a thread is still making:
+			 * SERVFAIL now, NOTIFY once it is ready. */
+			if (x->xsign != NULL && z->key != NULL && !dns_xsign_ready(x->xsign, z->apex)) {
+				dns_xfr_stream_free(s);
+				goto done;
+			}
 			if ((s->img = image_get(x, db, z, qtype)) == NULL) {
 				dns_xfr_stream_free(s);
 				goto done;

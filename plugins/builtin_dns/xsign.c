@@ -9,8 +9,11 @@
 #include "sign.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define DAY 86400u
 #define PERIOD (7 * DAY)  /* a window moves once a period */
@@ -27,12 +30,34 @@ typedef struct sig_ent {
 	uint8_t rdata[];
 } sig_ent_t;
 
+/* One signature a warm-up thread makes. */
+typedef struct warm_item {
+	knot_rrset_t rr;      /* a copy (owner and rdata owned) */
+	const dns_key_t *key;
+	uint32_t start;
+	uint64_t h1, h2;
+	uint8_t *rdata;       /* the thread's result (malloc'd) */
+	uint16_t len;
+} warm_item_t;
+
+/* Signing a whole zone, off the loop. */
+typedef struct warm_job {
+	pthread_t thread;
+	atomic_bool cancel, done;
+	warm_item_t *items;
+	size_t n, cap;
+	dns_signer_t *signer; /* the thread's */
+	struct timespec began, copied, ended;
+} warm_job_t;
+
 /* A zone's state. */
 typedef struct xzone {
 	knot_dname_t *apex; /* owned */
 	uint32_t t;         /* its last re-sign: every RRSIG's window holds it */
 	uint32_t gen;       /* images built */
 	dns_nsec3_t chain;
+	warm_job_t *job;    /* signing it whole, or NULL */
+	bool ready;         /* every signature is in the store */
 } xzone_t;
 
 struct dns_xsign {
@@ -59,10 +84,14 @@ int dns_xsign_new(dns_xsign_t **out)
 	return 0;
 }
 
+static void job_end(warm_job_t *j);
+
 void dns_xsign_free(dns_xsign_t *x)
 {
 	if (x == NULL)
 		return;
+	for (size_t i = 0; i < x->n_zones; i++)
+		job_end(x->zones[i].job);
 	for (size_t b = 0; b < x->n_buckets; b++)
 		while (x->buckets[b] != NULL) {
 			sig_ent_t *e = x->buckets[b];
@@ -87,6 +116,8 @@ static xzone_t *zone_of(dns_xsign_t *x, const knot_dname_t *apex)
 	return NULL;
 }
 
+static int warm_start(dns_xsign_t *x, xzone_t *xz, const dns_db_t *db, const dns_zone_t *z);
+
 int dns_xsign_reset(dns_xsign_t *x, const dns_db_t *db, const dns_zone_t *z, uint32_t now)
 {
 	xzone_t *xz = zone_of(x, z->apex);
@@ -103,7 +134,15 @@ int dns_xsign_reset(dns_xsign_t *x, const dns_db_t *db, const dns_zone_t *z, uin
 	}
 	dns_nsec3_free(&xz->chain);
 	xz->t = now;
-	return dns_nsec3_build(db, z, &xz->chain);
+	job_end(xz->job);
+	xz->job = NULL;
+	xz->ready = false;
+	int ret = dns_nsec3_build(db, z, &xz->chain);
+	/* Every signature changes: made by a thread, while secondaries wait
+	 * (dns_xsign_ready()); without one, the first image makes them. */
+	if (ret == 0 && warm_start(x, xz, db, z) != 0)
+		xz->ready = true;
+	return ret;
 }
 
 /* ---- windows and the store ---- */
@@ -145,6 +184,36 @@ static int grow(dns_xsign_t *x)
 	return 0;
 }
 
+/* The store's keys of the signature of the RRset in x->buf (@p len
+ * bytes, hash @p h) by @p k in the window starting at @p start. */
+static void store_keys(const dns_xsign_t *x, const dns_key_t *k, uint64_t h, size_t len,
+                       uint32_t start, uint64_t *h1, uint64_t *h2)
+{
+	uint8_t tail[4 + DNS_KEY_ID_LEN];
+	memcpy(tail, &start, 4);
+	memcpy(tail + 4, k->id, DNS_KEY_ID_LEN);
+	*h1 = dns_fnv(h, tail, sizeof(tail));
+	*h2 = dns_fnv(dns_fnv(0x84222325cbf29ce4ULL, tail, sizeof(tail)), x->buf, len);
+}
+
+static sig_ent_t *store_find(const dns_xsign_t *x, uint64_t h1, uint64_t h2)
+{
+	sig_ent_t *e = x->buckets[h1 & (x->n_buckets - 1)];
+	while (e != NULL && !(e->h1 == h1 && e->h2 == h2))
+		e = e->next;
+	return e;
+}
+
+static void store_add(dns_xsign_t *x, sig_ent_t *e)
+{
+	if (x->n >= 2 * x->n_buckets)
+		grow(x); /* a failed grow only makes chains longer */
+	size_t b = e->h1 & (x->n_buckets - 1);
+	e->next = x->buckets[b];
+	x->buckets[b] = e;
+	x->n++;
+}
+
 /* The RRSIG of @p rr by @p k in the window holding @p t: from the store,
  * or made; as an RRSIG RRset in @p out (clear its rdataset after). */
 static int rrsig_at(dns_xsign_t *x, const xzone_t *xz, const dns_key_t *k,
@@ -156,14 +225,9 @@ static int rrsig_at(dns_xsign_t *x, const xzone_t *xz, const dns_key_t *k,
 	if (rr_hash(x, rr, &h, &len) != 0)
 		return -EINVAL;
 	uint32_t start = window(h, t);
-	uint8_t tail[4 + DNS_KEY_ID_LEN];
-	memcpy(tail, &start, 4);
-	memcpy(tail + 4, k->id, DNS_KEY_ID_LEN);
-	uint64_t h1 = dns_fnv(h, tail, sizeof(tail));
-	uint64_t h2 = dns_fnv(dns_fnv(0x84222325cbf29ce4ULL, tail, sizeof(tail)), x->buf, len);
-	sig_ent_t *e = x->buckets[h1 & (x->n_buckets - 1)];
-	while (e != NULL && !(e->h1 == h1 && e->h2 == h2))
-		e = e->next;
+	uint64_t h1, h2;
+	store_keys(x, k, h, len, start, &h1, &h2);
+	sig_ent_t *e = store_find(x, h1, h2);
 	if (e == NULL) {
 		uint8_t *rd = NULL;
 		uint16_t rd_len = 0;
@@ -178,12 +242,7 @@ static int rrsig_at(dns_xsign_t *x, const xzone_t *xz, const dns_key_t *k,
 		*e = (sig_ent_t){ .h1 = h1, .h2 = h2, .zone = zi, .len = rd_len };
 		memcpy(e->rdata, rd, rd_len);
 		free(rd);
-		if (x->n >= 2 * x->n_buckets)
-			grow(x); /* a failed grow only makes chains longer */
-		size_t b = h1 & (x->n_buckets - 1);
-		e->next = x->buckets[b];
-		x->buckets[b] = e;
-		x->n++;
+		store_add(x, e);
 	}
 	e->gen = xz->gen;
 	knot_rrset_init(out, rr->owner, KNOT_RRTYPE_RRSIG, KNOT_CLASS_IN, rr->ttl);
@@ -263,6 +322,164 @@ static int each_rrset(dns_xsign_t *x, const dns_db_t *db, const dns_zone_t *z, e
 		knot_rdataset_clear(&rr.rrs, NULL);
 	}
 	return ret;
+}
+
+/* ---- warming up: a whole zone signed by a thread ---- */
+
+static void items_free(warm_job_t *j)
+{
+	for (size_t i = 0; i < j->n; i++) {
+		free(j->items[i].rr.owner);
+		knot_rdataset_clear(&j->items[i].rr.rrs, NULL);
+		free(j->items[i].rdata);
+	}
+	free(j->items);
+}
+
+/* Stop and free a job (NULL-safe): a thread told to cancel stops within
+ * one signature. */
+static void job_end(warm_job_t *j)
+{
+	if (j == NULL)
+		return;
+	atomic_store(&j->cancel, true);
+	pthread_join(j->thread, NULL);
+	items_free(j);
+	dns_signer_free(j->signer);
+	free(j);
+}
+
+static void *warm_main(void *arg)
+{
+	warm_job_t *j = arg;
+	for (size_t i = 0; i < j->n && !atomic_load_explicit(&j->cancel, memory_order_relaxed); i++) {
+		warm_item_t *it = &j->items[i];
+		if (dns_sign_rrsig(j->signer, it->key, &it->rr, it->start - SKEW, it->start + VALID,
+		                   &it->rdata, &it->len) != KNOT_EOK)
+			it->rdata = NULL; /* the loop signs it when it needs it */
+	}
+	clock_gettime(CLOCK_MONOTONIC, &j->ended);
+	atomic_store(&j->done, true);
+	return NULL;
+}
+
+typedef struct warm_ctx {
+	dns_xsign_t *x;
+	warm_job_t *j;
+	uint32_t t;
+} warm_ctx_t;
+
+/* One RRset to sign, unless the store has its signature. */
+static int warm_one(void *arg, const knot_rrset_t *rr, const dns_key_t *const *keys,
+                    size_t n_keys, bool extra)
+{
+	(void)extra;
+	warm_ctx_t *w = arg;
+	uint64_t h;
+	size_t len;
+	if (rr_hash(w->x, rr, &h, &len) != 0)
+		return -EINVAL;
+	uint32_t start = window(h, w->t);
+	for (size_t i = 0; i < n_keys; i++) {
+		uint64_t h1, h2;
+		store_keys(w->x, keys[i], h, len, start, &h1, &h2);
+		if (store_find(w->x, h1, h2) != NULL)
+			continue;
+		warm_job_t *j = w->j;
+		if (j->n == j->cap) {
+			size_t cap = j->cap ? j->cap * 2 : 256;
+			warm_item_t *v = realloc(j->items, cap * sizeof(*v));
+			if (v == NULL)
+				return -ENOMEM;
+			j->items = v;
+			j->cap = cap;
+		}
+		warm_item_t *it = &j->items[j->n];
+		*it = (warm_item_t){ .key = keys[i], .start = start, .h1 = h1, .h2 = h2 };
+		knot_rrset_init(&it->rr, knot_dname_copy(rr->owner, NULL), rr->type, rr->rclass,
+		                rr->ttl);
+		if (it->rr.owner == NULL || knot_rdataset_copy(&it->rr.rrs, &rr->rrs, NULL) != KNOT_EOK) {
+			free(it->rr.owner);
+			return -ENOMEM;
+		}
+		j->n++;
+	}
+	return 0;
+}
+
+/* Copy what zone @p z needs signed and hand it to a thread.  0, or an
+ * error (no job: the loop signs as it goes). */
+static int warm_start(dns_xsign_t *x, xzone_t *xz, const dns_db_t *db, const dns_zone_t *z)
+{
+	warm_job_t *j = calloc(1, sizeof(*j));
+	if (j == NULL)
+		return -ENOMEM;
+	clock_gettime(CLOCK_MONOTONIC, &j->began);
+	warm_ctx_t w = { .x = x, .j = j, .t = xz->t };
+	int ret = dns_signer_new(&j->signer);
+	if (ret == 0)
+		ret = each_rrset(x, db, z, warm_one, &w, true);
+	clock_gettime(CLOCK_MONOTONIC, &j->copied);
+	if (ret == 0 && (ret = -pthread_create(&j->thread, NULL, warm_main, j)) == 0) {
+		xz->job = j;
+		return 0;
+	}
+	items_free(j);
+	dns_signer_free(j->signer);
+	free(j);
+	return ret;
+}
+
+bool dns_xsign_ready(const dns_xsign_t *x, const knot_dname_t *apex)
+{
+	const xzone_t *xz = zone_of((dns_xsign_t *)x, apex);
+	return xz == NULL || xz->ready;
+}
+
+size_t dns_xsign_poll(dns_xsign_t *x, dns_xsign_done_t *done, size_t max)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < x->n_zones; i++) {
+		xzone_t *xz = &x->zones[i];
+		warm_job_t *j = xz->job;
+		if (j == NULL || !atomic_load(&j->done))
+			continue;
+		pthread_join(j->thread, NULL);
+		size_t n_items = j->n;
+		double secs = (double)(j->ended.tv_sec - j->began.tv_sec) +
+		              (double)(j->ended.tv_nsec - j->began.tv_nsec) / 1e9;
+		double loop = (double)(j->copied.tv_sec - j->began.tv_sec) +
+		              (double)(j->copied.tv_nsec - j->began.tv_nsec) / 1e9;
+		for (size_t k = 0; k < j->n; k++) {
+			warm_item_t *it = &j->items[k];
+			if (it->rdata == NULL || store_find(x, it->h1, it->h2) != NULL)
+				continue;
+			sig_ent_t *e = malloc(sizeof(*e) + it->len);
+			if (e == NULL)
+				break; /* the first image signs the rest */
+			*e = (sig_ent_t){ .h1 = it->h1, .h2 = it->h2, .zone = (uint32_t)i,
+			                  .gen = xz->gen, .len = it->len };
+			memcpy(e->rdata, it->rdata, it->len);
+			store_add(x, e);
+		}
+		items_free(j);
+		dns_signer_free(j->signer);
+		free(j);
+		xz->job = NULL;
+		xz->ready = true;
+		if (n < max)
+			done[n++] = (dns_xsign_done_t){ .apex = xz->apex, .signatures = n_items,
+			                                .seconds = secs, .loop_seconds = loop };
+	}
+	return n;
+}
+
+bool dns_xsign_busy(const dns_xsign_t *x)
+{
+	for (size_t i = 0; i < x->n_zones; i++)
+		if (x->zones[i].job != NULL)
+			return true;
+	return false;
 }
 
 /* ---- AXFR ---- */
@@ -387,6 +604,26 @@ static int nsec3_changed(void *arg, const knot_rrset_t *rr, bool added)
 	return ret == 0 ? vec_rrsig(d->x, d->xz, r, d->zsk, rr, d->t) : ret;
 }
 
+/* Whether step @p c gives or takes a type at a name (then the chain may
+ * change; a changed value at a name, an address update, cannot). */
+static bool types_change(const dns_change_t *c)
+{
+	if (c->n_removed + c->n_added > 64)
+		return true; /* a reload's step: pairing them would cost more than a chain */
+	for (int side = 0; side < 2; side++) {
+		const knot_rrset_t *v = side ? c->added : c->removed, *o = side ? c->removed : c->added;
+		size_t n = side ? c->n_added : c->n_removed, no = side ? c->n_removed : c->n_added;
+		for (size_t i = 0; i < n; i++) {
+			bool paired = false;
+			for (size_t k = 0; !paired && k < no; k++)
+				paired = o[k].type == v[i].type && knot_dname_is_equal(o[k].owner, v[i].owner);
+			if (!paired)
+				return true;
+		}
+	}
+	return false;
+}
+
 int dns_xsign_step(dns_xsign_t *x, const dns_db_t *db, const dns_zone_t *z, dns_change_t *c)
 {
 	xzone_t *xz = zone_of(x, z->apex);
@@ -405,15 +642,16 @@ int dns_xsign_step(dns_xsign_t *x, const dns_db_t *db, const dns_zone_t *z, dns_
 	if (ret == 0)
 		ret = vec_soa_rrsig(x, xz, &add, z, c->to, xz->t);
 	dns_nsec3_t chain = { 0 };
-	if (ret == 0)
+	bool rechain = types_change(c);
+	if (ret == 0 && rechain)
 		ret = dns_nsec3_build(db, z, &chain);
-	if (ret == 0 && !dns_nsec3_equal(&xz->chain, &chain)) {
+	if (ret == 0 && rechain && !dns_nsec3_equal(&xz->chain, &chain)) {
 		diff_ctx_t d = { .x = x, .xz = xz, .zsk = zsk, .t = xz->t, .rem = &rem, .add = &add };
 		ret = dns_nsec3_diff(&xz->chain, &chain, z->apex, nsec3_ttl(z), nsec3_changed, &d);
 	}
 	if (ret == 0)
 		ret = dns_journal_extend(c, rem.v, rem.n, add.v, add.n);
-	if (ret == 0) {
+	if (ret == 0 && rechain) {
 		dns_nsec3_free(&xz->chain);
 		xz->chain = chain;
 	} else {
@@ -458,6 +696,8 @@ int dns_xsign_resign(dns_xsign_t *x, const dns_db_t *db, const dns_zone_t *z, ui
 	xzone_t *xz = zone_of(x, z->apex);
 	if (xz == NULL || z->key == NULL)
 		return -EINVAL;
+	if (!xz->ready)
+		return 0; /* a thread signs it whole at T: later */
 	resign_ctx_t r = { .x = x, .xz = xz, .from_t = xz->t, .to_t = now };
 	/* The SOA changes with the serial: its RRSIGs are added below. */
 	int ret = each_rrset(x, db, z, resign_one, &r, false);

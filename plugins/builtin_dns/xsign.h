@@ -19,14 +19,18 @@
  *
  * Signatures are kept in a store, so building an AXFR image signs only
  * what changed.  A new key step (a rollover) or a restart starts the zone
- * afresh (dns_xsign_reset): every RRSIG changes, secondaries take the whole
- * zone, and the first image signs every RRset (~64 µs each for P-256).
+ * afresh (dns_xsign_reset): every RRSIG changes, and secondaries take the
+ * whole zone.  Signing every RRset (~64 µs each for P-256) is then a
+ * thread's job: the loop copies what needs signing, and until the thread
+ * is done the zone is not ready (transfers get SERVFAIL; NOTIFY comes when
+ * it is ready: dns_xsign_poll()).
  *
- * Loop thread only.
+ * Loop thread only, but for the warm-up threads inside.
  */
 #ifndef DDNS_BUILTIN_DNS_XSIGN_H
 #define DDNS_BUILTIN_DNS_XSIGN_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "journal.h"
 #include "zone.h"
@@ -43,6 +47,25 @@ void dns_xsign_free(dns_xsign_t *x);
  *  what secondaries hold no longer matches; the caller resets the zone's
  *  journal and raises its serial.  0 or -ENOMEM / -EIO. */
 int dns_xsign_reset(dns_xsign_t *x, const dns_db_t *db, const dns_zone_t *z, uint32_t now);
+
+/** Whether zone @p apex can be transferred: its signatures are made (a
+ *  thread makes them after a reset), or it is not signed here. */
+bool dns_xsign_ready(const dns_xsign_t *x, const knot_dname_t *apex);
+
+/** A zone a warm-up thread finished. */
+typedef struct dns_xsign_done {
+	const knot_dname_t *apex; /**< the xsign's */
+	size_t signatures;        /**< made by the thread */
+	double seconds;           /**< from the reset to the end */
+	double loop_seconds;      /**< of which the loop spent copying the zone */
+} dns_xsign_done_t;
+
+/** Take in what warm-up threads finished: their zones become ready, and
+ *  up to @p max are described in @p done.  Returns how many. */
+size_t dns_xsign_poll(dns_xsign_t *x, dns_xsign_done_t *done, size_t max);
+
+/** Whether a warm-up thread is still signing. */
+bool dns_xsign_busy(const dns_xsign_t *x);
 
 /**
  * Complete step @p c of zone @p z, the db change just made (unsigned RRsets

@@ -1,7 +1,8 @@
 /**
  * @file test_xsign.c
  * @brief Unit tests of the signed zone secondaries receive (xsign.c,
- * nsec3.c): the NSEC3 chain is whole and in hash order; a re-sign three
+ * nsec3.c): the NSEC3 chain is whole and in hash order; a thread signs
+ * the zone whole, which is not ready until then; a re-sign three
  * days on renews some RRsets' RRSIGs, removing exactly the bytes the zone
  * held; an address update's step names the RRSIG the zone held and adds
  * the new one, with no NSEC3 change; a new name changes the chain by its
@@ -10,6 +11,7 @@
 #include "xfr_test.h"
 
 #include <errno.h>
+#include <unistd.h>
 #include "diff.h"
 #include "journal.h"
 #include "sign.h" /* with builtin_dns/keys.h (a bare "keys.h" is the daemon's) */
@@ -99,6 +101,21 @@ static void test_signed_zone(void **state)
 	dns_xsign_t *x;
 	assert_int_equal(dns_xsign_new(&x), 0);
 	assert_int_equal(dns_xsign_reset(x, db, z, t0), 0);
+	/* a thread signs the zone whole; it is not ready meanwhile */
+	dns_xsign_done_t ready[4];
+	size_t n_ready = 0;
+	for (int i = 0; i < 60000 && n_ready == 0; i++) {
+		if (dns_xsign_busy(x))
+			assert_false(dns_xsign_ready(x, z->apex));
+		n_ready = dns_xsign_poll(x, ready, 4);
+		if (n_ready == 0)
+			usleep(1000);
+	}
+	assert_int_equal(n_ready, 1);
+	assert_true(knot_dname_is_equal(ready[0].apex, z->apex));
+	assert_int_equal(ready[0].signatures, 6 + 2 + 100 + 103);
+	assert_true(dns_xsign_ready(x, z->apex));
+	assert_false(dns_xsign_busy(x));
 	static seen_t s0, s1, s2;
 	assert_int_equal(dns_xsign_put_zone(x, db, z, keep, &s0), 0);
 	assert_int_equal(count(&s0, KNOT_RRTYPE_NSEC3), 103);

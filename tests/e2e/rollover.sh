@@ -91,21 +91,12 @@ EOF
 } >"$KD/knot.conf"
 "$KNOTD" -c "$KD/knot.conf" >"$KD/knotd.out" 2>&1 &
 E2E_EXTRA_PIDS="$!"
-# until_ok SECONDS CMD...: a bound, not a guess; it ends when CMD succeeds
-until_ok() {
-	local end=$((SECONDS + $1))
-	shift
-	until "$@"; do
-		[ "$SECONDS" -ge "$end" ] && return 1
-		sleep 0.1
-	done
-}
 parent_key() { PKEY=$("$KDIG" @127.0.0.1 -p "$KNOT_PORT" +short test. DNSKEY | grep '^257 ') && [ -n "$PKEY" ]; }
-check "knotd signs the parent zone" until_ok 60 parent_key
+check "knotd signs the parent zone" e2e_until 60 parent_key
 parent_ds() { "$KDIG" @127.0.0.1 -p "$KNOT_PORT" +short "$ZONE" DS; }
 parent_has() { parent_ds | grep -q "^$1 "; } # TAG
 tag_in() { echo "$1" | awk '{ print $5 }'; }
-check "the parent publishes the DS of dyn.test" until_ok 60 parent_has "$(tag_in "$DS1")"
+check "the parent publishes the DS of dyn.test" e2e_until 60 parent_has "$(tag_in "$DS1")"
 
 # ---- the resolver: unbound, trusting the parent's key ----
 UD=$E2E_DIR/unbound
@@ -148,7 +139,7 @@ resolved() {
 	printf '%s\n' "$RESOLVED" | grep -q "status: NOERROR" &&
 		printf '%s\n' "$RESOLVED" | grep -qi "flags:.* ad"
 }
-check "unbound validates the chain: test, then dyn.test" until_ok 60 resolved "home.$ZONE" A
+check "unbound validates the chain: test, then dyn.test" e2e_until 60 resolved "home.$ZONE" A
 
 # The watcher: five queries a second through unbound until told to stop,
 # one line each: "ok" or what went wrong.
@@ -188,6 +179,8 @@ delv_all() { # STEP: the address, a missing name, the DNSKEY set
 	check "$1: ... the DNSKEY set" delv_ok "$ZONE" DNSKEY
 }
 n_keys() { "$KDIG" @127.0.0.1 -p "$DNS_PORT" +short "$ZONE" DNSKEY | grep -c '^257 '; }
+keys_are() { [ "$(n_keys)" = "$1" ]; }
+key_files_are() { [ "$(ls "$E2E_DIR"/plugins/dns/keys/*.pem | wc -l)" = "$1" ]; }
 tags_of() { # TYPE: the key tags of the RRSIGs over it
 	"$KDIG" @127.0.0.1 -p "$DNS_PORT" +dnssec +noall +answer "$@" | awk '$4 == "RRSIG" { print $11 }' | sort -n | tr '\n' ' '
 }
@@ -209,7 +202,7 @@ expect_eq "before: the data is signed by the key" "$(tags_of "home.$ZONE" A)" "$
 # in NEW_TAG
 roll_through() {
 	local step=$1 old_tag=$2
-	check "$step: publish: two keys in the DNSKEY set" until_ok 30 test "$(n_keys)" = 2
+	check "$step: publish: two keys in the DNSKEY set" e2e_until 30 keys_are 2
 	expect_eq "$step: publish: the data still signed by the old key" "$(tags_of "home.$ZONE" A)" "$old_tag "
 	expect_eq "$step: publish: CDS still names the old key" "$(cds_tag)" "$old_tag"
 	anchor_ds "$OLD_DS"
@@ -230,7 +223,7 @@ roll_through() {
 	anchor_ds "$NEW_DS"
 	delv_all "$step: submit, new DS"
 	check "$step: the parent takes the new DS (knsupdate)" set_parent_ds "$NEW_DS"
-	check "$step: ... and serves it" until_ok 30 parent_has "$NEW_TAG"
+	check "$step: ... and serves it" e2e_until 30 parent_has "$NEW_TAG"
 	if [ "$4" = ddnsctl ]; then
 		OUT=$("$DDNSCTL" -c "$CONF" dnssec "$ZONE" ds-seen 2>&1)
 		check "$step: ddnsctl dnssec ds-seen: ddnsd took it" sh -c "echo '$OUT' | grep -q 'ddnsd took the request'"
@@ -241,7 +234,7 @@ roll_through() {
 	check "$step: done after DS TTL + propagation" e2e_wait_log "rollover done" "$3"
 	expect_eq "$step: done: one key, the new one" "$(n_keys) $(cds_tag)" "1 $NEW_TAG"
 	expect_eq "$step: done: the DNSKEY set signed by it alone" "$(tags_of "$ZONE" DNSKEY)" "$NEW_TAG "
-	check "$step: done: the old key's file is removed" until_ok 10 test "$(ls "$E2E_DIR"/plugins/dns/keys/*.pem | wc -l)" = 1
+	check "$step: done: the old key's file is removed" e2e_until 10 key_files_are 1
 	delv_all "$step: done, new DS"
 	anchor_ds "$OLD_DS"
 	check "$step: done: the old DS no longer validates (the check can fail)" \

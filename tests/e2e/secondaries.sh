@@ -80,26 +80,8 @@ KD=$E2E_DIR/knot
 ND=$E2E_DIR/nsd
 mkdir -p "$KD" "$ND"
 {
-e2e_knot_conf_head "$KD" "$KNOT_PORT"
-cat <<EOF
-key:
-  - id: ddnsd-key
-    algorithm: hmac-sha256
-    secret: $SECRET
-remote:
-  - id: ddnsd
-    address: 127.0.0.1@$DNS_PORT
-    key: ddnsd-key
-acl:
-  - id: from_ddnsd
-    remote: ddnsd
-    action: notify
-zone:
-  - domain: $ZONE
-    storage: "$KD"
-    master: ddnsd
-    acl: from_ddnsd
-EOF
+	e2e_knot_conf_head "$KD" "$KNOT_PORT"
+	e2e_knot_secondary_zone "$KD" "$SECRET" "$DNS_PORT" "$ZONE"
 } >"$KD/knot.conf"
 cat >"$ND/nsd.conf" <<EOF
 server:

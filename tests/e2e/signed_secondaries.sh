@@ -51,40 +51,13 @@ expect_eq "www: 200" "$CODE" 200
 KD=$E2E_DIR/knot
 mkdir -p "$KD"
 {
-e2e_knot_conf_head "$KD" "$KNOT_PORT"
-cat <<EOF
-key:
-  - id: ddnsd-key
-    algorithm: hmac-sha256
-    secret: $SECRET
-remote:
-  - id: ddnsd
-    address: 127.0.0.1@$DNS_PORT
-    key: ddnsd-key
-acl:
-  - id: from_ddnsd
-    remote: ddnsd
-    action: notify
-zone:
-  - domain: $ZONE
-    storage: "$KD"
-    file: "$ZONE.zone"
-    master: ddnsd
-    acl: from_ddnsd
-    zonefile-sync: 0
-EOF
+	e2e_knot_conf_head "$KD" "$KNOT_PORT"
+	e2e_knot_secondary_zone "$KD" "$SECRET" "$DNS_PORT" "$ZONE" "file: \"$ZONE.zone\"" \
+		"zonefile-sync: 0"
 } >"$KD/knot.conf"
 "$KNOTD" -c "$KD/knot.conf" >"$KD/knotd.out" 2>&1 &
 E2E_EXTRA_PIDS="$!"
 
-until_ok() {
-	local end=$((SECONDS + $1))
-	shift
-	until "$@"; do
-		[ "$SECONDS" -ge "$end" ] && return 1
-		sleep 0.1
-	done
-}
 soa_of() { "$KDIG" @127.0.0.1 -p "$1" +short "$ZONE" SOA | awk '{ print $3 }'; }
 serial_is() { [ "$(soa_of "$KNOT_PORT")" = "$(soa_of "$DNS_PORT")" ]; }
 # The zone file knotd wrote has ddnsd's serial (knotd writes it at once).
@@ -95,8 +68,8 @@ file_is_current() {
 verify_file() { "$VERIFY" -z -q -o "$ZONE" "$KD/$ZONE.zone" >"$E2E_DIR/verify.out" 2>&1; }
 # at STEP: knotd is current, its file verifies, delv validates from it
 at() {
-	check "$1: knotd has ddnsd's serial" until_ok 60 serial_is
-	check "$1: knotd wrote it" until_ok 60 file_is_current
+	check "$1: knotd has ddnsd's serial" e2e_until 60 serial_is
+	check "$1: knotd wrote it" e2e_until 60 file_is_current
 	check "$1: dnssec-verify: the zone knotd holds is fully signed, its NSEC3 chain whole" verify_file
 	[ -s "$E2E_DIR/verify.out" ] && sed 's/^/# /' "$E2E_DIR/verify.out" | head -5
 	anchor

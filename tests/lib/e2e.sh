@@ -220,3 +220,45 @@ log:
     any: info
 EOF
 }
+
+# e2e_until SECONDS CMD...: run CMD until it succeeds, at most SECONDS: a
+# bound, not a guess (it ends as soon as CMD succeeds).
+e2e_until() {
+	local end=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		[ "$SECONDS" -ge "$end" ] && return 1
+		sleep 0.1
+	done
+}
+
+# e2e_knot_secondary_zone DIR SECRET PRIMARY-PORT ZONE [LINE...]: the rest
+# of a knot.conf (after e2e_knot_conf_head) for a TSIG secondary of ZONE
+# whose primary is 127.0.0.1 PRIMARY-PORT, key ddnsd-key; each LINE is
+# added to the zone ("zonefile-sync: 0").
+e2e_knot_secondary_zone() {
+	local dir=$1 secret=$2 port=$3 zone=$4 line
+	shift 4
+	cat <<EOF
+key:
+  - id: ddnsd-key
+    algorithm: hmac-sha256
+    secret: $secret
+remote:
+  - id: ddnsd
+    address: 127.0.0.1@$port
+    key: ddnsd-key
+acl:
+  - id: from_ddnsd
+    remote: ddnsd
+    action: notify
+zone:
+  - domain: $zone
+    storage: "$dir"
+    master: ddnsd
+    acl: from_ddnsd
+EOF
+	for line in "$@"; do
+		printf '    %s\n' "$line"
+	done
+}

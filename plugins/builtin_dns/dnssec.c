@@ -37,14 +37,6 @@ struct dns_dnssec {
 	ddns_timer_t *timer;
 };
 
-static void zone_name(const knot_dname_t *apex, char *out, size_t len)
-{
-	knot_dname_to_str(out, apex, len);
-	size_t l = strlen(out);
-	if (l > 1 && out[l - 1] == '.')
-		out[l - 1] = '\0';
-}
-
 /* The step @p r is at, built from its keys. */
 static int build_step(dns_dnssec_t *d, const signed_zone_t *z, const dns_roll_t *r,
                       dns_zkey_t **out, char *err, size_t err_len)
@@ -330,7 +322,7 @@ int dns_dnssec_start(const ddns_host_t *host, ddns_ctx_t *ctx, dns_state_t *st,
 			break;
 		}
 		d->n_zones = i + 1;
-		zone_name(z->apex, z->name, sizeof(z->name));
+		dns_name_text(z->apex, z->name, sizeof(z->name));
 		if ((ret = zone_timeline(d, z, &added, err, sizeof(err))) == 0)
 			ret = build_step(d, z, dns_rolls_find(&d->rolls, z->name), &z->step, err,
 			                 sizeof(err));

@@ -4,6 +4,7 @@
  * (keys.h).
  */
 #include "keys.h"
+#include "zone.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -85,14 +86,6 @@ void dns_keystore_path(const dns_keystore_t *k, const char *id, char *out, size_
 	snprintf(out, len, "%s/%s.pem", k->dir, id);
 }
 
-static void zone_text(const knot_dname_t *apex, char *out, size_t len)
-{
-	knot_dname_to_str(out, apex, len);
-	size_t l = strlen(out);
-	if (l > 1 && out[l - 1] == '.')
-		out[l - 1] = '\0';
-}
-
 int dns_keystore_get(dns_keystore_t *k, const knot_dname_t *apex, const char *id,
                      uint8_t alg, const dns_key_t **out, char *err, size_t err_len)
 {
@@ -102,7 +95,7 @@ int dns_keystore_get(dns_keystore_t *k, const knot_dname_t *apex, const char *id
 			return 0;
 		}
 	char zone[KNOT_DNAME_TXT_MAXLEN + 1];
-	zone_text(apex, zone, sizeof(zone));
+	dns_name_text(apex, zone, sizeof(zone));
 	if (strlen(id) != DNS_KEY_ID_LEN || strspn(id, "0123456789abcdef") != DNS_KEY_ID_LEN) {
 		snprintf(err, err_len, "%s: \"%s\" is not a key id", zone, id);
 		return -EINVAL;
@@ -140,7 +133,7 @@ int dns_keystore_make(dns_keystore_t *k, const knot_dname_t *apex, uint8_t alg,
                       const dns_key_t **out, char *err, size_t err_len)
 {
 	char zone[KNOT_DNAME_TXT_MAXLEN + 1], pem[4300];
-	zone_text(apex, zone, sizeof(zone));
+	dns_name_text(apex, zone, sizeof(zone));
 	char *made = NULL;
 	int ret = dnssec_keystore_generate(k->ks, alg, 256, NULL, &made);
 	if (ret != DNSSEC_EOK) {

@@ -420,7 +420,7 @@ static void warm_check(void *arg)
 	for (size_t i = 0; i < n; i++) {
 		const dns_zone_t *z = dns_db_zone_by_apex(b->ref.db, done[i].apex);
 		char name[KNOT_DNAME_TXT_MAXLEN + 1];
-		knot_dname_to_str(name, done[i].apex, sizeof(name));
+		dns_name_text(done[i].apex, name, sizeof(name));
 		b->host->log(b->ctx, DDNS_LOG_INFO, "dnssec: %s: signed for secondaries: %zu "
 		             "signature(s) made in %.2f s by a thread (the loop copied the zone "
 		             "in %.3f s); NOTIFY", name, done[i].signatures, done[i].seconds,

@@ -481,3 +481,11 @@ void dns_db_free(dns_db_t *db)
 	free(db->zones);
 	free(db);
 }
+
+void dns_name_text(const knot_dname_t *name, char *out, size_t len)
+{
+	knot_dname_to_str(out, name, len);
+	size_t l = strlen(out);
+	if (l > 1 && out[l - 1] == '.')
+		out[l - 1] = '\0';
+}

@@ -167,6 +167,10 @@ void dns_db_prune(dns_db_t *db, dns_node_t *n);
 /** Set @p zone's serial (stored serials, state.c). */
 void dns_zone_set_serial(dns_zone_t *zone, uint32_t serial);
 
+/** @p name as text without its final dot ("dyn.example.com"), as logs
+ *  and files name zones. */
+void dns_name_text(const knot_dname_t *name, char *out, size_t len);
+
 /** Raise @p zone's serial to max(serial + 1, @p now). */
 void dns_zone_touch(dns_zone_t *zone, uint32_t now);
 
